@@ -1,0 +1,332 @@
+"""The common model every source normalizes into, and every part of relance reads.
+
+Platform vocabulary never appears here: adapters translate in their ``mapping.py``.
+Money is :class:`~connector.money.Money` (Decimal + ISO 4217); calendar dates are
+``date``; instants are timezone-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from connector.money import Currency, Money
+
+__all__ = [
+    "Channel",
+    "Contact",
+    "Creditor",
+    "Customer",
+    "Dispute",
+    "Instalment",
+    "LegalKind",
+    "Pause",
+    "Payment",
+    "PaymentPlan",
+    "Platform",
+    "PostalAddress",
+    "Promise",
+    "Receivable",
+    "ReceivableKind",
+    "ReceivableStatus",
+    "SourceRef",
+    "StepKind",
+]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("datetimes must be timezone-aware")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+def _language(value: str) -> str:
+    code = value.strip().lower().replace("-", "_").split("_")[0]
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError(f"{value!r} is not a language code like 'fr' or 'en'")
+    return code
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError(f"{value!r} is not an ISO 3166 country code like 'FR'")
+    return code
+
+
+Language = Annotated[str, AfterValidator(_language)]
+Country = Annotated[str, AfterValidator(_country)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Platform(StrEnum):
+    PENNYLANE = "pennylane"
+    QUICKBOOKS = "quickbooks"
+    ODOO = "odoo"
+    FILES = "files"
+
+
+class LegalKind(StrEnum):
+    """Whether the customer is a business (B2B) or a consumer (B2C): the law differs."""
+
+    B2B = "b2b"
+    B2C = "b2c"
+
+
+class ReceivableKind(StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class ReceivableStatus(StrEnum):
+    OPEN = "open"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    LETTER = "letter"
+    PHONE_TASK = "phone_task"
+    SMS = "sms"
+
+
+class StepKind(StrEnum):
+    """What a dunning step is, legally and in practice."""
+
+    COURTESY = "courtesy"  # before the due date; no claim
+    REMINDER = "reminder"  # relance amiable; counts toward the limit before the notice
+    CALL = "call"  # a phone-call task: obtain a firm payment date
+    NOTICE = "notice"  # mise en demeure
+    ESCALATION = "escalation"  # agency / injonction de payer file
+
+
+class SourceRef(_Frozen):
+    """Where a record lives: platform, tenant, and the platform's own id."""
+
+    platform: Platform
+    tenant: str = Field(min_length=1)
+    external_id: str = Field(min_length=1)
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform.value}:{self.tenant}:{self.external_id}"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class PostalAddress(_Frozen):
+    lines: tuple[str, ...] = ()
+    postal_code: str = ""
+    city: str = ""
+    country: Country = "FR"
+
+
+class Contact(_Frozen):
+    name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    address: PostalAddress | None = None
+    role: str = "billing"
+    primary: bool = False
+
+
+class Customer(_Frozen):
+    ref: SourceRef
+    name: str = Field(min_length=1)
+    legal_kind: LegalKind = LegalKind.B2B
+    language: Language = "fr"
+    country: Country = "FR"
+    timezone: str = "Europe/Paris"
+    registration_id: str | None = None  # SIREN/SIRET, VAT number, company number
+    address: PostalAddress | None = None
+    contacts: tuple[Contact, ...] = ()
+    payment_terms_days: int | None = Field(default=None, ge=0)
+    parent_ref: SourceRef | None = None  # the bill-to customer, when this one is a sub-customer
+
+    @property
+    def email_contacts(self) -> tuple[Contact, ...]:
+        with_email = [c for c in self.contacts if c.email]
+        return tuple(sorted(with_email, key=lambda c: not c.primary))
+
+    @property
+    def phone_contacts(self) -> tuple[Contact, ...]:
+        with_phone = [c for c in self.contacts if c.phone]
+        return tuple(sorted(with_phone, key=lambda c: not c.primary))
+
+
+class Receivable(_Frozen):
+    """A customer invoice or credit note, with what is still open on it.
+
+    For a credit note, ``total`` and ``open_balance`` are positive amounts the business
+    owes back (or may net against invoices).
+    """
+
+    ref: SourceRef
+    customer_ref: SourceRef
+    kind: ReceivableKind = ReceivableKind.INVOICE
+    number: str = Field(min_length=1)
+    issued_on: date
+    due_on: date
+    currency: Currency
+    total: Money
+    open_balance: Money
+    status: ReceivableStatus
+    document_url: str | None = None  # the invoice PDF
+    payment_url: str | None = None  # a page where the customer can pay
+    updated_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        for name in ("total", "open_balance"):
+            money: Money = getattr(self, name)
+            if money.currency != self.currency:
+                raise ValueError(f"{name} is in {money.currency}, the document in {self.currency}")
+        if self.open_balance.amount < 0:
+            raise ValueError("open_balance cannot be negative")
+        if self.due_on < self.issued_on:
+            raise ValueError(f"due date {self.due_on} is before issue date {self.issued_on}")
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.status in (ReceivableStatus.OPEN, ReceivableStatus.PARTIALLY_PAID)
+            and self.open_balance.amount > 0
+        )
+
+
+class Payment(_Frozen):
+    """Money received from a customer. ``unapplied`` is what is not matched to an invoice."""
+
+    ref: SourceRef
+    customer_ref: SourceRef
+    received_on: date
+    amount: Money
+    unapplied: Money
+    applied_to: tuple[SourceRef, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.unapplied.currency != self.amount.currency:
+            raise ValueError("unapplied and amount must share a currency")
+        if self.unapplied.amount < 0 or self.unapplied.amount > self.amount.amount:
+            raise ValueError("unapplied must be between 0 and the payment amount")
+        return self
+
+
+# --- dunning side states: recorded in relance, fed to the planner ----------------------------
+
+
+class Pause(_Frozen):
+    """A manual hold on a customer: nothing is planned while it lasts."""
+
+    since: date
+    until: date | None = None  # None: until resumed
+    reason: str = ""
+
+    def active_on(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day <= self.until)
+
+
+class Dispute(_Frozen):
+    """The customer contests an invoice: it is held and not claimed while open."""
+
+    id: str
+    receivable_ref: SourceRef
+    opened_on: date
+    reason: str = ""
+    resolved_on: date | None = None
+
+    def open_on(self, day: date) -> bool:
+        return self.opened_on <= day and (self.resolved_on is None or day < self.resolved_on)
+
+
+class Promise(_Frozen):
+    """A commitment to pay ``amount`` by ``promised_on``.
+
+    ``receivable_refs`` empty means the promise covers every open invoice of the customer.
+    ``balance_at_promise`` is the open balance it covered when recorded: the promise is kept
+    once the balance has fallen by ``amount``.
+    """
+
+    id: str
+    customer_ref: SourceRef
+    promised_on: date
+    amount: Money
+    recorded_on: date
+    balance_at_promise: Money
+    receivable_refs: tuple[SourceRef, ...] = ()
+    broken_on: date | None = None  # set once relance acted on the broken promise
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.amount.currency != self.balance_at_promise.currency:
+            raise ValueError("a promise's amount and covered balance share a currency")
+        if self.amount.amount <= 0:
+            raise ValueError("a promise is for a positive amount")
+        return self
+
+
+class Instalment(_Frozen):
+    due_on: date
+    amount: Money
+
+
+class PaymentPlan(_Frozen):
+    """An échéancier: the covered invoices are chased by instalment, not by due date.
+
+    ``balance_at_plan`` is the covered open balance when the plan was agreed; what has been
+    paid since is applied to the instalments in order.
+    """
+
+    id: str
+    customer_ref: SourceRef
+    agreed_on: date
+    receivable_refs: tuple[SourceRef, ...] = Field(min_length=1)
+    instalments: tuple[Instalment, ...] = Field(min_length=1)
+    balance_at_plan: Money
+    cancelled_on: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        currency = self.balance_at_plan.currency
+        if any(i.amount.currency != currency for i in self.instalments):
+            raise ValueError("every instalment is in the plan's currency")
+        dates = [i.due_on for i in self.instalments]
+        if dates != sorted(dates):
+            raise ValueError("instalments must be in date order")
+        return self
+
+    def active_on(self, day: date) -> bool:
+        return self.agreed_on <= day and (self.cancelled_on is None or day < self.cancelled_on)
+
+
+class Creditor(_Frozen):
+    """The business that is owed: it signs every reminder and the formal notice."""
+
+    name: str = Field(min_length=1)
+    legal_form: str = ""  # SAS, SARL, Ltd …
+    registration_id: str = ""  # SIREN/SIRET, company number
+    vat_id: str = ""
+    address: PostalAddress | None = None
+    email: str = ""  # the From address of reminders
+    reply_to: str = ""  # where customers answer (accounts receivable)
+    phone: str = ""
+    iban: str = ""
+    bic: str = ""
+    website: str = ""
+    signatory: str = ""  # the person who signs ("Marie Dupont, comptabilité clients")
+    country: Country = "FR"

@@ -1,0 +1,223 @@
+"""The dunning policy: ordered steps, limits and the send window, loaded from TOML.
+
+A policy file is validated as a whole; an error names the file, the key and what is
+allowed, and nothing is half-loaded. The default French policy ships in ``config/``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from decimal import Decimal
+from enum import StrEnum
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from connector.errors import ConfigError
+from connector.model import Channel, StepKind
+from connector.money import Currency, Money
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "DayBasis",
+    "Policy",
+    "SendWindow",
+    "Step",
+    "Weekday",
+    "default_policy",
+    "load_policy",
+]
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+    @property
+    def number(self) -> int:
+        """Monday is 0, as ``date.weekday()``."""
+        return list(Weekday).index(self)
+
+
+class DayBasis(StrEnum):
+    CALENDAR = "calendar"  # offsets count calendar days; the send day rolls to a business day
+    BUSINESS = "business"  # offsets count business days of the tenant's calendar
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Step(_Strict):
+    name: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    kind: StepKind
+    offset_days: int = Field(ge=-60, le=365, description="days from the due date")
+    channel: Channel
+    template: str = Field(min_length=1)
+    min_open_amount: Decimal = Field(default=Decimal(0), ge=0)
+    min_gap_days: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _courtesy_before_due(self) -> Self:
+        if (self.kind is StepKind.COURTESY) != (self.offset_days < 0):
+            raise ValueError(
+                "only the courtesy step has a negative offset (before the due date), "
+                "and the courtesy step must have one"
+            )
+        return self
+
+
+class SendWindow(_Strict):
+    days: tuple[Weekday, ...] = (
+        Weekday.MON,
+        Weekday.TUE,
+        Weekday.WED,
+        Weekday.THU,
+        Weekday.FRI,
+    )
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+    skip_public_holidays: bool = True
+    country: str | None = Field(
+        default=None, description="public holidays of this country; default: the tenant's"
+    )
+    subdivision: str | None = None
+
+    @model_validator(mode="after")
+    def _sane(self) -> Self:
+        if not self.days:
+            raise ValueError("at least one send day is needed")
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class Policy(_Strict):
+    name: str = "default"
+    currency: Currency = "EUR"
+    day_basis: DayBasis = DayBasis.CALENDAR
+    max_reminders: int = Field(default=2, ge=0, le=10)
+    small_amount: Decimal = Field(default=Decimal(150), ge=0)
+    max_reminders_small: int = Field(default=1, ge=0, le=10)
+    promise_grace_days: int = Field(default=2, ge=0, le=60)
+    notice_deadline_days: int = Field(default=8, ge=1, le=60)
+    send_window: SendWindow = SendWindow()
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        names = [s.name for s in self.steps]
+        if len(set(names)) != len(names):
+            raise ValueError(f"step names must be unique, got {names}")
+        offsets = [s.offset_days for s in self.steps]
+        if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
+            raise ValueError(f"steps must be in strictly increasing offset order, got {offsets}")
+        kinds = [s.kind for s in self.steps]
+        if kinds.count(StepKind.COURTESY) > 1 or kinds.count(StepKind.NOTICE) > 1:
+            raise ValueError("at most one courtesy step and one notice step")
+        if StepKind.NOTICE in kinds:
+            notice_at = kinds.index(StepKind.NOTICE)
+            if StepKind.REMINDER in kinds[notice_at:]:
+                raise ValueError("reminders come before the formal notice, not after it")
+        if self.max_reminders_small > self.max_reminders:
+            raise ValueError("max_reminders_small cannot exceed max_reminders")
+        return self
+
+    # --- helpers the planner uses -----------------------------------------------------------
+    def index_of(self, name: str) -> int:
+        for i, step in enumerate(self.steps):
+            if step.name == name:
+                return i
+        raise KeyError(name)
+
+    def max_reminders_for(self, claim: Money) -> int:
+        """Fewer reminders before the notice when the claim is small (policy currency only)."""
+        if claim.currency == self.currency and claim.amount < self.small_amount:
+            return self.max_reminders_small
+        return self.max_reminders
+
+
+def _format_loc(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
+        else:
+            parts.append(item)
+    key = ".".join(parts) or "(top level)"
+    # name the step too, where we can: steps[2] (phone)
+    if len(loc) >= 2 and loc[0] == "steps" and isinstance(loc[1], int):
+        steps = raw.get("steps")
+        if isinstance(steps, list) and loc[1] < len(steps) and isinstance(steps[loc[1]], dict):
+            name = steps[loc[1]].get("name")
+            if name:
+                key = key.replace(f"steps[{loc[1]}]", f"steps[{loc[1]}] ({name})", 1)
+    return key
+
+
+def _allowed(error: Any) -> str:
+    ctx = error.get("ctx") or {}
+    if "expected" in ctx and str(ctx["expected"]) not in error.get("msg", ""):
+        return f"; allowed: {ctx['expected']}"
+    if error.get("type") == "extra_forbidden":
+        return "; this key is unknown (check its spelling)"
+    return ""
+
+
+def policy_from_mapping(raw: dict[str, Any], *, origin: Path | str) -> Policy:
+    """Validate a parsed policy document; errors name ``origin``, the key and what is allowed."""
+    flat = dict(raw.get("policy", {}))
+    unknown = set(raw) - {"policy", "send_window", "steps"}
+    if unknown:
+        raise ConfigError(
+            f"unknown table(s) {sorted(unknown)}; allowed: [policy], [send_window], [[steps]]",
+            path=origin,
+        )
+    if "send_window" in raw:
+        flat["send_window"] = raw["send_window"]
+    if "steps" in raw:
+        flat["steps"] = raw["steps"]
+    try:
+        return Policy.model_validate(flat)
+    except ValidationError as exc:
+        problems = [
+            f"{_format_loc(tuple(e['loc']), raw)}: {e['msg']}{_allowed(e)}" for e in exc.errors()
+        ]
+        raise ConfigError(
+            "invalid policy:\n    " + "\n    ".join(problems),
+            path=origin,
+            hint="see config/policy.fr.toml for a commented example",
+        ) from None
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate a policy TOML file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("policy file not found", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read policy file ({exc.strerror})", path=path) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc})", path=path) from None
+    return policy_from_mapping(raw, origin=path)
+
+
+DEFAULT_POLICY = "policy.fr.toml"
+
+
+def default_policy() -> Policy:
+    """The French default policy shipped in ``config/policy.fr.toml``."""
+    resource = files("relance_config").joinpath(DEFAULT_POLICY)
+    raw = tomllib.loads(resource.read_text(encoding="utf-8"))
+    return policy_from_mapping(raw, origin=f"config/{DEFAULT_POLICY}")
