@@ -1,0 +1,151 @@
+"""What every command shares: settings, the store, the tenant, the date, the output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from connector.calendar import BusinessCalendar
+from connector.channels import channels_for
+from connector.clock import Clock, SystemClock, local_today
+from connector.errors import ConfigError, StoreError
+from connector.executor import Executor
+from connector.model import Customer, Receivable
+from connector.policy import Policy, default_policy, load_policy
+from connector.settings import Settings, TenantConfig, load_settings, load_tenant_config
+from connector.source import Source
+from connector.sources import open_source
+from connector.store import Store, TenantRecord
+
+__all__ = ["AppState", "parse_date"]
+
+
+def parse_date(value: str | None, *, option: str = "--as-of") -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{value!r} is not a date; use YYYY-MM-DD", key=option) from None
+
+
+@dataclass
+class AppState:
+    config: Path | None = None
+    store_url: str | None = None
+    tenant_opt: str | None = None
+    json_output: bool = False
+    debug: bool = False
+    clock: Clock = field(default_factory=SystemClock)
+    _settings: Settings | None = None
+    _store: Store | None = None
+
+    # --- configuration -----------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config, store_url=self.store_url)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings.store_url, clock=self.clock)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def tenant(self, slug: str | None = None) -> TenantRecord:
+        slug = slug or self.tenant_opt
+        if slug:
+            return self.store.tenant(slug)
+        tenants = self.store.tenants()
+        if len(tenants) == 1:
+            return tenants[0]
+        if not tenants:
+            raise StoreError(
+                "no tenant in the store", hint="create one: relance init --tenant NAME"
+            )
+        names = ", ".join(t.slug for t in tenants)
+        raise ConfigError(f"several tenants ({names}); say which one", key="--tenant")
+
+    def tenant_config(self, tenant: TenantRecord) -> TenantConfig:
+        path = self.settings.tenants_dir / f"{tenant.slug}.toml"
+        return load_tenant_config(path)
+
+    def policy(self, config: TenantConfig) -> Policy:
+        return default_policy() if config.policy is None else load_policy(config.policy)
+
+    def today(self, tenant: TenantRecord, as_of: str | None) -> date:
+        return parse_date(as_of) or local_today(self.clock, tenant.timezone)
+
+    def source(self, config: TenantConfig) -> Source:
+        return open_source(config, clock=self.clock, store=self.store)
+
+    def executor(self, tenant: TenantRecord, *, with_source: bool = True) -> Executor:
+        config = self.tenant_config(tenant)
+        policy = self.policy(config)
+        settings = self.settings
+        return Executor(
+            store=self.store,
+            tenant=tenant.slug,
+            policy=policy,
+            calendar=BusinessCalendar.for_window(policy.send_window, config.country),
+            creditor=config.creditor,
+            channels=channels_for(outbox_dir=settings.outbox_dir, smtp=settings.smtp),
+            clock=self.clock,
+            source=self.source(config) if with_source else None,
+            jurisdiction=config.jurisdiction,
+        )
+
+    # --- lookups by what a person types --------------------------------------------------------
+    def customer(self, tenant: TenantRecord, text: str) -> Customer:
+        found = self.store.find_customer(tenant.slug, text)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ConfigError(
+                f"no customer matches {text!r}",
+                hint="use the customer's id or part of its name (relance status lists them)",
+            )
+        names = "; ".join(f"{c.ref.external_id} {c.name}" for c in found[:8])
+        raise ConfigError(f"{len(found)} customers match {text!r}: {names}", hint="be precise")
+
+    def receivable(self, tenant: TenantRecord, text: str) -> Receivable:
+        return self.store.find_receivable(tenant.slug, text)
+
+    # --- output ------------------------------------------------------------------------------
+    @property
+    def console(self) -> Console:
+        return Console(stderr=self.json_output, highlight=False)
+
+    def emit_json(self, payload: Any) -> None:
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
+
+    @contextmanager
+    def progress(self, label: str, total: int | None) -> Iterator[Progress]:
+        """A progress bar on a terminal; silent when piped or with --json."""
+        console = Console(stderr=True)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=self.json_output or not console.is_terminal,
+        ) as progress:
+            progress.add_task(label, total=total)
+            yield progress

@@ -1,0 +1,289 @@
+"""init, import, sync, plan, run, status: the daily cycle from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from connector.cli._context import AppState
+from connector.errors import ConfigError
+from connector.executor import RunReport
+from connector.model import Platform
+from connector.planner import PlannedAction
+from connector.settings import FilesSourceConfig
+from connector.store import ActionStatus
+from connector.sync import sync as run_sync
+
+__all__ = ["register"]
+
+EXIT_ATTENTION = 10
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="the day to act for (YYYY-MM-DD)")]
+
+
+def _state(ctx: typer.Context) -> AppState:
+    state = ctx.obj
+    assert isinstance(state, AppState)
+    return state
+
+
+TENANT_TEMPLATE = """\
+# relance tenant: {name}
+# Who is owed (signs every reminder) and where the ledger comes from.
+slug = "{slug}"
+platform = "{platform}"
+country = "FR"
+timezone = "Europe/Paris"
+language = "fr"
+# policy = "policy.toml"        # default: the French policy shipped with relance
+
+[creditor]
+name = "{name}"
+legal_form = ""                 # SAS, SARL ...
+registration_id = ""            # SIREN
+email = ""                      # From address of reminders
+reply_to = ""                   # where customers answer
+phone = ""
+iban = ""
+bic = ""
+signatory = ""
+
+# [files]                       # for platform = "files"
+# csv_dir = "ledger"            # customers.csv, invoices.csv, payments.csv
+# fec = "FEC.txt"               # or a FEC export ...
+# contacts = "contacts.csv"     # ... with its contacts file
+"""
+
+
+def init(
+    ctx: typer.Context,
+    tenant: Annotated[str, typer.Option("--tenant", help="short name, e.g. acme")],
+    name: Annotated[str | None, typer.Option(help="the business's legal name")] = None,
+    platform: Annotated[Platform, typer.Option()] = Platform.FILES,
+) -> None:
+    """Create (or upgrade) the store and a tenant, and write its configuration file."""
+    state = _state(ctx)
+    record = state.store.ensure_tenant(tenant, platform=platform, name=name or tenant)
+    path = state.settings.tenants_dir / f"{tenant}.toml"
+    created = not path.exists()
+    if created:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            TENANT_TEMPLATE.format(slug=tenant, name=record.name, platform=platform.value),
+            encoding="utf-8",
+        )
+    if state.json_output:
+        state.emit_json({"tenant": tenant, "store": state.store.url_for_display,
+                         "config": str(path), "config_created": created})
+        return
+    console = state.console
+    console.print(f"Store ready: {state.store.url_for_display}")
+    console.print(f"Tenant [bold]{tenant}[/]: " + (f"wrote {path}" if created else f"{path} kept"))
+    console.print("Next: fill in the creditor in that file, then `relance import PATH`.")
+
+
+def import_(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="a folder of relance CSVs, or a FEC file")],
+    contacts: Annotated[Path | None, typer.Option(help="contacts CSV for a FEC")] = None,
+    due_dates: Annotated[Path | None, typer.Option(help="invoice due dates CSV for a FEC")] = None,
+    terms: Annotated[int, typer.Option(help="payment terms (days) when a FEC has no due date")] = 30,
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+) -> None:
+    """Import a ledger from files: all of it, atomically (a bad line imports nothing)."""
+    state = _state(ctx)
+    record = state.tenant(tenant)
+    config = state.tenant_config(record)
+    if not path.exists():
+        raise ConfigError("no such file or folder", path=path)
+    files = (
+        FilesSourceConfig(csv_dir=path, payment_terms_days=terms)
+        if path.is_dir()
+        else FilesSourceConfig(fec=path, contacts=contacts, due_dates=due_dates,
+                               payment_terms_days=terms)
+    )
+    config = config.model_copy(update={"platform": Platform.FILES, "files": files})
+    report = run_sync(state.store, record.slug, state.source(config), clock=state.clock)
+    if state.json_output:
+        state.emit_json({"tenant": record.slug, "imported": report.counts})
+    else:
+        counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+        state.console.print(f"Imported into {record.slug}: {counts}")
+
+
+def sync(ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
+    """Pull what changed at the tenant's source into the store."""
+    state = _state(ctx)
+    record = state.tenant(tenant)
+    config = state.tenant_config(record)
+    report = run_sync(state.store, record.slug, state.source(config), clock=state.clock)
+    if state.json_output:
+        state.emit_json({"tenant": record.slug, "synced": report.counts})
+    else:
+        counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+        state.console.print(f"Synced {record.slug}: {counts or 'nothing new'}")
+
+
+def _action_row(state: AppState, tenant: str, action: PlannedAction) -> dict[str, object]:
+    customer = state.store.customer(tenant, action.customer_ref)
+    return {
+        "key": action.key,
+        "customer": customer.ref.external_id,
+        "customer_name": customer.name,
+        "step": action.step,
+        "channel": str(action.channel),
+        "invoices": [line.number for line in action.lines],
+        "upcoming": [line.number for line in action.upcoming],
+        "totals": {c: str(m.rounded().amount) for c, m in action.totals.items()},
+        "broken_promises": list(action.broken_promises),
+        "reason": action.reason,
+    }
+
+
+def _print_actions(state: AppState, tenant: str, actions: list[PlannedAction], title: str) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in ("customer", "step", "channel", "invoices", "claim", "why"):
+        table.add_column(column)
+    for action in actions:
+        row = _action_row(state, tenant, action)
+        claim = ", ".join(str(m) for m in action.totals.values())
+        invoices = ", ".join(line.number for line in (*action.lines, *action.upcoming))
+        table.add_row(str(row["customer_name"]), action.step, str(action.channel),
+                      invoices, claim, action.reason)
+    state.console.print(table)
+
+
+def plan(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+) -> None:
+    """The dry run: print what `relance run` would do on that day. Changes nothing."""
+    state = _state(ctx)
+    record = state.tenant(tenant)
+    day = state.today(record, as_of)
+    executor = state.executor(record, with_source=False)
+    report = executor.dry_run(day)
+    if state.json_output:
+        state.emit_json({"tenant": record.slug, "as_of": day.isoformat(), "dry_run": True,
+                         "customers_reviewed": report.customers_reviewed,
+                         "actions": [_action_row(state, record.slug, a) for a in report.planned]})
+        return
+    _print_actions(state, record.slug, report.planned,
+                   f"{record.slug}: {len(report.planned)} action(s) due on {day} (dry run)")
+
+
+def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
+    return {
+        "tenant": report.tenant,
+        "as_of": report.as_of.isoformat(),
+        "customers_reviewed": report.customers_reviewed,
+        "by_status": {s.value: report.count(s) for s in ActionStatus if report.count(s)},
+        "actions": [
+            {"key": r.key, "customer": r.customer_key, "step": r.step,
+             "channel": str(r.channel), "status": r.status.value, "detail": r.detail}
+            for r in report.results
+        ],
+    }
+
+
+def run(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    tenant: Annotated[str | None, typer.Option("--tenant", help="default: every tenant")] = None,
+    no_sync: Annotated[bool, typer.Option("--no-sync", help="skip the pull")] = False,
+) -> None:
+    """One cycle for every tenant (or one): sync, plan, send, write back. Cron-friendly."""
+    state = _state(ctx)
+    tenants = [state.tenant(tenant)] if tenant or state.tenant_opt else state.store.tenants()
+    summaries, attention = [], False
+    for record in tenants:
+        executor = state.executor(record)
+        if not no_sync and executor.source is not None:
+            run_sync(state.store, record.slug, executor.source, clock=state.clock)
+        day = state.today(record, as_of)
+        with state.progress(f"{record.slug}: reviewing", None) as bar:
+            report = executor.run(day, on_customer=lambda n: bar.advance(bar.task_ids[0], n))
+        attention = attention or report.needs_attention
+        summaries.append(_run_summary(state, report))
+        if not state.json_output:
+            counts = ", ".join(f"{v} {k}" for k, v in summaries[-1]["by_status"].items())  # type: ignore[attr-defined]
+            state.console.print(f"{record.slug} on {day}: {counts or 'nothing due'}")
+            for result in report.results:
+                if result.status in (ActionStatus.HELD, ActionStatus.FAILED):
+                    state.console.print(f"  [yellow]{result.status}[/] {result.key}: {result.detail}")
+    if state.json_output:
+        state.emit_json(summaries)
+    if attention:
+        raise typer.Exit(EXIT_ATTENTION)
+
+
+def status(ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
+    """Open receivables, the outbox by status, and what needs a person's attention."""
+    state = _state(ctx)
+    record = state.tenant(tenant)
+    store = state.store
+    open_count, totals = 0, {}
+    for receivable in store.open_receivables(record.slug):
+        open_count += 1
+        sign = -1 if receivable.kind.value == "credit_note" else 1
+        totals[receivable.currency] = totals.get(receivable.currency, 0) + sign * receivable.open_balance.amount
+    actions = store.actions(record.slug)
+    by_status: dict[str, int] = {}
+    for action in actions:
+        by_status[action.status.value] = by_status.get(action.status.value, 0) + 1
+    attention = [a for a in actions if a.status in (ActionStatus.HELD, ActionStatus.FAILED)]
+    payload = {
+        "tenant": record.slug,
+        "store": store.url_for_display,
+        "open_documents": open_count,
+        "open_totals": {c: str(v) for c, v in sorted(totals.items())},
+        "actions": by_status,
+        "attention": [{"key": a.key, "status": a.status.value, "reason": a.error} for a in attention],
+    }
+    if state.json_output:
+        state.emit_json(payload)
+        return
+    console = state.console
+    console.print(f"[bold]{record.slug}[/] ({record.name}) — store {store.url_for_display}")
+    owed = ", ".join(f"{v} {c}" for c, v in payload["open_totals"].items())  # type: ignore[union-attr]
+    console.print(f"Open documents: {open_count}; net open: {owed or 'nothing'}")
+    console.print("Actions: " + (", ".join(f"{v} {k}" for k, v in by_status.items()) or "none"))
+    for item in attention:
+        console.print(f"  [yellow]{item.status}[/] {item.key}: {item.error}")
+    if attention:
+        console.print("Review them, then `relance action release KEY` or `relance action cancel KEY`.")
+
+
+action_app = typer.Typer(help="Review actions held or failed.", no_args_is_help=True)
+
+
+@action_app.command("release")
+def release(ctx: typer.Context, key: str,
+            tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
+    """Let a held action go out on the next run (after checking it was not sent)."""
+    state = _state(ctx)
+    record = state.store.release_held(state.tenant(tenant).slug, key)
+    state.console.print(f"{record.key}: {record.status}")
+
+
+@action_app.command("cancel")
+def cancel(ctx: typer.Context, key: str, reason: Annotated[str, typer.Option()] = "cancelled by a person",
+           tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
+    """Cancel a held or failed action for good."""
+    state = _state(ctx)
+    record = state.store.cancel_action(state.tenant(tenant).slug, key, reason)
+    state.console.print(f"{record.key}: {record.status}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command("import")(import_)
+    app.command()(sync)
+    app.command()(plan)
+    app.command()(run)
+    app.command()(status)
+    app.add_typer(action_app, name="action")

@@ -1,0 +1,66 @@
+"""relance demo: the whole product on one machine, from nothing, in a few seconds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from connector.cli._context import AppState, parse_date
+from connector.demo import DEMO_DAY, DEMO_START, run_demo
+from connector.store import ActionStatus
+
+__all__ = ["register"]
+
+
+def demo(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Option("--dir", help="where to build the demo")] = Path("relance-demo"),
+    as_of: Annotated[str | None, typer.Option("--as-of", help="the demo's last day")] = None,
+    since: Annotated[str | None, typer.Option(help="replay the daily cycles from this day")] = None,
+) -> None:
+    """Build a store from the bundled sample ledger and run the daily cycles up to a fixed day.
+
+    Emails go to DIR/outbox as .eml files, letters as PDF, phone calls as to-do files.
+    """
+    state = ctx.obj
+    assert isinstance(state, AppState)
+    last = parse_date(as_of) or DEMO_DAY
+    first = parse_date(since, option="--since") or DEMO_START
+    result = run_demo(directory, start=first, end=last)
+    if state.json_output:
+        state.emit_json(result.as_dict())
+        return
+    console = state.console
+    console.print(f"[bold]relance demo[/] — {result.creditor}, ledger of {result.customers} "
+                  f"customers and {result.receivables} documents")
+    console.print(f"Replayed the daily cycle on {result.days} business days, "
+                  f"{first} → {last}, in {result.seconds:.1f} s.")
+    steps = Counter(r.step for r in result.sent)
+    console.print("Sent over the period: " + ", ".join(f"{n} {s}" for s, n in steps.items()))
+    table = Table(title=f"On {last}")
+    for column in ("customer", "step", "channel", "status", "where"):
+        table.add_column(column)
+    for item in result.last_day:
+        table.add_row(item.customer_name, item.step, str(item.channel), item.status.value, item.detail)
+    console.print(table)
+    held = [r for r in result.last_day if r.status is not ActionStatus.SENT]
+    if held:
+        console.print(f"{len(held)} action(s) need a look: `relance status`.")
+    console.print(f"\nLook at: {result.outbox}  (emails .eml, letters/*.pdf, tasks/*.md)")
+    console.print(f"Then try, from {result.directory}:")
+    for line in (
+        "relance status",
+        f"relance plan --as-of {date.fromordinal(last.toordinal() + 1)}",
+        f"relance report --as-of {last}",
+        f'relance history "{result.example_customer}"',
+    ):
+        console.print(f"  {line}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

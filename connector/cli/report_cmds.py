@@ -1,0 +1,88 @@
+"""history and report: the audit trail, the aged balance and DSO."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from connector.cli._context import AppState
+from connector.errors import ConfigError, StoreError
+from connector.reports import BUCKETS, aged_balance, days_sales_outstanding
+
+__all__ = ["register"]
+
+
+def _state(ctx: typer.Context) -> AppState:
+    state = ctx.obj
+    assert isinstance(state, AppState)
+    return state
+
+
+def history(
+    ctx: typer.Context,
+    subject: Annotated[str, typer.Argument(help="a customer (id or name) or an invoice number")],
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+) -> None:
+    """The audit trail of a customer or an invoice, oldest first: the evidence file."""
+    state = _state(ctx)
+    record = state.tenant(tenant)
+    try:
+        invoice = state.receivable(record, subject)
+        events = state.store.history(record.slug, receivable_ref=invoice.ref)
+        title = f"History of invoice {invoice.number}"
+    except (StoreError, ConfigError):
+        customer = state.customer(record, subject)
+        events = state.store.history(record.slug, customer_ref=customer.ref)
+        title = f"History of {customer.name}"
+    if state.json_output:
+        state.emit_json([
+            {"id": e.id, "at": e.at.isoformat(), "kind": e.kind.value, "customer": e.customer_key,
+             "receivables": list(e.receivable_keys), "payload": e.payload}
+            for e in events
+        ])
+        return
+    table = Table(title=title)
+    for column in ("when", "what", "details"):
+        table.add_column(column)
+    for event in events:
+        details = ", ".join(f"{k}={v}" for k, v in sorted(event.payload.items()))
+        table.add_row(event.at.strftime("%Y-%m-%d %H:%M"), event.kind.value, details)
+    state.console.print(table)
+
+
+def report(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    period: Annotated[int, typer.Option(help="days of sales for DSO")] = 90,
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+) -> None:
+    """Aged balance by bucket (not due, 1-30, 31-60, 61-90, 90+ days late) and DSO."""
+    state = _state(ctx)
+    record = state.tenant(tenant)
+    day = state.today(record, as_of)
+    aged = aged_balance(state.store.open_receivables(record.slug), day)
+    sales = state.store.invoiced_totals(record.slug, since=day - timedelta(days=period), until=day)
+    dso = days_sales_outstanding(aged.totals(), sales, period)
+    if state.json_output:
+        state.emit_json({**aged.as_dict(), "dso_days": {c: (str(v) if v is not None else None)
+                                                        for c, v in dso.items()},
+                         "dso_period_days": period})
+        return
+    table = Table(title=f"{record.slug}: aged balance on {day}")
+    table.add_column("currency")
+    for bucket in (*BUCKETS, "total", f"DSO ({period} d)"):
+        table.add_column(bucket, justify="right")
+    for currency, buckets in sorted(aged.by_currency.items()):
+        value = dso.get(currency)
+        table.add_row(currency, *(str(buckets[b].rounded().amount) for b in BUCKETS),
+                      str(aged.total(currency).rounded().amount),
+                      "—" if value is None else str(value))
+    state.console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(history)
+    app.command()(report)

@@ -1,0 +1,185 @@
+"""The embedded demo: a sample ledger, a SQLite store, an outbox folder, a replayed month.
+
+Everything lands in one folder the user names; running it again starts that folder's demo
+over (only the files the demo itself writes are replaced).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from connector.calendar import BusinessCalendar
+from connector.channels import channels_for
+from connector.clock import FrozenClock
+from connector.errors import ConfigError
+from connector.executor import Executor
+from connector.model import Channel, Platform
+from connector.policy import default_policy
+from connector.settings import TenantConfig, load_tenant_config
+from connector.sources import open_source
+from connector.store import ActionStatus, Store
+from connector.sync import sync
+
+__all__ = ["DEMO_DAY", "DEMO_START", "DemoResult", "run_demo"]
+
+DEMO_DAY = date(2026, 11, 23)
+DEMO_START = date(2026, 10, 1)
+TENANT = "lumen"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAction:
+    day: date
+    customer_name: str
+    step: str
+    channel: Channel
+    status: ActionStatus
+    detail: str
+
+
+@dataclass(slots=True)
+class DemoResult:
+    directory: Path
+    outbox: Path
+    creditor: str
+    customers: int = 0
+    receivables: int = 0
+    days: int = 0
+    seconds: float = 0.0
+    sent: list[DemoAction] = field(default_factory=list)
+    last_day: list[DemoAction] = field(default_factory=list)
+    example_customer: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        def row(a: DemoAction) -> dict[str, str]:
+            return {"day": a.day.isoformat(), "customer": a.customer_name, "step": a.step,
+                    "channel": str(a.channel), "status": a.status.value, "detail": a.detail}
+
+        return {
+            "directory": str(self.directory), "outbox": str(self.outbox),
+            "creditor": self.creditor, "customers": self.customers,
+            "receivables": self.receivables, "days": self.days,
+            "sent": [row(a) for a in self.sent], "last_day": [row(a) for a in self.last_day],
+        }
+
+
+def sample_dir() -> Path:
+    """The bundled sample ledger, found through the ``relance.samples`` entry point."""
+    found = [ep for ep in entry_points(group="relance.samples") if ep.name == "demo"]
+    if not found:
+        raise ConfigError("the sample ledger is not installed",
+                          hint="reinstall relance: pip install -e .")
+    path = found[0].load()()
+    assert isinstance(path, Path)
+    return path
+
+
+TENANT_FILE = """\
+slug = "{slug}"
+platform = "files"
+country = "FR"
+timezone = "Europe/Paris"
+language = "fr"
+
+[files]
+csv_dir = "{ledger}"
+
+[creditor]
+{creditor}
+"""
+
+
+def _prepare(directory: Path, ledger: Path, creditor: dict[str, Any]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("relance.sqlite", "relance.sqlite-wal", "relance.sqlite-shm"):
+        (directory / name).unlink(missing_ok=True)
+    shutil.rmtree(directory / "outbox", ignore_errors=True)
+    (directory / "tenants").mkdir(exist_ok=True)
+    lines = []
+    for key, value in creditor.items():
+        if isinstance(value, dict):
+            continue
+        lines.append(f"{key} = {_toml_str(value)}")
+    address = creditor.get("address")
+    if isinstance(address, dict):
+        lines.append("\n[creditor.address]")
+        lines.extend(f"{k} = {_toml_str(v)}" for k, v in address.items())
+    tenant_file = directory / "tenants" / f"{TENANT}.toml"
+    tenant_file.write_text(
+        TENANT_FILE.format(slug=TENANT, ledger=ledger.as_posix(), creditor="\n".join(lines)),
+        encoding="utf-8",
+    )
+    root = directory.resolve()
+    (directory / "relance.toml").write_text(
+        f'store_url = "sqlite:///{(root / "relance.sqlite").as_posix()}"\n'
+        f'outbox_dir = "{(root / "outbox").as_posix()}"\n'
+        f'tenants_dir = "{(root / "tenants").as_posix()}"\n',
+        encoding="utf-8",
+    )
+    return tenant_file
+
+
+def _toml_str(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_str(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY) -> DemoResult:
+    began = time.perf_counter()
+    ledger = sample_dir()
+    scenario = tomllib.loads((ledger / "dunning.toml").read_text(encoding="utf-8"))
+    tenant_file = _prepare(directory, ledger, scenario["creditor"])
+    config = load_tenant_config(tenant_file)
+    outbox = directory.resolve() / "outbox"
+    clock = FrozenClock.on(start, hour=10, timezone=config.timezone)
+    result = DemoResult(directory.resolve(), outbox, config.creditor.name)
+    with Store.open(f"sqlite:///{(directory.resolve() / 'relance.sqlite').as_posix()}",
+                    clock=clock) as store:
+        store.ensure_tenant(TENANT, platform=Platform.FILES, name=config.creditor.name)
+        source = open_source(config, clock=clock, store=store)
+        report = sync(store, TENANT, source, clock=clock)
+        result.customers = report.counts.get("customers", 0)
+        result.receivables = report.counts.get("receivables", 0)
+        apply_scenario(store, TENANT, scenario, config)
+        executor = _executor(store, config, outbox, clock, source)
+        day = start
+        while day <= end:
+            clock.advance(FrozenClock.on(day, hour=10, timezone=config.timezone).now() - clock.now())
+            if executor.calendar.is_send_day(day):
+                result.days += 1
+                _run_day(store, executor, day, end, result)
+            day += timedelta(days=1)
+        result.example_customer = result.sent[-1].customer_name if result.sent else ""
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def _executor(store: Store, config: TenantConfig, outbox: Path, clock: FrozenClock,
+              source: Any) -> Executor:
+    policy = default_policy()
+    return Executor(
+        store=store, tenant=TENANT, policy=policy,
+        calendar=BusinessCalendar.for_window(policy.send_window, config.country),
+        creditor=config.creditor, channels=channels_for(outbox_dir=outbox, smtp=None),
+        clock=clock, source=source, jurisdiction=config.jurisdiction,
+    )
+
+
+def _run_day(store: Store, executor: Executor, day: date, end: date, result: DemoResult) -> None:
+    report = executor.run(day)
+    for item in report.results:
+        name = store.customer(TENANT, item.customer_key).name
+        action = DemoAction(day, name, item.step, item.channel, item.status, item.detail)
+        if item.status is ActionStatus.SENT:
+            result.sent.append(action)
+        if day == end:
+            result.last_day.append(action)

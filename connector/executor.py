@@ -1,0 +1,264 @@
+"""Carry out planned actions through the outbox, so nothing is lost or sent twice.
+
+For each action, in order:
+
+1. the open balance of every invoice it claims is fetched fresh from the source; a change
+   is stored and the customer re-planned (someone who has just paid is never reminded);
+2. the action is recorded in the outbox under its idempotency key (an action already
+   recorded is not carried out again: running the same cycle twice sends nothing new);
+3. it is marked *sending* and committed, handed to its channel, then marked *sent* with the
+   channel's receipt, in one transaction with the progress of every item it covered;
+4. the outcome is written back to the source where the platform allows it.
+
+A crash between 3's hand-over and its commit leaves the action *sending*: the next run
+holds it for review (:meth:`Store.hold_unknown_outcomes`), and the customer gets nothing
+more until a person releases or cancels it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date
+
+from connector.calendar import BusinessCalendar
+from connector.channels import ChannelSender
+from connector.clock import Clock
+from connector.errors import DeliveryError, RelanceError, SourceError, Unsupported
+from connector.model import Channel, Creditor, SourceRef
+from connector.planner import CustomerPlan, PlannedAction, plan, plan_customer
+from connector.policy import Policy
+from connector.render import render
+from connector.source import Outcome, Source
+from connector.store import ActionStatus, EventType, Store
+
+__all__ = ["ActionResult", "Executor", "RunReport"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    key: str
+    customer_key: str
+    step: str
+    channel: Channel
+    status: ActionStatus
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class RunReport:
+    tenant: str
+    as_of: date
+    dry_run: bool
+    customers_reviewed: int = 0
+    results: list[ActionResult] = field(default_factory=list)
+    planned: list[PlannedAction] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (customer key, note)
+
+    def count(self, status: ActionStatus) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+    @property
+    def needs_attention(self) -> bool:
+        return any(r.status in (ActionStatus.HELD, ActionStatus.FAILED) for r in self.results)
+
+
+Progress = Callable[[int], None]
+
+
+class Executor:
+    """Runs one tenant's planning and sending for a day."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        tenant: str,
+        policy: Policy,
+        calendar: BusinessCalendar,
+        creditor: Creditor,
+        channels: Mapping[Channel, ChannelSender],
+        clock: Clock,
+        source: Source | None = None,
+        jurisdiction: str = "FR",
+    ) -> None:
+        self.store = store
+        self.tenant = tenant
+        self.policy = policy
+        self.calendar = calendar
+        self.creditor = creditor
+        self.channels = channels
+        self.clock = clock
+        self.source = source
+        self.jurisdiction = jurisdiction
+
+    # --- planning -----------------------------------------------------------------------------
+    def plan(self, as_of: date, *, everyone: bool = False) -> Iterable[CustomerPlan]:
+        """What is due on ``as_of``; reads only customers due for review unless ``everyone``."""
+        states = self.store.customer_states(self.tenant, due_on=None if everyone else as_of)
+        return plan(states, self.policy, self.calendar, as_of)
+
+    def dry_run(self, as_of: date, *, on_customer: Progress | None = None) -> RunReport:
+        """The dry run: what a run would do, changing nothing."""
+        report = RunReport(self.tenant, as_of, dry_run=True)
+        for customer_plan in self.plan(as_of, everyone=True):
+            self._tally(report, customer_plan, on_customer)
+            report.planned.extend(customer_plan.actions)
+        return report
+
+    # --- running ------------------------------------------------------------------------------
+    def run(self, as_of: date, *, on_customer: Progress | None = None) -> RunReport:
+        report = RunReport(self.tenant, as_of, dry_run=False)
+        for held in self.store.hold_unknown_outcomes(self.tenant):
+            report.results.append(_result(held.key, held.customer_ref, held.step, held.channel,
+                                          ActionStatus.HELD, held.error or "outcome unknown"))
+        blocked = self._customers_awaiting_review()
+        reviews: dict[str, date | None] = {}
+        acted: list[SourceRef] = []
+        with ExitStack() as stack:
+            for sender in self.channels.values():
+                stack.enter_context(sender.batch())  # one SMTP connection for the whole run
+            for customer_plan in self.plan(as_of):
+                self._tally(report, customer_plan, on_customer)
+                key = customer_plan.customer_ref.key
+                reviews[key] = customer_plan.next_review_on
+                if not customer_plan.actions:
+                    continue
+                if key in blocked:
+                    report.notes.append((key, "waiting for review of an earlier action"))
+                    reviews[key] = None
+                    continue
+                acted.append(customer_plan.customer_ref)
+                for action in customer_plan.actions:
+                    report.planned.append(action)
+                    report.results.append(self._carry_out(action, as_of))
+        # customers we acted on: their next review is what a fresh plan says now
+        for state in self.store.customer_states(self.tenant, customer_refs=acted):
+            after = plan_customer(state, self.policy, self.calendar, as_of)
+            reviews[state.customer.ref.key] = (
+                after.next_review_on if not after.actions else as_of
+            )
+        self.store.set_next_review(self.tenant, reviews)
+        return report
+
+    def _tally(self, report: RunReport, customer_plan: CustomerPlan, cb: Progress | None) -> None:
+        report.customers_reviewed += 1
+        key = customer_plan.customer_ref.key
+        report.notes.extend((key, note) for note in customer_plan.notes)
+        if cb is not None:
+            cb(1)
+
+    def _customers_awaiting_review(self) -> set[str]:
+        waiting = self.store.actions(self.tenant, status=ActionStatus.HELD)
+        waiting += self.store.actions(self.tenant, status=ActionStatus.SENDING)
+        return {record.customer_ref.key for record in waiting}
+
+    def _carry_out(self, action: PlannedAction, as_of: date) -> ActionResult:
+        fresh = self._refresh_balances(action, as_of)
+        if fresh is None:
+            return _result(action.key, action.customer_ref, action.step, action.channel,
+                           ActionStatus.SKIPPED, "paid or changed at the source before sending")
+        action = fresh
+        record = self.store.record_action(self.tenant, action, self.policy)
+        if record.status is not ActionStatus.PLANNED:
+            return _result(action.key, action.customer_ref, action.step, action.channel,
+                           record.status, "already handled")
+        customer = self.store.customer(self.tenant, action.customer_ref)
+        promises = [p for p in self.store.promises(self.tenant, action.customer_ref)
+                    if p.id in action.broken_promises]
+        try:
+            message = render(action, customer=customer, creditor=self.creditor,
+                             policy=self.policy, legal=self._legal(action, customer),
+                             promises=promises)
+            sender = self.channels[action.channel]
+        except KeyError:
+            self.store.mark_failed(self.tenant, action.key, f"no {action.channel} channel set up")
+            return _result(action.key, action.customer_ref, action.step, action.channel,
+                           ActionStatus.FAILED, f"no {action.channel} channel set up")
+        except RelanceError as exc:
+            self.store.mark_failed(self.tenant, action.key, exc.message)
+            return _result(action.key, action.customer_ref, action.step, action.channel,
+                           ActionStatus.FAILED, exc.message)
+        self.store.mark_sending(self.tenant, action.key)
+        try:
+            receipt = sender.send(message, action_key=action.key)
+        except DeliveryError as exc:
+            # the channel said no before accepting: nothing went out, safe to record as failed
+            self.store.mark_failed(self.tenant, action.key, exc.message)
+            log.warning("action %s failed: %s", action.key, exc.message)
+            return _result(action.key, action.customer_ref, action.step, action.channel,
+                           ActionStatus.FAILED, exc.message)
+        self.store.mark_sent(self.tenant, action.key, receipt=receipt.reference,
+                             policy=self.policy, done_on=as_of)
+        log.info("action %s sent via %s", action.key, action.channel)
+        self._write_back(action, as_of, receipt.reference)
+        return _result(action.key, action.customer_ref, action.step, action.channel,
+                       ActionStatus.SENT, receipt.reference)
+
+    def _refresh_balances(self, action: PlannedAction, as_of: date) -> PlannedAction | None:
+        """Re-read balances at the source; re-plan the customer when one changed."""
+        if self.source is None:
+            return action
+        changed = False
+        for line in (*action.lines, *action.upcoming):
+            if line.ref is None:
+                continue
+            try:
+                balance = self.source.open_balance(line.ref)
+            except Unsupported:
+                return action
+            except SourceError as exc:
+                log.warning("fresh balance of %s unavailable: %s", line.ref.key, exc.message)
+                return None
+            if balance != line.open:
+                self.store.update_open_balance(self.tenant, line.ref, balance)
+                changed = True
+        if not changed:
+            return action
+        states = list(self.store.customer_states(self.tenant, customer_refs=[action.customer_ref]))
+        if not states:
+            return None
+        again = plan_customer(states[0], self.policy, self.calendar, as_of)
+        return next((a for a in again.actions if a.step == action.step), None)
+
+    def _legal(self, action: PlannedAction, customer: object) -> object | None:
+        from connector.legal_claims import legal_claim_for  # noqa: PLC0415 - optional module
+
+        return legal_claim_for(action, customer, jurisdiction=self.jurisdiction)
+
+    def _write_back(self, action: PlannedAction, as_of: date, reference: str) -> None:
+        if self.source is None:
+            return
+        outcome = Outcome(
+            action_key=action.key,
+            step=action.step,
+            channel=action.channel,
+            done_on=as_of,
+            receivables=action.receivable_refs,
+            note=f"relance: {action.step} sent via {action.channel} ({reference})",
+        )
+        for ref in outcome.receivables:
+            try:
+                receipt = self.source.write_back(ref, outcome)
+            except Unsupported:
+                return  # the source keeps no trail (a file); the audit trail has it
+            except SourceError as exc:
+                log.warning("write-back of %s to %s failed: %s", action.key, ref.key, exc.message)
+                self.store.log_event(self.tenant, EventType.WRITTEN_BACK,
+                                     customer_key=action.customer_ref.key,
+                                     receivable_keys=(ref.key,),
+                                     payload={"action": action.key, "error": exc.message})
+                continue
+            self.store.log_event(self.tenant, EventType.WRITTEN_BACK,
+                                 customer_key=action.customer_ref.key,
+                                 receivable_keys=(ref.key,),
+                                 payload={"action": action.key, "written": dict(receipt.written)})
+
+
+def _result(key: str, customer_ref: SourceRef, step: str, channel: Channel,
+            status: ActionStatus, detail: str) -> ActionResult:
+    return ActionResult(key, customer_ref.key, step, channel, status, detail)

@@ -1,0 +1,171 @@
+"""Settings: one place that reads the environment, the TOML files and the secrets folder.
+
+Precedence, highest first: values passed in code (CLI flags) > environment (``RELANCE_…``,
+nested with ``__``: ``RELANCE_SMTP__HOST``) > secrets folder > ``relance.toml`` > defaults.
+Tenant files ``<tenants_dir>/<slug>.toml`` describe one business (who the creditor is,
+where its ledger comes from, which policy applies) and hold no secrets.
+
+A file the user named that is missing, or a key nobody knows, is a ConfigError naming it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from connector.errors import ConfigError
+from connector.model import Country, Creditor, Language, Platform
+
+__all__ = [
+    "FilesSourceConfig",
+    "Settings",
+    "SmtpConfig",
+    "TenantConfig",
+    "load_settings",
+    "load_tenant_config",
+    "validation_problems",
+]
+
+
+class SmtpConfig(BaseModel):
+    """How to reach the SMTP relay; with none, mail goes to the outbox folder as .eml files."""
+
+    model_config = ConfigDict(extra="forbid")
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: str = Field(default="starttls", pattern="^(starttls|ssl|none)$")
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class FilesSourceConfig(BaseModel):
+    """A file-based ledger: a folder of relance CSVs, or a FEC with its contacts."""
+
+    model_config = ConfigDict(extra="forbid")
+    csv_dir: Path | None = None
+    fec: Path | None = None
+    contacts: Path | None = None
+    due_dates: Path | None = None
+    payment_terms_days: int = Field(default=30, ge=0)
+
+
+class TenantConfig(BaseModel):
+    """One business relance works for."""
+
+    model_config = ConfigDict(extra="forbid")
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    platform: Platform = Platform.FILES
+    country: Country = "FR"
+    timezone: str = "Europe/Paris"
+    language: Language = "fr"
+    policy: Path | None = None  # None: the default French policy
+    creditor: Creditor
+    files: FilesSourceConfig | None = None
+    jurisdiction: str = "FR"
+
+
+def validation_problems(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        lines.append(f"{key}: {message}")
+    return "\n    ".join(lines)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RELANCE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file="relance.toml",
+        secrets_dir=None,
+    )
+
+    store_url: str = "sqlite:///relance.sqlite"
+    outbox_dir: Path = Path("outbox")
+    tenants_dir: Path = Path("config/tenants")
+    smtp: SmtpConfig | None = None
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            file_secret_settings,
+            TomlConfigSettingsSource(settings_cls),
+        )
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings; ``config`` names a TOML file that must exist."""
+    values = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        if config is None:
+            return Settings(**values)
+        if not config.is_file():
+            raise ConfigError("configuration file not found", path=config)
+        model_config = SettingsConfigDict(**{**Settings.model_config, "toml_file": config})
+        named: type[Settings] = type("Settings", (Settings,), {"model_config": model_config})
+        return named(**values)
+    except ValidationError as exc:
+        raise ConfigError(
+            "invalid settings:\n    " + validation_problems(exc),
+            path=config or "relance.toml / RELANCE_* environment",
+            hint="see config/relance.example.toml",
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc})", path=config or "relance.toml") from None
+
+
+def load_tenant_config(path: Path) -> TenantConfig:
+    """Read one tenant file; relative paths in it are relative to the file's folder."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "tenant file not found", path=path, hint="create it with `relance init`"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc})", path=path) from None
+    raw.setdefault("slug", path.stem)
+    try:
+        tenant = TenantConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            "invalid tenant configuration:\n    " + validation_problems(exc),
+            path=path,
+            hint="see config/tenants/example.toml",
+        ) from None
+    base = path.parent
+    if tenant.policy is not None and not tenant.policy.is_absolute():
+        tenant = tenant.model_copy(update={"policy": base / tenant.policy})
+    if tenant.files is not None:
+        files = tenant.files
+        resolved = {
+            name: base / value
+            for name in ("csv_dir", "fec", "contacts", "due_dates")
+            if isinstance(value := getattr(files, name), Path) and not value.is_absolute()
+        }
+        tenant = tenant.model_copy(update={"files": files.model_copy(update=resolved)})
+    return tenant
