@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -118,8 +119,9 @@ class SourceRef(_Frozen):
     tenant: str = Field(min_length=1)
     external_id: str = Field(min_length=1)
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """``platform:tenant:external_id``, the identity used everywhere in the store."""
         return f"{self.platform.value}:{self.tenant}:{self.external_id}"
 
     def __str__(self) -> str:

@@ -1,0 +1,124 @@
+"""The executor end to end on a real SQLite store and the real outbox channels."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from connector.money import Money
+from connector.store import ActionStatus, EventType, Store
+
+from .builders import TENANT, MemorySource, customer, invoice, make_executor, ref
+
+DAY = date(2026, 3, 10)  # a Tuesday
+
+
+def _ledger(store: Store) -> MemorySource:
+    customers = [customer("C1", "Boulangerie Dupont"), customer("C2", "Garage Martin")]
+    receivables = [
+        invoice("F-001", "C1", date(2026, 3, 2), "1200.00"),
+        invoice("F-002", "C1", date(2026, 3, 5), "300.00"),
+        invoice("F-003", "C2", date(2026, 3, 3), "800.00"),
+    ]
+    store.upsert_ledger(TENANT, customers=customers, receivables=receivables)
+    return MemorySource({r.ref.key: r.open_balance for r in receivables})
+
+
+def test_a_run_sends_one_message_per_customer_and_records_it(store: Store, tmp_path: Path) -> None:
+    source = _ledger(store)
+    report = make_executor(store, tmp_path / "outbox", source, DAY).run(DAY)
+
+    sent = [r for r in report.results if r.status is ActionStatus.SENT]
+    assert sorted(r.customer_key for r in sent) == [ref("C1").key, ref("C2").key]
+    assert {r.step for r in sent} == {"reminder_1"}
+    emails = sorted((tmp_path / "outbox").rglob("*.eml"))
+    assert len(emails) == 2
+    body = b"".join(p.read_bytes() for p in emails)
+    assert b"F-001" in body and b"F-002" in body and b"F-003" in body
+    # every invoice of a sent action was written back to the source
+    assert sorted(key for key, _ in source.written) == sorted(
+        ref(i).key for i in ("F-001", "F-002", "F-003")
+    )
+    kinds = [e.kind for e in store.history(TENANT, customer_ref=ref("C1"))]
+    assert EventType.ACTION_SENT in kinds and EventType.WRITTEN_BACK in kinds
+
+
+def test_running_the_same_cycle_twice_sends_nothing_new(store: Store, tmp_path: Path) -> None:
+    source = _ledger(store)
+    make_executor(store, tmp_path / "outbox", source, DAY).run(DAY)
+    again = make_executor(store, tmp_path / "outbox", source, DAY).run(DAY)
+
+    assert [r for r in again.results if r.status is ActionStatus.SENT] == []
+    assert len(list((tmp_path / "outbox").rglob("*.eml"))) == 2
+    assert len(store.actions(TENANT, status=ActionStatus.SENT)) == 2
+
+
+def test_a_customer_who_just_paid_is_not_reminded(store: Store, tmp_path: Path) -> None:
+    source = _ledger(store)
+    source.balances[ref("F-003").key] = Money.of("0", "EUR")  # paid at the source this morning
+
+    report = make_executor(store, tmp_path / "outbox", source, DAY).run(DAY)
+
+    c2 = [r for r in report.results if r.customer_key == ref("C2").key]
+    assert all(r.status is not ActionStatus.SENT for r in c2)
+    assert store.receivable(TENANT, ref("F-003")).open_balance.is_zero
+    emails = list((tmp_path / "outbox").rglob("*.eml"))
+    assert len(emails) == 1
+    assert b"F-003" not in emails[0].read_bytes()
+
+
+def test_a_partial_payment_at_the_source_updates_the_claim(store: Store, tmp_path: Path) -> None:
+    source = _ledger(store)
+    source.balances[ref("F-001").key] = Money.of("200.00", "EUR")
+
+    report = make_executor(store, tmp_path / "outbox", source, DAY).run(DAY)
+
+    c1 = next(a for a in report.planned if a.customer_ref == ref("C1"))
+    assert c1.totals["EUR"] == Money.of("500.00", "EUR")
+    assert store.receivable(TENANT, ref("F-001")).open_balance == Money.of("200.00", "EUR")
+
+
+def test_an_action_left_sending_is_held_and_blocks_its_customer(
+    store: Store, tmp_path: Path
+) -> None:
+    source = _ledger(store)
+    executor = make_executor(store, tmp_path / "outbox", source, DAY)
+    action = next(a for p in executor.plan(DAY) for a in p.actions if a.customer_ref == ref("C1"))
+    store.record_action(TENANT, action)
+    store.mark_sending(TENANT, action.key)  # then the process died before mark_sent
+
+    report = executor.run(DAY)
+
+    held = store.actions(TENANT, status=ActionStatus.HELD)
+    assert [h.key for h in held] == [action.key]
+    assert "outcome unknown" in (held[0].error or "")
+    assert all(
+        r.customer_key != ref("C1").key or r.status is ActionStatus.HELD for r in report.results
+    )
+    assert report.needs_attention
+
+
+def test_no_email_address_fails_clearly_and_sends_nothing(store: Store, tmp_path: Path) -> None:
+    store.upsert_ledger(
+        TENANT,
+        customers=[customer("C9", "Sans Mail", email=None)],
+        receivables=[invoice("F-9", "C9", date(2026, 3, 2), "500.00")],
+    )
+    source = MemorySource({ref("F-9").key: Money.of("500.00", "EUR")})
+
+    report = make_executor(store, tmp_path / "outbox", source, DAY).run(DAY)
+
+    (result,) = report.results
+    assert result.status is ActionStatus.FAILED
+    assert "email" in result.detail
+    assert not list((tmp_path / "outbox").rglob("*.eml"))
+
+
+def test_the_dry_run_changes_nothing(store: Store, tmp_path: Path) -> None:
+    source = _ledger(store)
+    report = make_executor(store, tmp_path / "outbox", source, DAY).dry_run(DAY)
+
+    assert len(report.planned) == 2
+    assert store.actions(TENANT) == []
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").rglob("*"))
+    assert source.balance_calls == 0
