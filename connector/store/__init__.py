@@ -1,0 +1,31 @@
+"""The store: relance's copy of the ledger, its side states, the outbox and the audit trail.
+
+SQLAlchemy 2 with Alembic migrations (``migrations/``): a SQLite file by default, PostgreSQL
+by URL. Each public method is one transaction.
+"""
+
+from __future__ import annotations
+
+from connector.store.outbox import OutboxMixin
+from connector.store.types import (
+    ActionRecord,
+    ActionStatus,
+    AuditEvent,
+    EventType,
+    TenantRecord,
+    UpsertCounts,
+)
+
+__all__ = [
+    "ActionRecord",
+    "ActionStatus",
+    "AuditEvent",
+    "EventType",
+    "Store",
+    "TenantRecord",
+    "UpsertCounts",
+]
+
+
+class Store(OutboxMixin):
+    """Open with :meth:`Store.open`; use as a context manager to close it."""

@@ -1,0 +1,360 @@
+"""The outbox (actions and their states) and the append-only audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from connector.errors import StoreError
+from connector.model import Channel, StepKind
+from connector.planner import PlannedAction, Progress, progress_after
+from connector.policy import Policy
+from connector.store import schema as t
+from connector.store.codec import action_from_json, action_to_json
+from connector.store.ledger import ref_from_key
+from connector.store.states import StatesMixin
+from connector.store.types import ActionRecord, ActionStatus, AuditEvent, EventType
+
+__all__ = ["OutboxMixin"]
+
+UNKNOWN_OUTCOME = (
+    "outcome unknown after an interruption: check the outbox or the SMTP log, "
+    "then `relance action release KEY` to send it or `relance action cancel KEY`"
+)
+
+
+def _record(row: Row[Any]) -> ActionRecord:
+    return ActionRecord(
+        key=row.key,
+        tenant=row.tenant,
+        customer_ref=ref_from_key(row.customer_key),
+        step=row.step,
+        kind=StepKind(row.kind),
+        channel=Channel(row.channel),
+        status=ActionStatus(row.status),
+        planned_on=row.planned_on,
+        action=action_from_json(row.payload),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        sent_at=row.sent_at,
+        receipt=row.receipt,
+        error=row.error,
+    )
+
+
+class OutboxMixin(StatesMixin):
+    def _get(self, conn: Connection, tenant: str, key: str) -> Row[Any]:
+        row = conn.execute(
+            select(t.actions).where(t.actions.c.tenant == tenant, t.actions.c.key == key)
+        ).first()
+        if row is None:
+            raise StoreError(
+                f"no action {key!r} in tenant {tenant}",
+                hint="`relance status` lists the actions that need a look",
+            )
+        return row
+
+    def record_action(
+        self, tenant: str, action: PlannedAction, policy: Policy | None = None
+    ) -> ActionRecord:
+        """Record ``action`` as planned under its key; an existing key is returned unchanged."""
+        with self._tx() as conn:
+            self._require_tenant(conn, tenant)
+            existing = conn.execute(
+                select(t.actions).where(t.actions.c.tenant == tenant, t.actions.c.key == action.key)
+            ).first()
+            if existing is not None:
+                return _record(existing)
+            now = self._now()
+            conn.execute(
+                insert(t.actions).values(
+                    tenant=tenant,
+                    key=action.key,
+                    customer_key=action.customer_ref.key,
+                    step=action.step,
+                    kind=action.kind.value,
+                    channel=action.channel.value,
+                    status=ActionStatus.PLANNED.value,
+                    planned_on=action.planned_on,
+                    payload=action_to_json(action),
+                    attempts=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            self._log(
+                conn,
+                tenant,
+                EventType.ACTION_PLANNED,
+                customer_key=action.customer_ref.key,
+                receivable_keys=[r.key for r in action.receivable_refs],
+                payload={
+                    "action": action.key,
+                    "step": action.step,
+                    "channel": action.channel.value,
+                    "reason": action.reason,
+                    "totals": {c: str(m) for c, m in action.totals.items()},
+                },
+            )
+            return _record(self._get(conn, tenant, action.key))
+
+    def _move(
+        self,
+        tenant: str,
+        key: str,
+        allowed: tuple[ActionStatus, ...],
+        to: ActionStatus,
+        kind: EventType | None,
+        **values: Any,
+    ) -> ActionRecord:
+        with self._tx() as conn:
+            row = self._get(conn, tenant, key)
+            if ActionStatus(row.status) not in allowed:
+                raise StoreError(f"action {key} is {row.status}; it cannot become {to.value}")
+            conn.execute(
+                update(t.actions)
+                .where(t.actions.c.id == row.id)
+                .values(status=to.value, updated_at=self._now(), **values)
+            )
+            if kind is not None:
+                self._log(
+                    conn,
+                    tenant,
+                    kind,
+                    customer_key=row.customer_key,
+                    payload={
+                        "action": key,
+                        **{k: str(v) for k, v in values.items() if k in ("error", "receipt")},
+                    },
+                )
+            return _record(self._get(conn, tenant, key))
+
+    def mark_sending(self, tenant: str, key: str) -> ActionRecord:
+        with self._tx() as conn:
+            row = self._get(conn, tenant, key)
+            attempts = row.attempts + 1
+        return self._move(
+            tenant, key, (ActionStatus.PLANNED,), ActionStatus.SENDING, None, attempts=attempts
+        )
+
+    def mark_sent(
+        self, tenant: str, key: str, *, receipt: str, policy: Policy, done_on: date
+    ) -> ActionRecord:
+        """Sent: the action, the items' progress and the broken promises in one transaction."""
+        with self._tx() as conn:
+            row = self._get(conn, tenant, key)
+            if row.status != ActionStatus.SENDING.value:
+                raise StoreError(f"action {key} is {row.status}, not sending")
+            action = action_from_json(row.payload)
+            now = self._now()
+            conn.execute(
+                update(t.actions)
+                .where(t.actions.c.id == row.id)
+                .values(
+                    status=ActionStatus.SENT.value,
+                    updated_at=now,
+                    sent_at=now,
+                    receipt=receipt,
+                    error=None,
+                )
+            )
+            self._save_progress(conn, tenant, action, policy, done_on)
+            self._log(
+                conn,
+                tenant,
+                EventType.ACTION_SENT,
+                customer_key=row.customer_key,
+                receivable_keys=[r.key for r in action.receivable_refs],
+                payload={
+                    "action": key,
+                    "step": action.step,
+                    "channel": action.channel.value,
+                    "receipt": receipt,
+                    "invoices": [line.number for line in action.lines],
+                    "totals": {c: str(m) for c, m in action.totals.items()},
+                },
+            )
+            return _record(self._get(conn, tenant, key))
+
+    def _save_progress(
+        self, conn: Connection, tenant: str, action: PlannedAction, policy: Policy, done_on: date
+    ) -> None:
+        customer_key = action.customer_ref.key
+        current = {
+            row.item_key: Progress(row.step, row.reminders, row.last_on)
+            for row in conn.execute(
+                select(t.item_progress).where(
+                    t.item_progress.c.tenant == tenant,
+                    t.item_progress.c.customer_key == customer_key,
+                )
+            )
+        }
+        for item_key, progress in progress_after(current, action, policy, done_on).items():
+            values = {
+                "step": progress.step,
+                "reminders": progress.reminders,
+                "last_on": progress.last_on,
+            }
+            if item_key in current:
+                conn.execute(
+                    update(t.item_progress)
+                    .where(
+                        t.item_progress.c.tenant == tenant, t.item_progress.c.item_key == item_key
+                    )
+                    .values(**values)
+                )
+            else:
+                conn.execute(
+                    insert(t.item_progress).values(
+                        tenant=tenant, item_key=item_key, customer_key=customer_key, **values
+                    )
+                )
+        conn.execute(
+            update(t.customers)
+            .where(t.customers.c.tenant == tenant, t.customers.c.key == customer_key)
+            .values(last_action_on=done_on)
+        )
+        for promise_id in action.broken_promises:
+            row = conn.execute(
+                select(t.promises).where(
+                    t.promises.c.tenant == tenant, t.promises.c.id == promise_id
+                )
+            ).first()
+            if row is None:
+                continue
+            conn.execute(
+                update(t.promises)
+                .where(t.promises.c.id == promise_id)
+                .values(data={**row.data, "broken_on": done_on.isoformat()})
+            )
+            self._log(
+                conn,
+                tenant,
+                EventType.PROMISE_BROKEN,
+                customer_key=customer_key,
+                payload={
+                    "promise": promise_id,
+                    "promised_on": row.data["promised_on"],
+                    "amount": row.data["amount"],
+                },
+            )
+
+    def mark_held(self, tenant: str, key: str, reason: str) -> ActionRecord:
+        return self._move(
+            tenant,
+            key,
+            (ActionStatus.PLANNED, ActionStatus.SENDING),
+            ActionStatus.HELD,
+            EventType.ACTION_HELD,
+            error=reason,
+        )
+
+    def mark_failed(self, tenant: str, key: str, error: str) -> ActionRecord:
+        return self._move(
+            tenant,
+            key,
+            (ActionStatus.PLANNED, ActionStatus.SENDING),
+            ActionStatus.FAILED,
+            EventType.ACTION_FAILED,
+            error=error,
+        )
+
+    def mark_skipped(self, tenant: str, key: str, reason: str) -> ActionRecord:
+        return self._move(
+            tenant,
+            key,
+            (ActionStatus.PLANNED,),
+            ActionStatus.SKIPPED,
+            EventType.ACTION_SKIPPED,
+            error=reason,
+        )
+
+    def cancel_action(self, tenant: str, key: str, reason: str) -> ActionRecord:
+        return self._move(
+            tenant,
+            key,
+            (ActionStatus.PLANNED, ActionStatus.HELD, ActionStatus.FAILED),
+            ActionStatus.CANCELLED,
+            EventType.ACTION_CANCELLED,
+            error=reason,
+        )
+
+    def release_held(self, tenant: str, key: str) -> ActionRecord:
+        """A person checked the held action was not sent: it goes out on the next run."""
+        return self._move(
+            tenant,
+            key,
+            (ActionStatus.HELD, ActionStatus.FAILED),
+            ActionStatus.PLANNED,
+            EventType.ACTION_RELEASED,
+            error=None,
+        )
+
+    def hold_unknown_outcomes(self, tenant: str) -> list[ActionRecord]:
+        """Actions left *sending* by a crash are held for a person, never re-sent blindly."""
+        held = []
+        for record in self.actions(tenant, status=ActionStatus.SENDING):
+            held.append(self.mark_held(tenant, record.key, UNKNOWN_OUTCOME))
+        return held
+
+    def actions(
+        self, tenant: str, *, status: ActionStatus | None = None, on: date | None = None
+    ) -> list[ActionRecord]:
+        query = select(t.actions).where(t.actions.c.tenant == tenant)
+        if status is not None:
+            query = query.where(t.actions.c.status == status.value)
+        if on is not None:
+            query = query.where(t.actions.c.planned_on == on)
+        with self._engine.connect() as conn:
+            return [_record(row) for row in conn.execute(query.order_by(t.actions.c.id))]
+
+    # --- audit trail --------------------------------------------------------------------------
+    def log_event(
+        self,
+        tenant: str,
+        kind: EventType,
+        *,
+        customer_key: str | None = None,
+        receivable_keys: tuple[str, ...] | list[str] = (),
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        with self._tx() as conn:
+            self._log(
+                conn,
+                tenant,
+                kind,
+                customer_key=customer_key,
+                receivable_keys=receivable_keys,
+                payload=payload,
+            )
+
+    def history(
+        self, tenant: str, *, customer_ref: Any = None, receivable_ref: Any = None
+    ) -> list[AuditEvent]:
+        query = select(t.events).where(t.events.c.tenant == tenant)
+        if customer_ref is not None:
+            query = query.where(t.events.c.customer_key == customer_ref.key)
+        elif receivable_ref is not None:
+            receivable = self.receivable(tenant, receivable_ref)
+            query = query.where(t.events.c.customer_key == receivable.customer_ref.key)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(t.events.c.id)).all()
+        events = [
+            AuditEvent(
+                r.id,
+                r.tenant,
+                r.at,
+                EventType(r.kind),
+                r.customer_key,
+                tuple(r.receivable_keys),
+                dict(r.payload),
+            )
+            for r in rows
+        ]
+        if receivable_ref is not None:
+            key = receivable_ref.key
+            events = [e for e in events if key in e.receivable_keys]
+        return events

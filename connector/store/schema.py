@@ -1,0 +1,245 @@
+"""The store's tables (SQLAlchemy Core). Migrations in ``migrations/`` create the same.
+
+Money is ``Numeric(20, 6)`` beside a three-letter currency; calendar dates are ``Date``;
+instants are timezone-aware. Records are keyed by the source reference's key
+(``platform:tenant:external_id``) unique per tenant. Nested values that are only ever read
+whole (a customer's contacts, a plan's instalments, an action's content) are JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
+
+__all__ = [
+    "actions",
+    "customers",
+    "disputes",
+    "events",
+    "item_progress",
+    "metadata",
+    "pauses",
+    "payments",
+    "plans",
+    "promises",
+    "receivables",
+    "sync_cursors",
+    "tenants",
+]
+
+metadata = MetaData()
+KEY = String(300)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite keeps none)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("the store only keeps timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Amount(TypeDecorator[Decimal]):
+    """Decimal amounts: NUMERIC(20, 6) where the backend has it, exact text on SQLite."""
+
+    impl = Numeric(20, 6)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(20, 6, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError("amounts are Decimal")
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+MONEY = Amount()
+
+
+def _tenant() -> Column[str]:
+    return Column("tenant", String(64), ForeignKey("tenants.slug"), nullable=False)
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("platform", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("policy_path", Text),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("key", KEY, nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("next_review_on", Date),
+    Column("last_action_on", Date),
+    UniqueConstraint("tenant", "key", name="uq_customers_key"),
+    Index("ix_customers_review", "tenant", "next_review_on"),
+)
+
+receivables = Table(
+    "receivables",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("key", KEY, nullable=False),
+    Column("customer_key", KEY, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("number", String(100), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", MONEY, nullable=False),
+    Column("open_balance", MONEY, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("document_url", Text),
+    Column("payment_url", Text),
+    Column("updated_at", UtcDateTime()),
+    UniqueConstraint("tenant", "key", name="uq_receivables_key"),
+    Index("ix_receivables_customer", "tenant", "customer_key"),
+    Index("ix_receivables_number", "tenant", "number"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("key", KEY, nullable=False),
+    Column("customer_key", KEY, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("unapplied", MONEY, nullable=False),
+    Column("applied_to", JSON, nullable=False),
+    UniqueConstraint("tenant", "key", name="uq_payments_key"),
+    Index("ix_payments_customer", "tenant", "customer_key"),
+)
+
+
+def _side_state(name: str, *extra: Column[object]) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", String(64), primary_key=True),
+        _tenant(),
+        Column("customer_key", KEY, nullable=False),
+        Column("data", JSON, nullable=False),
+        *extra,
+        Index(f"ix_{name}_customer", "tenant", "customer_key"),
+    )
+
+
+promises = _side_state("promises")
+disputes = _side_state("disputes")
+plans = _side_state("plans")
+pauses = _side_state("pauses")
+
+item_progress = Table(
+    "item_progress",
+    metadata,
+    _tenant(),
+    Column("item_key", KEY, nullable=False),
+    Column("customer_key", KEY, nullable=False),
+    Column("step", String(64)),
+    Column("reminders", Integer, nullable=False),
+    Column("last_on", Date),
+    PrimaryKeyConstraint("tenant", "item_key"),
+    Index("ix_item_progress_customer", "tenant", "customer_key"),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("key", String(400), nullable=False),
+    Column("customer_key", KEY, nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("planned_on", Date, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Column("receipt", Text),
+    Column("error", Text),
+    UniqueConstraint("tenant", "key", name="uq_actions_key"),
+    Index("ix_actions_status", "tenant", "status"),
+)
+
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("tenant", String(64), ForeignKey("tenants.slug"), primary_key=True),
+    Column("resource", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("as_of", UtcDateTime()),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("customer_key", KEY),
+    Column("receivable_keys", JSON, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Index("ix_events_customer", "tenant", "customer_key"),
+)

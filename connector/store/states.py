@@ -1,0 +1,283 @@
+"""Side states (promises, disputes, plans, pauses) and the planner's feed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Connection, Table, insert, select, update
+
+from connector.errors import StoreError
+from connector.model import (
+    Customer,
+    Dispute,
+    Pause,
+    PaymentPlan,
+    Promise,
+    ReceivableStatus,
+    SourceRef,
+)
+from connector.planner import CustomerState, Progress
+from connector.store import schema as t
+from connector.store.ledger import LedgerMixin, row_to_payment, row_to_receivable
+from connector.store.types import EventType
+
+__all__ = ["StatesMixin"]
+
+NEVER = date.max
+_OPEN = (ReceivableStatus.OPEN.value, ReceivableStatus.PARTIALLY_PAID.value)
+
+
+class StatesMixin(LedgerMixin):
+    # --- recording side states ----------------------------------------------------------------
+    def _add(
+        self,
+        table: Table,
+        tenant: str,
+        item_id: str,
+        customer_key: str,
+        item: BaseModel,
+        kind: EventType,
+        receivable_keys: Iterable[str] = (),
+    ) -> None:
+        with self._tx() as conn:
+            self._require_tenant(conn, tenant)
+            if (
+                conn.execute(
+                    select(t.customers.c.id).where(
+                        t.customers.c.tenant == tenant, t.customers.c.key == customer_key
+                    )
+                ).first()
+                is None
+            ):
+                raise StoreError(f"no customer {customer_key} in tenant {tenant}")
+            data = item.model_dump(mode="json")
+            conn.execute(
+                insert(table).values(
+                    id=item_id, tenant=tenant, customer_key=customer_key, data=data
+                )
+            )
+            self._log(
+                conn,
+                tenant,
+                kind,
+                customer_key=customer_key,
+                receivable_keys=list(receivable_keys),
+                payload=data,
+            )
+            self._touch(conn, tenant, {customer_key})
+
+    def _change(
+        self, table: Table, tenant: str, item_id: str, changes: dict[str, Any], kind: EventType
+    ) -> None:
+        with self._tx() as conn:
+            row = conn.execute(
+                select(table).where(table.c.tenant == tenant, table.c.id == item_id)
+            ).first()
+            if row is None:
+                raise StoreError(f"no {table.name[:-1]} {item_id!r} in tenant {tenant}")
+            data = {**row.data, **changes}
+            conn.execute(update(table).where(table.c.id == item_id).values(data=data))
+            self._log(
+                conn,
+                tenant,
+                kind,
+                customer_key=row.customer_key,
+                payload={"id": item_id, **changes},
+            )
+            self._touch(conn, tenant, {row.customer_key})
+
+    def add_promise(self, tenant: str, promise: Promise) -> None:
+        self._add(
+            t.promises,
+            tenant,
+            promise.id,
+            promise.customer_ref.key,
+            promise,
+            EventType.PROMISE_RECORDED,
+            [r.key for r in promise.receivable_refs],
+        )
+
+    def add_dispute(self, tenant: str, dispute: Dispute) -> None:
+        receivable = self.receivable(tenant, dispute.receivable_ref)
+        self._add(
+            t.disputes,
+            tenant,
+            dispute.id,
+            receivable.customer_ref.key,
+            dispute,
+            EventType.DISPUTE_OPENED,
+            [dispute.receivable_ref.key],
+        )
+
+    def resolve_dispute(self, tenant: str, dispute_id: str, on: date) -> None:
+        self._change(
+            t.disputes,
+            tenant,
+            dispute_id,
+            {"resolved_on": on.isoformat()},
+            EventType.DISPUTE_RESOLVED,
+        )
+
+    def add_plan(self, tenant: str, plan: PaymentPlan) -> None:
+        self._add(
+            t.plans,
+            tenant,
+            plan.id,
+            plan.customer_ref.key,
+            plan,
+            EventType.PLAN_AGREED,
+            [r.key for r in plan.receivable_refs],
+        )
+
+    def cancel_plan(self, tenant: str, plan_id: str, on: date) -> None:
+        self._change(
+            t.plans, tenant, plan_id, {"cancelled_on": on.isoformat()}, EventType.PLAN_CANCELLED
+        )
+
+    def pause(self, tenant: str, customer_ref: SourceRef, pause: Pause) -> None:
+        pause_id = f"pause-{customer_ref.key}-{pause.since.isoformat()}"
+        with self._tx() as conn:  # one pause at a time: a new one replaces the current
+            conn.execute(
+                t.pauses.delete().where(
+                    t.pauses.c.tenant == tenant, t.pauses.c.customer_key == customer_ref.key
+                )
+            )
+        self._add(t.pauses, tenant, pause_id, customer_ref.key, pause, EventType.PAUSED)
+
+    def resume(self, tenant: str, customer_ref: SourceRef, on: date) -> None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(t.pauses.c.id).where(
+                    t.pauses.c.tenant == tenant, t.pauses.c.customer_key == customer_ref.key
+                )
+            ).first()
+        if row is None:
+            raise StoreError(f"customer {customer_ref.external_id} is not paused")
+        last_day = date.fromordinal(on.toordinal() - 1)
+        self._change(t.pauses, tenant, row.id, {"until": last_day.isoformat()}, EventType.RESUMED)
+
+    def _side(
+        self, table: Table, model: type[Any], tenant: str, customer_ref: SourceRef
+    ) -> list[Any]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(table.c.data).where(
+                    table.c.tenant == tenant, table.c.customer_key == customer_ref.key
+                )
+            ).all()
+        return [model.model_validate(r.data) for r in rows]
+
+    def promises(self, tenant: str, customer_ref: SourceRef) -> list[Promise]:
+        return self._side(t.promises, Promise, tenant, customer_ref)
+
+    def disputes(self, tenant: str, customer_ref: SourceRef) -> list[Dispute]:
+        return self._side(t.disputes, Dispute, tenant, customer_ref)
+
+    def plans(self, tenant: str, customer_ref: SourceRef) -> list[PaymentPlan]:
+        return self._side(t.plans, PaymentPlan, tenant, customer_ref)
+
+    # --- the planner's feed -------------------------------------------------------------------
+    def customer_states(
+        self,
+        tenant: str,
+        *,
+        due_on: date | None = None,
+        customer_refs: Iterable[SourceRef] | None = None,
+        chunk: int = 500,
+    ) -> Iterator[CustomerState]:
+        """Customer states in chunks; with ``due_on``, only those due for review by then."""
+        wanted = None if customer_refs is None else sorted({r.key for r in customer_refs})
+        if wanted is not None and not wanted:
+            return
+        last = 0
+        while True:
+            query = select(t.customers).where(
+                t.customers.c.tenant == tenant, t.customers.c.id > last
+            )
+            if due_on is not None:
+                query = query.where(
+                    (t.customers.c.next_review_on.is_(None))
+                    | (t.customers.c.next_review_on <= due_on)
+                )
+            if wanted is not None:
+                query = query.where(t.customers.c.key.in_(wanted))
+            with self._engine.connect() as conn:
+                rows = conn.execute(query.order_by(t.customers.c.id).limit(chunk)).all()
+                if not rows:
+                    return
+                last = rows[-1].id
+                states = self._states(conn, tenant, rows)
+            yield from states
+
+    def _states(self, conn: Connection, tenant: str, rows: list[Any]) -> list[CustomerState]:
+        keys = [row.key for row in rows]
+        by: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        for row in conn.execute(
+            select(t.receivables).where(
+                t.receivables.c.tenant == tenant,
+                t.receivables.c.customer_key.in_(keys),
+                t.receivables.c.status.in_(_OPEN),
+            )
+        ):
+            by[row.customer_key]["receivables"].append(row_to_receivable(row))
+        for row in conn.execute(
+            select(t.payments).where(
+                t.payments.c.tenant == tenant, t.payments.c.customer_key.in_(keys)
+            )
+        ):
+            if row.unapplied > 0:
+                by[row.customer_key]["payments"].append(row_to_payment(row))
+        for table, model, name in (
+            (t.promises, Promise, "promises"),
+            (t.disputes, Dispute, "disputes"),
+            (t.plans, PaymentPlan, "plans"),
+            (t.pauses, Pause, "pauses"),
+        ):
+            for row in conn.execute(
+                select(table.c.customer_key, table.c.data).where(
+                    table.c.tenant == tenant, table.c.customer_key.in_(keys)
+                )
+            ):
+                by[row.customer_key][name].append(model.model_validate(row.data))
+        progress: dict[str, dict[str, Progress]] = defaultdict(dict)
+        for row in conn.execute(
+            select(t.item_progress).where(
+                t.item_progress.c.tenant == tenant, t.item_progress.c.customer_key.in_(keys)
+            )
+        ):
+            progress[row.customer_key][row.item_key] = Progress(
+                row.step, row.reminders, row.last_on
+            )
+        states = []
+        for row in rows:
+            parts = by.get(row.key, {})
+            pauses = parts.get("pauses", [])
+            states.append(
+                CustomerState(
+                    customer=Customer.model_validate(row.data),
+                    receivables=tuple(parts.get("receivables", ())),
+                    payments=tuple(parts.get("payments", ())),
+                    promises=tuple(parts.get("promises", ())),
+                    plans=tuple(parts.get("plans", ())),
+                    disputes=tuple(parts.get("disputes", ())),
+                    pause=pauses[-1] if pauses else None,
+                    progress=MappingProxyType(progress.get(row.key, {})),
+                    last_action_on=row.last_action_on,
+                )
+            )
+        return states
+
+    def set_next_review(self, tenant: str, reviews: Mapping[str, date | None]) -> None:
+        """When each customer next needs a look (None: only when something changes)."""
+        with self._tx() as conn:
+            for key, day in reviews.items():
+                conn.execute(
+                    update(t.customers)
+                    .where(t.customers.c.tenant == tenant, t.customers.c.key == key)
+                    .values(next_review_on=day)
+                )

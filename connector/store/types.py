@@ -1,0 +1,103 @@
+"""Values the store hands out: records of tenants, actions and audit events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from connector.model import Channel, Platform, SourceRef, StepKind
+from connector.planner import PlannedAction
+
+__all__ = [
+    "ActionRecord",
+    "ActionStatus",
+    "AuditEvent",
+    "EventType",
+    "TenantRecord",
+    "UpsertCounts",
+]
+
+
+class ActionStatus(StrEnum):
+    PLANNED = "planned"  # recorded with its idempotency key, not yet handed to a channel
+    SENDING = "sending"  # handed to the channel; outcome not yet committed
+    SENT = "sent"
+    HELD = "held"  # waiting for a person (outcome unknown after a crash, or a hold)
+    FAILED = "failed"  # the channel refused before accepting: nothing went out
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class EventType(StrEnum):
+    IMPORTED = "imported"
+    SYNCED = "synced"
+    ACTION_PLANNED = "action_planned"
+    ACTION_SENT = "action_sent"
+    ACTION_HELD = "action_held"
+    ACTION_RELEASED = "action_released"
+    ACTION_FAILED = "action_failed"
+    ACTION_SKIPPED = "action_skipped"
+    ACTION_CANCELLED = "action_cancelled"
+    WRITTEN_BACK = "written_back"
+    PROMISE_RECORDED = "promise_recorded"
+    PROMISE_BROKEN = "promise_broken"
+    DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_RESOLVED = "dispute_resolved"
+    PLAN_AGREED = "plan_agreed"
+    PLAN_CANCELLED = "plan_cancelled"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    PAYMENT_RECEIVED = "payment_received"
+    BALANCE_CHANGED = "balance_changed"
+    RECEIVABLE_CLOSED = "receivable_closed"
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRecord:
+    slug: str
+    platform: Platform
+    name: str
+    country: str
+    timezone: str
+    policy_path: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    key: str
+    tenant: str
+    customer_ref: SourceRef
+    step: str
+    kind: StepKind
+    channel: Channel
+    status: ActionStatus
+    planned_on: date
+    action: PlannedAction
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+    receipt: str | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: int
+    tenant: str
+    at: datetime
+    kind: EventType
+    customer_key: str | None
+    receivable_keys: tuple[str, ...]
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    customers: int = 0
+    receivables: int = 0
+    payments: int = 0
+    closed: int = 0
