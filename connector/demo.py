@@ -59,14 +59,24 @@ class DemoResult:
 
     def as_dict(self) -> dict[str, Any]:
         def row(a: DemoAction) -> dict[str, str]:
-            return {"day": a.day.isoformat(), "customer": a.customer_name, "step": a.step,
-                    "channel": str(a.channel), "status": a.status.value, "detail": a.detail}
+            return {
+                "day": a.day.isoformat(),
+                "customer": a.customer_name,
+                "step": a.step,
+                "channel": str(a.channel),
+                "status": a.status.value,
+                "detail": a.detail,
+            }
 
         return {
-            "directory": str(self.directory), "outbox": str(self.outbox),
-            "creditor": self.creditor, "customers": self.customers,
-            "receivables": self.receivables, "days": self.days,
-            "sent": [row(a) for a in self.sent], "last_day": [row(a) for a in self.last_day],
+            "directory": str(self.directory),
+            "outbox": str(self.outbox),
+            "creditor": self.creditor,
+            "customers": self.customers,
+            "receivables": self.receivables,
+            "days": self.days,
+            "sent": [row(a) for a in self.sent],
+            "last_day": [row(a) for a in self.last_day],
         }
 
 
@@ -74,8 +84,9 @@ def sample_dir() -> Path:
     """The bundled sample ledger, found through the ``relance.samples`` entry point."""
     found = [ep for ep in entry_points(group="relance.samples") if ep.name == "demo"]
     if not found:
-        raise ConfigError("the sample ledger is not installed",
-                          hint="reinstall relance: pip install -e .")
+        raise ConfigError(
+            "the sample ledger is not installed", hint="reinstall relance: pip install -e ."
+        )
     path = found[0].load()()
     assert isinstance(path, Path)
     return path
@@ -142,8 +153,9 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
     outbox = directory.resolve() / "outbox"
     clock = FrozenClock.on(start, hour=10, timezone=config.timezone)
     result = DemoResult(directory.resolve(), outbox, config.creditor.name)
-    with Store.open(f"sqlite:///{(directory.resolve() / 'relance.sqlite').as_posix()}",
-                    clock=clock) as store:
+    with Store.open(
+        f"sqlite:///{(directory.resolve() / 'relance.sqlite').as_posix()}", clock=clock
+    ) as store:
         store.ensure_tenant(TENANT, platform=Platform.FILES, name=config.creditor.name)
         source = open_source(config, clock=clock, store=store)
         report = sync(store, TENANT, source, clock=clock)
@@ -153,7 +165,9 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
         executor = _executor(store, config, outbox, clock, source)
         day = start
         while day <= end:
-            clock.advance(FrozenClock.on(day, hour=10, timezone=config.timezone).now() - clock.now())
+            clock.advance(
+                FrozenClock.on(day, hour=10, timezone=config.timezone).now() - clock.now()
+            )
             if executor.calendar.is_send_day(day):
                 result.days += 1
                 _run_day(store, executor, day, end, result)
@@ -163,14 +177,20 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
     return result
 
 
-def _executor(store: Store, config: TenantConfig, outbox: Path, clock: FrozenClock,
-              source: Any) -> Executor:
+def _executor(
+    store: Store, config: TenantConfig, outbox: Path, clock: FrozenClock, source: Any
+) -> Executor:
     policy = default_policy()
     return Executor(
-        store=store, tenant=TENANT, policy=policy,
+        store=store,
+        tenant=TENANT,
+        policy=policy,
         calendar=BusinessCalendar.for_window(policy.send_window, config.country),
-        creditor=config.creditor, channels=channels_for(outbox_dir=outbox, smtp=None),
-        clock=clock, source=source, jurisdiction=config.jurisdiction,
+        creditor=config.creditor,
+        channels=channels_for(outbox_dir=outbox, smtp=None),
+        clock=clock,
+        source=source,
+        jurisdiction=config.jurisdiction,
     )
 
 

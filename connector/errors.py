@@ -12,7 +12,8 @@
     ├─ DataError             one record we can't normalize: skipped, counted, reported
     │  └─ ImportFileError    a bad line in an imported file: .path, .line, .column
     ├─ StoreError            the store refused or is not at the expected schema
-    ├─ DeliveryError         a channel refused (SMTP, letter service)
+    ├─ DeliveryError         a channel refused (SMTP, letter service): nothing went out
+    │  └─ DeliveryUncertain  the connection broke mid-send: it may have gone out
     ├─ CurrencyMismatch      two amounts of different currencies were combined
     └─ Unsupported           the platform has no such feature
 
@@ -30,6 +31,7 @@ __all__ = [
     "CurrencyMismatch",
     "DataError",
     "DeliveryError",
+    "DeliveryUncertain",
     "ImportFileError",
     "RateLimited",
     "RelanceError",
@@ -179,6 +181,10 @@ class DeliveryError(RelanceError):
     def __init__(self, message: str, *, transient: bool = False, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.transient = transient
+
+
+class DeliveryUncertain(DeliveryError):
+    """The channel may have accepted the message: it is held for a person, never re-sent."""
 
 
 class CurrencyMismatch(RelanceError, ValueError):

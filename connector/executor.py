@@ -26,7 +26,13 @@ from datetime import date
 from connector.calendar import BusinessCalendar
 from connector.channels import ChannelSender
 from connector.clock import Clock
-from connector.errors import DeliveryError, RelanceError, SourceError, Unsupported
+from connector.errors import (
+    DeliveryError,
+    DeliveryUncertain,
+    RelanceError,
+    SourceError,
+    Unsupported,
+)
 from connector.model import Channel, Creditor, SourceRef
 from connector.planner import CustomerPlan, PlannedAction, plan, plan_customer
 from connector.policy import Policy
@@ -114,8 +120,16 @@ class Executor:
     def run(self, as_of: date, *, on_customer: Progress | None = None) -> RunReport:
         report = RunReport(self.tenant, as_of, dry_run=False)
         for held in self.store.hold_unknown_outcomes(self.tenant):
-            report.results.append(_result(held.key, held.customer_ref, held.step, held.channel,
-                                          ActionStatus.HELD, held.error or "outcome unknown"))
+            report.results.append(
+                _result(
+                    held.key,
+                    held.customer_ref,
+                    held.step,
+                    held.channel,
+                    ActionStatus.HELD,
+                    held.error or "outcome unknown",
+                )
+            )
         blocked = self._customers_awaiting_review()
         reviews: dict[str, date | None] = {}
         acted: list[SourceRef] = []
@@ -139,9 +153,7 @@ class Executor:
         # customers we acted on: their next review is what a fresh plan says now
         for state in self.store.customer_states(self.tenant, customer_refs=acted):
             after = plan_customer(state, self.policy, self.calendar, as_of)
-            reviews[state.customer.ref.key] = (
-                after.next_review_on if not after.actions else as_of
-            )
+            reviews[state.customer.ref.key] = after.next_review_on if not after.actions else as_of
         self.store.set_next_review(self.tenant, reviews)
         return report
 
@@ -160,44 +172,100 @@ class Executor:
     def _carry_out(self, action: PlannedAction, as_of: date) -> ActionResult:
         fresh = self._refresh_balances(action, as_of)
         if fresh is None:
-            return _result(action.key, action.customer_ref, action.step, action.channel,
-                           ActionStatus.SKIPPED, "paid or changed at the source before sending")
+            return _result(
+                action.key,
+                action.customer_ref,
+                action.step,
+                action.channel,
+                ActionStatus.SKIPPED,
+                "paid or changed at the source before sending",
+            )
         action = fresh
         record = self.store.record_action(self.tenant, action, self.policy)
         if record.status is not ActionStatus.PLANNED:
-            return _result(action.key, action.customer_ref, action.step, action.channel,
-                           record.status, "already handled")
+            return _result(
+                action.key,
+                action.customer_ref,
+                action.step,
+                action.channel,
+                record.status,
+                "already handled",
+            )
         customer = self.store.customer(self.tenant, action.customer_ref)
-        promises = [p for p in self.store.promises(self.tenant, action.customer_ref)
-                    if p.id in action.broken_promises]
+        promises = [
+            p
+            for p in self.store.promises(self.tenant, action.customer_ref)
+            if p.id in action.broken_promises
+        ]
         try:
-            message = render(action, customer=customer, creditor=self.creditor,
-                             policy=self.policy, legal=self._legal(action, customer),
-                             promises=promises)
+            message = render(
+                action,
+                customer=customer,
+                creditor=self.creditor,
+                policy=self.policy,
+                legal=self._legal(action, customer),
+                promises=promises,
+            )
             sender = self.channels[action.channel]
         except KeyError:
             self.store.mark_failed(self.tenant, action.key, f"no {action.channel} channel set up")
-            return _result(action.key, action.customer_ref, action.step, action.channel,
-                           ActionStatus.FAILED, f"no {action.channel} channel set up")
+            return _result(
+                action.key,
+                action.customer_ref,
+                action.step,
+                action.channel,
+                ActionStatus.FAILED,
+                f"no {action.channel} channel set up",
+            )
         except RelanceError as exc:
             self.store.mark_failed(self.tenant, action.key, exc.message)
-            return _result(action.key, action.customer_ref, action.step, action.channel,
-                           ActionStatus.FAILED, exc.message)
+            return _result(
+                action.key,
+                action.customer_ref,
+                action.step,
+                action.channel,
+                ActionStatus.FAILED,
+                exc.message,
+            )
         self.store.mark_sending(self.tenant, action.key)
         try:
             receipt = sender.send(message, action_key=action.key)
+        except DeliveryUncertain as exc:
+            self.store.mark_held(self.tenant, action.key, exc.message)
+            log.warning("action %s held: %s", action.key, exc.message)
+            return _result(
+                action.key,
+                action.customer_ref,
+                action.step,
+                action.channel,
+                ActionStatus.HELD,
+                exc.message,
+            )
         except DeliveryError as exc:
             # the channel said no before accepting: nothing went out, safe to record as failed
             self.store.mark_failed(self.tenant, action.key, exc.message)
             log.warning("action %s failed: %s", action.key, exc.message)
-            return _result(action.key, action.customer_ref, action.step, action.channel,
-                           ActionStatus.FAILED, exc.message)
-        self.store.mark_sent(self.tenant, action.key, receipt=receipt.reference,
-                             policy=self.policy, done_on=as_of)
+            return _result(
+                action.key,
+                action.customer_ref,
+                action.step,
+                action.channel,
+                ActionStatus.FAILED,
+                exc.message,
+            )
+        self.store.mark_sent(
+            self.tenant, action.key, receipt=receipt.reference, policy=self.policy, done_on=as_of
+        )
         log.info("action %s sent via %s", action.key, action.channel)
         self._write_back(action, as_of, receipt.reference)
-        return _result(action.key, action.customer_ref, action.step, action.channel,
-                       ActionStatus.SENT, receipt.reference)
+        return _result(
+            action.key,
+            action.customer_ref,
+            action.step,
+            action.channel,
+            ActionStatus.SENT,
+            receipt.reference,
+        )
 
     def _refresh_balances(self, action: PlannedAction, as_of: date) -> PlannedAction | None:
         """Re-read balances at the source; re-plan the customer when one changed."""
@@ -226,7 +294,7 @@ class Executor:
         return next((a for a in again.actions if a.step == action.step), None)
 
     def _legal(self, action: PlannedAction, customer: object) -> object | None:
-        from connector.legal_claims import legal_claim_for  # noqa: PLC0415 - optional module
+        from connector.legal_claims import legal_claim_for
 
         return legal_claim_for(action, customer, jurisdiction=self.jurisdiction)
 
@@ -248,17 +316,29 @@ class Executor:
                 return  # the source keeps no trail (a file); the audit trail has it
             except SourceError as exc:
                 log.warning("write-back of %s to %s failed: %s", action.key, ref.key, exc.message)
-                self.store.log_event(self.tenant, EventType.WRITTEN_BACK,
-                                     customer_key=action.customer_ref.key,
-                                     receivable_keys=(ref.key,),
-                                     payload={"action": action.key, "error": exc.message})
+                self.store.log_event(
+                    self.tenant,
+                    EventType.WRITTEN_BACK,
+                    customer_key=action.customer_ref.key,
+                    receivable_keys=(ref.key,),
+                    payload={"action": action.key, "error": exc.message},
+                )
                 continue
-            self.store.log_event(self.tenant, EventType.WRITTEN_BACK,
-                                 customer_key=action.customer_ref.key,
-                                 receivable_keys=(ref.key,),
-                                 payload={"action": action.key, "written": dict(receipt.written)})
+            self.store.log_event(
+                self.tenant,
+                EventType.WRITTEN_BACK,
+                customer_key=action.customer_ref.key,
+                receivable_keys=(ref.key,),
+                payload={"action": action.key, "written": dict(receipt.written)},
+            )
 
 
-def _result(key: str, customer_ref: SourceRef, step: str, channel: Channel,
-            status: ActionStatus, detail: str) -> ActionResult:
+def _result(
+    key: str,
+    customer_ref: SourceRef,
+    step: str,
+    channel: Channel,
+    status: ActionStatus,
+    detail: str,
+) -> ActionResult:
     return ActionResult(key, customer_ref.key, step, channel, status, detail)

@@ -83,7 +83,7 @@ def aged_balance(receivables: Iterable[Receivable], as_of: date) -> AgedBalance:
 def days_sales_outstanding(
     open_totals: Mapping[str, Money], sales: Mapping[str, Money], days: int
 ) -> dict[str, Decimal | None]:
-    """DSO = receivables ÷ sales of the period × days, per currency (None without sales)."""
+    """DSO = receivables / sales of the period * days, per currency (None without sales)."""
     result: dict[str, Decimal | None] = {}
     for currency in sorted(set(open_totals) | set(sales)):
         owed = open_totals.get(currency, Money.zero(currency)).amount

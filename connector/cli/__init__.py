@@ -40,9 +40,20 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global(
     ctx: typer.Context,
-    config: Annotated[Path | None, typer.Option(help="settings file (default: ./relance.toml if any)")] = None,
-    store: Annotated[str | None, typer.Option(help="store URL, e.g. sqlite:///relance.sqlite or postgresql+psycopg://…", envvar="RELANCE_STORE_URL")] = None,
-    tenant: Annotated[str | None, typer.Option(help="which tenant (default: the only one)", envvar="RELANCE_TENANT")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="settings file (default: ./relance.toml if any)")
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help="store URL, e.g. sqlite:///relance.sqlite or postgresql+psycopg://…",
+            envvar="RELANCE_STORE_URL",
+        ),
+    ] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="which tenant (default: the only one)", envvar="RELANCE_TENANT"),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
     debug: Annotated[bool, typer.Option(help="show tracebacks and debug logs")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
@@ -52,8 +63,9 @@ def _global(
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    state = AppState(config=config, store_url=store, tenant_opt=tenant,
-                     json_output=json_output, debug=debug)
+    state = AppState(
+        config=config, store_url=store, tenant_opt=tenant, json_output=json_output, debug=debug
+    )
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -80,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("relance: interrupted\n")
         return 130
     except Exception as exc:  # click's usage errors carry their own exit code
-        import click  # noqa: PLC0415
+        import click
 
         if isinstance(exc, click.ClickException):
             exc.show()

@@ -76,8 +76,14 @@ def init(
             encoding="utf-8",
         )
     if state.json_output:
-        state.emit_json({"tenant": tenant, "store": state.store.url_for_display,
-                         "config": str(path), "config_created": created})
+        state.emit_json(
+            {
+                "tenant": tenant,
+                "store": state.store.url_for_display,
+                "config": str(path),
+                "config_created": created,
+            }
+        )
         return
     console = state.console
     console.print(f"Store ready: {state.store.url_for_display}")
@@ -90,7 +96,9 @@ def import_(
     path: Annotated[Path, typer.Argument(help="a folder of relance CSVs, or a FEC file")],
     contacts: Annotated[Path | None, typer.Option(help="contacts CSV for a FEC")] = None,
     due_dates: Annotated[Path | None, typer.Option(help="invoice due dates CSV for a FEC")] = None,
-    terms: Annotated[int, typer.Option(help="payment terms (days) when a FEC has no due date")] = 30,
+    terms: Annotated[
+        int, typer.Option(help="payment terms (days) when a FEC has no due date")
+    ] = 30,
     tenant: Annotated[str | None, typer.Option("--tenant")] = None,
 ) -> None:
     """Import a ledger from files: all of it, atomically (a bad line imports nothing)."""
@@ -102,8 +110,9 @@ def import_(
     files = (
         FilesSourceConfig(csv_dir=path, payment_terms_days=terms)
         if path.is_dir()
-        else FilesSourceConfig(fec=path, contacts=contacts, due_dates=due_dates,
-                               payment_terms_days=terms)
+        else FilesSourceConfig(
+            fec=path, contacts=contacts, due_dates=due_dates, payment_terms_days=terms
+        )
     )
     config = config.model_copy(update={"platform": Platform.FILES, "files": files})
     report = run_sync(state.store, record.slug, state.source(config), clock=state.clock)
@@ -114,7 +123,9 @@ def import_(
         state.console.print(f"Imported into {record.slug}: {counts}")
 
 
-def sync(ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
+def sync(
+    ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None
+) -> None:
     """Pull what changed at the tenant's source into the store."""
     state = _state(ctx)
     record = state.tenant(tenant)
@@ -151,8 +162,14 @@ def _print_actions(state: AppState, tenant: str, actions: list[PlannedAction], t
         row = _action_row(state, tenant, action)
         claim = ", ".join(str(m) for m in action.totals.values())
         invoices = ", ".join(line.number for line in (*action.lines, *action.upcoming))
-        table.add_row(str(row["customer_name"]), action.step, str(action.channel),
-                      invoices, claim, action.reason)
+        table.add_row(
+            str(row["customer_name"]),
+            action.step,
+            str(action.channel),
+            invoices,
+            claim,
+            action.reason,
+        )
     state.console.print(table)
 
 
@@ -168,12 +185,22 @@ def plan(
     executor = state.executor(record, with_source=False)
     report = executor.dry_run(day)
     if state.json_output:
-        state.emit_json({"tenant": record.slug, "as_of": day.isoformat(), "dry_run": True,
-                         "customers_reviewed": report.customers_reviewed,
-                         "actions": [_action_row(state, record.slug, a) for a in report.planned]})
+        state.emit_json(
+            {
+                "tenant": record.slug,
+                "as_of": day.isoformat(),
+                "dry_run": True,
+                "customers_reviewed": report.customers_reviewed,
+                "actions": [_action_row(state, record.slug, a) for a in report.planned],
+            }
+        )
         return
-    _print_actions(state, record.slug, report.planned,
-                   f"{record.slug}: {len(report.planned)} action(s) due on {day} (dry run)")
+    _print_actions(
+        state,
+        record.slug,
+        report.planned,
+        f"{record.slug}: {len(report.planned)} action(s) due on {day} (dry run)",
+    )
 
 
 def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
@@ -183,8 +210,14 @@ def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
         "customers_reviewed": report.customers_reviewed,
         "by_status": {s.value: report.count(s) for s in ActionStatus if report.count(s)},
         "actions": [
-            {"key": r.key, "customer": r.customer_key, "step": r.step,
-             "channel": str(r.channel), "status": r.status.value, "detail": r.detail}
+            {
+                "key": r.key,
+                "customer": r.customer_key,
+                "step": r.step,
+                "channel": str(r.channel),
+                "status": r.status.value,
+                "detail": r.detail,
+            }
             for r in report.results
         ],
     }
@@ -214,14 +247,18 @@ def run(
             state.console.print(f"{record.slug} on {day}: {counts or 'nothing due'}")
             for result in report.results:
                 if result.status in (ActionStatus.HELD, ActionStatus.FAILED):
-                    state.console.print(f"  [yellow]{result.status}[/] {result.key}: {result.detail}")
+                    state.console.print(
+                        f"  [yellow]{result.status}[/] {result.key}: {result.detail}"
+                    )
     if state.json_output:
         state.emit_json(summaries)
     if attention:
         raise typer.Exit(EXIT_ATTENTION)
 
 
-def status(ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
+def status(
+    ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None
+) -> None:
     """Open receivables, the outbox by status, and what needs a person's attention."""
     state = _state(ctx)
     record = state.tenant(tenant)
@@ -230,7 +267,9 @@ def status(ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--ten
     for receivable in store.open_receivables(record.slug):
         open_count += 1
         sign = -1 if receivable.kind.value == "credit_note" else 1
-        totals[receivable.currency] = totals.get(receivable.currency, 0) + sign * receivable.open_balance.amount
+        totals[receivable.currency] = (
+            totals.get(receivable.currency, 0) + sign * receivable.open_balance.amount
+        )
     actions = store.actions(record.slug)
     by_status: dict[str, int] = {}
     for action in actions:
@@ -242,7 +281,9 @@ def status(ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--ten
         "open_documents": open_count,
         "open_totals": {c: str(v) for c, v in sorted(totals.items())},
         "actions": by_status,
-        "attention": [{"key": a.key, "status": a.status.value, "reason": a.error} for a in attention],
+        "attention": [
+            {"key": a.key, "status": a.status.value, "reason": a.error} for a in attention
+        ],
     }
     if state.json_output:
         state.emit_json(payload)
@@ -255,15 +296,18 @@ def status(ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--ten
     for item in attention:
         console.print(f"  [yellow]{item.status}[/] {item.key}: {item.error}")
     if attention:
-        console.print("Review them, then `relance action release KEY` or `relance action cancel KEY`.")
+        console.print(
+            "Review them, then `relance action release KEY` or `relance action cancel KEY`."
+        )
 
 
 action_app = typer.Typer(help="Review actions held or failed.", no_args_is_help=True)
 
 
 @action_app.command("release")
-def release(ctx: typer.Context, key: str,
-            tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
+def release(
+    ctx: typer.Context, key: str, tenant: Annotated[str | None, typer.Option("--tenant")] = None
+) -> None:
     """Let a held action go out on the next run (after checking it was not sent)."""
     state = _state(ctx)
     record = state.store.release_held(state.tenant(tenant).slug, key)
@@ -271,8 +315,12 @@ def release(ctx: typer.Context, key: str,
 
 
 @action_app.command("cancel")
-def cancel(ctx: typer.Context, key: str, reason: Annotated[str, typer.Option()] = "cancelled by a person",
-           tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
+def cancel(
+    ctx: typer.Context,
+    key: str,
+    reason: Annotated[str, typer.Option()] = "cancelled by a person",
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+) -> None:
     """Cancel a held or failed action for good."""
     state = _state(ctx)
     record = state.store.cancel_action(state.tenant(tenant).slug, key, reason)

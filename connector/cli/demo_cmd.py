@@ -19,7 +19,9 @@ __all__ = ["register"]
 
 def demo(
     ctx: typer.Context,
-    directory: Annotated[Path, typer.Option("--dir", help="where to build the demo")] = Path("relance-demo"),
+    directory: Annotated[Path, typer.Option("--dir", help="where to build the demo")] = Path(
+        "relance-demo"
+    ),
     as_of: Annotated[str | None, typer.Option("--as-of", help="the demo's last day")] = None,
     since: Annotated[str | None, typer.Option(help="replay the daily cycles from this day")] = None,
 ) -> None:
@@ -36,17 +38,23 @@ def demo(
         state.emit_json(result.as_dict())
         return
     console = state.console
-    console.print(f"[bold]relance demo[/] — {result.creditor}, ledger of {result.customers} "
-                  f"customers and {result.receivables} documents")
-    console.print(f"Replayed the daily cycle on {result.days} business days, "
-                  f"{first} → {last}, in {result.seconds:.1f} s.")
+    console.print(
+        f"[bold]relance demo[/] — {result.creditor}, ledger of {result.customers} "
+        f"customers and {result.receivables} documents"
+    )
+    console.print(
+        f"Replayed the daily cycle on {result.days} business days, "
+        f"{first} → {last}, in {result.seconds:.1f} s."
+    )
     steps = Counter(r.step for r in result.sent)
     console.print("Sent over the period: " + ", ".join(f"{n} {s}" for s, n in steps.items()))
     table = Table(title=f"On {last}")
     for column in ("customer", "step", "channel", "status", "where"):
         table.add_column(column)
     for item in result.last_day:
-        table.add_row(item.customer_name, item.step, str(item.channel), item.status.value, item.detail)
+        table.add_row(
+            item.customer_name, item.step, str(item.channel), item.status.value, item.detail
+        )
     console.print(table)
     held = [r for r in result.last_day if r.status is not ActionStatus.SENT]
     if held:

@@ -38,11 +38,19 @@ def history(
         events = state.store.history(record.slug, customer_ref=customer.ref)
         title = f"History of {customer.name}"
     if state.json_output:
-        state.emit_json([
-            {"id": e.id, "at": e.at.isoformat(), "kind": e.kind.value, "customer": e.customer_key,
-             "receivables": list(e.receivable_keys), "payload": e.payload}
-            for e in events
-        ])
+        state.emit_json(
+            [
+                {
+                    "id": e.id,
+                    "at": e.at.isoformat(),
+                    "kind": e.kind.value,
+                    "customer": e.customer_key,
+                    "receivables": list(e.receivable_keys),
+                    "payload": e.payload,
+                }
+                for e in events
+            ]
+        )
         return
     table = Table(title=title)
     for column in ("when", "what", "details"):
@@ -67,9 +75,13 @@ def report(
     sales = state.store.invoiced_totals(record.slug, since=day - timedelta(days=period), until=day)
     dso = days_sales_outstanding(aged.totals(), sales, period)
     if state.json_output:
-        state.emit_json({**aged.as_dict(), "dso_days": {c: (str(v) if v is not None else None)
-                                                        for c, v in dso.items()},
-                         "dso_period_days": period})
+        state.emit_json(
+            {
+                **aged.as_dict(),
+                "dso_days": {c: (str(v) if v is not None else None) for c, v in dso.items()},
+                "dso_period_days": period,
+            }
+        )
         return
     table = Table(title=f"{record.slug}: aged balance on {day}")
     table.add_column("currency")
@@ -77,9 +89,12 @@ def report(
         table.add_column(bucket, justify="right")
     for currency, buckets in sorted(aged.by_currency.items()):
         value = dso.get(currency)
-        table.add_row(currency, *(str(buckets[b].rounded().amount) for b in BUCKETS),
-                      str(aged.total(currency).rounded().amount),
-                      "—" if value is None else str(value))
+        table.add_row(
+            currency,
+            *(str(buckets[b].rounded().amount) for b in BUCKETS),
+            str(aged.total(currency).rounded().amount),
+            "—" if value is None else str(value),
+        )
     state.console.print(table)
 
 

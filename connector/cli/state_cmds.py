@@ -62,7 +62,9 @@ customer_app = typer.Typer(help="Pause or resume the dunning of a customer.", no
 def pause(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="id or part of the name")],
-    until: Annotated[str | None, typer.Option(help="last paused day (default: until resumed)")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="last paused day (default: until resumed)")
+    ] = None,
     reason: Annotated[str, typer.Option()] = "",
     on: On = None,
     tenant: Tenant = None,
@@ -72,10 +74,16 @@ def pause(
     record = state.tenant(tenant)
     found = state.customer(record, customer)
     since = parse_date(on, option="--on") or state.today(record, None)
-    state.store.pause(record.slug, found.ref,
-                      Pause(since=since, until=parse_date(until, option="--until"), reason=reason))
-    _done(state, {"customer": found.ref.key, "paused_since": since.isoformat(), "until": until},
-          f"{found.name}: paused from {since}" + (f" to {until}" if until else " until resumed"))
+    state.store.pause(
+        record.slug,
+        found.ref,
+        Pause(since=since, until=parse_date(until, option="--until"), reason=reason),
+    )
+    _done(
+        state,
+        {"customer": found.ref.key, "paused_since": since.isoformat(), "until": until},
+        f"{found.name}: paused from {since}" + (f" to {until}" if until else " until resumed"),
+    )
 
 
 @customer_app.command("resume")
@@ -86,26 +94,36 @@ def resume(ctx: typer.Context, customer: str, on: On = None, tenant: Tenant = No
     found = state.customer(record, customer)
     day = parse_date(on, option="--on") or state.today(record, None)
     state.store.resume(record.slug, found.ref, day)
-    _done(state, {"customer": found.ref.key, "resumed_on": day.isoformat()},
-          f"{found.name}: resumed on {day}")
+    _done(
+        state,
+        {"customer": found.ref.key, "resumed_on": day.isoformat()},
+        f"{found.name}: resumed on {day}",
+    )
 
 
-def _open_invoices(state: AppState, tenant: str, customer_key: str,
-                   numbers: list[str]) -> list[Receivable]:
+def _open_invoices(
+    state: AppState, tenant: str, customer_key: str, numbers: list[str]
+) -> list[Receivable]:
     if numbers:
         invoices = [state.store.find_receivable(tenant, n) for n in numbers]
         for invoice in invoices:
             if invoice.customer_ref.key != customer_key:
-                raise ConfigError(f"invoice {invoice.number} belongs to another customer",
-                                  key="--invoice")
+                raise ConfigError(
+                    f"invoice {invoice.number} belongs to another customer", key="--invoice"
+                )
         return invoices
-    return [r for r in state.store.open_receivables(tenant)
-            if r.customer_ref.key == customer_key and r.kind is ReceivableKind.INVOICE]
+    return [
+        r
+        for r in state.store.open_receivables(tenant)
+        if r.customer_ref.key == customer_key and r.kind is ReceivableKind.INVOICE
+    ]
 
 
 def _covered_balance(invoices: list[Receivable], currency: str) -> Money:
-    return sum((r.open_balance for r in invoices if r.is_open and r.currency == currency),
-               Money.zero(currency))
+    return sum(
+        (r.open_balance for r in invoices if r.is_open and r.currency == currency),
+        Money.zero(currency),
+    )
 
 
 def promise(
@@ -114,7 +132,9 @@ def promise(
     amount: Annotated[str, typer.Option(help="amount promised")],
     by: Annotated[str, typer.Option("--by", help="promised payment date (YYYY-MM-DD)")],
     currency: Annotated[str, typer.Option()] = "EUR",
-    invoice: Annotated[list[str] | None, typer.Option(help="invoices it covers (default: all)")] = None,
+    invoice: Annotated[
+        list[str] | None, typer.Option(help="invoices it covers (default: all)")
+    ] = None,
     note: Annotated[str, typer.Option()] = "",
     on: On = None,
     tenant: Tenant = None,
@@ -127,19 +147,31 @@ def promise(
     covered = _covered_balance(invoices, currency)
     promised = Money.of(_amount(amount, "--amount"), currency)
     if not covered.is_positive:
-        raise ConfigError(f"{found.name} owes nothing open in {currency} on those invoices",
-                          key="--invoice")
+        raise ConfigError(
+            f"{found.name} owes nothing open in {currency} on those invoices", key="--invoice"
+        )
     item = Promise(
-        id=_new_id("promise"), customer_ref=found.ref,
-        promised_on=parse_date(by, option="--by") or date.min, amount=promised,
+        id=_new_id("promise"),
+        customer_ref=found.ref,
+        promised_on=parse_date(by, option="--by") or date.min,
+        amount=promised,
         recorded_on=parse_date(on, option="--on") or state.today(record, None),
-        balance_at_promise=covered, receivable_refs=tuple(r.ref for r in invoices if invoice),
+        balance_at_promise=covered,
+        receivable_refs=tuple(r.ref for r in invoices if invoice),
         note=note,
     )
     state.store.add_promise(record.slug, item)
-    _done(state, {"promise": item.id, "customer": found.ref.key, "amount": str(promised.amount),
-                  "currency": currency, "by": item.promised_on.isoformat()},
-          f"{found.name}: promise {item.id} to pay {promised} by {item.promised_on} recorded")
+    _done(
+        state,
+        {
+            "promise": item.id,
+            "customer": found.ref.key,
+            "amount": str(promised.amount),
+            "currency": currency,
+            "by": item.promised_on.isoformat(),
+        },
+        f"{found.name}: promise {item.id} to pay {promised} by {item.promised_on} recorded",
+    )
 
 
 dispute_app = typer.Typer(help="Open or resolve a dispute on an invoice.", no_args_is_help=True)
@@ -157,23 +189,34 @@ def dispute_open(
     state = _state(ctx)
     record = state.tenant(tenant)
     found = state.receivable(record, invoice)
-    item = Dispute(id=_new_id("dispute"), receivable_ref=found.ref,
-                   opened_on=parse_date(on, option="--on") or state.today(record, None),
-                   reason=reason)
+    item = Dispute(
+        id=_new_id("dispute"),
+        receivable_ref=found.ref,
+        opened_on=parse_date(on, option="--on") or state.today(record, None),
+        reason=reason,
+    )
     state.store.add_dispute(record.slug, item)
-    _done(state, {"dispute": item.id, "invoice": found.number},
-          f"{found.number}: dispute {item.id} opened; the invoice is held")
+    _done(
+        state,
+        {"dispute": item.id, "invoice": found.number},
+        f"{found.number}: dispute {item.id} opened; the invoice is held",
+    )
 
 
 @dispute_app.command("resolve")
-def dispute_resolve(ctx: typer.Context, dispute_id: str, on: On = None, tenant: Tenant = None) -> None:
+def dispute_resolve(
+    ctx: typer.Context, dispute_id: str, on: On = None, tenant: Tenant = None
+) -> None:
     """The dispute is settled: the invoice (if still open) is chased again."""
     state = _state(ctx)
     record = state.tenant(tenant)
     day = parse_date(on, option="--on") or state.today(record, None)
     state.store.resolve_dispute(record.slug, dispute_id, day)
-    _done(state, {"dispute": dispute_id, "resolved_on": day.isoformat()},
-          f"dispute {dispute_id} resolved on {day}")
+    _done(
+        state,
+        {"dispute": dispute_id, "resolved_on": day.isoformat()},
+        f"dispute {dispute_id} resolved on {day}",
+    )
 
 
 def _schedule(text: str, currency: str) -> tuple[Instalment, ...]:
@@ -183,10 +226,13 @@ def _schedule(text: str, currency: str) -> tuple[Instalment, ...]:
         day = parse_date(when.strip(), option="--schedule")
         if day is None or not amount:
             raise ConfigError(f"{part!r}: write each instalment as DATE=AMOUNT", key="--schedule")
-        instalments.append(Instalment(due_on=day, amount=Money.of(_amount(amount, "--schedule"), currency)))
+        instalments.append(
+            Instalment(due_on=day, amount=Money.of(_amount(amount, "--schedule"), currency))
+        )
     if not instalments:
-        raise ConfigError("at least one instalment, e.g. 2026-12-15=400,2027-01-15=400",
-                          key="--schedule")
+        raise ConfigError(
+            "at least one instalment, e.g. 2026-12-15=400,2027-01-15=400", key="--schedule"
+        )
     return tuple(instalments)
 
 
@@ -194,7 +240,9 @@ def payment_plan(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="id or part of the name")],
     schedule: Annotated[str, typer.Option(help="DATE=AMOUNT,DATE=AMOUNT,...")],
-    invoice: Annotated[list[str] | None, typer.Option(help="invoices it covers (default: all open)")] = None,
+    invoice: Annotated[
+        list[str] | None, typer.Option(help="invoices it covers (default: all open)")
+    ] = None,
     currency: Annotated[str, typer.Option()] = "EUR",
     on: On = None,
     tenant: Tenant = None,
@@ -203,21 +251,34 @@ def payment_plan(
     state = _state(ctx)
     record = state.tenant(tenant)
     found = state.customer(record, customer)
-    invoices = [r for r in _open_invoices(state, record.slug, found.ref.key, invoice or [])
-                if r.currency == currency]
+    invoices = [
+        r
+        for r in _open_invoices(state, record.slug, found.ref.key, invoice or [])
+        if r.currency == currency
+    ]
     covered = _covered_balance(invoices, currency)
     instalments = _schedule(schedule, currency)
     planned = sum((i.amount for i in instalments), Money.zero(currency))
     if planned != covered:
-        raise ConfigError(f"the instalments add up to {planned}, the invoices to {covered}",
-                          key="--schedule", hint="make the schedule cover the whole balance")
-    item = PaymentPlan(id=_new_id("plan"), customer_ref=found.ref,
-                       agreed_on=parse_date(on, option="--on") or state.today(record, None),
-                       receivable_refs=tuple(r.ref for r in invoices), instalments=instalments,
-                       balance_at_plan=covered)
+        raise ConfigError(
+            f"the instalments add up to {planned}, the invoices to {covered}",
+            key="--schedule",
+            hint="make the schedule cover the whole balance",
+        )
+    item = PaymentPlan(
+        id=_new_id("plan"),
+        customer_ref=found.ref,
+        agreed_on=parse_date(on, option="--on") or state.today(record, None),
+        receivable_refs=tuple(r.ref for r in invoices),
+        instalments=instalments,
+        balance_at_plan=covered,
+    )
     state.store.add_plan(record.slug, item)
-    _done(state, {"plan": item.id, "customer": found.ref.key, "instalments": len(instalments)},
-          f"{found.name}: plan {item.id} with {len(instalments)} instalments recorded")
+    _done(
+        state,
+        {"plan": item.id, "customer": found.ref.key, "instalments": len(instalments)},
+        f"{found.name}: plan {item.id} with {len(instalments)} instalments recorded",
+    )
 
 
 def register(app: typer.Typer) -> None:

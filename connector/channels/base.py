@@ -1,0 +1,58 @@
+"""What every channel shares: the receipt, the protocol, atomic file writes."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from connector.model import Channel
+from connector.render import RenderedMessage
+
+__all__ = ["ChannelSender", "DeliveryReceipt", "no_batch", "safe_name", "write_atomically"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReceipt:
+    channel: Channel
+    reference: str  # Message-ID, or the path of the file written
+    accepted_at: datetime
+
+
+class ChannelSender(Protocol):
+    def send(self, message: RenderedMessage, *, action_key: str) -> DeliveryReceipt: ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Work that shares one connection (SMTP); a no-op where there is none."""
+        ...
+
+
+@contextmanager
+def no_batch() -> Iterator[None]:
+    yield
+
+
+def safe_name(key: str) -> str:
+    """A file name from an action key: readable, no path separators."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("_")[:180]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,162 @@
+"""Email: a real SMTP client (STARTTLS or SSL, authentication, one connection per batch),
+or, with no relay configured, ``.eml`` files in the outbox folder."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+
+from connector.channels.base import DeliveryReceipt, safe_name, write_atomically
+from connector.clock import Clock
+from connector.errors import DeliveryError, DeliveryUncertain
+from connector.model import Channel
+from connector.render import RenderedMessage
+from connector.settings import SmtpConfig
+
+__all__ = ["EmailChannel", "build_email"]
+
+log = logging.getLogger(__name__)
+
+
+def build_email(message: RenderedMessage, *, clock: Clock, action_key: str) -> EmailMessage:
+    if not message.to:
+        raise DeliveryError(
+            f"customer {message.recipient_id} has no email address",
+            hint="add an email address to the customer in the source, then run again",
+        )
+    if not message.sender_address:
+        raise DeliveryError(
+            "the tenant has no sender address",
+            hint="set creditor.email in the tenant's configuration file",
+        )
+    email = EmailMessage()
+    email["From"] = formataddr((message.sender_name, message.sender_address))
+    email["To"] = ", ".join(message.to)
+    if message.cc:
+        email["Cc"] = ", ".join(message.cc)
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(clock.now())
+    domain = message.sender_address.rpartition("@")[2] or "relance.invalid"
+    email["Message-ID"] = make_msgid(idstring=safe_name(action_key)[:40], domain=domain)
+    email["X-Relance-Action"] = action_key
+    email["Content-Language"] = message.language
+    email.set_content(message.text)
+    email.add_alternative(message.html, subtype="html")
+    for name, data, mime in message.attachments:
+        maintype, _, subtype = mime.partition("/")
+        email.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return email
+
+
+class EmailChannel:
+    """SMTP when ``smtp`` is set; else ``<outbox>/<date>/<action>.eml``."""
+
+    def __init__(
+        self, *, clock: Clock, smtp: SmtpConfig | None = None, outbox_dir: Path | None = None
+    ) -> None:
+        if smtp is None and outbox_dir is None:
+            raise ValueError("an email channel needs an SMTP relay or an outbox folder")
+        self._clock = clock
+        self._smtp = smtp
+        self._outbox = outbox_dir
+        self._connection: smtplib.SMTP | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One SMTP connection for every message sent inside the block."""
+        if self._smtp is None or self._connection is not None:
+            yield
+            return
+        self._connection = self._connect()
+        try:
+            yield
+        finally:
+            connection, self._connection = self._connection, None
+            try:
+                connection.quit()
+            except smtplib.SMTPException:
+                connection.close()
+
+    def send(self, message: RenderedMessage, *, action_key: str) -> DeliveryReceipt:
+        email = build_email(message, clock=self._clock, action_key=action_key)
+        if self._smtp is None:
+            assert self._outbox is not None
+            day = self._clock.now().date().isoformat()
+            path = self._outbox / day / f"{safe_name(action_key)}.eml"
+            write_atomically(path, bytes(email))
+            return DeliveryReceipt(Channel.EMAIL, str(path), self._clock.now())
+        if self._connection is not None:
+            self._deliver(self._connection, email)
+        else:
+            with self.batch():
+                assert self._connection is not None
+                self._deliver(self._connection, email)
+        return DeliveryReceipt(Channel.EMAIL, str(email["Message-ID"]), self._clock.now())
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self._smtp
+        assert config is not None
+        where = f"{config.host}:{config.port}"
+        context = ssl.create_default_context()
+        try:
+            connection: smtplib.SMTP
+            if config.security == "ssl":
+                connection = smtplib.SMTP_SSL(
+                    config.host, config.port, timeout=config.timeout, context=context
+                )
+            else:
+                connection = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+                if config.security == "starttls":
+                    connection.starttls(context=context)
+            if config.username and config.password is not None:
+                connection.login(config.username, config.password.get_secret_value())
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(
+                f"the SMTP relay {where} refused the login (code {exc.smtp_code})",
+                hint="check RELANCE_SMTP__USERNAME and RELANCE_SMTP__PASSWORD",
+            ) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(
+                f"cannot reach the SMTP relay {where}: {type(exc).__name__}",
+                transient=True,
+                hint="check the relay's host, port and security",
+            ) from None
+        log.info("connected to SMTP relay %s", where)
+        return connection
+
+    def _deliver(self, connection: smtplib.SMTP, email: EmailMessage) -> None:
+        host = self._smtp.host if self._smtp else "?"
+        try:
+            refused = connection.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({code for code, _ in exc.recipients.values()})
+            raise DeliveryError(
+                f"the SMTP relay {host} refused every recipient (codes {codes})",
+                hint="check the customer's email address",
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(
+                f"the SMTP relay {host} answered {exc.smtp_code}",
+                transient=400 <= exc.smtp_code < 500,
+            ) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryUncertain(
+                f"the connection to the SMTP relay {host} broke while sending "
+                f"({type(exc).__name__}): the message may have gone out",
+                hint="check the relay's log, then release or cancel the action",
+            ) from None
+        if refused:
+            log.warning(
+                "SMTP relay %s refused %d recipient(s) of %s",
+                host,
+                len(refused),
+                email["X-Relance-Action"],
+            )
