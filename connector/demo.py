@@ -20,7 +20,17 @@ from connector.channels import channels_for
 from connector.clock import FrozenClock
 from connector.errors import ConfigError
 from connector.executor import Executor
-from connector.model import Channel, Platform
+from connector.model import (
+    Channel,
+    Dispute,
+    Instalment,
+    Pause,
+    PaymentPlan,
+    Platform,
+    Promise,
+    SourceRef,
+)
+from connector.money import Money
 from connector.policy import default_policy
 from connector.settings import TenantConfig, load_tenant_config
 from connector.sources import open_source
@@ -203,3 +213,79 @@ def _run_day(store: Store, executor: Executor, day: date, end: date, result: Dem
             result.sent.append(action)
         if day == end:
             result.last_day.append(action)
+
+
+def apply_scenario(
+    store: Store, tenant: str, scenario: dict[str, Any], config: TenantConfig
+) -> None:
+    """Record the sample's disputes, promises, payment plans and pauses."""
+
+    def ref(external_id: str) -> SourceRef:
+        return SourceRef(platform=Platform.FILES, tenant=tenant, external_id=external_id)
+
+    def day(text: str) -> date:
+        return date.fromisoformat(text)
+
+    for n, item in enumerate(scenario.get("dispute", []), start=1):
+        invoice = store.find_receivable(tenant, item["invoice"])
+        store.add_dispute(
+            tenant,
+            Dispute(
+                id=f"demo-dispute-{n}",
+                receivable_ref=invoice.ref,
+                opened_on=day(item["opened_on"]),
+                reason=item["reason"],
+            ),
+        )
+    for n, item in enumerate(scenario.get("promise", []), start=1):
+        covered = [store.find_receivable(tenant, number) for number in item["invoices"]]
+        currency = item["currency"]
+        if not covered:
+            covered = [
+                r
+                for r in store.open_receivables(tenant)
+                if r.customer_ref == ref(item["customer"]) and r.kind.value == "invoice"
+            ]
+        balance = sum(
+            (r.open_balance for r in covered if r.currency == currency), Money.zero(currency)
+        )
+        store.add_promise(
+            tenant,
+            Promise(
+                id=f"demo-promise-{n}",
+                customer_ref=ref(item["customer"]),
+                promised_on=day(item["promised_on"]),
+                recorded_on=day(item["recorded_on"]),
+                amount=Money.of(item["amount"], currency),
+                balance_at_promise=balance,
+                receivable_refs=tuple(r.ref for r in covered if item["invoices"]),
+                note=item["note"],
+            ),
+        )
+    for n, item in enumerate(scenario.get("plan", []), start=1):
+        covered = [store.find_receivable(tenant, number) for number in item["invoices"]]
+        currency = covered[0].currency
+        instalments = tuple(
+            Instalment(due_on=day(i["due_on"]), amount=Money.of(i["amount"], currency))
+            for i in item["instalments"]
+        )
+        store.add_plan(
+            tenant,
+            PaymentPlan(
+                id=f"demo-plan-{n}",
+                customer_ref=ref(item["customer"]),
+                agreed_on=day(item["agreed_on"]),
+                receivable_refs=tuple(r.ref for r in covered),
+                instalments=instalments,
+                balance_at_plan=sum((i.amount for i in instalments), Money.zero(currency)),
+            ),
+        )
+    for item in scenario.get("pause", []):
+        until = item.get("until")
+        store.pause(
+            tenant,
+            ref(item["customer"]),
+            Pause(
+                since=day(item["since"]), until=day(until) if until else None, reason=item["reason"]
+            ),
+        )

@@ -149,7 +149,9 @@ class Executor:
                 acted.append(customer_plan.customer_ref)
                 for action in customer_plan.actions:
                     report.planned.append(action)
-                    report.results.append(self._carry_out(action, as_of))
+                    result = self._carry_out(action, as_of)
+                    if result is not None:
+                        report.results.append(result)
         # customers we acted on: their next review is what a fresh plan says now
         for state in self.store.customer_states(self.tenant, customer_refs=acted):
             after = plan_customer(state, self.policy, self.calendar, as_of)
@@ -169,7 +171,7 @@ class Executor:
         waiting += self.store.actions(self.tenant, status=ActionStatus.SENDING)
         return {record.customer_ref.key for record in waiting}
 
-    def _carry_out(self, action: PlannedAction, as_of: date) -> ActionResult:
+    def _carry_out(self, action: PlannedAction, as_of: date) -> ActionResult | None:
         fresh = self._refresh_balances(action, as_of)
         if fresh is None:
             return _result(
@@ -183,13 +185,15 @@ class Executor:
         action = fresh
         record = self.store.record_action(self.tenant, action, self.policy)
         if record.status is not ActionStatus.PLANNED:
+            if record.status not in (ActionStatus.HELD, ActionStatus.FAILED):
+                return None  # done earlier: nothing new to report
             return _result(
                 action.key,
                 action.customer_ref,
                 action.step,
                 action.channel,
                 record.status,
-                "already handled",
+                record.error or "waiting for a person",
             )
         customer = self.store.customer(self.tenant, action.customer_ref)
         promises = [
@@ -242,16 +246,21 @@ class Executor:
                 exc.message,
             )
         except DeliveryError as exc:
-            # the channel said no before accepting: nothing went out, safe to record as failed
-            self.store.mark_failed(self.tenant, action.key, exc.message)
-            log.warning("action %s failed: %s", action.key, exc.message)
+            # the channel said no before accepting: nothing went out
+            if exc.transient:
+                self.store.requeue(self.tenant, action.key, exc.message)
+                detail = f"{exc.message} (will retry at the next run)"
+            else:
+                self.store.mark_failed(self.tenant, action.key, exc.message)
+                detail = exc.message
+            log.warning("action %s failed: %s", action.key, detail)
             return _result(
                 action.key,
                 action.customer_ref,
                 action.step,
                 action.channel,
                 ActionStatus.FAILED,
-                exc.message,
+                detail,
             )
         self.store.mark_sent(
             self.tenant, action.key, receipt=receipt.reference, policy=self.policy, done_on=as_of
@@ -294,9 +303,8 @@ class Executor:
         return next((a for a in again.actions if a.step == action.step), None)
 
     def _legal(self, action: PlannedAction, customer: object) -> object | None:
-        from connector.legal_claims import legal_claim_for
-
-        return legal_claim_for(action, customer, jurisdiction=self.jurisdiction)
+        """The statutory claim figures for a notice; None lets the letter cite the terms."""
+        return None
 
     def _write_back(self, action: PlannedAction, as_of: date, reference: str) -> None:
         if self.source is None:

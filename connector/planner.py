@@ -152,8 +152,10 @@ class CustomerPlan:
     next_review_on: date | None = None  # when something may next become due; None: never
 
 
-def action_key(customer_ref: SourceRef, step: str, on: date) -> str:
-    return f"{customer_ref.key}|{step}|{on.isoformat()}"
+def action_key(customer_ref: SourceRef, step: str, driver: str) -> str:
+    """Stable for one step of one episode: the same step planned again (the next day, after a
+    crash or a transient failure) keeps its key, so the outbox never holds it twice."""
+    return f"{customer_ref.key}|{step}|{driver}"
 
 
 # --- internals -------------------------------------------------------------------------------
@@ -171,6 +173,10 @@ class _Ctx:
     def wake(self, day: date | None) -> None:
         if day is not None and day > self.as_of:
             self.wakeups.append(day)
+
+
+def _by_due(line: ClaimLine) -> tuple[date, str]:
+    return (line.due_on, line.number)
 
 
 def _step_date(ctx: _Ctx, due_on: date, step: Step) -> date:
@@ -321,15 +327,15 @@ def _make_action(
 ) -> PlannedAction:
     customer_ref = ctx.state.customer.ref
     return PlannedAction(
-        key=action_key(customer_ref, step.name, ctx.as_of),
+        key=action_key(customer_ref, step.name, min(lines, key=_by_due).key),
         customer_ref=customer_ref,
         step=step.name,
         kind=step.kind,
         channel=step.channel,
         template=step.template,
         planned_on=ctx.as_of,
-        lines=tuple(sorted(lines, key=lambda ln: (ln.due_on, ln.number))),
-        upcoming=tuple(sorted(upcoming, key=lambda ln: (ln.due_on, ln.number))),
+        lines=tuple(sorted(lines, key=_by_due)),
+        upcoming=tuple(sorted(upcoming, key=_by_due)),
         credits=tuple(credits),
         totals=totals if totals is not None else Totals(ln.open for ln in (*lines, *upcoming)),
         broken_promises=tuple(broken),

@@ -67,6 +67,17 @@ class OutboxMixin(StatesMixin):
                 select(t.actions).where(t.actions.c.tenant == tenant, t.actions.c.key == action.key)
             ).first()
             if existing is not None:
+                if existing.status == ActionStatus.PLANNED.value:  # not carried out yet:
+                    conn.execute(
+                        update(t.actions)
+                        .where(t.actions.c.id == existing.id)
+                        .values(
+                            payload=action_to_json(action),
+                            planned_on=action.planned_on,
+                            updated_at=self._now(),
+                        )
+                    )  # it goes out with today's figures
+                    return _record(self._get(conn, tenant, action.key))
                 return _record(existing)
             now = self._now()
             conn.execute(
@@ -241,6 +252,17 @@ class OutboxMixin(StatesMixin):
                     "amount": row.data["amount"],
                 },
             )
+
+    def requeue(self, tenant: str, key: str, error: str) -> ActionRecord:
+        """A transient refusal (relay down): nothing went out, the next run tries again."""
+        return self._move(
+            tenant,
+            key,
+            (ActionStatus.SENDING,),
+            ActionStatus.PLANNED,
+            EventType.ACTION_FAILED,
+            error=error,
+        )
 
     def mark_held(self, tenant: str, key: str, reason: str) -> ActionRecord:
         return self._move(

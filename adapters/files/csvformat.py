@@ -1,0 +1,300 @@
+"""relance's own CSV ledger: ``customers.csv``, ``invoices.csv`` and ``payments.csv``.
+
+Comma-separated, UTF-8 (a BOM is accepted), one header line, decimal point, ISO dates.
+Columns are documented in ``adapters/files/README.md``. Every line is checked before
+anything is returned: one bad cell stops the whole import with the file, line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from connector.errors import ImportFileError
+from connector.model import (
+    Contact,
+    Customer,
+    LegalKind,
+    Payment,
+    Platform,
+    PostalAddress,
+    Receivable,
+    ReceivableKind,
+    ReceivableStatus,
+    SourceRef,
+)
+from connector.money import Money, check_currency
+
+__all__ = ["COLUMNS", "Ledger", "load_csv_ledger"]
+
+T = TypeVar("T")
+
+COLUMNS: dict[str, tuple[set[str], set[str]]] = {  # file -> (required, optional)
+    "customers.csv": (
+        {"id", "name"},
+        {
+            "kind",
+            "email",
+            "phone",
+            "contact_name",
+            "address",
+            "postal_code",
+            "city",
+            "country",
+            "language",
+            "registration_id",
+            "payment_terms_days",
+            "parent_id",
+            "timezone",
+        },
+    ),
+    "invoices.csv": (
+        {"number", "customer_id", "issued_on", "due_on", "total", "open"},
+        {"id", "kind", "currency", "status", "document_url", "payment_url"},
+    ),
+    "payments.csv": (
+        {"id", "customer_id", "received_on", "amount"},
+        {"currency", "unapplied", "invoices"},
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    customers: tuple[Customer, ...]
+    receivables: tuple[Receivable, ...]
+    payments: tuple[Payment, ...]
+
+
+class _Row:
+    """One CSV line with typed accessors that fail with file, line and column."""
+
+    def __init__(self, path: Path, line: int, values: dict[str, str]) -> None:
+        self.path, self.line, self.values = path, line, values
+
+    def fail(self, column: str | None, message: str) -> ImportFileError:
+        return ImportFileError(message, path=self.path, line=self.line, column=column)
+
+    def text(self, column: str, default: str = "") -> str:
+        return (self.values.get(column) or "").strip() or default
+
+    def required(self, column: str) -> str:
+        value = self.text(column)
+        if not value:
+            raise self.fail(column, "is empty; a value is required")
+        return value
+
+    def _parse(self, column: str, parse: Callable[[str], T], expected: str, default: T) -> T:
+        value = self.text(column)
+        if not value:
+            return default
+        try:
+            return parse(value)
+        except (ValueError, InvalidOperation):
+            raise self.fail(column, f"{value!r} is not {expected}") from None
+
+    def day(self, column: str) -> date:
+        self.required(column)
+        return self._parse(column, date.fromisoformat, "a date like 2026-03-31", date.min)
+
+    def amount(self, column: str, default: Decimal | None = None) -> Decimal:
+        if default is None:
+            self.required(column)
+        value = self._parse(
+            column, Decimal, "an amount like 1250.50 (decimal point)", default or Decimal(0)
+        )
+        if not value.is_finite():
+            raise self.fail(column, "is not a finite amount")
+        return value
+
+    def currency(self) -> str:
+        return self._parse("currency", check_currency, "an ISO 4217 code like EUR", "EUR")
+
+    def choice(self, column: str, allowed: dict[str, T], default: T) -> T:
+        value = self.text(column).lower()
+        if not value:
+            return default
+        if value not in allowed:
+            raise self.fail(column, f"{value!r} is not one of {', '.join(sorted(allowed))}")
+        return allowed[value]
+
+
+def _rows(path: Path) -> Iterator[_Row]:
+    required, optional = COLUMNS[path.name]
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ImportFileError(
+            "file not found",
+            path=path,
+            hint="a CSV ledger folder holds customers.csv and invoices.csv "
+            "(payments.csv is optional)",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"not UTF-8 (byte {exc.start})",
+            path=path,
+            hint="save the file as UTF-8 and import it again",
+        ) from None
+    reader = csv.DictReader(text.splitlines())
+    header = set(reader.fieldnames or ())
+    if missing := required - header:
+        raise ImportFileError(f"missing column(s) {', '.join(sorted(missing))}", path=path, line=1)
+    if unknown := header - required - optional:
+        raise ImportFileError(
+            f"unknown column(s) {', '.join(sorted(unknown))}",
+            path=path,
+            line=1,
+            hint=f"allowed: {', '.join(sorted(required | optional))}",
+        )
+    for number, values in enumerate(reader, start=2):
+        if None in values:
+            raise ImportFileError("more cells than header columns", path=path, line=number)
+        yield _Row(path, number, values)
+
+
+def _build(row: _Row, build: Callable[[], T]) -> T:
+    try:
+        return build()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        column = ".".join(str(p) for p in error["loc"]) or None
+        raise row.fail(column, error["msg"]) from None
+    except ValueError as exc:
+        raise row.fail(None, str(exc)) from None
+
+
+def _customer(row: _Row, ref: Callable[[str], SourceRef]) -> Customer:
+    address = (
+        PostalAddress(
+            lines=tuple(x.strip() for x in row.text("address").split("|") if x.strip()),
+            postal_code=row.text("postal_code"),
+            city=row.text("city"),
+            country=row.text("country", "FR"),
+        )
+        if row.text("address")
+        else None
+    )
+    emails = [e.strip() for e in row.text("email").split(";") if e.strip()]
+    for email in emails:
+        if "@" not in email:
+            raise row.fail("email", f"{email!r} is not an email address")
+    contacts = [
+        Contact(
+            name=row.text("contact_name"),
+            email=email,
+            primary=i == 0,
+            phone=row.text("phone") or None if i == 0 else None,
+        )
+        for i, email in enumerate(emails)
+    ]
+    if not contacts and row.text("phone"):
+        contacts = [Contact(name=row.text("contact_name"), phone=row.text("phone"), primary=True)]
+    terms = row.text("payment_terms_days")
+    return Customer(
+        ref=ref(row.required("id")),
+        name=row.required("name"),
+        legal_kind=row.choice("kind", {"b2b": LegalKind.B2B, "b2c": LegalKind.B2C}, LegalKind.B2B),
+        language=row.text("language", "fr"),
+        country=row.text("country", "FR"),
+        timezone=row.text("timezone", "Europe/Paris"),
+        registration_id=row.text("registration_id") or None,
+        address=address,
+        contacts=tuple(contacts),
+        payment_terms_days=int(terms) if terms.isdigit() else None,
+        parent_ref=ref(row.text("parent_id")) if row.text("parent_id") else None,
+    )
+
+
+def _receivable(row: _Row, ref: Callable[[str], SourceRef], known: set[str]) -> Receivable:
+    customer_id = row.required("customer_id")
+    if customer_id not in known:
+        raise row.fail("customer_id", f"{customer_id!r} is not in customers.csv")
+    currency = row.currency()
+    total, open_ = row.amount("total"), row.amount("open")
+    if open_ < 0 or open_ > abs(total):
+        raise row.fail("open", f"{open_} must be between 0 and the total {total}")
+    statuses = {s.value: s for s in ReceivableStatus}
+    derived = (
+        ReceivableStatus.PAID
+        if open_ == 0
+        else ReceivableStatus.OPEN
+        if open_ == abs(total)
+        else ReceivableStatus.PARTIALLY_PAID
+    )
+    return Receivable(
+        ref=ref(row.text("id") or row.required("number")),
+        customer_ref=ref(customer_id),
+        kind=row.choice("kind", {k.value: k for k in ReceivableKind}, ReceivableKind.INVOICE),
+        number=row.required("number"),
+        issued_on=row.day("issued_on"),
+        due_on=row.day("due_on"),
+        currency=currency,
+        total=Money(abs(total), currency),
+        open_balance=Money(open_, currency),
+        status=row.choice("status", statuses, derived),
+        document_url=row.text("document_url") or None,
+        payment_url=row.text("payment_url") or None,
+    )
+
+
+def _payment(
+    row: _Row, ref: Callable[[str], SourceRef], known: set[str], numbers: dict[str, SourceRef]
+) -> Payment:
+    customer_id = row.required("customer_id")
+    if customer_id not in known:
+        raise row.fail("customer_id", f"{customer_id!r} is not in customers.csv")
+    currency = row.currency()
+    applied = []
+    for number in filter(None, (n.strip() for n in row.text("invoices").split(";"))):
+        if number not in numbers:
+            raise row.fail("invoices", f"invoice {number!r} is not in invoices.csv")
+        applied.append(numbers[number])
+    return Payment(
+        ref=ref(row.required("id")),
+        customer_ref=ref(customer_id),
+        received_on=row.day("received_on"),
+        amount=Money(row.amount("amount"), currency),
+        unapplied=Money(row.amount("unapplied", Decimal(0)), currency),
+        applied_to=tuple(applied),
+    )
+
+
+def _unique(rows: list[_Row], items: list[Any], what: str) -> None:
+    seen: dict[str, int] = {}
+    for row, item in zip(rows, items, strict=True):
+        key = item.ref.key
+        if key in seen:
+            raise row.fail(None, f"duplicate {what} (first on line {seen[key]})")
+        seen[key] = row.line
+
+
+def load_csv_ledger(folder: Path, tenant: str) -> Ledger:
+    """Read and check a whole CSV ledger folder; nothing is returned unless all of it is valid."""
+    if not folder.is_dir():
+        raise ImportFileError("not a folder", path=folder)
+
+    def ref(external_id: str) -> SourceRef:
+        return SourceRef(platform=Platform.FILES, tenant=tenant, external_id=external_id)
+
+    customer_rows = list(_rows(folder / "customers.csv"))
+    customers = [_build(r, lambda r=r: _customer(r, ref)) for r in customer_rows]
+    _unique(customer_rows, customers, "customer id")
+    known = {c.ref.external_id for c in customers}
+    invoice_rows = list(_rows(folder / "invoices.csv"))
+    receivables = [_build(r, lambda r=r: _receivable(r, ref, known)) for r in invoice_rows]
+    _unique(invoice_rows, receivables, "invoice id")
+    numbers = {r.number: r.ref for r in receivables}
+    payments: list[Payment] = []
+    if (folder / "payments.csv").exists():
+        payment_rows = list(_rows(folder / "payments.csv"))
+        payments = [_build(r, lambda r=r: _payment(r, ref, known, numbers)) for r in payment_rows]
+        _unique(payment_rows, payments, "payment id")
+    return Ledger(tuple(customers), tuple(receivables), tuple(payments))

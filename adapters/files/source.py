@@ -1,0 +1,108 @@
+"""FileSource: a CSV ledger folder or a FEC export, read as a full snapshot each time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from connector.errors import ConfigError, Unsupported
+from connector.model import Platform, SourceRef
+from connector.money import Money
+from connector.settings import FilesSourceConfig, TenantConfig
+from connector.source import Batch, Cursor, Event, Outcome, Resource, WriteReceipt
+
+from .csvformat import Ledger, load_csv_ledger
+from .fec import load_fec
+
+__all__ = ["FileSource"]
+
+
+class FileSource:
+    """Implements connector.source.Source over files.
+
+    Files are snapshots: every pull is complete (what is absent has left the ledger), the
+    "fresh" balance before a send is the file's as it is now (re-read when it changed), and
+    nothing is written back — the audit trail in the store is the record.
+    """
+
+    platform: ClassVar[Platform] = Platform.FILES
+
+    def __init__(self, tenant: str, files: FilesSourceConfig) -> None:
+        if files.csv_dir is None and files.fec is None:
+            raise ConfigError(
+                "a files tenant needs [files] csv_dir or fec",
+                key="files",
+                hint="see config/tenants/example.toml",
+            )
+        self.tenant = tenant
+        self.files = files
+        self._ledger: Ledger | None = None
+        self._stamp: tuple[float, ...] = ()
+        self._balances: dict[str, Money] = {}
+        self._currencies: dict[str, str] = {}  # every document ever read, paid or gone
+
+    @classmethod
+    def from_tenant(cls, config: TenantConfig, **_context: Any) -> FileSource:
+        if config.files is None:
+            raise ConfigError(
+                f"tenant {config.slug} has no [files] section",
+                key="files",
+                hint="add csv_dir or fec to its configuration file",
+            )
+        return cls(config.slug, config.files)
+
+    def _paths(self) -> list[Path]:
+        f = self.files
+        if f.csv_dir is not None:
+            return [f.csv_dir / n for n in ("customers.csv", "invoices.csv", "payments.csv")]
+        return [p for p in (f.fec, f.contacts, f.due_dates) if p is not None]
+
+    def ledger(self) -> Ledger:
+        """The whole file ledger, re-read only when a file changed."""
+        stamp = tuple(p.stat().st_mtime_ns if p.exists() else -1 for p in self._paths())
+        if self._ledger is None or stamp != self._stamp:
+            f = self.files
+            if f.csv_dir is not None:
+                self._ledger = load_csv_ledger(f.csv_dir, self.tenant)
+            else:
+                assert f.fec is not None
+                self._ledger = load_fec(
+                    f.fec,
+                    self.tenant,
+                    contacts=f.contacts,
+                    due_dates=f.due_dates,
+                    payment_terms_days=f.payment_terms_days,
+                )
+            self._stamp = stamp
+            self._balances = {r.ref.key: r.open_balance for r in self._ledger.receivables}
+            self._currencies.update((r.ref.key, r.currency) for r in self._ledger.receivables)
+        return self._ledger
+
+    def pull(self, resource: Resource, since: Cursor | None) -> Iterator[Batch]:
+        ledger = self.ledger()
+        if resource is Resource.CUSTOMERS:
+            yield Batch(resource, customers=ledger.customers, complete=True)
+        elif resource is Resource.RECEIVABLES:
+            yield Batch(resource, receivables=ledger.receivables, complete=True)
+        else:
+            yield Batch(resource, payments=ledger.payments, complete=True)
+
+    def open_balance(self, ref: SourceRef) -> Money:
+        self.ledger()
+        balance = self._balances.get(ref.key)
+        if balance is None:
+            raise Unsupported(
+                f"{ref.external_id} is no longer in the file ledger",
+                hint="run `relance sync` to close it",
+            )
+        return balance
+
+    def write_back(self, ref: SourceRef, outcome: Outcome) -> WriteReceipt:
+        raise Unsupported(
+            "files are read-only: the audit trail keeps the record",
+            hint="`relance history` shows it",
+        )
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
+        raise Unsupported("files send no webhooks")
