@@ -197,7 +197,7 @@ def _executor(
         policy=policy,
         calendar=BusinessCalendar.for_window(policy.send_window, config.country),
         creditor=config.creditor,
-        channels=channels_for(outbox_dir=outbox, smtp=None),
+        channels=channels_for(outbox_dir=outbox, smtp=None, clock=clock, creditor=config.creditor),
         clock=clock,
         source=source,
         jurisdiction=config.jurisdiction,

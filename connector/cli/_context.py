@@ -104,7 +104,12 @@ class AppState:
             policy=policy,
             calendar=BusinessCalendar.for_window(policy.send_window, config.country),
             creditor=config.creditor,
-            channels=channels_for(outbox_dir=settings.outbox_dir, smtp=settings.smtp),
+            channels=channels_for(
+                outbox_dir=settings.outbox_dir,
+                smtp=settings.smtp,
+                clock=self.clock,
+                creditor=config.creditor,
+            ),
             clock=self.clock,
             source=self.source(config) if with_source else None,
             jurisdiction=config.jurisdiction,

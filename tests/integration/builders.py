@@ -29,6 +29,7 @@ from connector.model import (
 )
 from connector.money import Money
 from connector.policy import default_policy
+from connector.settings import SmtpConfig
 from connector.source import Batch, Cursor, Event, Outcome, Resource, WriteReceipt
 from connector.store import Store
 
@@ -113,16 +114,21 @@ class MemorySource:
 
 
 def make_executor(
-    store: Store, outbox: Path, source: MemorySource | None, day: date, **channel_options: object
+    store: Store,
+    outbox: Path,
+    source: MemorySource | None,
+    day: date,
+    smtp: SmtpConfig | None = None,
 ) -> Executor:
     policy = default_policy()
+    clock = FrozenClock.on(day)
     return Executor(
         store=store,
         tenant=TENANT,
         policy=policy,
         calendar=BusinessCalendar.for_window(policy.send_window, "FR"),
         creditor=CREDITOR,
-        channels=channels_for(outbox_dir=outbox, smtp=channel_options.get("smtp")),  # type: ignore[arg-type]
-        clock=FrozenClock.on(day),
+        channels=channels_for(outbox_dir=outbox, smtp=smtp, clock=clock, creditor=CREDITOR),
+        clock=clock,
         source=source,
     )
