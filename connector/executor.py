@@ -148,8 +148,7 @@ class Executor:
                     continue
                 acted.append(customer_plan.customer_ref)
                 for action in customer_plan.actions:
-                    report.planned.append(action)
-                    result = self._carry_out(action, as_of)
+                    result = self._carry_out(action, as_of, report)
                     if result is not None:
                         report.results.append(result)
         # customers we acted on: their next review is what a fresh plan says now
@@ -171,7 +170,9 @@ class Executor:
         waiting += self.store.actions(self.tenant, status=ActionStatus.SENDING)
         return {record.customer_ref.key for record in waiting}
 
-    def _carry_out(self, action: PlannedAction, as_of: date) -> ActionResult | None:
+    def _carry_out(
+        self, action: PlannedAction, as_of: date, report: RunReport
+    ) -> ActionResult | None:
         fresh = self._refresh_balances(action, as_of)
         if fresh is None:
             return _result(
@@ -183,6 +184,7 @@ class Executor:
                 "paid or changed at the source before sending",
             )
         action = fresh
+        report.planned.append(action)  # with the figures fresh from the source
         record = self.store.record_action(self.tenant, action, self.policy)
         if record.status is not ActionStatus.PLANNED:
             if record.status not in (ActionStatus.HELD, ActionStatus.FAILED):

@@ -351,6 +351,8 @@ def _courtesy_due(ctx: _Ctx, upcoming: Sequence[ClaimLine]) -> tuple[Step | None
     for line in upcoming:
         if ctx.state.progress.get(line.key, Progress()).step is not None:
             continue  # already had its courtesy reminder
+        if line.due_on <= ctx.as_of:
+            continue  # courtesy is for before the due date, not on it
         day = _step_date(ctx, line.due_on, courtesy)
         if day <= ctx.as_of:
             due.append(line)
@@ -474,7 +476,7 @@ def plan_customer(
                 )
                 courtesy_lines = []
             else:
-                ctx.wake(max(eligible, as_of + timedelta(days=1)))
+                ctx.wake(calendar.on_or_after(max(eligible, as_of + timedelta(days=1))))
     if courtesy is not None and courtesy_lines and send_day:
         first = min(courtesy_lines, key=lambda ln: ln.due_on)
         actions.append(
