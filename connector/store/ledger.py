@@ -486,27 +486,38 @@ class LedgerMixin(StoreBase):
         return Customer.model_validate(row.data)
 
     def find_customer(self, tenant: str, text: str) -> list[Customer]:
-        needle = text.strip().lower()
+        """By key or id exactly, else by name, case- and accent-case-insensitive."""
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(t.customers.c.data).where(
                     t.customers.c.tenant == tenant,
-                    or_(
-                        t.customers.c.key == text,
-                        func.lower(t.customers.c.external_id) == needle,
-                        func.lower(t.customers.c.name) == needle,
-                    ),
+                    or_(t.customers.c.key == text, t.customers.c.external_id == text.strip()),
                 )
             ).all()
             if not rows:
+                needle = text.strip().casefold()
+                names = conn.execute(
+                    select(t.customers.c.id, t.customers.c.name)
+                    .where(t.customers.c.tenant == tenant)
+                    .order_by(t.customers.c.name)
+                )
+                exact = [r.id for r in names if r.name.casefold() == needle]
+                ids = (
+                    exact
+                    or [
+                        r.id
+                        for r in conn.execute(
+                            select(t.customers.c.id, t.customers.c.name)
+                            .where(t.customers.c.tenant == tenant)
+                            .order_by(t.customers.c.name)
+                        )
+                        if needle in r.name.casefold()
+                    ][:50]
+                )
                 rows = conn.execute(
                     select(t.customers.c.data)
-                    .where(
-                        t.customers.c.tenant == tenant,
-                        func.lower(t.customers.c.name).contains(needle, autoescape=True),
-                    )
+                    .where(t.customers.c.id.in_(ids))
                     .order_by(t.customers.c.name)
-                    .limit(50)
                 ).all()
         return [Customer.model_validate(r.data) for r in rows]
 

@@ -273,11 +273,15 @@ class StatesMixin(LedgerMixin):
         return states
 
     def set_next_review(self, tenant: str, reviews: Mapping[str, date | None]) -> None:
-        """When each customer next needs a look (None: only when something changes)."""
+        """When each customer next needs a look (None: only when something changes).
+
+        In the table, NULL means "review at the next cycle" (something changed) and
+        ``date.max`` means "nothing will come due by itself".
+        """
         with self._tx() as conn:
             for key, day in reviews.items():
                 conn.execute(
                     update(t.customers)
                     .where(t.customers.c.tenant == tenant, t.customers.c.key == key)
-                    .values(next_review_on=day)
+                    .values(next_review_on=day or NEVER)
                 )
