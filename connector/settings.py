@@ -46,6 +46,7 @@ class SmtpConfig(BaseModel):
     username: str | None = None
     password: SecretStr | None = None
     timeout: float = Field(default=30.0, gt=0)
+    ca_file: Path | None = None  # a CA bundle for a relay with a private certificate
 
 
 class FilesSourceConfig(BaseModel):

@@ -56,6 +56,11 @@ def build_email(message: RenderedMessage, *, clock: Clock, action_key: str) -> E
     return email
 
 
+def _close(connection: smtplib.SMTP | None) -> None:
+    if connection is not None:
+        connection.close()
+
+
 class EmailChannel:
     """SMTP when ``smtp`` is set; else ``<outbox>/<date>/<action>.eml``."""
 
@@ -105,9 +110,9 @@ class EmailChannel:
         config = self._smtp
         assert config is not None
         where = f"{config.host}:{config.port}"
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
+        connection: smtplib.SMTP | None = None
         try:
-            connection: smtplib.SMTP
             if config.security == "ssl":
                 connection = smtplib.SMTP_SSL(
                     config.host, config.port, timeout=config.timeout, context=context
@@ -119,11 +124,13 @@ class EmailChannel:
             if config.username and config.password is not None:
                 connection.login(config.username, config.password.get_secret_value())
         except smtplib.SMTPAuthenticationError as exc:
+            _close(connection)
             raise DeliveryError(
                 f"the SMTP relay {where} refused the login (code {exc.smtp_code})",
                 hint="check RELANCE_SMTP__USERNAME and RELANCE_SMTP__PASSWORD",
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
+            _close(connection)
             raise DeliveryError(
                 f"cannot reach the SMTP relay {where}: {type(exc).__name__}",
                 transient=True,
