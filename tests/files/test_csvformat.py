@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from adapters.files import load_csv_ledger, sample_dir
+from connector.errors import ImportFileError
+from connector.money import Money
+from connector.reports import aged_balance
+
+
+def _ledger(tmp_path: Path, invoices: str) -> Path:
+    (tmp_path / "customers.csv").write_text(
+        "id,name,kind,email\nC1,Dupont SARL,b2b,compta@dupont.example.fr\n", encoding="utf-8"
+    )
+    (tmp_path / "invoices.csv").write_text(invoices, encoding="utf-8")
+    return tmp_path
+
+
+HEADER = "number,customer_id,issued_on,due_on,total,open\n"
+
+
+def test_a_valid_ledger_loads_with_exact_amounts(tmp_path: Path) -> None:
+    ledger = load_csv_ledger(
+        _ledger(tmp_path, HEADER + "F-1,C1,2026-01-05,2026-02-04,1200.10,200.05\n"), "t"
+    )
+    (invoice,) = ledger.receivables
+    assert invoice.open_balance == Money.of("200.05", "EUR")
+    assert invoice.status.value == "partially_paid"
+
+
+@pytest.mark.parametrize(
+    ("row", "where", "what"),
+    [
+        ("F-1,C1,2026-01-05,04/02/2026,100,100", "line 3, column 'due_on'", "is not a date"),
+        ("F-1,C1,2026-01-05,2026-02-04,1 200,100", "line 3, column 'total'", "is not an amount"),
+        ("F-1,C1,2026-01-05,2026-02-04,1,200,100", "line 3", "more cells than header"),
+        (
+            "F-1,C9,2026-01-05,2026-02-04,100,100",
+            "line 3, column 'customer_id'",
+            "not in customers.csv",
+        ),
+        (
+            "F-1,C1,2026-01-05,2026-02-04,100,150",
+            "line 3, column 'open'",
+            "between 0 and the total",
+        ),
+        ("F-1,C1,2026-03-05,2026-02-04,100,100", "line 3", "before issue date"),
+    ],
+)
+def test_a_bad_line_names_file_line_and_column(
+    tmp_path: Path, row: str, where: str, what: str
+) -> None:
+    folder = _ledger(tmp_path, HEADER + "F-0,C1,2026-01-05,2026-02-04,10,10\n" + row + "\n")
+    with pytest.raises(ImportFileError) as error:
+        load_csv_ledger(folder, "t")
+    message = str(error.value)
+    assert "invoices.csv" in message and where in message
+    assert what in message
+
+
+def test_an_unknown_column_is_a_typo_error(tmp_path: Path) -> None:
+    folder = _ledger(tmp_path, "number,customer_id,issued_on,due_on,total,open,amout\n")
+    with pytest.raises(ImportFileError, match="unknown column.*amout"):
+        load_csv_ledger(folder, "t")
+
+
+def test_the_bundled_sample_has_a_realistic_spread(tmp_path: Path) -> None:
+    shutil.copytree(sample_dir(), tmp_path / "sample")
+    ledger = load_csv_ledger(tmp_path / "sample", "lumen")
+    assert 35 <= len(ledger.customers) <= 45 and 280 <= len(ledger.receivables) <= 360
+    aged = aged_balance(ledger.receivables, date(2026, 11, 23))
+    eur = aged.by_currency["EUR"]
+    assert all(eur[bucket].is_positive for bucket in eur), eur
+    assert "CHF" in aged.by_currency  # a customer abroad, in its own currency
+    kinds = {c.legal_kind.value for c in ledger.customers}
+    assert kinds == {"b2b", "b2c"}
+    assert any(p.unapplied.is_positive for p in ledger.payments)
