@@ -149,6 +149,11 @@ class EmailChannel:
                 f"the SMTP relay {host} refused every recipient (codes {codes})",
                 hint="check the customer's email address",
             ) from None
+        except smtplib.SMTPNotSupportedError:
+            raise DeliveryError(
+                f"the SMTP relay {host} does not accept internationalised addresses (SMTPUTF8)",
+                hint="use an ASCII address for the customer, or a relay that supports SMTPUTF8",
+            ) from None
         except smtplib.SMTPResponseException as exc:
             raise DeliveryError(
                 f"the SMTP relay {host} answered {exc.smtp_code}",

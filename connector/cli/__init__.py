@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: maps relance's errors to exit codes and a hint, not a traceback."""
     debug = "--debug" in (argv if argv is not None else sys.argv)
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)  # click returns an Exit's code
     except typer.Exit as exc:
         return exc.exit_code
     except RelanceError as exc:
@@ -100,4 +100,4 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.exceptions.Abort):
             return 1
         raise
-    return 0
+    return code if isinstance(code, int) else 0

@@ -19,7 +19,7 @@ from connector.channels import channels_for
 from connector.clock import Clock, SystemClock, local_today
 from connector.errors import ConfigError, StoreError
 from connector.executor import Executor
-from connector.model import Customer, Receivable
+from connector.model import Customer, Platform, Receivable
 from connector.policy import Policy, default_policy, load_policy
 from connector.settings import Settings, TenantConfig, load_settings, load_tenant_config
 from connector.source import Source
@@ -91,7 +91,10 @@ class AppState:
     def today(self, tenant: TenantRecord, as_of: str | None) -> date:
         return parse_date(as_of) or local_today(self.clock, tenant.timezone)
 
-    def source(self, config: TenantConfig) -> Source:
+    def source(self, config: TenantConfig) -> Source | None:
+        """The tenant's live source; None for a file tenant fed only by `relance import`."""
+        if config.platform is Platform.FILES and config.files is None:
+            return None
         return open_source(config, clock=self.clock, store=self.store)
 
     def executor(self, tenant: TenantRecord, *, with_source: bool = True) -> Executor:

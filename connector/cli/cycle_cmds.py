@@ -115,7 +115,9 @@ def import_(
         )
     )
     config = config.model_copy(update={"platform": Platform.FILES, "files": files})
-    report = run_sync(state.store, record.slug, state.source(config), clock=state.clock)
+    source = state.source(config)
+    assert source is not None
+    report = run_sync(state.store, record.slug, source, clock=state.clock)
     if state.json_output:
         state.emit_json({"tenant": record.slug, "imported": report.counts})
     else:
@@ -129,8 +131,11 @@ def sync(
     """Pull what changed at the tenant's source into the store."""
     state = _state(ctx)
     record = state.tenant(tenant)
-    config = state.tenant_config(record)
-    report = run_sync(state.store, record.slug, state.source(config), clock=state.clock)
+    source = state.source(state.tenant_config(record))
+    if source is None:
+        raise ConfigError(f"tenant {record.slug} has no source to sync from", key="files",
+                          hint="add [files] to its configuration, or use `relance import PATH`")
+    report = run_sync(state.store, record.slug, source, clock=state.clock)
     if state.json_output:
         state.emit_json({"tenant": record.slug, "synced": report.counts})
     else:

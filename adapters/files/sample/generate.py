@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import random
+import unicodedata
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -142,7 +143,8 @@ def _due(issued: date, terms: str) -> date:
 
 
 def _slug(name: str) -> str:
-    kept = "".join(c.lower() if c.isalnum() else "-" for c in name)
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    kept = "".join(c.lower() if c.isalnum() else "-" for c in ascii_name)
     return "-".join(p for p in kept.split("-") if p)[:24]
 
 

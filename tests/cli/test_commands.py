@@ -1,0 +1,113 @@
+"""The `relance` command from a user's seat: a CSV ledger from init to history."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from adapters.files import sample_dir
+
+from .conftest import Run, as_json
+
+CREDITOR = """
+[creditor]
+name = "Atelier Lumen"
+email = "relances@lumen.example.fr"
+iban = "FR76 1027 8073 0000 0201 2345 678"
+[creditor.address]
+lines = ["14 rue Burdeau"]
+postal_code = "69001"
+city = "Lyon"
+"""
+
+
+def _setup(workdir: Path, relance: Run) -> None:
+    code, out, _ = relance("init", "--tenant", "lumen", "--name", "Atelier Lumen")
+    assert code == 0, out
+    config = workdir / "tenants" / "lumen.toml"
+    text = config.read_text(encoding="utf-8").split("[creditor]")[0]
+    config.write_text(text + CREDITOR, encoding="utf-8")
+    shutil.copytree(sample_dir(), workdir / "ledger")
+    code, out, err = relance("--json", "import", "ledger")
+    assert code == 0, err
+    assert as_json(out)["imported"]["receivables"] > 300
+
+
+def test_plan_is_a_dry_run_and_run_sends_once(workdir: Path, relance: Run) -> None:
+    _setup(workdir, relance)
+    code, out, _ = relance("--json", "plan", "--as-of", "2026-11-23")
+    planned = as_json(out)["actions"]
+    assert code == 0 and planned
+    assert not (workdir / "outbox").exists()
+
+    code, out, _ = relance("--json", "run", "--as-of", "2026-11-23")
+    (summary,) = as_json(out)
+    assert code in (0, 10)  # 10: something needs a person (a customer without email)
+    sent = [a for a in summary["actions"] if a["status"] == "sent"]
+    assert len(sent) >= len(planned) - 1
+    files = sorted((workdir / "outbox").rglob("*.*"))
+
+    code, out, _ = relance("--json", "run", "--as-of", "2026-11-23")
+    (again,) = as_json(out)
+    assert [a for a in again["actions"] if a["status"] == "sent"] == []
+    assert sorted((workdir / "outbox").rglob("*.*")) == files
+
+    code, out, _ = relance("--json", "status")
+    assert as_json(out)["actions"]["sent"] == len(sent)
+
+
+def test_side_states_and_history(workdir: Path, relance: Run) -> None:
+    _setup(workdir, relance)
+    code, out, err = relance(
+        "--json",
+        "promise",
+        "Garage Perrin",
+        "--amount",
+        "100",
+        "--by",
+        "2026-12-01",
+        "--on",
+        "2026-11-20",
+    )
+    assert code == 0, err
+    assert as_json(out)["by"] == "2026-12-01"
+    code, out, err = relance(
+        "customer", "pause", "Boulangerie Delorme", "--until", "2026-12-31", "--on", "2026-11-20"
+    )
+    assert code == 0 and "paused" in out
+    code, out, err = relance("--json", "history", "Garage Perrin")
+    kinds = [e["kind"] for e in as_json(out)]
+    assert "promise_recorded" in kinds
+    code, out, _ = relance("--json", "report", "--as-of", "2026-11-23")
+    report = as_json(out)
+    assert report["currencies"]["EUR"]["90+"] != "0.00"
+    assert report["dso_days"]["EUR"] is not None
+
+
+def test_errors_say_what_and_where_with_their_exit_code(workdir: Path, relance: Run) -> None:
+    code, _, err = relance("--config", "missing.toml", "status")
+    assert code == 3 and "missing.toml" in err and "not found" in err
+    _setup(workdir, relance)
+    bad = workdir / "bad"
+    shutil.copytree(workdir / "ledger", bad)
+    lines = (bad / "invoices.csv").read_text(encoding="utf-8").splitlines()
+    cells = lines[5].split(",")
+    cells[3] = "31/12/2025"  # issued_on, not ISO
+    lines[5] = ",".join(cells)
+    (bad / "invoices.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = relance("import", "bad")
+    assert code == 5
+    assert "invoices.csv, line 6, column 'issued_on'" in err
+    code, _, err = relance("customer", "pause", "Nobody At All")
+    assert code == 3 and "no customer matches" in err
+
+
+def test_the_demo_builds_everything_from_nothing(tmp_path: Path, relance: Run) -> None:
+    code, out, _ = relance("--json", "demo", "--dir", str(tmp_path / "demo"))
+    result = as_json(out)
+    assert code == 0
+    assert result["customers"] == 40
+    steps = {a["step"] for a in result["sent"]}
+    assert {"courtesy", "reminder_1", "phone_call", "reminder_2", "formal_notice"} <= steps
+    assert list((tmp_path / "demo" / "outbox" / "letters").rglob("*.pdf"))
+    assert list((tmp_path / "demo" / "outbox").rglob("*.eml"))
