@@ -26,10 +26,18 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
 
 from connector.calendar import BusinessCalendar
-from connector.model import Customer, Platform, Receivable, ReceivableKind, ReceivableStatus, SourceRef
+from connector.model import (
+    Customer,
+    Platform,
+    Receivable,
+    ReceivableKind,
+    ReceivableStatus,
+    SourceRef,
+)
 from connector.money import Money
 from connector.planner import CustomerState, plan
 from connector.policy import default_policy
@@ -39,7 +47,9 @@ PER_CUSTOMER = 5
 
 
 def _ref(kind: str, n: int) -> SourceRef:
-    return SourceRef.model_construct(platform=Platform.FILES, tenant="bench", external_id=f"{kind}{n}")
+    return SourceRef.model_construct(
+        platform=Platform.FILES, tenant="bench", external_id=f"{kind}{n}"
+    )
 
 
 def states(receivables: int, seed: int = 7) -> Iterator[CustomerState]:
@@ -49,18 +59,35 @@ def states(receivables: int, seed: int = 7) -> Iterator[CustomerState]:
     n = 0
     for c in range(customers):
         cref = _ref("C", c)
-        customer = Customer.model_construct(ref=cref, name=f"Client {c}", language="fr",
-                                            country="FR", timezone="Europe/Paris", contacts=())
+        customer = Customer.model_construct(
+            ref=cref,
+            name=f"Client {c}",
+            language="fr",
+            country="FR",
+            timezone="Europe/Paris",
+            contacts=(),
+        )
         docs = []
         for _ in range(PER_CUSTOMER):
             due = AS_OF + timedelta(days=rng.randint(-120, 30))
             amount = Money(rng.choice((80, 240, 1200, 5400)) * 1, "EUR")
             kind = ReceivableKind.CREDIT_NOTE if rng.random() < 0.02 else ReceivableKind.INVOICE
-            docs.append(Receivable.model_construct(
-                ref=_ref("F", n), customer_ref=cref, kind=kind, number=f"F{n}",
-                issued_on=due - timedelta(days=30), due_on=due, currency="EUR", total=amount,
-                open_balance=amount, status=ReceivableStatus.OPEN, document_url=None,
-                payment_url=None))
+            docs.append(
+                Receivable.model_construct(
+                    ref=_ref("F", n),
+                    customer_ref=cref,
+                    kind=kind,
+                    number=f"F{n}",
+                    issued_on=due - timedelta(days=30),
+                    due_on=due,
+                    currency="EUR",
+                    total=amount,
+                    open_balance=amount,
+                    status=ReceivableStatus.OPEN,
+                    document_url=None,
+                    payment_url=None,
+                )
+            )
             n += 1
         yield CustomerState(customer=customer, receivables=docs)
 
@@ -79,42 +106,56 @@ def run_one(receivables: int) -> dict[str, float | int]:
     for customer_plan in plan(states(receivables), policy, calendar, AS_OF):
         actions += len(customer_plan.actions)
         if customer_plan.next_review_on is not None:
-            due_next[customer_plan.next_review_on] = due_next.get(customer_plan.next_review_on, 0) + 1
+            due_next[customer_plan.next_review_on] = (
+                due_next.get(customer_plan.next_review_on, 0) + 1
+            )
     full_s = time.perf_counter() - started
 
     # the next day: only customers whose next_review_on has come (what the store selects)
     next_day = min(due_next) if due_next else AS_OF
     due_customers = due_next.get(next_day, 0)
-    sample = [s for _, s in zip(range(due_customers), states(receivables, seed=11))]
+    sample = list(islice(states(receivables, seed=11), due_customers))
     started = time.perf_counter()
     day_actions = sum(len(p.actions) for p in plan(sample, policy, calendar, next_day))
     day_s = time.perf_counter() - started
     return {
-        "receivables": receivables, "customers": built,
-        "build_s": round(build_s, 2), "full_plan_s": round(full_s - build_s, 2),
-        "full_plan_with_build_s": round(full_s, 2), "actions": actions,
-        "due_next_day_customers": due_customers, "due_day_plan_s": round(day_s, 3),
+        "receivables": receivables,
+        "customers": built,
+        "build_s": round(build_s, 2),
+        "full_plan_s": round(full_s - build_s, 2),
+        "full_plan_with_build_s": round(full_s, 2),
+        "actions": actions,
+        "due_next_day_customers": due_customers,
+        "due_day_plan_s": round(day_s, 3),
         "due_day_actions": day_actions,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--store", action="store_true", help="also measure the store-backed due day")
+    parser.add_argument(
+        "--store", action="store_true", help="also measure the store-backed due day"
+    )
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one)))
         return
     for size in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         figures = json.loads(out)
         print(" ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
     if args.store:
-        from store_day import measure  # noqa: PLC0415 - benchmarks/store_day.py
+        from store_day import measure
 
         with tempfile.TemporaryDirectory() as tmp:
             for size in args.sizes:

@@ -133,11 +133,8 @@ def render(
     language = _language(customer, action, creditor)
     context = _context(action, customer, creditor, policy, language, legal, promises)
     module = _ENV.get_template(f"{language}/{action.template}.j2").make_module(context)
-    parts = {
-        "subject": str(module.subject).strip(),
-        "intro": str(module.intro).strip(),
-        "outro": str(module.outro).strip(),
-    }
+    exported = vars(module)  # what the step template set: subject, intro, outro
+    parts = {name: str(exported[name]).strip() for name in ("subject", "intro", "outro")}
     text = _ENV.get_template(f"{language}/layout.txt.j2").render(**context, **parts)
     html = _ENV.get_template("layout.html.j2").render(
         **context,

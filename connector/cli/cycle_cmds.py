@@ -13,6 +13,7 @@ from connector.errors import ConfigError
 from connector.executor import RunReport
 from connector.model import Platform
 from connector.planner import PlannedAction
+from connector.reports import aged_balance
 from connector.settings import FilesSourceConfig
 from connector.store import ActionStatus
 from connector.sync import sync as run_sync
@@ -133,8 +134,11 @@ def sync(
     record = state.tenant(tenant)
     source = state.source(state.tenant_config(record))
     if source is None:
-        raise ConfigError(f"tenant {record.slug} has no source to sync from", key="files",
-                          hint="add [files] to its configuration, or use `relance import PATH`")
+        raise ConfigError(
+            f"tenant {record.slug} has no source to sync from",
+            key="files",
+            hint="add [files] to its configuration, or use `relance import PATH`",
+        )
     report = run_sync(state.store, record.slug, source, clock=state.clock)
     if state.json_output:
         state.emit_json({"tenant": record.slug, "synced": report.counts})
@@ -268,13 +272,8 @@ def status(
     state = _state(ctx)
     record = state.tenant(tenant)
     store = state.store
-    open_count, totals = 0, {}
-    for receivable in store.open_receivables(record.slug):
-        open_count += 1
-        sign = -1 if receivable.kind.value == "credit_note" else 1
-        totals[receivable.currency] = (
-            totals.get(receivable.currency, 0) + sign * receivable.open_balance.amount
-        )
+    aged = aged_balance(store.open_receivables(record.slug), state.today(record, None))
+    open_count, totals = aged.invoices + aged.credit_notes, aged.totals()
     actions = store.actions(record.slug)
     by_status: dict[str, int] = {}
     for action in actions:
@@ -284,7 +283,7 @@ def status(
         "tenant": record.slug,
         "store": store.url_for_display,
         "open_documents": open_count,
-        "open_totals": {c: str(v) for c, v in sorted(totals.items())},
+        "open_totals": {c: str(m.rounded().amount) for c, m in totals.items()},
         "actions": by_status,
         "attention": [
             {"key": a.key, "status": a.status.value, "reason": a.error} for a in attention
@@ -295,7 +294,7 @@ def status(
         return
     console = state.console
     console.print(f"[bold]{record.slug}[/] ({record.name}) — store {store.url_for_display}")
-    owed = ", ".join(f"{v} {c}" for c, v in payload["open_totals"].items())  # type: ignore[union-attr]
+    owed = ", ".join(str(m) for m in totals.values())
     console.print(f"Open documents: {open_count}; net open: {owed or 'nothing'}")
     console.print("Actions: " + (", ".join(f"{v} {k}" for k, v in by_status.items()) or "none"))
     for item in attention:

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from connector.errors import StoreError
 from connector.model import (
@@ -170,10 +170,11 @@ class LedgerMixin(StoreBase):
         origin: str = "sync",
     ) -> UpsertCounts:
         """Store a batch in one transaction; touched customers are reviewed at the next cycle."""
-        for item in (*customers, *receivables, *payments):
-            if item.ref.tenant != tenant:
+        refs = [c.ref for c in customers] + [r.ref for r in receivables]
+        for ref in refs + [p.ref for p in payments]:
+            if ref.tenant != tenant:
                 raise StoreError(
-                    f"record {item.ref.key} belongs to tenant {item.ref.tenant!r}, not {tenant!r}",
+                    f"record {ref.key} belongs to tenant {ref.tenant!r}, not {tenant!r}",
                     hint="a source only writes its own tenant",
                 )
         with self._tx() as conn:
@@ -220,7 +221,8 @@ class LedgerMixin(StoreBase):
         self, conn: Connection, tenant: str, customers: Sequence[Customer], touched: set[str]
     ) -> None:
         existing = self._existing(conn, t.customers, tenant, [c.ref.key for c in customers])
-        new, changed = [], []
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for customer in customers:
             values = {
                 "tenant": tenant,
@@ -383,7 +385,7 @@ class LedgerMixin(StoreBase):
                     tenant,
                     EventType.PAYMENT_RECEIVED,
                     customer_key=payment.customer_ref.key,
-                    receivable_keys=values["applied_to"],
+                    receivable_keys=[r.key for r in payment.applied_to],
                     payload={"payment": payment.ref.external_id, "amount": str(payment.amount)},
                 )
         if complete and payments:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -214,7 +214,7 @@ class StatesMixin(LedgerMixin):
                 states = self._states(conn, tenant, rows)
             yield from states
 
-    def _states(self, conn: Connection, tenant: str, rows: list[Any]) -> list[CustomerState]:
+    def _states(self, conn: Connection, tenant: str, rows: Sequence[Any]) -> list[CustomerState]:
         keys = [row.key for row in rows]
         by: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for row in conn.execute(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 

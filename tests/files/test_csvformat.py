@@ -64,7 +64,7 @@ def test_a_bad_line_names_file_line_and_column(
 
 def test_an_unknown_column_is_a_typo_error(tmp_path: Path) -> None:
     folder = _ledger(tmp_path, "number,customer_id,issued_on,due_on,total,open,amout\n")
-    with pytest.raises(ImportFileError, match="unknown column.*amout"):
+    with pytest.raises(ImportFileError, match=r"unknown column.*amout"):
         load_csv_ledger(folder, "t")
 
 

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from connector.calendar import BusinessCalendar
 from connector.errors import StoreError
 from connector.model import (
     Contact,
@@ -26,7 +27,6 @@ from connector.model import (
 from connector.money import Money
 from connector.planner import plan_customer
 from connector.policy import default_policy
-from connector.calendar import BusinessCalendar
 from connector.source import Cursor, Resource
 from connector.store import ActionStatus, EventType, Store
 from connector.store.schema import metadata

@@ -148,8 +148,12 @@ def _slug(name: str) -> str:
     return "-".join(p for p in kept.split("-") if p)[:24]
 
 
+def _siren(rng: random.Random) -> str:
+    return f"{rng.randint(300, 999)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+
+
 def generate() -> dict[str, list[dict[str, str]]]:
-    rng = random.Random(20261123)
+    rng = random.Random(20261123)  # noqa: S311 - seeded sample data, not a secret
     customers, invoices, payments = [], [], []
     number = 0
     for index, (name, kind, city, postal, lang, country, currency, terms, habit) in enumerate(
@@ -175,9 +179,7 @@ def generate() -> dict[str, list[dict[str, str]]]:
                 "city": city,
                 "country": country,
                 "language": lang,
-                "registration_id": f"{rng.randint(300, 999)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
-                if kind == "b2b" and country == "FR"
-                else "",
+                "registration_id": _siren(rng) if kind == "b2b" and country == "FR" else "",
                 "payment_terms_days": "45" if terms == "45eom" else terms,
             }
         )
@@ -185,7 +187,7 @@ def generate() -> dict[str, list[dict[str, str]]]:
         for _ in range(count):
             number += 1
             issued = FIRST_DAY + timedelta(days=rng.randint(0, (DEMO_DAY - FIRST_DAY).days - 3))
-            label, low, high = rng.choice(WORK)
+            _label, low, high = rng.choice(WORK)
             if kind == "b2c":
                 low, high = 90, 1600
             total = (Decimal(rng.randint(low * 100, high * 100)) / 100).quantize(CENT)
