@@ -33,7 +33,8 @@ from connector.errors import (
     SourceError,
     Unsupported,
 )
-from connector.model import Channel, Creditor, SourceRef
+from connector.legal import InvoiceDebt, LegalClaim, MissingRate, RateTables, assess
+from connector.model import Channel, Creditor, Customer, LegalKind, SourceRef, StepKind
 from connector.planner import CustomerPlan, PlannedAction, plan, plan_customer
 from connector.policy import Policy
 from connector.render import render
@@ -91,6 +92,7 @@ class Executor:
         clock: Clock,
         source: Source | None = None,
         jurisdiction: str = "FR",
+        rate_tables: RateTables | None = None,
     ) -> None:
         self.store = store
         self.tenant = tenant
@@ -101,6 +103,8 @@ class Executor:
         self.clock = clock
         self.source = source
         self.jurisdiction = jurisdiction
+        self.rate_tables = rate_tables or RateTables()
+        self._warned_rates = False
 
     # --- planning -----------------------------------------------------------------------------
     def plan(self, as_of: date, *, everyone: bool = False) -> Iterable[CustomerPlan]:
@@ -304,9 +308,29 @@ class Executor:
         again = plan_customer(states[0], self.policy, self.calendar, as_of)
         return next((a for a in again.actions if a.step == action.step), None)
 
-    def _legal(self, action: PlannedAction, customer: object) -> object | None:
-        """The statutory claim figures for a notice; None lets the letter cite the terms."""
-        return None
+    def _legal(self, action: PlannedAction, customer: Customer) -> LegalClaim | None:
+        """The statutory figures for a formal notice; None lets the letter cite the terms.
+
+        Each invoice is taken at its open balance from its due date: earlier partial
+        payments are not replayed, so the interest claimed is never more than owed.
+        """
+        if action.kind is not StepKind.NOTICE:
+            return None
+        debts = [InvoiceDebt(line.number, line.open, line.due_on) for line in action.lines]
+        try:
+            return assess(
+                debts,
+                as_of=action.planned_on,
+                jurisdiction=self.jurisdiction,
+                b2c=customer.legal_kind is LegalKind.B2C,
+                notice_on=action.planned_on,
+                tables=self.rate_tables,
+            )
+        except MissingRate as exc:
+            if not self._warned_rates:
+                log.warning("notice figures left to the terms of sale: %s", exc)
+                self._warned_rates = True
+            return None
 
     def _write_back(self, action: PlannedAction, as_of: date, reference: str) -> None:
         if self.source is None:

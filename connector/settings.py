@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     tenants_dir: Path = Path("config/tenants")
     smtp: SmtpConfig | None = None
     log_format: str = Field(default="text", pattern="^(text|json)$")
+    # newer rate tables imported with `relance rates import FILE`
+    rates_dir: Path = Path.home() / ".local" / "share" / "relance" / "rates"
 
     @classmethod
     def settings_customise_sources(

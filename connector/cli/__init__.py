@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from connector import __version__
-from connector.cli import cycle_cmds, demo_cmd, report_cmds, state_cmds
+from connector.cli import cycle_cmds, demo_cmd, legal_cmds, report_cmds, state_cmds
 from connector.cli._context import AppState
 from connector.errors import RelanceError
 
@@ -74,6 +74,7 @@ cycle_cmds.register(app)
 state_cmds.register(app)
 report_cmds.register(app)
 demo_cmd.register(app)
+legal_cmds.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -173,3 +173,17 @@ def test_the_letter_is_a_pdf_with_every_invoice(tmp_path: Path) -> None:
     assert "F-0042" in text and "F-0051" in text
     assert "1 730,50 EUR" in text
     assert "4 rue Charles Dullin" in text
+
+
+def test_the_notice_shows_the_interest_period_by_period_when_computed() -> None:
+    from connector.legal import InvoiceDebt, assess
+
+    notice = ALL["formal_notice"]
+    legal = assess([InvoiceDebt(ln.number, ln.open, ln.due_on) for ln in notice.lines],
+                   as_of=notice.planned_on)
+    text = render(notice, customer=customer(), creditor=CREDITOR, policy=POLICY, legal=legal).text
+    for invoice in legal.invoices:
+        assert f"{invoice.number} : du" in text
+        assert "12.15 %" in text  # ECB 2.15 on 1 January 2026 + 10 points
+    assert str(legal.interest_total["EUR"]) in text
+    assert "actual/365" in text

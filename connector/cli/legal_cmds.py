@@ -1,0 +1,177 @@
+"""relance rates show|import and relance claim: the law's figures, checkable by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from connector.cli._context import AppState, parse_date
+from connector.errors import ConfigError
+from connector.legal import DayCount, InvoiceDebt, RateTables, assess
+from connector.money import Money
+
+__all__ = ["register"]
+
+rates_app = typer.Typer(
+    help="The official rate tables relance computes with.", no_args_is_help=True
+)
+
+
+def _state(ctx: typer.Context) -> AppState:
+    state = ctx.obj
+    assert isinstance(state, AppState)
+    return state
+
+
+def _tables(state: AppState) -> RateTables:
+    return RateTables(state.settings.rates_dir)
+
+
+@rates_app.command("show")
+def show(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="one table, e.g. ecb_mro")] = None,
+) -> None:
+    """Print every rate with its period and source."""
+    state = _state(ctx)
+    tables = [t for t in _tables(state).all() if name in (None, t.name)]
+    if name and not tables:
+        raise ConfigError(f"no rate table {name!r}", hint="`relance rates show` lists them")
+    if state.json_output:
+        state.emit_json(
+            [
+                {
+                    "name": t.name,
+                    "title": t.title,
+                    "version": t.version,
+                    "origin": t.origin,
+                    "periods": [
+                        {
+                            "start": p.start.isoformat(),
+                            "end": p.end.isoformat(),
+                            **{k: str(v) for k, v in p.values.items()},
+                            "confirmed": p.confirmed,
+                            "source": p.source,
+                        }
+                        for p in t.periods
+                    ],
+                }
+                for t in tables
+            ]
+        )
+        return
+    for table in tables:
+        view = Table(title=f"{table.title} — {table.name} v{table.version}")
+        for column in ("from", "to", "rate %", "confirmed", "source"):
+            view.add_column(column)
+        for p in table.periods:
+            view.add_row(
+                str(p.start),
+                str(p.end),
+                " / ".join(f"{k}={v}" if k != "value" else str(v) for k, v in p.values.items()),
+                "yes" if p.confirmed else "NO",
+                p.source,
+            )
+        state.console.print(view)
+
+
+@rates_app.command("import")
+def import_(ctx: typer.Context, file: Path) -> None:
+    """Add a newer version of a table (e.g. the next half-year) without a new release."""
+    state = _state(ctx)
+    table = _tables(state).import_file(file)
+    state.console.print(
+        f"{table.name}: version {table.version} imported "
+        f"({table.periods[0].start} to {table.periods[-1].end})"
+    )
+
+
+def claim(
+    ctx: typer.Context,
+    principal: Annotated[str, typer.Option(help="the amount still owed")],
+    due: Annotated[str, typer.Option(help="due date YYYY-MM-DD")],
+    as_of: Annotated[str, typer.Option("--as-of", help="compute up to this day")],
+    currency: Annotated[str, typer.Option()] = "EUR",
+    jurisdiction: Annotated[str, typer.Option(help="FR, EU, UK, DE, BE or ES")] = "FR",
+    b2c: Annotated[bool, typer.Option("--b2c", help="the debtor is a consumer")] = False,
+    notice: Annotated[str | None, typer.Option(help="formal notice date (FR consumers)")] = None,
+    basis: Annotated[DayCount, typer.Option(help="day count")] = DayCount.ACT_365,
+    unconfirmed: Annotated[bool, typer.Option(help="accept rates not yet confirmed")] = False,
+) -> None:
+    """The indemnity and the interest on one late invoice, period by period."""
+    state = _state(ctx)
+    try:
+        amount = Decimal(principal)
+    except InvalidOperation:
+        raise ConfigError(f"{principal!r} is not an amount", key="--principal") from None
+    due_on = parse_date(due, option="--due") or date.min
+    day = parse_date(as_of) or date.min
+    result = assess(
+        [InvoiceDebt("invoice", Money.of(amount, currency), due_on)],
+        as_of=day,
+        jurisdiction=jurisdiction,
+        b2c=b2c,
+        notice_on=parse_date(notice, option="--notice"),
+        tables=_tables(state),
+        day_count=basis,
+        allow_unconfirmed=unconfirmed,
+    )
+    (invoice,) = result.invoices
+    total = (
+        invoice.interest + invoice.indemnity
+        if invoice.indemnity.currency == currency
+        else invoice.interest
+    )
+    if state.json_output:
+        state.emit_json(
+            {
+                "jurisdiction": result.jurisdiction,
+                "b2c": b2c,
+                "as_of": day.isoformat(),
+                "day_count": result.day_count,
+                "legal_basis": list(result.legal_basis),
+                "principal": str(invoice.principal.amount),
+                "currency": currency,
+                "indemnity": {
+                    "amount": str(invoice.indemnity.rounded().amount),
+                    "currency": invoice.indemnity.currency,
+                },
+                "periods": [
+                    {
+                        "start": p.start.isoformat(),
+                        "end": p.end.isoformat(),
+                        "days": p.days,
+                        "rate": str(p.rate),
+                        "amount": str(p.amount.amount),
+                    }
+                    for p in invoice.periods
+                ],
+                "interest": str(invoice.interest.amount),
+                "total_claimable": str(total.rounded().amount),
+            }
+        )
+        return
+    view = Table(
+        title=f"{result.jurisdiction} {'B2C' if b2c else 'B2B'}: {invoice.principal} "
+        f"due {due_on}, as of {day} ({result.day_count})"
+    )
+    for column in ("from", "to", "days", "rate %", "interest"):
+        view.add_column(column, justify="right")
+    for p in invoice.periods:
+        view.add_row(str(p.start), str(p.end), str(p.days), str(p.rate), str(p.amount))
+    view.add_row("", "", "", "total", str(invoice.interest))
+    state.console.print(view)
+    state.console.print(f"Recovery indemnity: {invoice.indemnity}")
+    state.console.print(f"Interest + indemnity: {total.rounded()}")
+    for basis_text in result.legal_basis:
+        state.console.print(f"  {basis_text}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rates_app, name="rates")
+    app.command()(claim)

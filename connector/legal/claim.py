@@ -1,0 +1,331 @@
+"""What the law lets a creditor claim on late invoices: indemnity and interest, per invoice.
+
+Interest is simple, from the day after the due date (French consumers: from the formal
+notice) to the as-of date inclusive: principal x rate x days / basis, split at every
+half-year where the reference rate changes (and at every partial payment), except in the
+United Kingdom where one rate is fixed for the life of the debt. Partial payments are
+imputed on interest and accessories before principal (Code civil 1343-1), from the day
+received. Amounts are Decimal; each invoice's interest is rounded once, half-up, to the cent.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from itertools import pairwise
+
+from connector.errors import ConfigError
+from connector.legal.rates import RateTables, half_year_start
+from connector.money import Money, Totals
+
+__all__ = [
+    "ContractTerms",
+    "DayCount",
+    "InterestPeriod",
+    "InvoiceClaim",
+    "InvoiceDebt",
+    "LegalClaim",
+    "assess",
+]
+
+CENT = Decimal("0.01")
+JURISDICTIONS = ("FR", "EU", "UK", "DE", "BE", "ES")
+
+
+class DayCount(StrEnum):
+    ACT_365 = "actual/365"  # practice (the texts are silent): always divide by 365
+    ACT_ACT = "actual/actual"  # days in a leap year divided by 366
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDebt:
+    number: str
+    principal: Money
+    due_on: date
+    payments: Sequence[tuple[date, Money]] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ContractTerms:
+    rate: Decimal | None = None  # percent a year, replacing the statutory rate
+    indemnity: Money | None = None  # per invoice, replacing the statutory sum where allowed
+
+
+@dataclass(frozen=True, slots=True)
+class InterestPeriod:
+    start: date
+    end: date
+    days: int
+    rate: Decimal  # percent a year
+    principal: Money
+    amount: Money  # rounded for display; the invoice total is rounded once from exact sums
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceClaim:
+    number: str
+    principal: Money  # still owed
+    due_on: date
+    indemnity: Money
+    interest: Money
+    periods: tuple[InterestPeriod, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LegalClaim:
+    jurisdiction: str
+    b2c: bool
+    as_of: date
+    day_count: str
+    invoices: tuple[InvoiceClaim, ...]
+    indemnity_total: Totals = field(default_factory=Totals)
+    interest_total: Totals = field(default_factory=Totals)
+    legal_basis: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    rate: Callable[[date, date], Decimal]  # (segment start, interest start) -> percent
+    piecewise: bool
+    basis: tuple[str, ...]
+    indemnity: Callable[[Money], Money | None]
+
+
+def _fixed_40(principal: Money) -> Money:
+    return Money(Decimal(40), "EUR")
+
+
+def _uk_sum(principal: Money) -> Money:
+    amount = principal.amount
+    return Money(Decimal(40 if amount < 1000 else 70 if amount < 10000 else 100), "GBP")
+
+
+def _rule(
+    jurisdiction: str, b2c: bool, tables: RateTables, allow: bool, contract: ContractTerms | None
+) -> _Rule:
+    def ecb(day: date) -> Decimal:
+        return tables["ecb_mro"].at(half_year_start(day), allow_unconfirmed=allow)["value"]
+
+    def none(_: Money) -> None:
+        return None
+
+    match jurisdiction, b2c:
+        case "FR", False:
+
+            def fr(day: date, _start: date) -> Decimal:
+                if contract is not None and contract.rate is not None:
+                    floor = 3 * tables["fr_legal_rate"].at(day, allow_unconfirmed=allow)["b"]
+                    return max(contract.rate, floor)
+                return ecb(day) + 10
+
+            return _Rule(
+                fr,
+                True,
+                (
+                    "Code de commerce, art. L441-10 II (pénalités de retard)",
+                    "Code de commerce, art. D441-5 (indemnité forfaitaire)",
+                ),
+                _fixed_40,
+            )
+        case "FR", True:
+
+            def legal(day: date, _start: date) -> Decimal:
+                return tables["fr_legal_rate"].at(day, allow_unconfirmed=allow)["b"]
+
+            return _Rule(
+                legal,
+                True,
+                (
+                    "Code civil, art. 1231-6 et 1344-1 (intérêts au taux "
+                    "légal à compter de la mise en demeure)",
+                ),
+                none,
+            )
+        case (("EU" | "ES"), False):
+            return _Rule(
+                lambda day, _s: ecb(day) + 8,
+                True,
+                (
+                    "Directive 2011/7/EU, art. 2 and 6"
+                    if jurisdiction == "EU"
+                    else "Ley 3/2004, arts. 7 y 8",
+                ),
+                _fixed_40,
+            )
+        case "BE", False:
+
+            def be(day: date, _start: date) -> Decimal:
+                return ((ecb(day) + 8) * 2).to_integral_value(ROUND_CEILING) / 2
+
+            return _Rule(be, True, ("Loi du 2 août 2002, art. 5 et 6",), _fixed_40)
+        case "DE", _:
+            points = Decimal(5 if b2c else 9)
+
+            def de(day: date, _start: date) -> Decimal:
+                return (
+                    tables["de_base_rate"].at(half_year_start(day), allow_unconfirmed=allow)[
+                        "value"
+                    ]
+                    + points
+                )
+
+            return _Rule(
+                de,
+                True,
+                ("BGB § 288 (" + ("1" if b2c else "2, 5") + "), § 247",),
+                none if b2c else _fixed_40,
+            )
+        case "UK", False:
+
+            def uk(_day: date, start: date) -> Decimal:
+                return tables["uk_reference_rate"].at(start, allow_unconfirmed=allow)["value"] + 8
+
+            return _Rule(
+                uk,
+                False,
+                (
+                    "Late Payment of Commercial Debts (Interest) Act 1998, "
+                    "ss. 4 and 5A; SI 2002/1675 art. 4",
+                ),
+                _uk_sum,
+            )
+        case _, True:
+            return _Rule(
+                lambda day, _s: Decimal(0),
+                False,
+                (
+                    "no statutory late-payment interest or fixed sum toward consumers "
+                    f"in {jurisdiction}",
+                ),
+                none,
+            )
+    raise ConfigError(
+        f"unknown jurisdiction {jurisdiction!r}",
+        key="jurisdiction",
+        hint=f"allowed: {', '.join(JURISDICTIONS)}",
+    )
+
+
+def _segments(start: date, end: date, cuts: set[date], piecewise: bool) -> list[tuple[date, date]]:
+    edges = {d for d in cuts if start < d <= end}
+    if piecewise:
+        year = start.year
+        while date(year, 1, 1) <= end:
+            edges.update(d for d in (date(year, 1, 1), date(year, 7, 1)) if start < d <= end)
+            year += 1
+    points = [start, *sorted(edges), end + timedelta(days=1)]
+    return [(a, b - timedelta(days=1)) for a, b in pairwise(points)]
+
+
+def _fraction(start: date, end: date, day_count: DayCount) -> Decimal:
+    if day_count is DayCount.ACT_365:
+        return Decimal((end - start).days + 1) / 365
+    total, cursor = Decimal(0), start
+    while cursor <= end:
+        year_end = min(end, date(cursor.year, 12, 31))
+        days_in_year = 366 if calendar.isleap(cursor.year) else 365
+        total += Decimal((year_end - cursor).days + 1) / days_in_year
+        cursor = year_end + timedelta(days=1)
+    return total
+
+
+def _assess_one(
+    debt: InvoiceDebt,
+    rule: _Rule,
+    as_of: date,
+    start: date | None,
+    day_count: DayCount,
+    contract: ContractTerms | None,
+) -> InvoiceClaim:
+    currency = debt.principal.currency
+    principal = debt.principal.amount
+    statutory = rule.indemnity(debt.principal) if as_of > debt.due_on else None
+    indemnity = statutory
+    if (
+        statutory is not None
+        and contract is not None
+        and contract.indemnity is not None
+        and contract.indemnity.currency == statutory.currency
+    ):
+        indemnity = max(statutory, contract.indemnity)
+    same = indemnity is not None and indemnity.currency == currency
+    owed_accessory = indemnity.amount if indemnity is not None and same else Decimal(0)
+    accrued, periods = Decimal(0), []
+    payments = sorted(debt.payments)
+    if start is not None and start <= as_of:
+        early = [p for day, p in payments if day < start]  # paid before interest ran
+        principal -= sum((p.amount for p in early), Decimal(0))
+        payments = [(day, p) for day, p in payments if day >= start]
+        cuts = {day for day, _ in payments}
+        for seg_start, seg_end in _segments(start, as_of, cuts, rule.piecewise):
+            for day, paid in payments:  # imputed on interest, accessories, then principal
+                if day == seg_start:
+                    left = paid.amount
+                    for_interest = min(left, accrued)
+                    accrued, left = accrued - for_interest, left - for_interest
+                    for_costs = min(left, owed_accessory)
+                    owed_accessory, left = owed_accessory - for_costs, left - for_costs
+                    principal = max(Decimal(0), principal - left)
+            rate = rule.rate(seg_start, start)
+            exact = principal * rate / 100 * _fraction(seg_start, seg_end, day_count)
+            accrued += exact
+            periods.append(
+                InterestPeriod(
+                    seg_start,
+                    seg_end,
+                    (seg_end - seg_start).days + 1,
+                    rate,
+                    Money(principal, currency),
+                    Money(exact.quantize(CENT, ROUND_HALF_UP), currency),
+                )
+            )
+    else:
+        principal -= sum((p.amount for _, p in payments), Decimal(0))
+    return InvoiceClaim(
+        debt.number,
+        Money(max(principal, Decimal(0)), currency),
+        debt.due_on,
+        indemnity or Money.zero(currency),
+        Money(accrued.quantize(CENT, ROUND_HALF_UP), currency),
+        tuple(periods),
+    )
+
+
+def assess(
+    invoices: Sequence[InvoiceDebt],
+    *,
+    as_of: date,
+    jurisdiction: str = "FR",
+    b2c: bool = False,
+    contract: ContractTerms | None = None,
+    notice_on: date | None = None,
+    tables: RateTables | None = None,
+    day_count: DayCount = DayCount.ACT_365,
+    allow_unconfirmed: bool = False,
+) -> LegalClaim:
+    """The indemnity and the interest owed on each late invoice on ``as_of``."""
+    tables = tables or RateTables()
+    rule = _rule(jurisdiction.upper(), b2c, tables, allow_unconfirmed, contract)
+    claims = []
+    for debt in invoices:
+        if jurisdiction.upper() == "FR" and b2c:
+            start = None if notice_on is None else max(notice_on, debt.due_on + timedelta(days=1))
+        else:
+            start = debt.due_on + timedelta(days=1)
+        claims.append(_assess_one(debt, rule, as_of, start, day_count, contract))
+    indemnities = Totals(c.indemnity for c in claims if c.indemnity.is_positive)
+    interest = Totals(c.interest for c in claims)
+    return LegalClaim(
+        jurisdiction.upper(),
+        b2c,
+        as_of,
+        day_count.value,
+        tuple(claims),
+        indemnities,
+        interest,
+        rule.basis,
+    )

@@ -1,0 +1,166 @@
+"""The law's figures: checked against worked examples and by hand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from connector.errors import ConfigError
+from connector.legal import (
+    ContractTerms,
+    DayCount,
+    InvoiceDebt,
+    MissingRate,
+    RateTables,
+    assess,
+)
+from connector.money import Money
+
+TABLES = RateTables()
+
+
+def eur(amount: str) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def one(debt: InvoiceDebt, **kwargs: object):  # type: ignore[no-untyped-def]
+    return assess([debt], tables=TABLES, **kwargs).invoices[0]  # type: ignore[arg-type]
+
+
+def test_the_french_worked_example_on_365_and_366_days() -> None:
+    debt = InvoiceDebt("F1", eur("10000"), date(2024, 1, 15))
+    claim = one(debt, as_of=date(2024, 9, 30))
+    assert [(p.start, p.end, p.days, p.rate, p.amount) for p in claim.periods] == [
+        (date(2024, 1, 16), date(2024, 6, 30), 167, Decimal("14.50"), eur("663.42")),
+        (date(2024, 7, 1), date(2024, 9, 30), 92, Decimal("14.25"), eur("359.18")),
+    ]
+    assert claim.interest == eur("1022.60")
+    assert claim.indemnity == eur("40")
+    leap = one(debt, as_of=date(2024, 9, 30), day_count=DayCount.ACT_ACT)
+    assert leap.interest == eur("1019.81")
+
+
+def test_penalties_start_the_day_after_the_due_date() -> None:
+    debt = InvoiceDebt("F1", eur("3650"), date(2025, 3, 10))
+    assert one(debt, as_of=date(2025, 3, 10)).interest == eur("0")
+    # 1 day at ECB 1 Jan 2025 (3.15) + 10 = 13.15 %: 3650 x 13.15 % / 365 = 1.315 -> 1.32
+    assert one(debt, as_of=date(2025, 3, 11)).interest == eur("1.32")
+
+
+def test_a_partial_payment_pays_interest_first_then_principal() -> None:
+    # 10 000 due 15 Jan 2024; 1 000 paid on 1 Jul 2024 covers the 663.42 of interest first
+    debt = InvoiceDebt(
+        "F1", eur("10000"), date(2024, 1, 15), payments=((date(2024, 7, 1), eur("1000")),)
+    )
+    claim = one(debt, as_of=date(2024, 9, 30))
+    assert claim.periods[1].principal.amount == Decimal("10000") - (
+        Decimal("1000") - Decimal("10000") * Decimal("14.50") / 100 * 167 / 365 - 40
+    )
+    assert claim.principal.amount < Decimal("10000")
+
+
+def test_a_contract_rate_below_three_times_the_legal_rate_is_raised_to_it() -> None:
+    debt = InvoiceDebt("F1", eur("10000"), date(2024, 1, 15))
+    low = one(debt, as_of=date(2024, 3, 31), contract=ContractTerms(rate=Decimal("5")))
+    assert low.periods[0].rate == Decimal("15.21")  # 3 x 5.07 % (H1 2024, rate B)
+    high = one(debt, as_of=date(2024, 3, 31), contract=ContractTerms(rate=Decimal("18")))
+    assert high.periods[0].rate == Decimal("18")
+
+
+def test_french_consumers_owe_legal_interest_only_from_the_notice_and_no_indemnity() -> None:
+    debt = InvoiceDebt("F1", eur("2000"), date(2025, 1, 10))
+    before = one(debt, as_of=date(2025, 3, 1), b2c=True)
+    assert before.interest == eur("0") and before.indemnity == eur("0")
+    after = one(debt, as_of=date(2025, 3, 31), b2c=True, notice_on=date(2025, 3, 2))
+    assert after.periods[0].start == date(2025, 3, 2)
+    assert after.periods[0].rate == Decimal("3.71")  # rate B, H1 2025
+
+
+def test_the_uk_fixes_one_rate_and_a_sum_by_debt_size() -> None:
+    debt = InvoiceDebt("INV-1", Money.of("5000", "GBP"), date(2023, 11, 20))
+    claim = one(debt, as_of=date(2024, 2, 28), jurisdiction="UK")
+    assert [p.rate for p in claim.periods] == [Decimal("13.00")]  # 5.00 (30 Jun 2023) + 8
+    assert claim.indemnity == Money.of("70", "GBP")
+    small = one(
+        InvoiceDebt("I", Money.of("999.99", "GBP"), date(2023, 11, 20)),
+        as_of=date(2023, 12, 1),
+        jurisdiction="UK",
+    )
+    assert small.indemnity == Money.of("40", "GBP")
+
+
+def test_germany_and_belgium_follow_their_own_rates() -> None:
+    debt = InvoiceDebt("R1", eur("1000"), date(2023, 1, 31))
+    de = one(debt, as_of=date(2023, 3, 31), jurisdiction="DE")
+    assert de.periods[0].rate == Decimal("10.62")  # 1.62 + 9
+    be = one(debt, as_of=date(2023, 3, 31), jurisdiction="BE")
+    assert be.periods[0].rate == Decimal("10.5")  # 2.50 + 8, rounded up to the half point
+
+
+def test_a_date_no_table_covers_names_the_table_to_update() -> None:
+    debt = InvoiceDebt("F1", eur("1000"), date(2026, 6, 1))
+    with pytest.raises(MissingRate) as error:
+        one(debt, as_of=date(2026, 8, 1))
+    assert "ecb_mro" in str(error.value) and "relance rates import" in str(error.value)
+
+
+def test_unconfirmed_values_are_refused_unless_accepted() -> None:
+    debt = InvoiceDebt("I", Money.of("5000", "GBP"), date(2025, 2, 1))
+    with pytest.raises(MissingRate, match="not confirmed"):
+        one(debt, as_of=date(2025, 3, 1), jurisdiction="UK")
+    accepted = one(debt, as_of=date(2025, 3, 1), jurisdiction="UK", allow_unconfirmed=True)
+    assert accepted.periods[0].rate == Decimal("12.75")
+
+
+def test_a_newer_half_year_is_imported_without_a_release(tmp_path: Path) -> None:
+    shipped = (Path(__file__).parents[2] / "connector/legal/tables/ecb_mro.toml").read_text(
+        encoding="utf-8"
+    )
+    newer = tmp_path / "ecb.toml"
+    newer.write_text(
+        shipped.replace('version = "2026-02"', 'version = "2026-07"').replace(
+            'valid_until = "2026-06-30"', 'valid_until = "2026-12-31"'
+        ),
+        encoding="utf-8",
+    )
+    tables = RateTables(tmp_path / "rates")
+    tables.import_file(newer)
+    again = RateTables(tmp_path / "rates")  # kept for the next run
+    assert again["ecb_mro"].version == "2026-07"
+    claim = assess(
+        [InvoiceDebt("F", eur("1000"), date(2026, 6, 1))], as_of=date(2026, 8, 1), tables=again
+    ).invoices[0]
+    assert [p.rate for p in claim.periods] == [Decimal("12.15"), Decimal("12.15")]
+    with pytest.raises(ConfigError, match="not newer"):
+        again.import_file(newer)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.decimals(min_value=1, max_value=10**7, places=2),
+    st.integers(min_value=0, max_value=700),
+    st.integers(min_value=1, max_value=200),
+)
+def test_interest_is_never_negative_and_grows_with_time(
+    principal: Decimal, start: int, extra: int
+) -> None:
+    due = date(2015, 1, 1) + timedelta(days=start)
+    debt = InvoiceDebt("F", eur(str(principal)), due)
+    shorter = one(debt, as_of=due + timedelta(days=extra))
+    longer = one(debt, as_of=due + timedelta(days=extra + 30))
+    assert Decimal(0) <= shorter.interest.amount <= longer.interest.amount
+    assert shorter.interest.amount == shorter.interest.amount.quantize(Decimal("0.01"))
+
+
+def test_a_payment_before_the_due_date_only_lowers_the_principal() -> None:
+    debt = InvoiceDebt(
+        "F1", eur("1000"), date(2024, 1, 15), payments=((date(2024, 1, 10), eur("400")),)
+    )
+    claim = one(debt, as_of=date(2024, 2, 14))
+    assert claim.periods[0].principal == eur("600")
+    assert claim.principal == eur("600")
