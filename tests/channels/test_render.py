@@ -179,8 +179,9 @@ def test_the_notice_shows_the_interest_period_by_period_when_computed() -> None:
     from connector.legal import InvoiceDebt, assess
 
     notice = ALL["formal_notice"]
-    legal = assess([InvoiceDebt(ln.number, ln.open, ln.due_on) for ln in notice.lines],
-                   as_of=notice.planned_on)
+    legal = assess(
+        [InvoiceDebt(ln.number, ln.open, ln.due_on) for ln in notice.lines], as_of=notice.planned_on
+    )
     text = render(notice, customer=customer(), creditor=CREDITOR, policy=POLICY, legal=legal).text
     for invoice in legal.invoices:
         assert f"{invoice.number} : du" in text
