@@ -125,14 +125,7 @@ class Executor:
         report = RunReport(self.tenant, as_of, dry_run=False)
         for held in self.store.hold_unknown_outcomes(self.tenant):
             report.results.append(
-                _result(
-                    held.key,
-                    held.customer_ref,
-                    held.step,
-                    held.channel,
-                    ActionStatus.HELD,
-                    held.error or "outcome unknown",
-                )
+                _outcome(held.action, ActionStatus.HELD, held.error or "outcome unknown")
             )
         blocked = self._customers_awaiting_review()
         reviews: dict[str, date | None] = {}
@@ -179,13 +172,8 @@ class Executor:
     ) -> ActionResult | None:
         fresh = self._refresh_balances(action, as_of)
         if fresh is None:
-            return _result(
-                action.key,
-                action.customer_ref,
-                action.step,
-                action.channel,
-                ActionStatus.SKIPPED,
-                "paid or changed at the source before sending",
+            return _outcome(
+                action, ActionStatus.SKIPPED, "paid or changed at the source before sending"
             )
         action = fresh
         report.planned.append(action)  # with the figures fresh from the source
@@ -193,14 +181,7 @@ class Executor:
         if record.status is not ActionStatus.PLANNED:
             if record.status not in (ActionStatus.HELD, ActionStatus.FAILED):
                 return None  # done earlier: nothing new to report
-            return _result(
-                action.key,
-                action.customer_ref,
-                action.step,
-                action.channel,
-                record.status,
-                record.error or "waiting for a person",
-            )
+            return _outcome(action, record.status, record.error or "waiting for a person")
         customer = self.store.customer(self.tenant, action.customer_ref)
         promises = [
             p
@@ -218,39 +199,16 @@ class Executor:
             )
             sender = self.channels[action.channel]
         except KeyError:
-            self.store.mark_failed(self.tenant, action.key, f"no {action.channel} channel set up")
-            return _result(
-                action.key,
-                action.customer_ref,
-                action.step,
-                action.channel,
-                ActionStatus.FAILED,
-                f"no {action.channel} channel set up",
-            )
+            return self._fail(action, f"no {action.channel} channel set up")
         except RelanceError as exc:
-            self.store.mark_failed(self.tenant, action.key, exc.message)
-            return _result(
-                action.key,
-                action.customer_ref,
-                action.step,
-                action.channel,
-                ActionStatus.FAILED,
-                exc.message,
-            )
+            return self._fail(action, exc.message)
         self.store.mark_sending(self.tenant, action.key)
         try:
             receipt = sender.send(message, action_key=action.key)
         except DeliveryUncertain as exc:
             self.store.mark_held(self.tenant, action.key, exc.message)
             log.warning("action %s held: %s", action.key, exc.message)
-            return _result(
-                action.key,
-                action.customer_ref,
-                action.step,
-                action.channel,
-                ActionStatus.HELD,
-                exc.message,
-            )
+            return _outcome(action, ActionStatus.HELD, exc.message)
         except DeliveryError as exc:
             # the channel said no before accepting: nothing went out
             if exc.transient:
@@ -260,27 +218,18 @@ class Executor:
                 self.store.mark_failed(self.tenant, action.key, exc.message)
                 detail = exc.message
             log.warning("action %s failed: %s", action.key, detail)
-            return _result(
-                action.key,
-                action.customer_ref,
-                action.step,
-                action.channel,
-                ActionStatus.FAILED,
-                detail,
-            )
+            return _outcome(action, ActionStatus.FAILED, detail)
         self.store.mark_sent(
             self.tenant, action.key, receipt=receipt.reference, policy=self.policy, done_on=as_of
         )
         log.info("action %s sent via %s", action.key, action.channel)
         self._write_back(action, as_of, receipt.reference)
-        return _result(
-            action.key,
-            action.customer_ref,
-            action.step,
-            action.channel,
-            ActionStatus.SENT,
-            receipt.reference,
-        )
+        return _outcome(action, ActionStatus.SENT, receipt.reference)
+
+    def _fail(self, action: PlannedAction, message: str) -> ActionResult:
+        """Nothing went out: record why, for a person to fix and release."""
+        self.store.mark_failed(self.tenant, action.key, message)
+        return _outcome(action, ActionStatus.FAILED, message)
 
     def _refresh_balances(self, action: PlannedAction, as_of: date) -> PlannedAction | None:
         """Re-read balances at the source; re-plan the customer when one changed."""
@@ -367,12 +316,7 @@ class Executor:
             )
 
 
-def _result(
-    key: str,
-    customer_ref: SourceRef,
-    step: str,
-    channel: Channel,
-    status: ActionStatus,
-    detail: str,
-) -> ActionResult:
-    return ActionResult(key, customer_ref.key, step, channel, status, detail)
+def _outcome(action: PlannedAction, status: ActionStatus, detail: str) -> ActionResult:
+    return ActionResult(
+        action.key, action.customer_ref.key, action.step, action.channel, status, detail
+    )
