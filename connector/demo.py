@@ -18,6 +18,7 @@ from typing import Any
 from connector.calendar import BusinessCalendar
 from connector.channels import channels_for
 from connector.clock import FrozenClock
+from connector.dossier import build_dossier
 from connector.errors import ConfigError
 from connector.executor import Executor
 from connector.model import (
@@ -29,12 +30,14 @@ from connector.model import (
     Platform,
     Promise,
     SourceRef,
+    StepKind,
 )
 from connector.money import Money
 from connector.policy import default_policy
 from connector.settings import TenantConfig, load_tenant_config
 from connector.sources import open_source
 from connector.store import ActionStatus, Store
+from connector.store.ledger import ref_from_key
 from connector.sync import sync
 
 __all__ = ["DEMO_DAY", "DEMO_START", "DemoResult", "run_demo"]
@@ -47,6 +50,8 @@ TENANT = "lumen"
 @dataclass(frozen=True, slots=True)
 class DemoAction:
     day: date
+    customer_ref: SourceRef
+    kind: StepKind
     customer_name: str
     step: str
     channel: Channel
@@ -66,6 +71,7 @@ class DemoResult:
     sent: list[DemoAction] = field(default_factory=list)
     last_day: list[DemoAction] = field(default_factory=list)
     example_customer: str = ""
+    dossier: Path | None = None
 
     def as_dict(self) -> dict[str, Any]:
         def row(a: DemoAction) -> dict[str, str]:
@@ -87,6 +93,7 @@ class DemoResult:
             "days": self.days,
             "sent": [row(a) for a in self.sent],
             "last_day": [row(a) for a in self.last_day],
+            "dossier": str(self.dossier) if self.dossier else None,
         }
 
 
@@ -183,6 +190,18 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
                 _run_day(store, executor, day, end, result)
             day += timedelta(days=1)
         result.example_customer = result.sent[-1].customer_name if result.sent else ""
+        escalated = [a for a in result.sent if a.kind is StepKind.ESCALATION]
+        if escalated:  # the collection file of the first customer handed over
+            ref = escalated[0].customer_ref
+            result.dossier = build_dossier(
+                store,
+                TENANT,
+                ref,
+                creditor=config.creditor,
+                policy=executor.policy,
+                as_of=end,
+                out=directory.resolve() / f"dossier-{ref.external_id}.zip",
+            ).path
     result.seconds = time.perf_counter() - began
     return result
 
@@ -208,7 +227,17 @@ def _run_day(store: Store, executor: Executor, day: date, end: date, result: Dem
     report = executor.run(day)
     for item in report.results:
         name = store.customer(TENANT, item.customer_key).name
-        action = DemoAction(day, name, item.step, item.channel, item.status, item.detail)
+        kind = executor.policy.steps[executor.policy.index_of(item.step)].kind
+        action = DemoAction(
+            day,
+            ref_from_key(item.customer_key),
+            kind,
+            name,
+            item.step,
+            item.channel,
+            item.status,
+            item.detail,
+        )
         if item.status is ActionStatus.SENT:
             result.sent.append(action)
         if day == end:

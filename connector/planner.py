@@ -365,6 +365,12 @@ def _courtesy_due(ctx: _Ctx, upcoming: Sequence[ClaimLine]) -> tuple[Step | None
     return courtesy, due
 
 
+def _in_formal_recovery(ctx: _Ctx, overdue: Sequence[ClaimLine]) -> bool:
+    """Past the formal notice, friendly heads-ups would contradict the demand."""
+    level, _ = _level(ctx, overdue)
+    return level >= 0 and ctx.policy.steps[level].kind in (StepKind.NOTICE, StepKind.ESCALATION)
+
+
 def plan_customer(
     state: CustomerState, policy: Policy, calendar: BusinessCalendar, as_of: date
 ) -> CustomerPlan:
@@ -443,6 +449,9 @@ def plan_customer(
         ctx.wake(calendar.on_or_after(as_of + timedelta(days=1)))
 
     courtesy, courtesy_lines = _courtesy_due(ctx, upcoming)
+    if courtesy_lines and _in_formal_recovery(ctx, overdue):
+        ctx.notes.append("courtesy reminders withheld: the formal notice has been sent")
+        courtesy_lines = []
     actions: list[PlannedAction] = []
     totals = _net(overdue, credits)
     positive = totals.positive()

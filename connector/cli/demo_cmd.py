@@ -60,6 +60,8 @@ def demo(
     if held:
         console.print(f"{len(held)} action(s) need a look: `relance status`.")
     console.print(f"\nLook at: {result.outbox}  (emails .eml, letters/*.pdf, tasks/*.md)")
+    if result.dossier:
+        console.print(f"A collection file, ready for an agency or a court: {result.dossier}")
     console.print(f"Then try, from {result.directory}:")
     for line in (
         "relance status",

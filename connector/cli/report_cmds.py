@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from connector.cli._context import AppState
+from connector.dossier import build_dossier
 from connector.errors import ConfigError, StoreError
 from connector.reports import BUCKETS, aged_balance, days_sales_outstanding
 
@@ -98,6 +100,41 @@ def report(
     state.console.print(table)
 
 
+def dossier(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="id or part of the name")],
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    out: Annotated[Path | None, typer.Option(help="the zip to write")] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+) -> None:
+    """Export the collection file of a customer: what an agency or a court asks for."""
+    state = _state(ctx)
+    record = state.tenant(tenant)
+    found = state.customer(record, customer)
+    config = state.tenant_config(record)
+    day = state.today(record, as_of)
+    target = out or Path(f"dossier-{found.ref.external_id}-{day}.zip")
+    result = build_dossier(
+        state.store,
+        record.slug,
+        found.ref,
+        creditor=config.creditor,
+        policy=state.policy(config),
+        as_of=day,
+        out=target,
+    )
+    if state.json_output:
+        state.emit_json(
+            {"path": str(result.path), "files": list(result.files), "reminders": result.reminders}
+        )
+        return
+    state.console.print(
+        f"{found.name}: {len(result.files)} documents, {result.reminders} "
+        f"reminder(s) sent — {result.path}"
+    )
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(dossier)
     app.command()(history)
     app.command()(report)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import zipfile
 from pathlib import Path
 
 from adapters.files import sample_dir
@@ -54,6 +56,14 @@ def test_plan_is_a_dry_run_and_run_sends_once(workdir: Path, relance: Run) -> No
 
     code, out, _ = relance("--json", "status")
     assert as_json(out)["actions"]["sent"] == len(sent)
+
+    customer = sent[0]["customer"].rsplit(":", 1)[1]
+    code, out, _ = relance("--json", "dossier", customer, "--as-of", "2026-11-23")
+    dossier = as_json(out)
+    assert code == 0 and dossier["reminders"] >= 1
+    with zipfile.ZipFile(dossier["path"]) as archive:
+        statement = archive.read("01-statement.txt").decode()
+    assert "Relevé de compte au 23 novembre 2026" in statement
 
 
 def test_side_states_and_history(workdir: Path, relance: Run) -> None:
@@ -111,3 +121,10 @@ def test_the_demo_builds_everything_from_nothing(tmp_path: Path, relance: Run) -
     assert {"courtesy", "reminder_1", "phone_call", "reminder_2", "formal_notice"} <= steps
     assert list((tmp_path / "demo" / "outbox" / "letters").rglob("*.pdf"))
     assert list((tmp_path / "demo" / "outbox").rglob("*.eml"))
+    with zipfile.ZipFile(result["dossier"]) as dossier:
+        names = dossier.namelist()
+        notice = next(n for n in names if n.endswith("formal_notice.pdf"))
+        assert "01-statement.txt" in names and "05-audit-trail.json" in names
+        assert dossier.read(notice).startswith(b"%PDF")
+        trail = json.loads(dossier.read("05-audit-trail.json"))
+        assert "action_sent" in {event["kind"] for event in trail}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from connector.model import (
@@ -221,3 +222,14 @@ def test_next_review_on_is_the_day_the_next_action_falls_due() -> None:
     before = review - timedelta(days=1)
     assert plan_customer(state, POLICY, CALENDAR, before).actions == ()
     assert plan_customer(state, POLICY, CALENDAR, review).actions[0].step == "phone_call"
+
+
+def test_no_courtesy_reminder_once_the_formal_notice_went_out() -> None:
+    state = CustomerState(customer(), [invoice("F1", date(2026, 1, 5), "1000")])
+    for _, action in _run(state, date(2026, 1, 1), 50):
+        state = apply_action(state, action, POLICY)
+    assert state.progress[ref("F1").key].step == "formal_notice"
+    state = replace(state, receivables=(*state.receivables, invoice("F2", date(2026, 3, 2), "500")))
+    result = plan_customer(state, POLICY, CALENDAR, date(2026, 2, 25))
+    assert result.actions == ()
+    assert any("withheld" in note for note in result.notes)
