@@ -220,7 +220,12 @@ class Executor:
             log.warning("action %s failed: %s", action.key, detail)
             return _outcome(action, ActionStatus.FAILED, detail)
         self.store.mark_sent(
-            self.tenant, action.key, receipt=receipt.reference, policy=self.policy, done_on=as_of
+            self.tenant,
+            action.key,
+            receipt=receipt.reference,
+            policy=self.policy,
+            done_on=as_of,
+            details=receipt.details,
         )
         log.info("action %s sent via %s", action.key, action.channel)
         self._write_back(action, as_of, receipt.reference)

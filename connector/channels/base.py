@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +23,7 @@ class DeliveryReceipt:
     channel: Channel
     reference: str  # Message-ID, or the path of the file written
     accepted_at: datetime
+    details: Mapping[str, str] = field(default_factory=dict)  # e.g. a registered letter's
 
 
 class ChannelSender(Protocol):

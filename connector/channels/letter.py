@@ -9,17 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from fpdf import FPDF
 
 from connector.channels.base import DeliveryReceipt, safe_name, write_atomically
 from connector.clock import Clock
 from connector.errors import DeliveryError
-from connector.model import Channel, Creditor, PostalAddress
+from connector.model import Channel, Creditor, PostalAddress, StepKind
 from connector.render import RenderedMessage
 
-__all__ = ["LetterChannel", "latin1", "letter_pdf"]
+__all__ = [
+    "FolderSender",
+    "LetterChannel",
+    "LetterRecord",
+    "LetterSender",
+    "latin1",
+    "letter_pdf",
+]
 
 _REPLACEMENTS = {
     "€": "EUR",
@@ -55,8 +65,35 @@ def _address_lines(name: str, address: PostalAddress | None) -> list[str]:
     return [latin1(line) for line in lines if line]
 
 
+class _Letter(FPDF):
+    """A4 with the creditor's legal mentions and the page number in the footer."""
+
+    def __init__(self, creditor: Creditor) -> None:
+        super().__init__(format="A4")
+        self._legal = latin1(
+            " - ".join(
+                filter(
+                    None,
+                    (
+                        f"{creditor.name} {creditor.legal_form}".strip(),
+                        f"SIREN {creditor.registration_id}" if creditor.registration_id else "",
+                        f"TVA {creditor.vat_id}" if creditor.vat_id else "",
+                        creditor.website,
+                    ),
+                )
+            )
+        )
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", size=7.5)
+        self.cell(0, 4, self._legal, align="L")
+        self.cell(0, 4, f"{self.page_no()}/{{nb}}", align="R", new_x="LMARGIN", new_y="NEXT")
+
+
 def letter_pdf(message: RenderedMessage, creditor: Creditor) -> bytes:
-    pdf = FPDF(format="A4")
+    pdf = _Letter(creditor)
+    pdf.alias_nb_pages()
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.set_title(latin1(message.subject))
     pdf.set_author(latin1(creditor.name))
@@ -64,11 +101,10 @@ def letter_pdf(message: RenderedMessage, creditor: Creditor) -> bytes:
     pdf.set_font("Helvetica", "B", 12)
     pdf.cell(0, 6, latin1(creditor.name), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=9)
-    for line in _address_lines("", creditor.address)[1:]:
+    for line in _address_lines(creditor.name, creditor.address)[1:]:
         pdf.cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
-    if creditor.registration_id:
-        pdf.cell(0, 4.5, latin1(f"SIREN {creditor.registration_id}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_xy(110, 45)  # the envelope window
+    # the recipient sits in the window of a French DL envelope (about 110 mm x 45 mm)
+    pdf.set_xy(110, 45)
     pdf.set_font("Helvetica", size=10)
     for line in _address_lines(message.recipient_name, message.postal_address):
         pdf.set_x(110)
@@ -82,12 +118,49 @@ def letter_pdf(message: RenderedMessage, creditor: Creditor) -> bytes:
     return bytes(pdf.output())
 
 
-class LetterChannel:
-    """Writes ``<outbox>/letters/<date>/<action>.pdf``; the receipt is that path."""
+@dataclass(frozen=True, slots=True)
+class LetterRecord:
+    """What is known of a posted letter: the proof a court asks for."""
 
-    def __init__(self, *, clock: Clock, outbox_dir: Path, creditor: Creditor | None = None) -> None:
+    path: str
+    registered: bool
+    sent_on: date
+    tracking_number: str | None = None  # filled in by a registered-mail provider
+    received_on: date | None = None
+
+
+class LetterSender(Protocol):
+    """Posts a letter; a provider of (electronic) registered mail plugs in here."""
+
+    def post(self, pdf: bytes, *, name: str, registered: bool, on: date) -> LetterRecord: ...
+
+
+class FolderSender:
+    """The default: the PDF lands in a folder, to be printed and posted by a person."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def post(self, pdf: bytes, *, name: str, registered: bool, on: date) -> LetterRecord:
+        path = self.folder / on.isoformat() / f"{name}.pdf"
+        write_atomically(path, pdf)
+        return LetterRecord(str(path), registered, on)
+
+
+class LetterChannel:
+    """Renders the letter to PDF and posts it through its sender (by default a folder,
+    ``<outbox>/letters/<date>/<action>.pdf``); the formal notice goes registered."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        outbox_dir: Path,
+        creditor: Creditor | None = None,
+        sender: LetterSender | None = None,
+    ) -> None:
         self._clock = clock
-        self._dir = outbox_dir / "letters"
+        self._sender = sender or FolderSender(outbox_dir / "letters")
         self._creditor = creditor
 
     @contextmanager
@@ -102,6 +175,15 @@ class LetterChannel:
                 "notice goes by registered letter",
             )
         creditor = self._creditor or Creditor(name=message.sender_name or "-")
-        path = self._dir / self._clock.now().date().isoformat() / f"{safe_name(action_key)}.pdf"
-        write_atomically(path, letter_pdf(message, creditor))
-        return DeliveryReceipt(Channel.LETTER, str(path), self._clock.now())
+        record = self._sender.post(
+            letter_pdf(message, creditor),
+            name=safe_name(action_key),
+            registered=message.kind is StepKind.NOTICE,
+            on=self._clock.now().date(),
+        )
+        details = {
+            "registered": str(record.registered).lower(),
+            "tracking_number": record.tracking_number or "",
+            "sent_on": record.sent_on.isoformat(),
+        }
+        return DeliveryReceipt(Channel.LETTER, record.path, self._clock.now(), details)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -152,7 +153,14 @@ class OutboxMixin(StatesMixin):
         )
 
     def mark_sent(
-        self, tenant: str, key: str, *, receipt: str, policy: Policy, done_on: date
+        self,
+        tenant: str,
+        key: str,
+        *,
+        receipt: str,
+        policy: Policy,
+        done_on: date,
+        details: Mapping[str, str] | None = None,
     ) -> ActionRecord:
         """Sent: the action, the items' progress and the broken promises in one transaction."""
         with self._tx() as conn:
@@ -184,6 +192,7 @@ class OutboxMixin(StatesMixin):
                     "step": action.step,
                     "channel": action.channel.value,
                     "receipt": receipt,
+                    **(details or {}),
                     "invoices": [line.number for line in action.lines],
                     "totals": {c: str(m) for c, m in action.totals.items()},
                 },

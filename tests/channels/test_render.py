@@ -188,3 +188,30 @@ def test_the_notice_shows_the_interest_period_by_period_when_computed() -> None:
         assert "12.15 %" in text  # ECB 2.15 on 1 January 2026 + 10 points
     assert str(legal.interest_total["EUR"]) in text
     assert "actual/365" in text
+
+
+def test_the_notice_goes_registered_through_the_sender_with_numbered_pages(tmp_path: Path) -> None:
+    from connector.channels.letter import LetterRecord
+
+    posted: list[LetterRecord] = []
+
+    class Registered:  # a provider of electronic registered mail would look like this
+        def post(self, pdf: bytes, *, name: str, registered: bool, on: date) -> LetterRecord:
+            path = tmp_path / f"{name}.pdf"
+            path.write_bytes(pdf)
+            posted.append(LetterRecord(str(path), registered, on, tracking_number="1A23456789"))
+            return posted[-1]
+
+    notice = render(ALL["formal_notice"], customer=customer(), creditor=CREDITOR, policy=POLICY)
+    receipt = LetterChannel(
+        clock=FrozenClock.on(date(2026, 4, 1)),
+        outbox_dir=tmp_path,
+        creditor=CREDITOR,
+        sender=Registered(),
+    ).send(notice, action_key=notice.action_key)
+    assert posted[0].registered
+    assert receipt.details["tracking_number"] == "1A23456789"
+    pages = PdfReader(receipt.reference).pages
+    first = pages[0].extract_text()
+    assert f"1/{len(pages)}" in first and "SIREN 512 345 678" in first
+    assert "14 rue Burdeau" in first
