@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -79,6 +79,13 @@ def _paragraphs(text: str) -> Markup:
     return Markup("\n").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
 
 
+def _day(day: date, fmt: str, language: str) -> str:
+    text = str(format_date(day, fmt, locale=_LOCALES[language]))
+    if language == "fr" and fmt == "long" and day.day == 1:
+        return "1er" + text[1:]  # « le 1er avril », as French is written
+    return text
+
+
 def _context(
     action: PlannedAction,
     customer: Customer,
@@ -116,7 +123,7 @@ def _context(
         "phones": [c for c in customer.contacts if c.phone],
         "language": language,
         "money": lambda m: m.format(locale),
-        "day": lambda d, fmt="long": format_date(d, fmt, locale=locale),
+        "day": lambda d, fmt="long": _day(d, fmt, language),
     }
 
 

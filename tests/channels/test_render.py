@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -215,3 +216,20 @@ def test_the_notice_goes_registered_through_the_sender_with_numbered_pages(tmp_p
     first = pages[0].extract_text()
     assert f"1/{len(pages)}" in first and "SIREN 512 345 678" in first
     assert "14 rue Burdeau" in first
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("step", [s.name for s in POLICY.steps])
+def test_golden_texts(step: str, language: str, golden: Callable[[str, str], None]) -> None:
+    message = render(ALL[step], customer=customer(language), creditor=CREDITOR, policy=POLICY)
+    golden(f"{step}.{language}.txt", f"Subject: {message.subject}\n\n{message.text}")
+    golden(f"{step}.{language}.html", message.html)
+
+
+def test_golden_notice_pdf_text(tmp_path: Path, golden: Callable[[str, str], None]) -> None:
+    notice = render(ALL["formal_notice"], customer=customer(), creditor=CREDITOR, policy=POLICY)
+    receipt = LetterChannel(
+        clock=FrozenClock.on(date(2026, 4, 1)), outbox_dir=tmp_path, creditor=CREDITOR
+    ).send(notice, action_key=notice.action_key)
+    text = "\n".join(page.extract_text() for page in PdfReader(receipt.reference).pages)
+    golden("formal_notice.fr.pdf.txt", text)
