@@ -20,6 +20,14 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/channels/golden/ from the current templates, then review the diff",
+    )
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """URL of a fresh, empty PostgreSQL database for this test session."""
