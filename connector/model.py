@@ -331,4 +331,6 @@ class Creditor(_Frozen):
     bic: str = ""
     website: str = ""
     signatory: str = ""  # the person who signs ("Marie Dupont, comptabilité clients")
+    logo: str = ""  # a PNG or JPEG file printed on letters
+    logo_url: str = ""  # the same logo, online, shown in emails
     country: Country = "FR"

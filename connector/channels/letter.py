@@ -98,6 +98,8 @@ def letter_pdf(message: RenderedMessage, creditor: Creditor) -> bytes:
     pdf.set_title(latin1(message.subject))
     pdf.set_author(latin1(creditor.name))
     pdf.add_page()
+    if creditor.logo and Path(creditor.logo).is_file():
+        pdf.image(creditor.logo, x=150, y=10, w=45)
     pdf.set_font("Helvetica", "B", 12)
     pdf.cell(0, 6, latin1(creditor.name), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=9)

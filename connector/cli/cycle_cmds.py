@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from connector.cli._context import AppState
+from connector.cli._context import AppState, parse_date
 from connector.errors import ConfigError
 from connector.executor import RunReport
-from connector.model import Platform
+from connector.model import Channel, Platform
 from connector.planner import PlannedAction
 from connector.reports import aged_balance
 from connector.settings import FilesSourceConfig
-from connector.store import ActionStatus
+from connector.store import ActionStatus, EventType
 from connector.sync import sync as run_sync
 
 __all__ = ["register"]
@@ -241,6 +241,8 @@ def run(
     """One cycle for every tenant (or one): sync, plan, send, write back. Cron-friendly."""
     state = _state(ctx)
     tenants = [state.tenant(tenant)] if tenant or state.tenant_opt else state.store.tenants()
+    if not tenants:
+        state.tenant()  # says there is none, and how to create one
     summaries, attention = [], False
     for record in tenants:
         executor = state.executor(record)
@@ -329,6 +331,34 @@ def cancel(
     state = _state(ctx)
     record = state.store.cancel_action(state.tenant(tenant).slug, key, reason)
     state.console.print(f"{record.key}: {record.status}")
+
+
+@action_app.command("letter")
+def letter(
+    ctx: typer.Context,
+    key: str,
+    tracking: Annotated[str | None, typer.Option(help="the registered letter's number")] = None,
+    received: Annotated[str | None, typer.Option(help="the day it was delivered")] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+) -> None:
+    """Record a registered letter's tracking number and delivery date (proof of notice)."""
+    state = _state(ctx)
+    slug = state.tenant(tenant).slug
+    record = state.store.action(slug, key)
+    if record.channel is not Channel.LETTER or record.status is not ActionStatus.SENT:
+        raise ConfigError(f"{key} is not a letter that was sent", key="KEY")
+    payload = {
+        "action": key,
+        "tracking_number": tracking,
+        "received_on": received and str(parse_date(received, option="--received")),
+    }
+    state.store.log_event(
+        slug,
+        EventType.LETTER_TRACKED,
+        customer_key=record.customer_ref.key,
+        payload={k: v for k, v in payload.items() if v},
+    )
+    state.console.print(f"{key}: recorded")
 
 
 def register(app: typer.Typer) -> None:

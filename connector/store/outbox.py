@@ -331,6 +331,10 @@ class OutboxMixin(StatesMixin):
             held.append(self.mark_held(tenant, record.key, UNKNOWN_OUTCOME))
         return held
 
+    def action(self, tenant: str, key: str) -> ActionRecord:
+        with self._engine.connect() as conn:
+            return _record(self._get(conn, tenant, key))
+
     def actions(
         self, tenant: str, *, status: ActionStatus | None = None, on: date | None = None
     ) -> list[ActionRecord]:

@@ -52,6 +52,7 @@ class EventType(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     BALANCE_CHANGED = "balance_changed"
     RECEIVABLE_CLOSED = "receivable_closed"
+    LETTER_TRACKED = "letter_tracked"  # a registered letter's tracking number or delivery
 
 
 @dataclass(frozen=True, slots=True)

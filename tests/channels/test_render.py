@@ -233,3 +233,20 @@ def test_golden_notice_pdf_text(tmp_path: Path, golden: Callable[[str, str], Non
     ).send(notice, action_key=notice.action_key)
     text = "\n".join(page.extract_text() for page in PdfReader(receipt.reference).pages)
     golden("formal_notice.fr.pdf.txt", text)
+
+
+def test_the_tenant_logo_is_printed_on_letters_and_shown_in_emails(tmp_path: Path) -> None:
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (200, 120, 0)).save(logo)
+    branded = CREDITOR.model_copy(
+        update={"logo": str(logo), "logo_url": "https://lumen.example.fr/logo.png"}
+    )
+    notice = render(ALL["formal_notice"], customer=customer(), creditor=branded, policy=POLICY)
+    receipt = LetterChannel(
+        clock=FrozenClock.on(date(2026, 4, 1)), outbox_dir=tmp_path, creditor=branded
+    ).send(notice, action_key=notice.action_key)
+    assert PdfReader(receipt.reference).pages[0].images  # the logo is on the first page
+    email = render(ALL["reminder_1"], customer=customer(), creditor=branded, policy=POLICY)
+    assert '<img src="https://lumen.example.fr/logo.png"' in email.html

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from adapters.files import sample_dir
+from connector.store import ActionStatus, Store
 
 from .conftest import Run, as_json
 
@@ -128,3 +129,31 @@ def test_the_demo_builds_everything_from_nothing(tmp_path: Path, relance: Run) -
         assert dossier.read(notice).startswith(b"%PDF")
         trail = json.loads(dossier.read("05-audit-trail.json"))
         assert "action_sent" in {event["kind"] for event in trail}
+
+    demo = tmp_path / "demo"
+    with Store.open(f"sqlite:///{demo / 'relance.sqlite'}") as store:
+        letter = next(
+            a
+            for a in store.actions("lumen", status=ActionStatus.SENT)
+            if a.channel.value == "letter"
+        )
+    config = str(demo / "relance.toml")
+    code, _, err = relance(
+        "--config",
+        config,
+        "action",
+        "letter",
+        letter.key,
+        "--tracking",
+        "1A23456789",
+        "--received",
+        "2026-10-23",
+    )
+    assert code == 0, err
+    code, out, _ = relance("--config", config, "--json", "history", letter.customer_ref.external_id)
+    tracked = [e for e in as_json(out) if e["kind"] == "letter_tracked"]
+    assert tracked[0]["payload"] == {
+        "action": letter.key,
+        "tracking_number": "1A23456789",
+        "received_on": "2026-10-23",
+    }
