@@ -164,3 +164,43 @@ def test_a_payment_before_the_due_date_only_lowers_the_principal() -> None:
     claim = one(debt, as_of=date(2024, 2, 14))
     assert claim.periods[0].principal == eur("600")
     assert claim.principal == eur("600")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.decimals(min_value=1, max_value=10**6, places=2), st.integers(min_value=1, max_value=1400)
+)
+def test_piecewise_equals_the_single_formula_while_the_rate_does_not_change(
+    principal: Decimal, days: int
+) -> None:
+    # the ECB rate stayed at 0.00 from March 2016 to July 2022: 10 % throughout in France
+    due = date(2017, 1, 1)
+    claim = one(InvoiceDebt("F", eur(str(principal)), due), as_of=due + timedelta(days=days))
+    single = (principal * Decimal("0.10") * days / 365).quantize(Decimal("0.01"))
+    assert claim.interest.amount == single
+    assert sum(p.days for p in claim.periods) == days
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.decimals(min_value=100, max_value=10**6, places=2),
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal("0.99"), places=2),
+    st.integers(min_value=10, max_value=300),
+)
+def test_a_partial_payment_loses_no_cent(
+    principal: Decimal, share: Decimal, paid_after: int
+) -> None:
+    due = date(2024, 1, 15)
+    payment = (principal * share).quantize(Decimal("0.01"))
+    paid_on = due + timedelta(days=paid_after)
+    claim = one(
+        InvoiceDebt("F", eur(str(principal)), due, payments=((paid_on, eur(str(payment))),)),
+        as_of=paid_on + timedelta(days=40),
+    )
+    before = [p for p in claim.periods if p.end < paid_on]
+    accrued = sum((p.principal.amount * p.rate / 100 * p.days / 365 for p in before), Decimal(0))
+    to_interest = min(payment, accrued)
+    to_indemnity = min(payment - to_interest, Decimal(40))
+    to_principal = payment - to_interest - to_indemnity
+    assert claim.principal.amount == principal - to_principal
+    assert to_interest + to_indemnity + to_principal == payment
