@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from connector.calendar import BusinessCalendar
@@ -202,6 +202,8 @@ class Executor:
             return self._fail(action, f"no {action.channel} channel set up")
         except RelanceError as exc:
             return self._fail(action, exc.message)
+        if action.channel is Channel.LETTER:
+            message = replace(message, attachments=self._invoice_pdfs(action))
         self.store.mark_sending(self.tenant, action.key)
         try:
             receipt = sender.send(message, action_key=action.key)
@@ -230,6 +232,24 @@ class Executor:
         log.info("action %s sent via %s", action.key, action.channel)
         self._write_back(action, as_of, receipt.reference)
         return _outcome(action, ActionStatus.SENT, receipt.reference)
+
+    def _invoice_pdfs(self, action: PlannedAction) -> tuple[tuple[str, bytes, str], ...]:
+        """The invoices' own PDFs, appended to a letter where the source has them."""
+        if self.source is None:
+            return ()
+        found = []
+        for line in action.lines:
+            if line.ref is None:
+                continue
+            try:
+                found.append(
+                    (f"{line.number}.pdf", self.source.document(line.ref), "application/pdf")
+                )
+            except Unsupported:
+                continue
+            except SourceError as exc:
+                log.warning("invoice PDF of %s unavailable: %s", line.ref.key, exc.message)
+        return tuple(found)
 
     def _fail(self, action: PlannedAction, message: str) -> ActionResult:
         """Nothing went out: record why, for a person to fix and release."""

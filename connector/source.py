@@ -148,3 +148,7 @@ class Source(Protocol):
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
         """Verify and parse a webhook delivery."""
         ...
+
+    def document(self, ref: SourceRef) -> bytes:
+        """The receivable's own PDF, to append to a letter (Unsupported when there is none)."""
+        ...

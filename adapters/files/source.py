@@ -106,3 +106,16 @@ class FileSource:
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
         raise Unsupported("files send no webhooks")
+
+    def document(self, ref: SourceRef) -> bytes:
+        """A local PDF named in ``document_url`` (a path, relative to the ledger, or file://)."""
+        receivable = next((r for r in self.ledger().receivables if r.ref == ref), None)
+        url = receivable.document_url if receivable else None
+        if not url or "://" in url.removeprefix("file://"):
+            raise Unsupported(f"no local PDF for {ref.external_id}")
+        path = Path(url.removeprefix("file://"))
+        if not path.is_absolute() and self.files.csv_dir is not None:
+            path = self.files.csv_dir / path
+        if not path.is_file():
+            raise Unsupported(f"{path} does not exist", hint="fix document_url in invoices.csv")
+        return path.read_bytes()

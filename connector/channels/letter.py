@@ -7,6 +7,8 @@ amount or name is ever dropped silently.
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Protocol
 
 from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
 
 from connector.channels.base import DeliveryReceipt, safe_name, write_atomically
 from connector.clock import Clock
@@ -30,6 +34,8 @@ __all__ = [
     "latin1",
     "letter_pdf",
 ]
+
+log = logging.getLogger(__name__)
 
 _REPLACEMENTS = {
     "€": "EUR",
@@ -120,6 +126,24 @@ def letter_pdf(message: RenderedMessage, creditor: Creditor) -> bytes:
     return bytes(pdf.output())
 
 
+def _with_appendices(letter: bytes, message: RenderedMessage) -> bytes:
+    """The letter followed by the invoices' own PDFs, so the notice travels with its proofs."""
+    pdfs = [data for _, data, mime in message.attachments if mime == "application/pdf"]
+    if not pdfs:
+        return letter
+    writer = PdfWriter()
+    for data in (letter, *pdfs):
+        try:
+            writer.append(PdfReader(io.BytesIO(data)))
+        except PdfReadError:
+            if data is letter:
+                raise
+            log.warning("an invoice PDF of %s is unreadable: not appended", message.action_key)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 @dataclass(frozen=True, slots=True)
 class LetterRecord:
     """What is known of a posted letter: the proof a court asks for."""
@@ -178,7 +202,7 @@ class LetterChannel:
             )
         creditor = self._creditor or Creditor(name=message.sender_name or "-")
         record = self._sender.post(
-            letter_pdf(message, creditor),
+            _with_appendices(letter_pdf(message, creditor), message),
             name=safe_name(action_key),
             registered=message.kind is StepKind.NOTICE,
             on=self._clock.now().date(),

@@ -250,3 +250,29 @@ def test_the_tenant_logo_is_printed_on_letters_and_shown_in_emails(tmp_path: Pat
     assert PdfReader(receipt.reference).pages[0].images  # the logo is on the first page
     email = render(ALL["reminder_1"], customer=customer(), creditor=branded, policy=POLICY)
     assert '<img src="https://lumen.example.fr/logo.png"' in email.html
+
+
+def test_the_invoices_own_pdfs_are_appended_to_the_letter(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from fpdf import FPDF
+
+    invoice_pdf = FPDF()
+    invoice_pdf.add_page()
+    invoice_pdf.set_font("Helvetica", size=12)
+    invoice_pdf.cell(0, 10, "FACTURE F-0042 ORIGINALE")
+    notice = render(ALL["formal_notice"], customer=customer(), creditor=CREDITOR, policy=POLICY)
+    with_invoice = replace(
+        notice,
+        attachments=(
+            ("F-0042.pdf", bytes(invoice_pdf.output()), "application/pdf"),
+            ("F-0051.pdf", b"not a pdf at all", "application/pdf"),  # unreadable: left out
+        ),
+    )
+    channel = LetterChannel(
+        clock=FrozenClock.on(date(2026, 4, 1)), outbox_dir=tmp_path, creditor=CREDITOR
+    )
+    plain = PdfReader(channel.send(notice, action_key="plain").reference).pages
+    appended = PdfReader(channel.send(with_invoice, action_key="with").reference).pages
+    assert len(appended) == len(plain) + 1
+    assert "FACTURE F-0042 ORIGINALE" in appended[-1].extract_text()

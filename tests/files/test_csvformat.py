@@ -79,3 +79,23 @@ def test_the_bundled_sample_has_a_realistic_spread(tmp_path: Path) -> None:
     kinds = {c.legal_kind.value for c in ledger.customers}
     assert kinds == {"b2b", "b2c"}
     assert any(p.unapplied.is_positive for p in ledger.payments)
+
+
+def test_a_local_invoice_pdf_is_the_documents_source(tmp_path: Path) -> None:
+    from adapters.files import FileSource
+    from connector.errors import Unsupported
+    from connector.settings import FilesSourceConfig
+
+    folder = _ledger(
+        tmp_path,
+        "number,customer_id,issued_on,due_on,total,open,document_url\n"
+        "F-1,C1,2026-01-05,2026-02-04,100,100,pdf/F-1.pdf\n"
+        "F-2,C1,2026-01-05,2026-02-04,100,100,https://x.example/F-2.pdf\n",
+    )
+    (folder / "pdf").mkdir()
+    (folder / "pdf" / "F-1.pdf").write_bytes(b"%PDF-1.4 invoice")
+    source = FileSource("t", FilesSourceConfig(csv_dir=folder))
+    f1, f2 = source.ledger().receivables
+    assert source.document(f1.ref) == b"%PDF-1.4 invoice"
+    with pytest.raises(Unsupported):
+        source.document(f2.ref)

@@ -112,6 +112,9 @@ class MemorySource:
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
         raise Unsupported("no webhooks")
 
+    def document(self, ref: SourceRef) -> bytes:
+        raise Unsupported("no invoice PDFs")
+
 
 def make_executor(
     store: Store,
