@@ -33,11 +33,13 @@ from connector.errors import (
     SourceError,
     Unsupported,
 )
-from connector.legal import InvoiceDebt, LegalClaim, MissingRate, RateTables, assess
+from connector.legal import ContractTerms, InvoiceDebt, LegalClaim, MissingRate, RateTables, assess
 from connector.model import Channel, Creditor, Customer, LegalKind, SourceRef, StepKind
+from connector.money import Money
 from connector.planner import CustomerPlan, PlannedAction, plan, plan_customer
 from connector.policy import Policy
 from connector.render import render
+from connector.settings import ContractConfig
 from connector.source import Outcome, Source
 from connector.store import ActionStatus, EventType, Store
 
@@ -93,6 +95,7 @@ class Executor:
         source: Source | None = None,
         jurisdiction: str = "FR",
         rate_tables: RateTables | None = None,
+        contract: ContractConfig | None = None,
     ) -> None:
         self.store = store
         self.tenant = tenant
@@ -104,6 +107,7 @@ class Executor:
         self.source = source
         self.jurisdiction = jurisdiction
         self.rate_tables = rate_tables or RateTables()
+        self.contract = contract or ContractConfig()
         self._warned_rates = False
 
     # --- planning -----------------------------------------------------------------------------
@@ -291,6 +295,13 @@ class Executor:
         if action.kind is not StepKind.NOTICE:
             return None
         debts = [InvoiceDebt(line.number, line.open, line.due_on) for line in action.lines]
+        terms = self.contract.for_customer(customer.ref.external_id)
+        contract = ContractTerms(
+            rate=terms.late_payment_rate,
+            indemnity=None
+            if terms.recovery_indemnity is None
+            else Money(terms.recovery_indemnity, "EUR"),
+        )
         try:
             return assess(
                 debts,
@@ -299,6 +310,7 @@ class Executor:
                 b2c=customer.legal_kind is LegalKind.B2C,
                 notice_on=action.planned_on,
                 tables=self.rate_tables,
+                contract=contract,
             )
         except MissingRate as exc:
             if not self._warned_rates:

@@ -11,6 +11,7 @@ A file the user named that is missing, or a key nobody knows, is a ConfigError n
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from connector.errors import ConfigError
 from connector.model import Country, Creditor, Language, Platform
 
 __all__ = [
+    "ContractConfig",
+    "ContractTermsConfig",
     "FilesSourceConfig",
     "Settings",
     "SmtpConfig",
@@ -60,6 +63,28 @@ class FilesSourceConfig(BaseModel):
     payment_terms_days: int = Field(default=30, ge=0)
 
 
+class ContractTermsConfig(BaseModel):
+    """What the terms of sale say, replacing the statutory defaults where the law allows."""
+
+    model_config = ConfigDict(extra="forbid")
+    late_payment_rate: Decimal | None = Field(default=None, ge=0, le=100)  # percent a year
+    recovery_indemnity: Decimal | None = Field(default=None, ge=0)  # per invoice, in EUR
+
+
+class ContractConfig(ContractTermsConfig):
+    """Tenant-wide terms, with overrides per customer id."""
+
+    customers: dict[str, ContractTermsConfig] = Field(default_factory=dict)
+
+    def for_customer(self, external_id: str) -> ContractTermsConfig:
+        specific = self.customers.get(external_id)
+        return ContractTermsConfig(
+            late_payment_rate=(specific and specific.late_payment_rate) or self.late_payment_rate,
+            recovery_indemnity=(specific and specific.recovery_indemnity)
+            or self.recovery_indemnity,
+        )
+
+
 class TenantConfig(BaseModel):
     """One business relance works for."""
 
@@ -72,7 +97,8 @@ class TenantConfig(BaseModel):
     policy: Path | None = None  # None: the default French policy
     creditor: Creditor
     files: FilesSourceConfig | None = None
-    jurisdiction: str = "FR"
+    jurisdiction: str = Field(default="FR", pattern="^(FR|EU|UK|DE|BE|ES)$")
+    contract: ContractConfig = Field(default_factory=ContractConfig)
 
 
 def validation_problems(exc: ValidationError) -> str:

@@ -19,6 +19,7 @@ from connector.channels import channels_for
 from connector.clock import Clock, SystemClock, local_today
 from connector.errors import ConfigError, StoreError
 from connector.executor import Executor
+from connector.legal import RateTables
 from connector.model import Customer, Platform, Receivable
 from connector.policy import Policy, default_policy, load_policy
 from connector.settings import Settings, TenantConfig, load_settings, load_tenant_config
@@ -116,6 +117,8 @@ class AppState:
             clock=self.clock,
             source=self.source(config) if with_source else None,
             jurisdiction=config.jurisdiction,
+            rate_tables=RateTables(settings.rates_dir),
+            contract=config.contract,
         )
 
     # --- lookups by what a person types --------------------------------------------------------

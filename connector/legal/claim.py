@@ -14,8 +14,9 @@ import calendar
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
+from fractions import Fraction
 from itertools import pairwise
 
 from connector.errors import ConfigError
@@ -93,6 +94,7 @@ class _Rule:
     piecewise: bool
     basis: tuple[str, ...]
     indemnity: Callable[[Money], Money | None]
+    costs_first: bool = False  # BGB § 367: costs, then interest, then principal
 
 
 def _fixed_40(principal: Money) -> Money:
@@ -176,8 +178,9 @@ def _rule(
             return _Rule(
                 de,
                 True,
-                ("BGB § 288 (" + ("1" if b2c else "2, 5") + "), § 247",),
+                ("BGB § 288 (" + ("1" if b2c else "2, 5") + "), § 247, § 367",),
                 none if b2c else _fixed_40,
+                costs_first=True,
             )
         case "UK", False:
 
@@ -221,14 +224,22 @@ def _segments(start: date, end: date, cuts: set[date], piecewise: bool) -> list[
     return [(a, b - timedelta(days=1)) for a, b in pairwise(points)]
 
 
-def _fraction(start: date, end: date, day_count: DayCount) -> Decimal:
+def _cents(value: Fraction) -> Decimal:
+    """The one rounding: an exact rational to the cent, half-up."""
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(CENT, ROUND_HALF_UP)
+
+
+def _fraction(start: date, end: date, day_count: DayCount) -> Fraction:
     if day_count is DayCount.ACT_365:
-        return Decimal((end - start).days + 1) / 365
-    total, cursor = Decimal(0), start
+        return Fraction((end - start).days + 1, 365)
+    total, cursor = Fraction(0), start
     while cursor <= end:
         year_end = min(end, date(cursor.year, 12, 31))
         days_in_year = 366 if calendar.isleap(cursor.year) else 365
-        total += Decimal((year_end - cursor).days + 1) / days_in_year
+        total += Fraction((year_end - cursor).days + 1, days_in_year)
         cursor = year_end + timedelta(days=1)
     return total
 
@@ -254,7 +265,7 @@ def _assess_one(
         indemnity = max(statutory, contract.indemnity)
     same = indemnity is not None and indemnity.currency == currency
     owed_accessory = indemnity.amount if indemnity is not None and same else Decimal(0)
-    accrued, periods = Decimal(0), []
+    accrued, periods = Fraction(0), []  # exact rationals: rounding happens once, at the end
     payments = sorted(debt.payments)
     if start is not None and start <= as_of:
         early = [p for day, p in payments if day < start]  # paid before interest ran
@@ -262,16 +273,28 @@ def _assess_one(
         payments = [(day, p) for day, p in payments if day >= start]
         cuts = {day for day, _ in payments}
         for seg_start, seg_end in _segments(start, as_of, cuts, rule.piecewise):
-            for day, paid in payments:  # imputed on interest, accessories, then principal
+            for day, paid in payments:  # imputed on interest and accessories, then principal
                 if day == seg_start:
                     left = paid.amount
-                    for_interest = min(left, accrued)
-                    accrued, left = accrued - for_interest, left - for_interest
-                    for_costs = min(left, owed_accessory)
-                    owed_accessory, left = owed_accessory - for_costs, left - for_costs
+                    for owed in (
+                        ("costs", "interest") if rule.costs_first else ("interest", "costs")
+                    ):
+                        if owed == "interest":
+                            accrued = Fraction(_cents(accrued))  # what a payment can settle
+                            part = min(left, _cents(accrued))
+                            accrued -= Fraction(part)
+                        else:
+                            part = min(left, owed_accessory)
+                            owed_accessory -= part
+                        left -= part
                     principal = max(Decimal(0), principal - left)
             rate = rule.rate(seg_start, start)
-            exact = principal * rate / 100 * _fraction(seg_start, seg_end, day_count)
+            exact = (
+                Fraction(principal)
+                * Fraction(rate)
+                / 100
+                * _fraction(seg_start, seg_end, day_count)
+            )
             accrued += exact
             periods.append(
                 InterestPeriod(
@@ -280,7 +303,7 @@ def _assess_one(
                     (seg_end - seg_start).days + 1,
                     rate,
                     Money(principal, currency),
-                    Money(exact.quantize(CENT, ROUND_HALF_UP), currency),
+                    Money(_cents(exact), currency),
                 )
             )
     else:
@@ -290,7 +313,7 @@ def _assess_one(
         Money(max(principal, Decimal(0)), currency),
         debt.due_on,
         indemnity or Money.zero(currency),
-        Money(accrued.quantize(CENT, ROUND_HALF_UP), currency),
+        Money(_cents(accrued), currency),
         tuple(periods),
     )
 

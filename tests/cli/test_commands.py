@@ -157,3 +157,9 @@ def test_the_demo_builds_everything_from_nothing(tmp_path: Path, relance: Run) -
         "tracking_number": "1A23456789",
         "received_on": "2026-10-23",
     }
+
+
+def test_a_wrong_option_is_a_usage_error_not_a_traceback(relance: Run) -> None:
+    code, out, err = relance("claim", "--principal", "1", "--nonsense")
+    assert code == 2
+    assert "No such option" in err and "Traceback" not in err + out

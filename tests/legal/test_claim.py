@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -58,9 +58,8 @@ def test_a_partial_payment_pays_interest_first_then_principal() -> None:
         "F1", eur("10000"), date(2024, 1, 15), payments=((date(2024, 7, 1), eur("1000")),)
     )
     claim = one(debt, as_of=date(2024, 9, 30))
-    assert claim.periods[1].principal.amount == Decimal("10000") - (
-        Decimal("1000") - Decimal("10000") * Decimal("14.50") / 100 * 167 / 365 - 40
-    )
+    # 663.42 of interest, then the 40 indemnity, then 296.58 of principal
+    assert claim.periods[1].principal == eur("9703.42")
     assert claim.principal.amount < Decimal("10000")
 
 
@@ -176,7 +175,7 @@ def test_piecewise_equals_the_single_formula_while_the_rate_does_not_change(
     # the ECB rate stayed at 0.00 from March 2016 to July 2022: 10 % throughout in France
     due = date(2017, 1, 1)
     claim = one(InvoiceDebt("F", eur(str(principal)), due), as_of=due + timedelta(days=days))
-    single = (principal * Decimal("0.10") * days / 365).quantize(Decimal("0.01"))
+    single = (principal * Decimal("0.10") * days / 365).quantize(Decimal("0.01"), ROUND_HALF_UP)
     assert claim.interest.amount == single
     assert sum(p.days for p in claim.periods) == days
 
@@ -199,8 +198,25 @@ def test_a_partial_payment_loses_no_cent(
     )
     before = [p for p in claim.periods if p.end < paid_on]
     accrued = sum((p.principal.amount * p.rate / 100 * p.days / 365 for p in before), Decimal(0))
-    to_interest = min(payment, accrued)
+    to_interest = min(payment, accrued.quantize(Decimal("0.01"), ROUND_HALF_UP))
     to_indemnity = min(payment - to_interest, Decimal(40))
     to_principal = payment - to_interest - to_indemnity
     assert claim.principal.amount == principal - to_principal
     assert to_interest + to_indemnity + to_principal == payment
+
+
+def test_in_germany_a_payment_goes_to_costs_before_interest() -> None:
+    payment = ((date(2023, 3, 1), eur("50")),)
+    de = one(
+        InvoiceDebt("R", eur("1000"), date(2023, 1, 31), payments=payment),
+        as_of=date(2023, 3, 31),
+        jurisdiction="DE",
+    )
+    fr = one(
+        InvoiceDebt("R", eur("1000"), date(2023, 1, 31), payments=payment),
+        as_of=date(2023, 3, 31),
+        jurisdiction="FR",
+    )
+    # DE: 40 of costs, then ~8 of interest, then ~2 of principal; FR: interest first, then costs
+    assert de.principal.amount > Decimal("997") and fr.principal.amount > Decimal("999")
+    assert de.principal.amount < Decimal("1000") and fr.principal.amount < Decimal("1000")
