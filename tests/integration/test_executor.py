@@ -122,3 +122,30 @@ def test_the_dry_run_changes_nothing(store: Store, tmp_path: Path) -> None:
     assert store.actions(TENANT) == []
     assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").rglob("*"))
     assert source.balance_calls == 0
+
+
+def test_the_notice_claims_interest_at_the_contract_rate(store: Store, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from pypdf import PdfReader
+
+    from connector.settings import ContractConfig
+
+    store.upsert_ledger(
+        TENANT,
+        customers=[customer("C1", "Boulangerie Dupont")],
+        receivables=[invoice("F-001", "C1", date(2026, 3, 2), "1200.00")],
+    )
+    source = MemorySource({ref("F-001").key: Money.of("1200.00", "EUR")})
+    day = date(2026, 3, 1)
+    while day <= date(2026, 4, 2):
+        executor = make_executor(store, tmp_path / "outbox", source, day)
+        executor.contract = ContractConfig.model_validate(
+            {"customers": {"C1": {"late_payment_rate": "20"}}}
+        )
+        executor.run(day)
+        day += timedelta(days=1)
+    (letter,) = (tmp_path / "outbox" / "letters").rglob("*.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(letter).pages)
+    assert "20 % =" in text  # the contract's rate, above the 3 x legal rate floor (7.86 %)
+    assert "indemnit" in text and "40" in text
