@@ -153,6 +153,10 @@ def test_interest_is_never_negative_and_grows_with_time(
     shorter = one(debt, as_of=due + timedelta(days=extra))
     longer = one(debt, as_of=due + timedelta(days=extra + 30))
     assert Decimal(0) <= shorter.interest.amount <= longer.interest.amount
+    larger = one(
+        InvoiceDebt("F", eur(str(principal + 1000)), due), as_of=due + timedelta(days=extra)
+    )
+    assert shorter.interest.amount <= larger.interest.amount  # monotonic in principal too
     assert shorter.interest.amount == shorter.interest.amount.quantize(Decimal("0.01"))
 
 
