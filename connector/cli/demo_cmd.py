@@ -52,9 +52,8 @@ def demo(
     for column in ("customer", "step", "channel", "status", "where"):
         table.add_column(column)
     for item in result.last_day:
-        table.add_row(
-            item.customer_name, item.step, str(item.channel), item.status.value, item.detail
-        )
+        where = item.detail.replace(f"{result.directory}/", "")  # short paths in the table
+        table.add_row(item.customer_name, item.step, str(item.channel), item.status.value, where)
     console.print(table)
     held = [r for r in result.last_day if r.status is not ActionStatus.SENT]
     if held:
