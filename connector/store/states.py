@@ -9,11 +9,10 @@ from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from connector.errors import StoreError
 from connector.model import (
-    Customer,
     Dispute,
     Pause,
     PaymentPlan,
@@ -23,7 +22,12 @@ from connector.model import (
 )
 from connector.planner import CustomerState, Progress
 from connector.store import schema as t
-from connector.store.ledger import LedgerMixin, row_to_payment, row_to_receivable
+from connector.store.ledger import (
+    LedgerMixin,
+    customer_from_json,
+    row_to_payment,
+    row_to_receivable,
+)
 from connector.store.types import EventType
 
 __all__ = ["StatesMixin"]
@@ -259,7 +263,7 @@ class StatesMixin(LedgerMixin):
             pauses = parts.get("pauses", [])
             states.append(
                 CustomerState(
-                    customer=Customer.model_validate(row.data),
+                    customer=customer_from_json(row.data),
                     receivables=tuple(parts.get("receivables", ())),
                     payments=tuple(parts.get("payments", ())),
                     promises=tuple(parts.get("promises", ())),
@@ -278,10 +282,12 @@ class StatesMixin(LedgerMixin):
         In the table, NULL means "review at the next cycle" (something changed) and
         ``date.max`` means "nothing will come due by itself".
         """
-        with self._tx() as conn:
-            for key, day in reviews.items():
-                conn.execute(
-                    update(t.customers)
-                    .where(t.customers.c.tenant == tenant, t.customers.c.key == key)
-                    .values(next_review_on=day or NEVER)
-                )
+        if not reviews:
+            return
+        statement = (
+            update(t.customers)
+            .where(t.customers.c.tenant == tenant, t.customers.c.key == bindparam("k"))
+            .values(next_review_on=bindparam("day"))
+        )
+        with self._tx() as conn:  # one executemany, not one round trip per customer
+            conn.execute(statement, [{"k": k, "day": d or NEVER} for k, d in reviews.items()])

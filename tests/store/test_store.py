@@ -234,3 +234,21 @@ def test_unknown_tenant_and_unreachable_server_say_what_to_do(store: Store) -> N
     with pytest.raises(StoreError, match="cannot open the store") as error:
         Store.open("postgresql+psycopg://relance:s3cret@127.0.0.1:1/nowhere")
     assert "s3cret" not in str(error.value)
+
+
+def test_the_fast_customer_load_equals_the_validated_one(store: Store) -> None:
+    from connector.model import PostalAddress
+    from connector.store.ledger import customer_from_json
+
+    rich = customer("C7").model_copy(
+        update={
+            "address": PostalAddress(lines=("1 rue A", "Bât. B"), postal_code="69001", city="Lyon"),
+            "parent_ref": ref("C1"),
+            "payment_terms_days": 45,
+            "registration_id": "123 456 789",
+        }
+    )
+    assert customer_from_json(rich.model_dump(mode="json")) == rich
+    store.upsert_ledger("acme", customers=[rich])
+    (state,) = store.customer_states("acme", customer_refs=[ref("C7")])
+    assert state.customer == rich
