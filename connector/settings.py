@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     tenants_dir: Path = Path("config/tenants")
     smtp: SmtpConfig | None = None
     log_format: str = Field(default="text", pattern="^(text|json)$")
+    # the key that encrypts platform tokens in the store (Fernet): from the environment
+    # (RELANCE_SECRET_KEY) or a key file; never written in relance.toml
+    secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
     # newer rate tables imported with `relance rates import FILE`
     rates_dir: Path = Path.home() / ".local" / "share" / "relance" / "rates"
 

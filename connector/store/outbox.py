@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
@@ -345,6 +345,42 @@ class OutboxMixin(StatesMixin):
             query = query.where(t.actions.c.planned_on == on)
         with self._engine.connect() as conn:
             return [_record(row) for row in conn.execute(query.order_by(t.actions.c.id))]
+
+    # --- credentials (ciphertext only: encryption is connector.oauth's) ----------------------
+    def save_credential(
+        self,
+        tenant: str,
+        platform: str,
+        *,
+        ciphertext: str,
+        expires_at: datetime | None,
+        status: str,
+        detail: str | None = None,
+    ) -> None:
+        with self._tx() as conn:
+            self._require_tenant(conn, tenant)
+            where = (t.credentials.c.tenant == tenant) & (t.credentials.c.platform == platform)
+            values = {
+                "ciphertext": ciphertext,
+                "expires_at": expires_at,
+                "status": status,
+                "detail": detail,
+                "updated_at": self._now(),
+            }
+            if conn.execute(select(t.credentials.c.tenant).where(where)).first() is None:
+                conn.execute(
+                    insert(t.credentials).values(tenant=tenant, platform=platform, **values)
+                )
+            else:
+                conn.execute(update(t.credentials).where(where).values(**values))
+
+    def credential(self, tenant: str, platform: str) -> Row[Any] | None:
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(t.credentials).where(
+                    t.credentials.c.tenant == tenant, t.credentials.c.platform == platform
+                )
+            ).first()
 
     # --- audit trail --------------------------------------------------------------------------
     def log_event(

@@ -34,6 +34,7 @@ from sqlalchemy.types import TypeEngine
 
 __all__ = [
     "actions",
+    "credentials",
     "customers",
     "disputes",
     "events",
@@ -242,4 +243,16 @@ events = Table(
     Column("receivable_keys", JSON, nullable=False),
     Column("payload", JSON, nullable=False),
     Index("ix_events_customer", "tenant", "customer_key"),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("tenant", String(64), ForeignKey("tenants.slug"), primary_key=True),
+    Column("platform", String(20), primary_key=True),
+    Column("ciphertext", Text, nullable=False),  # Fernet: never a token in clear
+    Column("expires_at", UtcDateTime()),
+    Column("status", String(32), nullable=False),  # connected | reconnect_needed
+    Column("detail", Text),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
