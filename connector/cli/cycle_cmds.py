@@ -361,7 +361,44 @@ def letter(
     state.console.print(f"{key}: recorded")
 
 
+def tenants(ctx: typer.Context) -> None:
+    """Every tenant, its platform and whether its connection works or needs a reconnect."""
+    state = _state(ctx)
+    rows = []
+    for record in state.store.tenants():
+        credential = state.store.credential(record.slug, record.platform.value)
+        if record.platform is Platform.FILES:
+            connection = "files (no connection)"
+        elif credential is None:
+            connection = f"not connected: relance connect {record.platform} --tenant {record.slug}"
+        elif credential.status == "reconnect_needed":
+            connection = (
+                f"reconnect needed ({credential.detail}): "
+                f"relance connect {record.platform} --tenant {record.slug}"
+            )
+        else:
+            connection = f"connected, token valid until {credential.expires_at:%Y-%m-%d %H:%M}"
+        rows.append(
+            {
+                "tenant": record.slug,
+                "name": record.name,
+                "platform": record.platform.value,
+                "connection": connection,
+            }
+        )
+    if state.json_output:
+        state.emit_json(rows)
+        return
+    table = Table(title="Tenants")
+    for column in ("tenant", "name", "platform", "connection"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["tenant"], row["name"], row["platform"], row["connection"])
+    state.console.print(table)
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(tenants)
     app.command()(init)
     app.command("import")(import_)
     app.command()(sync)

@@ -163,3 +163,13 @@ def test_a_wrong_option_is_a_usage_error_not_a_traceback(relance: Run) -> None:
     code, out, err = relance("claim", "--principal", "1", "--nonsense")
     assert code == 2
     assert "No such option" in err and "Traceback" not in err + out
+
+
+def test_tenants_lists_each_connection_state(workdir: Path, relance: Run) -> None:
+    relance("init", "--tenant", "lumen")
+    relance("init", "--tenant", "acme", "--platform", "pennylane")
+    code, out, _ = relance("--json", "tenants")
+    rows = {r["tenant"]: r["connection"] for r in as_json(out)}
+    assert code == 0
+    assert rows["lumen"] == "files (no connection)"
+    assert rows["acme"] == "not connected: relance connect pennylane --tenant acme"
