@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,16 +75,21 @@ class OAuthApp:
     token_url: str
     authorize_url: str = ""
     scope: str = ""
+    # how the client authenticates at the token endpoint: Pennylane takes the secret in the
+    # form body, Intuit in a Basic header
+    auth_method: str = "client_secret_post"
 
 
 @dataclass(frozen=True, slots=True)
 class Token:
     access_token: str
     refresh_token: str | None
-    expires_at: datetime
+    expires_at: datetime | None  # None: a long-lived API token the user revokes by hand
+    extra: Mapping[str, str] = field(default_factory=dict)  # e.g. QuickBooks' realm id
 
     def __repr__(self) -> str:  # never a token in a log or a traceback
-        return f"Token(expires_at={self.expires_at.isoformat()})"
+        expiry = self.expires_at.isoformat() if self.expires_at else "never"
+        return f"Token(expires_at={expiry})"
 
 
 class TokenVault:
@@ -94,7 +100,11 @@ class TokenVault:
 
     def save(self, tenant: str, platform: str, token: Token) -> None:
         payload = json.dumps(
-            {"access_token": token.access_token, "refresh_token": token.refresh_token}
+            {
+                "access_token": token.access_token,
+                "refresh_token": token.refresh_token,
+                "extra": dict(token.extra),
+            }
         )
         self._store.save_credential(
             tenant,
@@ -125,7 +135,9 @@ class TokenVault:
                 key="RELANCE_SECRET_KEY",
                 hint=f"use the key they were saved with, or {hint}",
             ) from None
-        return Token(data["access_token"], data["refresh_token"], row.expires_at)
+        return Token(
+            data["access_token"], data["refresh_token"], row.expires_at, data.get("extra", {})
+        )
 
     def reconnect_needed(self, tenant: str, platform: str, detail: str) -> None:
         row = self._store.credential(tenant, platform)
@@ -158,7 +170,7 @@ class TokenManager:
 
     def access_token(self) -> str:
         token = self.vault.load(self.tenant, self.app.platform)
-        if token.expires_at - self.margin <= self.clock.now():
+        if token.expires_at is not None and token.expires_at - self.margin <= self.clock.now():
             token = self.refresh(token)
         return token.access_token
 
@@ -178,7 +190,7 @@ class TokenManager:
         session = OAuth2Session(
             self.app.client_id,
             self.app.client_secret.get_secret_value(),
-            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
+            token_endpoint_auth_method=self.app.auth_method,
         )
         try:
             raw: dict[str, Any] = session.refresh_token(
@@ -205,14 +217,10 @@ class TokenManager:
             raw["access_token"],
             raw.get("refresh_token") or token.refresh_token,
             requested_at + timedelta(seconds=int(raw.get("expires_in", 3600))),
+            token.extra,
         )
         self.vault.save(self.tenant, platform, fresh)  # rotated token stored before any use
-        log.info(
-            "refreshed the %s token of tenant %s (expires %s)",
-            platform,
-            self.tenant,
-            fresh.expires_at.isoformat(),
-        )
+        log.info("refreshed the %s token of tenant %s: %r", platform, self.tenant, fresh)
         return fresh
 
 

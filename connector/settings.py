@@ -30,6 +30,7 @@ __all__ = [
     "ContractConfig",
     "ContractTermsConfig",
     "FilesSourceConfig",
+    "OAuthAppConfig",
     "Settings",
     "SmtpConfig",
     "TenantConfig",
@@ -50,6 +51,16 @@ class SmtpConfig(BaseModel):
     password: SecretStr | None = None
     timeout: float = Field(default=30.0, gt=0)
     ca_file: Path | None = None  # a CA bundle for a relay with a private certificate
+
+
+class OAuthAppConfig(BaseModel):
+    """relance's app at a platform (from the platform's developer console); secrets from env:
+    RELANCE_QUICKBOOKS__CLIENT_ID, RELANCE_QUICKBOOKS__CLIENT_SECRET, …"""
+
+    model_config = ConfigDict(extra="forbid")
+    client_id: str
+    client_secret: SecretStr
+    redirect_uri: str = "http://127.0.0.1:8765/callback"
 
 
 class FilesSourceConfig(BaseModel):
@@ -125,6 +136,8 @@ class Settings(BaseSettings):
     outbox_dir: Path = Path("outbox")
     tenants_dir: Path = Path("config/tenants")
     smtp: SmtpConfig | None = None
+    pennylane: OAuthAppConfig | None = None
+    quickbooks: OAuthAppConfig | None = None
     log_format: str = Field(default="text", pattern="^(text|json)$")
     # the key that encrypts platform tokens in the store (Fernet): from the environment
     # (RELANCE_SECRET_KEY) or a key file; never written in relance.toml

@@ -10,10 +10,11 @@ from importlib.metadata import entry_points
 from typing import Any, Protocol, cast
 
 from connector.errors import ConfigError
-from connector.settings import TenantConfig
+from connector.oauth import OAuthApp
+from connector.settings import Settings, TenantConfig
 from connector.source import Source
 
-__all__ = ["available_platforms", "open_source"]
+__all__ = ["available_platforms", "oauth_app_for", "open_source"]
 
 GROUP = "relance.sources"
 
@@ -38,3 +39,25 @@ def open_source(config: TenantConfig, **context: Any) -> Source:
         )
     factory = cast(_Factory, found[0].load())
     return factory.from_tenant(config, **context)
+
+
+def oauth_app_for(platform: str, settings: Settings) -> OAuthApp:
+    """The platform's OAuth endpoints (from its adapter) with relance's app credentials."""
+    config = getattr(settings, platform, None)
+    if config is None:
+        raise ConfigError(
+            f"no {platform} app credentials",
+            key=f"RELANCE_{platform.upper()}__CLIENT_ID",
+            hint=f"set RELANCE_{platform.upper()}__CLIENT_ID and RELANCE_{platform.upper()}"
+            f"__CLIENT_SECRET (from the platform's developer console), or use --token",
+        )
+    found = [ep for ep in entry_points(group="relance.oauth") if ep.name == platform]
+    if not found:
+        raise ConfigError(
+            f"{platform} has no OAuth flow in relance",
+            key="PLATFORM",
+            hint="use --token with an API token or key",
+        )
+    app = found[0].load()(config)
+    assert isinstance(app, OAuthApp)
+    return app

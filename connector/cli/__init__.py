@@ -16,7 +16,14 @@ from typing import Annotated
 import typer
 
 from connector import __version__
-from connector.cli import cycle_cmds, demo_cmd, legal_cmds, report_cmds, state_cmds
+from connector.cli import (
+    connect_cmd,
+    cycle_cmds,
+    demo_cmd,
+    legal_cmds,
+    report_cmds,
+    state_cmds,
+)
 from connector.cli._context import AppState
 from connector.errors import RelanceError
 
@@ -75,6 +82,7 @@ state_cmds.register(app)
 report_cmds.register(app)
 demo_cmd.register(app)
 legal_cmds.register(app)
+connect_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -377,7 +377,12 @@ def tenants(ctx: typer.Context) -> None:
                 f"relance connect {record.platform} --tenant {record.slug}"
             )
         else:
-            connection = f"connected, token valid until {credential.expires_at:%Y-%m-%d %H:%M}"
+            until = credential.expires_at
+            connection = (
+                "connected (API token)"
+                if until is None
+                else f"connected, token valid until {until:%Y-%m-%d %H:%M}"
+            )
         rows.append(
             {
                 "tenant": record.slug,

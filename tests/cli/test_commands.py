@@ -173,3 +173,45 @@ def test_tenants_lists_each_connection_state(workdir: Path, relance: Run) -> Non
     assert code == 0
     assert rows["lumen"] == "files (no connection)"
     assert rows["acme"] == "not connected: relance connect pennylane --tenant acme"
+
+
+def test_connect_with_an_api_token_stores_it_encrypted(workdir: Path, relance: Run) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+
+    relance("init", "--tenant", "acme", "--platform", "pennylane")
+    env = {**os.environ, "RELANCE_SECRET_KEY": Fernet.generate_key().decode()}
+    done = subprocess.run(
+        [sys.executable, "-m", "connector", "connect", "pennylane", "--tenant", "acme", "--token"],
+        input="plt_secret_token_1234\n",
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "plt_secret_token_1234" not in done.stdout + done.stderr
+    assert b"plt_secret_token_1234" not in (workdir / "relance.sqlite").read_bytes()
+    code, out, _ = relance("--json", "tenants")
+    assert as_json(out)[0]["connection"].startswith("connected")
+    # without the key, nothing is stored and the error says what to do
+    env.pop("RELANCE_SECRET_KEY")
+    refused = subprocess.run(
+        [sys.executable, "-m", "connector", "connect", "pennylane", "--tenant", "acme", "--token"],
+        input="x\n",
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 3 and "RELANCE_SECRET_KEY" in refused.stderr
+    # OAuth needs the app's credentials: the error names the variables
+    code, _, err = relance("connect", "pennylane", "--tenant", "acme", "--no-browser")
+    assert code == 3 and "RELANCE_PENNYLANE__CLIENT_ID" in err

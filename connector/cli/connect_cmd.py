@@ -1,0 +1,68 @@
+"""relance connect: link a tenant to its platform (OAuth2 in the browser, or an API token)."""
+
+from __future__ import annotations
+
+import webbrowser
+from typing import Annotated
+
+import typer
+
+from connector.cli._context import AppState
+from connector.connect import connect_oauth, connect_token
+from connector.errors import ConfigError
+from connector.model import Platform
+from connector.oauth import TokenVault, load_fernet
+from connector.sources import oauth_app_for
+
+__all__ = ["register"]
+
+
+def connect(
+    ctx: typer.Context,
+    platform: Annotated[Platform, typer.Argument(help="pennylane, quickbooks or odoo")],
+    tenant: Annotated[str, typer.Option("--tenant", help="the tenant to connect")],
+    token: Annotated[bool, typer.Option("--token", help="paste an API token instead")] = False,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="print the address; paste the answer")
+    ] = False,
+) -> None:
+    """Connect a tenant: its tokens are kept encrypted in the store (RELANCE_SECRET_KEY)."""
+    state = ctx.obj
+    assert isinstance(state, AppState)
+    record = state.store.tenant(tenant)
+    if record.platform is not platform:
+        raise ConfigError(
+            f"tenant {tenant} is a {record.platform} tenant, not {platform}", key="PLATFORM"
+        )
+    if token:
+        vault = TokenVault(state.store, load_fernet(state.settings))
+        secret = typer.prompt(f"{platform} API token for {tenant}", hide_input=True)
+        connect_token(vault, tenant, platform.value, secret)
+        state.console.print(f"{tenant}: {platform} token stored (encrypted)")
+        return
+    app = oauth_app_for(platform.value, state.settings)  # says which credentials are missing
+    config = getattr(state.settings, platform.value)
+    vault = TokenVault(state.store, load_fernet(state.settings))
+
+    def paste(url: str) -> str:
+        state.console.print(f"Open this address in a browser and allow relance:\n  {url}")
+        return str(typer.prompt("Then paste the address the browser was sent back to"))
+
+    def browse(url: str) -> bool:
+        state.console.print("Opening the consent page in your browser…")
+        return False if no_browser else webbrowser.open(url)
+
+    connect_oauth(
+        app,
+        vault,
+        tenant,
+        state.clock,
+        redirect_uri=config.redirect_uri,
+        open_browser=browse,
+        paste=paste,
+    )
+    state.console.print(f"{tenant}: connected to {platform}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(connect)
