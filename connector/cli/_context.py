@@ -27,7 +27,7 @@ from connector.source import Source
 from connector.sources import open_source
 from connector.store import Store, TenantRecord
 
-__all__ = ["AppState", "parse_date"]
+__all__ = ["AppState", "parse_date", "require_date"]
 
 
 def parse_date(value: str | None, *, option: str = "--as-of") -> date | None:
@@ -37,6 +37,13 @@ def parse_date(value: str | None, *, option: str = "--as-of") -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{value!r} is not a date; use YYYY-MM-DD", key=option) from None
+
+
+def require_date(value: str, *, option: str) -> date:
+    """A date the user had to give (typer makes the option required)."""
+    day = parse_date(value, option=option)
+    assert day is not None  # parse_date returns None only when there is no text
+    return day
 
 
 @dataclass

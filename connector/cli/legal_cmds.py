@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from connector.cli._context import AppState, parse_date
+from connector.cli._context import AppState, parse_date, require_date
 from connector.errors import ConfigError
 from connector.legal import DayCount, InvoiceDebt, RateTables, assess
 from connector.money import Money
@@ -109,8 +108,8 @@ def claim(
         amount = Decimal(principal)
     except InvalidOperation:
         raise ConfigError(f"{principal!r} is not an amount", key="--principal") from None
-    due_on = parse_date(due, option="--due") or date.min
-    day = parse_date(as_of) or date.min
+    due_on = require_date(due, option="--due")
+    day = require_date(as_of, option="--as-of")
     result = assess(
         [InvoiceDebt("invoice", Money.of(amount, currency), due_on)],
         as_of=day,

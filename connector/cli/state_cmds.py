@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
 
-from connector.cli._context import AppState, parse_date
+from connector.cli._context import AppState, parse_date, require_date
 from connector.errors import ConfigError
 from connector.model import (
     Dispute,
@@ -26,6 +25,12 @@ __all__ = ["register"]
 
 Tenant = Annotated[str | None, typer.Option("--tenant")]
 On = Annotated[str | None, typer.Option("--on", help="the day it happened (default: today)")]
+CustomerArg = Annotated[str, typer.Argument(help="id or part of the name")]
+Invoices = Annotated[
+    list[str] | None,
+    typer.Option("--invoice", help="invoices it covers (repeat it; default: every open one)"),
+]
+CurrencyOpt = Annotated[str, typer.Option("--currency", help="ISO 4217 code")]
 
 
 def _state(ctx: typer.Context) -> AppState:
@@ -61,7 +66,7 @@ customer_app = typer.Typer(help="Pause or resume the dunning of a customer.", no
 @customer_app.command("pause")
 def pause(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="id or part of the name")],
+    customer: CustomerArg,
     until: Annotated[
         str | None, typer.Option(help="last paused day (default: until resumed)")
     ] = None,
@@ -128,13 +133,11 @@ def _covered_balance(invoices: list[Receivable], currency: str) -> Money:
 
 def promise(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="id or part of the name")],
+    customer: CustomerArg,
     amount: Annotated[str, typer.Option(help="amount promised")],
     by: Annotated[str, typer.Option("--by", help="promised payment date (YYYY-MM-DD)")],
-    currency: Annotated[str, typer.Option()] = "EUR",
-    invoice: Annotated[
-        list[str] | None, typer.Option(help="invoices it covers (default: all)")
-    ] = None,
+    currency: CurrencyOpt = "EUR",
+    invoice: Invoices = None,
     note: Annotated[str, typer.Option()] = "",
     on: On = None,
     tenant: Tenant = None,
@@ -153,7 +156,7 @@ def promise(
     item = Promise(
         id=_new_id("promise"),
         customer_ref=found.ref,
-        promised_on=parse_date(by, option="--by") or date.min,
+        promised_on=require_date(by, option="--by"),
         amount=promised,
         recorded_on=parse_date(on, option="--on") or state.today(record, None),
         balance_at_promise=covered,
@@ -238,12 +241,10 @@ def _schedule(text: str, currency: str) -> tuple[Instalment, ...]:
 
 def payment_plan(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="id or part of the name")],
+    customer: CustomerArg,
     schedule: Annotated[str, typer.Option(help="DATE=AMOUNT,DATE=AMOUNT,...")],
-    invoice: Annotated[
-        list[str] | None, typer.Option(help="invoices it covers (default: all open)")
-    ] = None,
-    currency: Annotated[str, typer.Option()] = "EUR",
+    invoice: Invoices = None,
+    currency: CurrencyOpt = "EUR",
     on: On = None,
     tenant: Tenant = None,
 ) -> None:
