@@ -10,6 +10,7 @@ A file the user named that is missing, or a key nobody knows, is a ConfigError n
 
 from __future__ import annotations
 
+import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -163,9 +164,25 @@ class Settings(BaseSettings):
         )
 
 
-def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Build the settings; ``config`` names a TOML file that must exist."""
+def load_settings(
+    config: Path | None = None, *, secrets_dir: Path | None = None, **overrides: Any
+) -> Settings:
+    """Build the settings; ``config`` names a TOML file that must exist.
+
+    Secrets may also come from a folder of files named like the variables
+    (``relance_secret_key``, ``relance_smtp__password`` …): ``secrets_dir`` or
+    ``RELANCE_SECRETS_DIR`` — a Docker or Kubernetes secrets mount, say.
+    """
     values = {k: v for k, v in overrides.items() if v is not None}
+    folder = secrets_dir or (
+        Path(os.environ["RELANCE_SECRETS_DIR"]) if os.environ.get("RELANCE_SECRETS_DIR") else None
+    )
+    if folder is not None:
+        if not folder.is_dir():
+            raise ConfigError(
+                "the secrets folder does not exist", path=folder, key="RELANCE_SECRETS_DIR"
+            )
+        values["_secrets_dir"] = folder
     try:
         if config is None:
             return Settings(**values)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connector.errors import ConfigError
+from connector.settings import load_settings, load_tenant_config
+
+
+def test_precedence_flags_then_environment_then_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "relance.toml"
+    config.write_text(
+        'store_url = "sqlite:///from-file.sqlite"\noutbox_dir = "file-outbox"\n'
+        '[smtp]\nhost = "smtp.example.com"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("RELANCE_OUTBOX_DIR", "env-outbox")
+    monkeypatch.setenv("RELANCE_SMTP__PASSWORD", "from-env")
+    settings = load_settings(config, store_url="sqlite:///from-flag.sqlite")
+    assert settings.store_url == "sqlite:///from-flag.sqlite"
+    assert settings.outbox_dir == Path("env-outbox")
+    assert settings.smtp is not None and settings.smtp.host == "smtp.example.com"
+    assert settings.smtp.password is not None
+    assert settings.smtp.password.get_secret_value() == "from-env"
+    assert "from-env" not in repr(settings)
+
+
+def test_a_named_file_missing_or_an_unknown_key_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_settings(tmp_path / "nope.toml")
+    config = tmp_path / "relance.toml"
+    config.write_text('store_ulr = "sqlite:///x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"store_ulr: unknown key") as error:
+        load_settings(config)
+    assert str(config) in str(error.value)
+
+
+def test_secrets_come_from_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "relance_secret_key").write_text("k" * 44, encoding="utf-8")
+    monkeypatch.setenv("RELANCE_SECRETS_DIR", str(tmp_path))
+    settings = load_settings()
+    assert settings.secret_key is not None and settings.secret_key.get_secret_value() == "k" * 44
+    monkeypatch.setenv("RELANCE_SECRETS_DIR", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="secrets folder does not exist"):
+        load_settings()
+
+
+def test_a_tenant_file_with_a_typo_is_refused(tmp_path: Path) -> None:
+    tenant = tmp_path / "acme.toml"
+    tenant.write_text('[creditor]\nname = "Acme"\nibann = "FR76"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"creditor.ibann: unknown key"):
+        load_tenant_config(tenant)
