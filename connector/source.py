@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 from connector.errors import SourceError
 from connector.model import (
@@ -69,7 +69,9 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    items: Sequence[T]
+    """One page of records, and the token (of type T) of the next one."""
+
+    items: Sequence[Any]
     next: T | None
     source: str = ""
 

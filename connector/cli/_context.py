@@ -103,7 +103,7 @@ class AppState:
         """The tenant's live source; None for a file tenant fed only by `relance import`."""
         if config.platform is Platform.FILES and config.files is None:
             return None
-        return open_source(config, clock=self.clock, store=self.store)
+        return open_source(config, clock=self.clock, store=self.store, settings=self.settings)
 
     def executor(self, tenant: TenantRecord, *, with_source: bool = True) -> Executor:
         config = self.tenant_config(tenant)
