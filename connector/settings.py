@@ -110,6 +110,7 @@ class TenantConfig(BaseModel):
     creditor: Creditor
     files: FilesSourceConfig | None = None
     jurisdiction: str = Field(default="FR", pattern="^(FR|EU|UK|DE|BE|ES)$")
+    api_url: str | None = None  # the platform's API base, to point at a sandbox or an emulator
     contract: ContractConfig = Field(default_factory=ContractConfig)
 
 

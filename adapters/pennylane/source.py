@@ -77,7 +77,7 @@ class PennylaneSource:
         vault = TokenVault(store, load_fernet(settings))
         http = HttpClient(
             POLICY,
-            base_url=BASE_URL,
+            base_url=config.api_url or BASE_URL,
             tenant=config.slug,
             clock=clock,
             auth=_StoredToken(vault, config.slug),
