@@ -4,7 +4,7 @@ Incremental reads follow the changelog from the last ``processed_at`` seen (minu
 overlap, since entries can land late), fetch the records named, and move the watermark to
 the newest entry read; a watermark older than the 4-week retention means a full read.
 Payments are not pulled: an invoice's remaining amount already reflects them.
-Not built yet (issue 4 goes on): write-back, webhooks, invoice PDFs.
+Not built yet (issue 4 goes on): write-back and invoice PDFs.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from .mapping import (
     parse_invoice,
     receivable_from_wire,
 )
+from .webhooks import parse_delivery, verify
 
 __all__ = ["PennylaneSource"]
 
@@ -58,8 +59,16 @@ class _StoredToken(requests.auth.AuthBase):
 class PennylaneSource:
     platform: ClassVar[Platform] = Platform.PENNYLANE
 
-    def __init__(self, client: PennylaneClient, tenant: str, clock: Clock) -> None:
+    def __init__(
+        self,
+        client: PennylaneClient,
+        tenant: str,
+        clock: Clock,
+        *,
+        webhook_secret: str | None = None,
+    ) -> None:
         self.client, self.tenant, self.clock = client, tenant, clock
+        self.webhook_secret = webhook_secret
         self.skipped: list[str] = []  # records that could not be normalized, with why
 
     @classmethod
@@ -170,7 +179,14 @@ class PennylaneSource:
         )
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
-        raise Unsupported("Pennylane webhooks are not available in this version")
+        """Verify the signature, then name the invoices to re-read."""
+        if self.webhook_secret is None:
+            raise Unsupported(
+                "no Pennylane webhook secret for this tenant",
+                hint="it is returned once, when the subscription is created",
+            )
+        verify(headers, body, self.webhook_secret, self.clock.now())
+        return parse_delivery(body, self.tenant, self.clock.now())
 
     def document(self, ref: SourceRef) -> bytes:
         raise Unsupported("Pennylane invoice PDFs are not fetched in this version")

@@ -140,3 +140,28 @@ def test_a_revoked_token_asks_to_reconnect(source: PennylaneSource, state: Penny
     state.tokens.clear()
     with pytest.raises(AuthorizationLost, match="relance connect pennylane"):
         list(source.pull(Resource.CUSTOMERS, None))
+
+
+def test_webhooks_are_verified_before_they_are_read(source: PennylaneSource) -> None:
+    import json
+
+    from adapters.pennylane.webhooks import sign
+    from connector.errors import SourceRejected
+
+    source.webhook_secret = "whsec_test"
+    body = json.dumps(
+        {
+            "id": "d1",
+            "event": "customer_invoice.created",
+            "retry_count": 0,
+            "created": 0,
+            "data": {"context": {}, "object": {"id": 5001}},
+        }
+    ).encode()
+    stamp = int(source.clock.now().timestamp())
+    (event,) = source.parse_webhook(
+        {"X-Pennylane-Signature": sign("whsec_test", stamp, body)}, body
+    )
+    assert event.refs[0].external_id == "invoice:5001"
+    with pytest.raises(SourceRejected):
+        source.parse_webhook({"X-Pennylane-Signature": sign("forged", stamp, body)}, body)

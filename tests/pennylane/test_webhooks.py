@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapters.pennylane.webhooks import parse_delivery, sign, verify
+from connector.errors import DataError, SourceRejected
+from connector.source import EventKind
+
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+SECRET = "whsec_test"
+BODY = json.dumps(
+    {
+        "id": "dlv_1",
+        "event": "customer_invoice.created",
+        "retry_count": 0,
+        "created": int(NOW.timestamp()),
+        "data": {"context": {"company_id": 1}, "object": {"id": 4021}},
+    }
+).encode()
+
+
+def test_a_signed_delivery_names_the_invoice_to_re_read() -> None:
+    headers = {"X-Pennylane-Signature": sign(SECRET, int(NOW.timestamp()), BODY)}
+    verify(headers, BODY, SECRET, NOW)
+    (event,) = parse_delivery(BODY, "acme", NOW)
+    assert event.event_id == "dlv_1" and event.kind is EventKind.CHANGED
+    assert event.refs[0].external_id == "invoice:4021"
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "without a valid signature"),
+        (
+            {"X-Pennylane-Signature": sign("other-secret", int(NOW.timestamp()), BODY)},
+            "does not match",
+        ),
+        (
+            {
+                "X-Pennylane-Signature": sign(
+                    SECRET, int((NOW - timedelta(minutes=6)).timestamp()), BODY
+                )
+            },
+            "too long ago",
+        ),
+    ],
+)
+def test_forged_or_replayed_deliveries_are_refused(headers: dict[str, str], message: str) -> None:
+    with pytest.raises(SourceRejected, match=message):
+        verify(headers, BODY, SECRET, NOW)
+
+
+def test_a_tampered_body_fails_and_a_malformed_one_is_named() -> None:
+    headers = {"X-Pennylane-Signature": sign(SECRET, int(NOW.timestamp()), BODY)}
+    with pytest.raises(SourceRejected, match="does not match"):
+        verify(headers, BODY.replace(b"4021", b"4022"), SECRET, NOW)
+    with pytest.raises(DataError, match="documented envelope"):
+        parse_delivery(b'{"id": 1}', "acme", NOW)
