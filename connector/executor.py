@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from connector.calendar import BusinessCalendar
-from connector.channels import ChannelSender
+from connector.channels import ChannelSender, DeliveryReceipt
 from connector.clock import Clock
 from connector.errors import (
     DeliveryError,
@@ -234,7 +234,7 @@ class Executor:
             details=receipt.details,
         )
         log.info("action %s sent via %s", action.key, action.channel)
-        self._write_back(action, as_of, receipt.reference)
+        self._write_back(action, as_of, receipt)
         return _outcome(action, ActionStatus.SENT, receipt.reference)
 
     def _invoice_pdfs(self, action: PlannedAction) -> tuple[tuple[str, bytes, str], ...]:
@@ -318,20 +318,24 @@ class Executor:
                 self._warned_rates = True
             return None
 
-    def _write_back(self, action: PlannedAction, as_of: date, reference: str) -> None:
+    def _write_back(self, action: PlannedAction, as_of: date, receipt: DeliveryReceipt) -> None:
         if self.source is None:
             return
+        numbers = tuple(line.number for line in action.lines)
         outcome = Outcome(
             action_key=action.key,
             step=action.step,
             channel=action.channel,
             done_on=as_of,
             receivables=action.receivable_refs,
-            note=f"relance: {action.step} sent via {action.channel} ({reference})",
+            note=f"relance: {action.step} sent via {action.channel} ({', '.join(numbers)})",
+            customer=action.customer_ref,
+            numbers=numbers,
+            document=receipt.document,
         )
         for ref in outcome.receivables:
             try:
-                receipt = self.source.write_back(ref, outcome)
+                written = self.source.write_back(ref, outcome)
             except Unsupported:
                 return  # the source keeps no trail (a file); the audit trail has it
             except SourceError as exc:
@@ -349,7 +353,7 @@ class Executor:
                 EventType.WRITTEN_BACK,
                 customer_key=action.customer_ref.key,
                 receivable_keys=(ref.key,),
-                payload={"action": action.key, "written": dict(receipt.written)},
+                payload={"action": action.key, "written": dict(written.written)},
             )
 
 

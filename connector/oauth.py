@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -167,6 +168,9 @@ class TokenManager:
     ) -> None:
         self.app, self.vault, self.tenant, self.clock = app, vault, tenant, clock
         self.margin, self.timeout = margin, timeout
+        # one refresh at a time: a rotation kills the previous pair, so two concurrent
+        # refreshes would leave the tenant disconnected
+        self._lock = threading.Lock()
 
     def access_token(self) -> str:
         token = self.vault.load(self.tenant, self.app.platform)
@@ -175,7 +179,21 @@ class TokenManager:
         return token.access_token
 
     def refresh(self, token: Token | None = None) -> Token:
-        token = token or self.vault.load(self.tenant, self.app.platform)
+        with self._lock:
+            stored = self.vault.load(self.tenant, self.app.platform)
+            if token is not None and stored.refresh_token != token.refresh_token:
+                return stored  # another thread rotated it meanwhile: use the new pair
+            return self._refresh(stored)
+
+    def replace_rejected(self, access_token: str) -> Token:
+        """After a 401 on ``access_token``: refresh, unless another call already did."""
+        with self._lock:
+            stored = self.vault.load(self.tenant, self.app.platform)
+            if stored.access_token != access_token:
+                return stored
+            return self._refresh(stored)
+
+    def _refresh(self, token: Token) -> Token:
         platform, hint = (
             self.app.platform,
             f"relance connect {self.app.platform} --tenant {self.tenant}",
@@ -238,7 +256,8 @@ class BearerAuth(requests.auth.AuthBase):
     def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         if response.status_code != 401 or getattr(response.request, "_relance_replayed", False):
             return response
-        token = self.manager.refresh()
+        sent = str(response.request.headers.get("Authorization", "")).removeprefix("Bearer ")
+        token = self.manager.replace_rejected(sent)
         retry = response.request.copy()
         retry.headers["Authorization"] = f"Bearer {token.access_token}"
         retry._relance_replayed = True  # type: ignore[attr-defined]

@@ -32,6 +32,7 @@ __all__ = [
     "ContractTermsConfig",
     "FilesSourceConfig",
     "OAuthAppConfig",
+    "PennylaneOptions",
     "Settings",
     "SmtpConfig",
     "TenantConfig",
@@ -62,6 +63,19 @@ class OAuthAppConfig(BaseModel):
     client_id: str
     client_secret: SecretStr
     redirect_uri: str = "http://127.0.0.1:8765/callback"
+    token_url: str | None = None  # the platform's token endpoint, to point at a sandbox
+    authorize_url: str | None = None
+
+
+class PennylaneOptions(BaseModel):
+    """What relance writes back into a Pennylane company (adapters/pennylane/README.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # the category group (its label or id) that receives one category per dunning step;
+    # groups cannot be created through the API: create it in Pennylane first
+    category_group: str | int | None = None
+    customer_notes: bool = True  # a dated line appended to the customer's notes
+    appendices: bool = True  # each letter's PDF attached to its invoices
 
 
 class FilesSourceConfig(BaseModel):
@@ -109,6 +123,7 @@ class TenantConfig(BaseModel):
     policy: Path | None = None  # None: the default French policy
     creditor: Creditor
     files: FilesSourceConfig | None = None
+    pennylane: PennylaneOptions = Field(default_factory=PennylaneOptions)
     jurisdiction: str = Field(default="FR", pattern="^(FR|EU|UK|DE|BE|ES)$")
     api_url: str | None = None  # the platform's API base, to point at a sandbox or an emulator
     contract: ContractConfig = Field(default_factory=ContractConfig)

@@ -109,6 +109,9 @@ class Outcome:
     note: str
     next_step: str | None = None
     next_on: date | None = None
+    customer: SourceRef | None = None  # whom the action went to
+    numbers: Sequence[str] = ()  # the invoice numbers it named
+    document: bytes | None = field(default=None, repr=False)  # a letter's PDF, as posted
 
 
 @dataclass(frozen=True, slots=True)

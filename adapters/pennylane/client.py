@@ -7,14 +7,15 @@ lists at most 100 items a page, changelogs 1000. Cursors are short-lived: never 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import requests
 
-from connector.errors import AuthorizationLost, DataError, SourceRejected
+from connector.errors import AuthorizationLost, DataError, SourceRejected, SourceUnavailable
 from connector.http import HttpClient, HttpPolicy, default_classify
 from connector.source import Page, pages
 
@@ -22,15 +23,19 @@ from .wire import WirePage
 
 __all__ = ["BASE_URL", "POLICY", "PennylaneClient", "classify"]
 
+log = logging.getLogger(__name__)
+
 BASE_URL = "https://app.pennylane.com/api/external/v2"
-POLICY = HttpPolicy(platform="pennylane", rate=5.0, burst=25)
+# 25 requests in any 5 s, counted per token over a sliding window
+POLICY = HttpPolicy(platform="pennylane", rate=5.0, burst=25, window=5.0)
 PAGE, CHANGES_PAGE = 100, 1000
+FILE_TIMEOUT = (5.0, 60.0)
 
 
 def classify(response: requests.Response, policy: HttpPolicy, now: datetime) -> None:
     """Pennylane's errors: its short JSON messages are safe to show, bodies otherwise not."""
     status = response.status_code
-    if status in (401, 403, 422):
+    if status in (401, 403, 404, 409, 422):
         try:
             message = str(response.json().get("error") or "")[:200]
         except ValueError:
@@ -98,3 +103,90 @@ class PennylaneClient:
 
         for page in pages(fetch):
             yield from page.items
+
+    # --- targeted reads -----------------------------------------------------------------------
+    def _by_ids(self, path: str, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+        """Records by id, a hundred per request (the ``id in`` filter), not one call each."""
+        for start in range(0, len(ids), PAGE):
+            chunk = [str(i) for i in ids[start : start + PAGE]]
+            rule = json.dumps([{"field": "id", "operator": "in", "value": chunk}])
+            yield from self._pages(path, {"filter": rule}, PAGE)
+
+    def customers_by_id(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+        return self._by_ids("/customers", ids)
+
+    def invoices_by_id(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+        return self._by_ids("/customer_invoices", ids)
+
+    def me(self) -> dict[str, Any]:
+        return dict(self._json("/me"))
+
+    # --- write-back ---------------------------------------------------------------------------
+    def invoice_categories(self, invoice_id: int) -> list[dict[str, Any]]:
+        return list(self._pages(f"/customer_invoices/{invoice_id}/categories", {}, PAGE))
+
+    def set_invoice_categories(self, invoice_id: int, items: list[dict[str, Any]]) -> None:
+        """Replaces every category of the invoice (PUT: safe to replay)."""
+        self.http.request("PUT", f"/customer_invoices/{invoice_id}/categories", json=items)
+
+    def category_groups(self) -> list[dict[str, Any]]:
+        return list(self._pages("/category_groups", {}, PAGE))
+
+    def group_categories(self, group_id: int) -> list[dict[str, Any]]:
+        return list(self._pages(f"/category_groups/{group_id}/categories", {}, PAGE))
+
+    def create_category(self, label: str, group_id: int) -> dict[str, Any]:
+        response = self.http.request(
+            "POST", "/categories", json={"label": label, "category_group_id": group_id}
+        )
+        return dict(response.json())
+
+    def appendices(self, invoice_id: int) -> list[dict[str, Any]]:
+        return list(self._pages(f"/customer_invoices/{invoice_id}/appendices", {}, PAGE))
+
+    def upload_appendix(self, invoice_id: int, filename: str, data: bytes) -> dict[str, Any]:
+        response = self.http.request(
+            "POST",
+            f"/customer_invoices/{invoice_id}/appendices",
+            files={"file": (filename, data, "application/pdf")},
+        )
+        return dict(response.json())
+
+    def update_customer(self, kind: str, customer_id: int, fields: dict[str, Any]) -> None:
+        """PUT on the typed customer (``company`` or ``individual``): replaces those fields."""
+        self.http.request("PUT", f"/{kind}_customers/{customer_id}", json=fields)
+
+    # --- webhook subscriptions ----------------------------------------------------------------
+    def subscriptions(self) -> list[dict[str, Any]]:
+        return list(self._pages("/webhook_subscriptions", {}, PAGE))
+
+    def create_subscription(self, callback_url: str, events: Sequence[str]) -> dict[str, Any]:
+        response = self.http.request(
+            "POST",
+            "/webhook_subscriptions",
+            json={"callback_url": callback_url, "events": list(events), "enabled": True},
+        )
+        return dict(response.json())
+
+    def delete_subscription(self, subscription_id: int) -> None:
+        self.http.request("DELETE", f"/webhook_subscriptions/{subscription_id}")
+
+    # --- files --------------------------------------------------------------------------------
+    def download(self, url: str) -> bytes:
+        """A ``public_file_url``: pre-signed, on another host, so fetched without our token."""
+        where = url.split("?", 1)[0]
+        try:
+            response = requests.get(url, timeout=FILE_TIMEOUT)
+        except requests.RequestException as exc:
+            raise SourceUnavailable(
+                f"Pennylane file {where} unreachable ({type(exc).__name__})", platform="pennylane"
+            ) from None
+        log.info("GET %s %s (invoice file)", where, response.status_code)
+        if response.status_code != 200:
+            raise SourceRejected(
+                f"Pennylane file {where} answered HTTP {response.status_code}",
+                platform="pennylane",
+                status=response.status_code,
+                hint="the link lasts 30 minutes: relance re-reads the invoice for a fresh one",
+            )
+        return response.content

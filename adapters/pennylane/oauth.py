@@ -22,8 +22,8 @@ def oauth_app(config: OAuthAppConfig) -> OAuthApp:
         "pennylane",
         config.client_id,
         config.client_secret,
-        token_url=TOKEN_URL,
-        authorize_url=AUTHORIZE_URL,
+        token_url=config.token_url or TOKEN_URL,
+        authorize_url=config.authorize_url or AUTHORIZE_URL,
         scope=" ".join(SCOPES),
         auth_method="client_secret_post",
     )

@@ -3,8 +3,9 @@
 Incremental reads follow the changelog from the last ``processed_at`` seen (minus an
 overlap, since entries can land late), fetch the records named, and move the watermark to
 the newest entry read; a watermark older than the 4-week retention means a full read.
-Payments are not pulled: an invoice's remaining amount already reflects them.
-Not built yet (issue 4 goes on): write-back and invoice PDFs.
+Records named by the changelog are re-read a hundred at a time (the ``id in`` filter);
+one that no longer comes back left the ledger. Payments are not pulled: an invoice's
+remaining amount already reflects them. Write-back: see writeback.py and README.md.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from typing import Any, ClassVar
 import requests
 
 from connector.clock import Clock
-from connector.errors import ConfigError, DataError, Unsupported
+from connector.errors import AuthorizationLost, ConfigError, DataError, Unsupported
 from connector.http import HttpClient
 from connector.model import Customer, Platform, Receivable, SourceRef
 from connector.money import Money
-from connector.oauth import TokenVault, load_fernet
+from connector.oauth import BearerAuth, TokenManager, TokenVault, load_fernet
 from connector.settings import Settings, TenantConfig
 from connector.source import Batch, Cursor, Event, Outcome, Resource, WriteReceipt
 from connector.store import Store
@@ -34,9 +35,13 @@ from .mapping import (
     parse_invoice,
     receivable_from_wire,
 )
+from .oauth import oauth_app
 from .webhooks import parse_delivery, verify
+from .writeback import PennylaneWriter, WriteOptions
 
-__all__ = ["PennylaneSource"]
+__all__ = ["WEBHOOK_KEY", "PennylaneSource"]
+
+WEBHOOK_KEY = "pennylane-webhook"  # the vault record holding a subscription's secret
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
@@ -66,9 +71,13 @@ class PennylaneSource:
         clock: Clock,
         *,
         webhook_secret: str | None = None,
+        options: WriteOptions | None = None,
+        vault: TokenVault | None = None,
     ) -> None:
         self.client, self.tenant, self.clock = client, tenant, clock
         self.webhook_secret = webhook_secret
+        self.vault = vault
+        self.writer = PennylaneWriter(client, options or WriteOptions())
         self.skipped: list[str] = []  # records that could not be normalized, with why
 
     @classmethod
@@ -84,15 +93,26 @@ class PennylaneSource:
         if settings is None:
             raise ConfigError("Pennylane needs the settings (for the token key)", key="settings")
         vault = TokenVault(store, load_fernet(settings))
+        # a company API token is used as is; an OAuth connection is refreshed and rotated
+        auth: requests.auth.AuthBase = _StoredToken(vault, config.slug)
+        if settings.pennylane is not None:
+            manager = TokenManager(oauth_app(settings.pennylane), vault, config.slug, clock)
+            auth = BearerAuth(manager)
         http = HttpClient(
             POLICY,
             base_url=config.api_url or BASE_URL,
             tenant=config.slug,
             clock=clock,
-            auth=_StoredToken(vault, config.slug),
+            auth=auth,
             classify=classify,
         )
-        return cls(PennylaneClient(http), config.slug, clock)
+        options = WriteOptions(
+            category_group=config.pennylane.category_group,
+            customer_notes=config.pennylane.customer_notes,
+            appendices=config.pennylane.appendices,
+            language=config.language,
+        )
+        return cls(PennylaneClient(http), config.slug, clock, options=options, vault=vault)
 
     # --- pull ---------------------------------------------------------------------------------
     def pull(self, resource: Resource, since: Cursor | None) -> Iterator[Batch]:
@@ -118,8 +138,14 @@ class PennylaneSource:
                 deleted.append(self._ref(resource, int(change["id"])))
             else:
                 ids.add(int(change["id"]))
-        fetch = self.client.customer if resource is Resource.CUSTOMERS else self.client.invoice
-        records = [fetch(i) for i in sorted(ids)]
+        fetch = (
+            self.client.customers_by_id
+            if resource is Resource.CUSTOMERS
+            else self.client.invoices_by_id
+        )
+        records = list(fetch(sorted(ids)))
+        gone = ids - {int(r["id"]) for r in records if str(r.get("id", "")).isdigit()}
+        deleted.extend(self._ref(resource, i) for i in sorted(gone))
         yield self._batch(
             resource, records, deleted, Cursor(watermark.isoformat(), watermark), False
         )
@@ -150,6 +176,7 @@ class PennylaneSource:
             except DataError as exc:  # one bad record is skipped, counted and reported
                 log.warning("skipped: %s", exc.message)
                 self.skipped.append(exc.message)
+                continue
         return Batch(
             resource,
             customers=customers,
@@ -171,22 +198,38 @@ class PennylaneSource:
             raise DataError(f"Pennylane invoice {raw_id} is no longer finalized")
         return receivable.open_balance
 
-    # --- not built yet ------------------------------------------------------------------------
+    # --- write-back --------------------------------------------------------------------------
     def write_back(self, ref: SourceRef, outcome: Outcome) -> WriteReceipt:
-        raise Unsupported(
-            "write-back to Pennylane is not available in this version",
-            hint="the audit trail (relance history) keeps the record",
-        )
+        """The step as a category, the letter as an appendix, a line in the customer's notes."""
+        return self.writer.write(ref, outcome)
 
+    # --- webhooks -----------------------------------------------------------------------------
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
         """Verify the signature, then name the invoices to re-read."""
-        if self.webhook_secret is None:
+        secret = self.webhook_secret
+        if secret is None and self.vault is not None:
+            try:
+                secret = self.vault.load(self.tenant, WEBHOOK_KEY).access_token
+            except AuthorizationLost:
+                secret = None
+        if secret is None:
             raise Unsupported(
-                "no Pennylane webhook secret for this tenant",
-                hint="it is returned once, when the subscription is created",
+                f"no Pennylane webhook subscription for tenant {self.tenant}",
+                hint=f"relance webhooks subscribe --tenant {self.tenant} --url https://…",
             )
-        verify(headers, body, self.webhook_secret, self.clock.now())
+        verify(headers, body, secret, self.clock.now())
         return parse_delivery(body, self.tenant, self.clock.now())
 
+    # --- the invoice's PDF --------------------------------------------------------------------
     def document(self, ref: SourceRef) -> bytes:
-        raise Unsupported("Pennylane invoice PDFs are not fetched in this version")
+        """The invoice PDF Pennylane generated, through its 30-minute link (read fresh)."""
+        kind, _, raw_id = ref.external_id.partition(":")
+        if kind != "invoice" or not raw_id.isdigit():
+            raise Unsupported(f"{ref.key} has no Pennylane PDF")
+        url = self.client.invoice(int(raw_id)).get("public_file_url")
+        if not url:
+            raise Unsupported(
+                f"Pennylane has no PDF for invoice {raw_id} yet",
+                hint="Pennylane generates it shortly after finalization",
+            )
+        return self.client.download(str(url))

@@ -24,6 +24,7 @@ class DeliveryReceipt:
     reference: str  # Message-ID, or the path of the file written
     accepted_at: datetime
     details: Mapping[str, str] = field(default_factory=dict)  # e.g. a registered letter's
+    document: bytes | None = field(default=None, repr=False, compare=False)  # a letter's PDF
 
 
 class ChannelSender(Protocol):

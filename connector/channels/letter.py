@@ -201,8 +201,9 @@ class LetterChannel:
                 "notice goes by registered letter",
             )
         creditor = self._creditor or Creditor(name=message.sender_name or "-")
+        pdf = _with_appendices(letter_pdf(message, creditor), message)
         record = self._sender.post(
-            _with_appendices(letter_pdf(message, creditor), message),
+            pdf,
             name=safe_name(action_key),
             registered=message.kind is StepKind.NOTICE,
             on=self._clock.now().date(),
@@ -212,4 +213,6 @@ class LetterChannel:
             "tracking_number": record.tracking_number or "",
             "sent_on": record.sent_on.isoformat(),
         }
-        return DeliveryReceipt(Channel.LETTER, record.path, self._clock.now(), details)
+        return DeliveryReceipt(
+            Channel.LETTER, record.path, self._clock.now(), details, document=pdf
+        )
