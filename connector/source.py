@@ -65,6 +65,10 @@ class Batch:
     deleted: Sequence[SourceRef] = ()  # documents that left the ledger (voided, deleted)
     cursor: Cursor | None = None
     complete: bool = False  # True on a full read: absent records are gone
+    # records the source sent but relance could not read: reported, and kept as stored
+    # (a full read does not close them for being absent)
+    unreadable: Sequence[SourceRef] = ()
+    problems: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)

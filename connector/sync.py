@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from connector.clock import Clock
@@ -29,6 +29,7 @@ class SyncReport:
     started_at: datetime
     counts: dict[str, int] = field(default_factory=dict)
     batches: int = 0
+    problems: list[str] = field(default_factory=list)  # records skipped, with why
 
     def add(self, name: str, value: int) -> None:
         self.counts[name] = self.counts.get(name, 0) + value
@@ -39,6 +40,31 @@ def cap_cursor(cursor: Cursor | None, started_at: datetime) -> Cursor | None:
     if cursor is None or cursor.as_of is None or cursor.as_of <= started_at:
         return cursor
     return Cursor(started_at.isoformat(), started_at)
+
+
+def _without_orphans(store: Store, tenant: str, batch: Batch) -> Batch:
+    """Receivables whose customer relance could not read are reported, not stored."""
+    named = {r.customer_ref.key for r in batch.receivables}
+    named -= {c.ref.key for c in batch.customers}
+    if not named:
+        return batch
+    missing = named - store.known_customers(tenant, named)
+    if not missing:
+        return batch
+    orphans = [r for r in batch.receivables if r.customer_ref.key in missing]
+    return replace(
+        batch,
+        receivables=[r for r in batch.receivables if r.customer_ref.key not in missing],
+        unreadable=[*batch.unreadable, *(r.ref for r in orphans)],
+        problems=[
+            *batch.problems,
+            *(
+                f"{r.number} ({r.ref.external_id}) skipped: its customer "
+                f"{r.customer_ref.external_id} could not be read"
+                for r in orphans
+            ),
+        ],
+    )
 
 
 def sync(
@@ -52,7 +78,8 @@ def sync(
     report = SyncReport(tenant, clock.now())
     for resource in ORDER:
         since = store.cursor(tenant, resource)
-        for batch in source.pull(resource, since):
+        for pulled in source.pull(resource, since):
+            batch = _without_orphans(store, tenant, pulled)
             cursor = cap_cursor(batch.cursor, report.started_at)
             counts = store.upsert_ledger(
                 tenant,
@@ -63,7 +90,11 @@ def sync(
                 complete=batch.complete,
                 cursor=(resource, cursor) if cursor is not None else None,
                 origin=str(source.platform),
+                unreadable=batch.unreadable,
             )
+            report.problems.extend(batch.problems)
+            if batch.problems:
+                report.add("unreadable", len(batch.problems))
             report.batches += 1
             report.add("customers", counts.customers)
             report.add("receivables", counts.receivables)

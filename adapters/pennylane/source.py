@@ -167,6 +167,8 @@ class PennylaneSource:
     ) -> Batch:
         customers: list[Customer] = []
         receivables: list[Receivable] = []
+        unreadable: list[SourceRef] = []
+        problems: list[str] = []
         for raw in records:
             try:
                 if resource is Resource.CUSTOMERS:
@@ -176,7 +178,9 @@ class PennylaneSource:
             except DataError as exc:  # one bad record is skipped, counted and reported
                 log.warning("skipped: %s", exc.message)
                 self.skipped.append(exc.message)
-                continue
+                problems.append(exc.message)
+                if str(raw.get("id", "")).isdigit():
+                    unreadable.append(self._ref(resource, int(raw["id"])))
         return Batch(
             resource,
             customers=customers,
@@ -184,6 +188,8 @@ class PennylaneSource:
             deleted=tuple(deleted),
             cursor=cursor,
             complete=complete,
+            unreadable=unreadable,
+            problems=problems,
         )
 
     # --- fresh balance ------------------------------------------------------------------------

@@ -141,10 +141,14 @@ def sync(
         )
     report = run_sync(state.store, record.slug, source, clock=state.clock)
     if state.json_output:
-        state.emit_json({"tenant": record.slug, "synced": report.counts})
+        state.emit_json(
+            {"tenant": record.slug, "synced": report.counts, "problems": report.problems}
+        )
     else:
         counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
         state.console.print(f"Synced {record.slug}: {counts or 'nothing new'}")
+        for problem in report.problems:
+            state.console.print(f"  [yellow]skipped[/yellow] {problem}", highlight=False)
 
 
 def _action_row(state: AppState, tenant: str, action: PlannedAction) -> dict[str, object]:

@@ -225,6 +225,7 @@ class LedgerMixin(StoreBase):
         complete: bool = False,
         cursor: tuple[Resource, Cursor] | None = None,
         origin: str = "sync",
+        unreadable: Iterable[SourceRef] = (),
     ) -> UpsertCounts:
         """Store a batch in one transaction; touched customers are reviewed at the next cycle."""
         refs = [c.ref for c in customers] + [r.ref for r in receivables]
@@ -241,7 +242,8 @@ class LedgerMixin(StoreBase):
             closed = self._upsert_receivables(conn, tenant, receivables, touched)
             closed += self._delete(conn, tenant, list(deleted), touched)
             if complete and receivables:
-                closed += self._close_absent(conn, tenant, receivables, touched)
+                kept = {ref.key for ref in unreadable}
+                closed += self._close_absent(conn, tenant, receivables, touched, kept)
             self._upsert_payments(conn, tenant, payments, complete, touched)
             self._touch(conn, tenant, touched)
             if cursor is not None:
@@ -393,9 +395,14 @@ class LedgerMixin(StoreBase):
         return self._close(conn, tenant, list(rows), "deleted or voided at the source", touched)
 
     def _close_absent(
-        self, conn: Connection, tenant: str, receivables: Sequence[Receivable], touched: set[str]
+        self,
+        conn: Connection,
+        tenant: str,
+        receivables: Sequence[Receivable],
+        touched: set[str],
+        kept: set[str],
     ) -> int:
-        present = {r.ref.key for r in receivables}
+        present = {r.ref.key for r in receivables} | kept
         rows = conn.execute(
             select(t.receivables).where(
                 t.receivables.c.tenant == tenant,
@@ -532,6 +539,11 @@ class LedgerMixin(StoreBase):
             self._touch(conn, tenant, {current.customer_ref.key})
 
     # --- reading the ledger -------------------------------------------------------------------
+    def known_customers(self, tenant: str, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` name a stored customer."""
+        with self._engine.connect() as conn:
+            return set(self._existing(conn, t.customers, tenant, sorted(set(keys))))
+
     def customer(self, tenant: str, ref_or_key: SourceRef | str) -> Customer:
         key = ref_or_key if isinstance(ref_or_key, str) else ref_or_key.key
         with self._engine.connect() as conn:

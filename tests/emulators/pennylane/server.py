@@ -122,6 +122,7 @@ class PennylaneState:
     calls: list[tuple[str, str]] = field(default_factory=list)
     queries: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     throttled: int = 0
+    file_auth: list[str] = field(default_factory=list)  # Authorization sent for file links
     hits: dict[str, list[datetime]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(900_001))
@@ -509,6 +510,7 @@ class _Handler(BaseHTTPRequestHandler):
     # --- files (public_file_url) --------------------------------------------------------------
     def _file(self, path: str, query: dict[str, str]) -> None:
         state = self.server.state
+        state.file_auth.append(self.headers.get("Authorization", ""))
         name = path.rsplit("/", 1)[-1].removesuffix(".pdf")
         expires = query.get("expires", "")
         if not expires.isdigit() or int(expires) < state.clock.now().timestamp():
