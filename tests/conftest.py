@@ -7,6 +7,7 @@ at the end. A missing server is a failure, never a skip.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,39 @@ from sqlalchemy.engine import make_url
 PG_ADMIN_URL = os.environ.get(
     "RELANCE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken format string is the library's problem, not a leak
+            text = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" {record.exc_info[1]!r}"
+        self.lines.append((record.name, text))
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_any_log_line() -> Iterator[None]:
+    """Every log line of every test, from every logger at DEBUG, is free of watched secrets."""
+    from tests.secrets_watch import WATCHED
+
+    handler, root = _Collect(), logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    leaks = [name for name, text in handler.lines if any(s in text for s in WATCHED)]
+    assert not leaks, f"a secret appeared in log lines of: {sorted(set(leaks))}"  # not the value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

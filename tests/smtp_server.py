@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.secrets_watch import watch
+
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1/localhost and its key, written to ``folder``."""
@@ -72,6 +74,10 @@ class SmtpServer:
     messages: list[Received] = field(default_factory=list)
     connections: int = 0
     port: int = 0
+
+    def __post_init__(self) -> None:
+        if self.credentials:
+            watch(self.credentials[1])
 
     # --- aiosmtpd handler hooks -------------------------------------------------------------
     async def handle_RCPT(

@@ -8,9 +8,11 @@ import pytest
 from adapters.pennylane.webhooks import parse_delivery, sign, verify
 from connector.errors import DataError, SourceRejected
 from connector.source import EventKind
+from tests.secrets_watch import watch
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 SECRET = "whsec_test"
+watch(SECRET)
 BODY = json.dumps(
     {
         "id": "dlv_1",

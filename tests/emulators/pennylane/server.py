@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from connector.clock import Clock
+from tests.secrets_watch import watch
 
 __all__ = [
     "ALL_SCOPES",
@@ -122,12 +123,16 @@ class PennylaneState:
     calls: list[tuple[str, str]] = field(default_factory=list)
     queries: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     throttled: int = 0
+    accepted: list[datetime] = field(default_factory=list)  # when each counted call landed
     file_auth: list[str] = field(default_factory=list)  # Authorization sent for file links
     hits: dict[str, list[datetime]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(900_001))
 
     # --- seeding and scripting (test side) ----------------------------------------------------
+    def __post_init__(self) -> None:
+        watch(*self.tokens, *self.clients.values())
+
     def put(self, resource: str, record: dict[str, Any], operation: str = "update") -> None:
         with self.lock:
             table = self.customers if resource == "customers" else self.invoices
@@ -179,6 +184,7 @@ class PennylaneState:
         """A fresh OAuth access + refresh pair, as the token endpoint hands it out."""
         with self.lock:
             access, refresh = f"plo_{secrets.token_urlsafe(16)}", f"plr_{secrets.token_urlsafe(16)}"
+            watch(access, refresh)
             now = self.clock.now()
             self.tokens[access] = Grant(scopes, now + ACCESS_LIFE, refresh)
             self.refresh_tokens[refresh] = (access, scopes, now + REFRESH_LIFE)
@@ -410,6 +416,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Throttled(wait, headers)
         hits.append(now)
         state.hits[token] = hits
+        state.accepted.append(now)
         return {
             "ratelimit-limit": str(LIMIT),
             "ratelimit-remaining": str(LIMIT - len(hits)),
@@ -770,7 +777,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "callback_url": body["callback_url"],
                 "events": body["events"],
                 "enabled": body.get("enabled", True),
-                "secret": secrets.token_hex(24),
+                "secret": _watched(secrets.token_hex(24)),
                 "disabled_at": None,
                 "disabled_reason": None,
                 "last_failure_status": None,
@@ -855,6 +862,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _Throttled(Exception):
     def __init__(self, wait: int, headers: dict[str, str]) -> None:
         self.wait, self.headers = wait, headers
+
+
+def _watched(secret: str) -> str:
+    watch(secret)
+    return secret
 
 
 def _public_sub(sub: dict[str, Any]) -> dict[str, Any]:
