@@ -219,7 +219,9 @@ class HttpClient:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
+        attempts: int | None = None,
     ) -> requests.Response:
+        """One call, retried per the policy (``attempts`` caps it, e.g. 1 for a quick probe)."""
         method = method.upper()
         extra = dict(headers or {})
         if idempotency_key:
@@ -233,7 +235,7 @@ class HttpClient:
             return self._once(method, path, params, json, files, extra, attempt, replayable)
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.policy.max_attempts)
+            stop=stop_after_attempt(attempts or self.policy.max_attempts)
             | stop_after_delay(self.policy.max_elapsed),
             wait=self._wait,
             retry=retry_if_exception(lambda e: isinstance(e, RelanceError) and e.transient),

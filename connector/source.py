@@ -25,6 +25,8 @@ from connector.money import Money
 
 __all__ = [
     "Batch",
+    "ConnectionCheck",
+    "ConnectionInfo",
     "Cursor",
     "Event",
     "EventKind",
@@ -33,6 +35,8 @@ __all__ = [
     "Resource",
     "Source",
     "SourceProtocolError",
+    "Subscription",
+    "WebhookAdmin",
     "WriteReceipt",
     "pages",
 ]
@@ -161,3 +165,39 @@ class Source(Protocol):
     def document(self, ref: SourceRef) -> bytes:
         """The receivable's own PDF, to append to a letter (Unsupported when there is none)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionInfo:
+    """Who the credentials reach, and what they cannot do."""
+
+    account_id: str
+    account_name: str
+    missing: Sequence[str] = ()  # permissions relance needs and lacks, with what they are for
+
+
+@runtime_checkable
+class ConnectionCheck(Protocol):
+    """Optional: a source that can say, right after `relance connect`, what it reaches."""
+
+    def check_connection(self) -> ConnectionInfo: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: str
+    url: str
+    events: Sequence[str]
+    enabled: bool
+    detail: str = ""  # why a platform disabled it, when it did
+
+
+@runtime_checkable
+class WebhookAdmin(Protocol):
+    """Optional: a platform whose webhook subscriptions are managed through its API."""
+
+    def subscribe(self, url: str) -> Subscription: ...
+
+    def subscriptions(self) -> list[Subscription]: ...
+
+    def unsubscribe(self, subscription_id: str) -> None: ...

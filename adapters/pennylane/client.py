@@ -57,8 +57,10 @@ class PennylaneClient:
     def __init__(self, http: HttpClient) -> None:
         self.http = http
 
-    def _json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = self.http.request("GET", path, params=params)
+    def _json(
+        self, path: str, params: dict[str, Any] | None = None, attempts: int | None = None
+    ) -> Any:
+        response = self.http.request("GET", path, params=params, attempts=attempts)
         try:
             return response.json(parse_float=Decimal)  # no float ever exists
         except ValueError:
@@ -119,7 +121,8 @@ class PennylaneClient:
         return self._by_ids("/customer_invoices", ids)
 
     def me(self) -> dict[str, Any]:
-        return dict(self._json("/me"))
+        """Who the token reaches; one attempt, since a person is waiting for the answer."""
+        return dict(self._json("/me", attempts=1))
 
     # --- write-back ---------------------------------------------------------------------------
     def invoice_categories(self, invoice_id: int) -> list[dict[str, Any]]:

@@ -22,9 +22,18 @@ from connector.errors import AuthorizationLost, ConfigError, DataError, Unsuppor
 from connector.http import HttpClient
 from connector.model import Customer, Platform, Receivable, SourceRef
 from connector.money import Money
-from connector.oauth import BearerAuth, TokenManager, TokenVault, load_fernet
+from connector.oauth import BearerAuth, Token, TokenManager, TokenVault, load_fernet
 from connector.settings import Settings, TenantConfig
-from connector.source import Batch, Cursor, Event, Outcome, Resource, WriteReceipt
+from connector.source import (
+    Batch,
+    ConnectionInfo,
+    Cursor,
+    Event,
+    Outcome,
+    Resource,
+    Subscription,
+    WriteReceipt,
+)
 from connector.store import Store
 
 from .client import BASE_URL, POLICY, PennylaneClient, classify
@@ -39,7 +48,19 @@ from .oauth import oauth_app
 from .webhooks import parse_delivery, verify
 from .writeback import PennylaneWriter, WriteOptions
 
-__all__ = ["WEBHOOK_KEY", "PennylaneSource"]
+__all__ = ["EVENTS", "WEBHOOK_KEY", "PennylaneSource"]
+
+# the events worth a subscription: none says "paid", so they only prompt an earlier poll
+EVENTS = ("customer_invoice.created", "customer_invoice.e_invoicing_status_updated")
+NEEDED_SCOPES = {
+    "customer_invoices:readonly": "reading invoices",
+    "customers:readonly": "reading customers",
+}
+WRITE_SCOPES = {
+    "customer_invoices:all": "tagging invoices and attaching letters",
+    "customers:all": "the line in the customer's notes",
+    "categories:all": "creating the step categories",
+}
 
 WEBHOOK_KEY = "pennylane-webhook"  # the vault record holding a subscription's secret
 
@@ -226,6 +247,41 @@ class PennylaneSource:
         verify(headers, body, secret, self.clock.now())
         return parse_delivery(body, self.tenant, self.clock.now())
 
+    # --- connection check and webhook subscriptions ------------------------------------------
+    def check_connection(self) -> ConnectionInfo:
+        """The company the token reaches, and the scopes relance would miss."""
+        me = self.client.me()
+        company = me.get("company") or {}
+        scopes = set(me.get("scopes") or [])
+
+        def has(scope: str) -> bool:
+            family = scope.split(":")[0]
+            return scope in scopes or f"{family}:all" in scopes
+
+        missing = [f"{s} ({why})" for s, why in NEEDED_SCOPES.items() if not has(s)]
+        missing += [f"{s} ({why})" for s, why in WRITE_SCOPES.items() if s not in scopes]
+        return ConnectionInfo(str(company.get("id", "?")), str(company.get("name", "?")), missing)
+
+    def subscribe(self, url: str) -> Subscription:
+        """Create a subscription; its secret, shown only now, goes to the vault encrypted."""
+        if self.vault is None:
+            raise ConfigError("webhook subscriptions need the store's token vault", key="store")
+        created = self.client.create_subscription(url, EVENTS)
+        self.vault.save(
+            self.tenant,
+            WEBHOOK_KEY,
+            Token(str(created["secret"]), None, None, {"subscription_id": str(created["id"])}),
+        )
+        return _subscription(created)
+
+    def subscriptions(self) -> list[Subscription]:
+        return [_subscription(s) for s in self.client.subscriptions()]
+
+    def unsubscribe(self, subscription_id: str) -> None:
+        if not subscription_id.isdigit():
+            raise ConfigError(f"{subscription_id!r} is not a Pennylane subscription id", key="ID")
+        self.client.delete_subscription(int(subscription_id))
+
     # --- the invoice's PDF --------------------------------------------------------------------
     def document(self, ref: SourceRef) -> bytes:
         """The invoice PDF Pennylane generated, through its 30-minute link (read fresh)."""
@@ -239,3 +295,14 @@ class PennylaneSource:
                 hint="Pennylane generates it shortly after finalization",
             )
         return self.client.download(str(url))
+
+
+def _subscription(raw: dict[str, Any]) -> Subscription:
+    reason = raw.get("disabled_reason")
+    return Subscription(
+        id=str(raw["id"]),
+        url=str(raw.get("callback_url", "")),
+        events=tuple(raw.get("events") or ()),
+        enabled=bool(raw.get("enabled", True)),
+        detail=f"disabled: {reason}" if reason else "",
+    )

@@ -23,6 +23,7 @@ from connector.cli import (
     legal_cmds,
     report_cmds,
     state_cmds,
+    webhook_cmds,
 )
 from connector.cli._context import AppState
 from connector.errors import RelanceError
@@ -83,6 +84,7 @@ report_cmds.register(app)
 demo_cmd.register(app)
 legal_cmds.register(app)
 connect_cmd.register(app)
+webhook_cmds.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

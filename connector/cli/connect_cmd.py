@@ -9,9 +9,10 @@ import typer
 
 from connector.cli._context import AppState
 from connector.connect import connect_oauth, connect_token
-from connector.errors import ConfigError
+from connector.errors import ConfigError, SourceError
 from connector.model import Platform
 from connector.oauth import TokenVault, load_fernet
+from connector.source import ConnectionCheck
 from connector.sources import oauth_app_for
 
 __all__ = ["register"]
@@ -39,6 +40,7 @@ def connect(
         secret = typer.prompt(f"{platform} API token for {tenant}", hide_input=True)
         connect_token(vault, tenant, platform.value, secret)
         state.console.print(f"{tenant}: {platform} token stored (encrypted)")
+        _check(state, tenant)
         return
     app = oauth_app_for(platform.value, state.settings)  # says which credentials are missing
     config = getattr(state.settings, platform.value)
@@ -62,6 +64,27 @@ def connect(
         paste=paste,
     )
     state.console.print(f"{tenant}: connected to {platform}")
+    _check(state, tenant)
+
+
+def _check(state: AppState, tenant: str) -> None:
+    """Say which account the credentials reach and what they lack, while the user is here."""
+    try:
+        source = state.source(state.tenant_config(state.store.tenant(tenant)))
+    except ConfigError:
+        return  # no tenant file yet: nothing to check against
+    if not isinstance(source, ConnectionCheck):
+        return
+    try:
+        info = source.check_connection()
+    except SourceError as exc:  # the credentials are stored; the check can run again later
+        state.console.print(
+            f"  [yellow]could not check the connection:[/yellow] {exc.message}", highlight=False
+        )
+        return
+    state.console.print(f"{tenant}: reaches {info.account_name} (id {info.account_id})")
+    for missing in info.missing:
+        state.console.print(f"  [yellow]missing permission[/yellow] {missing}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -69,3 +69,123 @@ def test_sync_then_plan_a_pennylane_tenant(
     assert main(["--json", "plan", "--as-of", "2026-03-10"]) == 0
     out = capsys.readouterr().out
     assert '"customer_name": "Hôtel des Célestins"' in out and "F20260042" in out
+
+
+def test_webhook_subscriptions_from_the_command_line(
+    emulator: PennylaneEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    key = Fernet.generate_key()
+    monkeypatch.setenv("RELANCE_SECRET_KEY", key.decode())
+    (tmp_path / "relance.toml").write_text(
+        'store_url = "sqlite:///r.sqlite"\ntenants_dir = "tenants"\n', encoding="utf-8"
+    )
+    assert main(["init", "--tenant", "acme", "--platform", "pennylane"]) == 0
+    config = tmp_path / "tenants" / "acme.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            'platform = "pennylane"', f'platform = "pennylane"\napi_url = "{emulator.base_url}"'
+        ),
+        encoding="utf-8",
+    )
+    with Store.open("sqlite:///r.sqlite") as store:
+        connect_token(TokenVault(store, Fernet(key)), "acme", "pennylane", "plt_test_token")
+    url = "https://relance.example.fr/webhooks/pennylane/acme"
+    assert main(["webhooks", "subscribe", "--tenant", "acme", "--url", url]) == 0
+    (sub_id,) = emulator.state.subscriptions
+    out = capsys.readouterr().out
+    assert f"subscription {sub_id}" in out
+    assert emulator.state.subscriptions[sub_id]["secret"] not in out  # shown to no one
+    assert main(["webhooks", "list", "--tenant", "acme"]) == 0
+    assert url in capsys.readouterr().out
+
+    # a delivery signed with that secret is accepted by the tenant's source; a forged one is not
+    from connector.errors import SourceRejected
+    from connector.settings import Settings, load_tenant_config
+    from connector.sources import open_source
+
+    headers, body = emulator.state.signed_delivery(sub_id, "customer_invoice.created", {"id": 4021})
+    with Store.open("sqlite:///r.sqlite", clock=emulator.state.clock) as store:
+        source = open_source(
+            load_tenant_config(config), clock=emulator.state.clock, store=store, settings=Settings()
+        )
+        (event,) = source.parse_webhook(headers, body)
+        assert event.refs[0].external_id == "invoice:4021"
+        with pytest.raises(SourceRejected):
+            source.parse_webhook(headers, body.replace(b"4021", b"4022"))
+
+    assert main(["webhooks", "unsubscribe", "--tenant", "acme", str(sub_id)]) == 0
+    assert not emulator.state.subscriptions
+
+
+def test_a_webhook_url_must_be_https(
+    emulator: PennylaneEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    key = Fernet.generate_key()
+    monkeypatch.setenv("RELANCE_SECRET_KEY", key.decode())
+    (tmp_path / "relance.toml").write_text('store_url = "sqlite:///r.sqlite"\n', encoding="utf-8")
+    (tmp_path / "config" / "tenants").mkdir(parents=True)
+    assert main(["init", "--tenant", "acme", "--platform", "pennylane"]) == 0
+    config = tmp_path / "config" / "tenants" / "acme.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            'platform = "pennylane"', f'platform = "pennylane"\napi_url = "{emulator.base_url}"'
+        ),
+        encoding="utf-8",
+    )
+    with Store.open("sqlite:///r.sqlite") as store:
+        connect_token(TokenVault(store, Fernet(key)), "acme", "pennylane", "plt_test_token")
+    capsys.readouterr()
+    code = main(["webhooks", "subscribe", "--tenant", "acme", "--url", "http://x.example/"])
+    assert code == 4
+    assert "HTTPS" in capsys.readouterr().err
+
+
+def test_connect_says_which_company_and_which_permissions_are_missing(
+    emulator: PennylaneEmulator, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.emulators.pennylane import Grant
+
+    emulator.state.tokens["plt_read_only_token"] = Grant(
+        frozenset({"customer_invoices:readonly", "customers:readonly"})
+    )
+    env = {**os.environ, "RELANCE_SECRET_KEY": Fernet.generate_key().decode()}
+
+    def relance(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "connector", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    assert relance("init", "--tenant", "acme", "--platform", "pennylane").returncode == 0
+    config = tmp_path / "config" / "tenants" / "acme.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            'platform = "pennylane"', f'platform = "pennylane"\napi_url = "{emulator.base_url}"'
+        ),
+        encoding="utf-8",
+    )
+    done = relance(
+        "connect", "pennylane", "--tenant", "acme", "--token", stdin="plt_read_only_token\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "reaches Atelier Dupont SAS (id 1)" in done.stdout
+    assert "customers:all (the line in the customer's notes)" in done.stdout
+    assert "plt_read_only_token" not in done.stdout + done.stderr

@@ -1,0 +1,85 @@
+"""relance webhooks: subscribe a tenant's platform to relance's receiver, list, remove."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from connector.cli._context import AppState
+from connector.errors import Unsupported
+from connector.source import Source, WebhookAdmin
+
+__all__ = ["register"]
+
+webhooks = typer.Typer(help="Webhook subscriptions at the tenant's platform.", no_args_is_help=True)
+
+
+def _admin(ctx: typer.Context, tenant: str | None) -> tuple[AppState, str, WebhookAdmin]:
+    state = ctx.obj
+    assert isinstance(state, AppState)
+    record = state.tenant(tenant)
+    source: Source | None = state.source(state.tenant_config(record))
+    if not isinstance(source, WebhookAdmin):
+        raise Unsupported(
+            f"{record.platform} subscriptions are not managed through its API",
+            hint="QuickBooks: the Intuit developer portal; Odoo: an automation rule "
+            "'Send Webhook Notification'; files: none",
+        )
+    return state, record.slug, source
+
+
+@webhooks.command("subscribe")
+def subscribe(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Option("--url", help="https://…/webhooks/PLATFORM/TENANT")],
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+) -> None:
+    """Ask the platform to call relance's receiver; the signing secret is stored encrypted."""
+    state, slug, admin = _admin(ctx, tenant)
+    sub = admin.subscribe(url)
+    if state.json_output:
+        state.emit_json({"tenant": slug, "subscription": sub.id, "events": list(sub.events)})
+        return
+    state.console.print(
+        f"{slug}: subscription {sub.id} to {', '.join(sub.events)}; its secret is stored "
+        "encrypted (the platform shows it only once)"
+    )
+
+
+@webhooks.command("list")
+def list_(
+    ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None
+) -> None:
+    """The tenant's subscriptions, and whether the platform disabled any."""
+    state, slug, admin = _admin(ctx, tenant)
+    subs = admin.subscriptions()
+    if state.json_output:
+        state.emit_json(
+            [
+                {"id": s.id, "url": s.url, "events": list(s.events), "enabled": s.enabled}
+                for s in subs
+            ]
+        )
+        return
+    if not subs:
+        state.console.print(f"{slug}: no subscription")
+    for s in subs:
+        flag = "enabled" if s.enabled else f"[red]{s.detail or 'disabled'}[/red]"
+        state.console.print(f"{s.id}  {s.url}  {', '.join(s.events)}  {flag}", highlight=False)
+
+
+@webhooks.command("unsubscribe")
+def unsubscribe(
+    ctx: typer.Context,
+    subscription_id: Annotated[str, typer.Argument(metavar="ID")],
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+) -> None:
+    """Delete a subscription at the platform."""
+    state, slug, admin = _admin(ctx, tenant)
+    admin.unsubscribe(subscription_id)
+    state.console.print(f"{slug}: subscription {subscription_id} deleted")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(webhooks, name="webhooks")
