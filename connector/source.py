@@ -36,6 +36,7 @@ __all__ = [
     "Source",
     "SourceProtocolError",
     "Subscription",
+    "TargetedRead",
     "WebhookAdmin",
     "WriteReceipt",
     "pages",
@@ -201,3 +202,10 @@ class WebhookAdmin(Protocol):
     def subscriptions(self) -> list[Subscription]: ...
 
     def unsubscribe(self, subscription_id: str) -> None: ...
+
+
+@runtime_checkable
+class TargetedRead(Protocol):
+    """Optional: re-read just the records an event names (and the customers they need)."""
+
+    def read(self, refs: Sequence[SourceRef]) -> Iterator[Batch]: ...

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from connector.clock import Clock
 from connector.source import Batch, Cursor, Resource, Source
-from connector.store import Store
+from connector.store import Store, UpsertCounts
 
-__all__ = ["SyncReport", "cap_cursor", "sync"]
+__all__ = ["SyncReport", "cap_cursor", "store_batch", "sync"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,31 @@ def _without_orphans(store: Store, tenant: str, batch: Batch) -> Batch:
     )
 
 
+def _store(
+    store: Store, tenant: str, source: Source, batch: Batch, cursor: Cursor | None
+) -> UpsertCounts:
+    return store.upsert_ledger(
+        tenant,
+        customers=batch.customers,
+        receivables=batch.receivables,
+        payments=batch.payments,
+        deleted=batch.deleted,
+        complete=batch.complete,
+        cursor=(batch.resource, cursor) if cursor is not None else None,
+        origin=str(source.platform),
+        unreadable=batch.unreadable,
+    )
+
+
+def store_batch(
+    store: Store, tenant: str, source: Source, batch: Batch, *, cursor: Cursor | None
+) -> list[str]:
+    """Store one batch outside a sync (a targeted re-read); returns its problems."""
+    checked = _without_orphans(store, tenant, batch)
+    _store(store, tenant, source, checked, cursor)
+    return list(checked.problems)
+
+
 def sync(
     store: Store,
     tenant: str,
@@ -81,17 +106,7 @@ def sync(
         for pulled in source.pull(resource, since):
             batch = _without_orphans(store, tenant, pulled)
             cursor = cap_cursor(batch.cursor, report.started_at)
-            counts = store.upsert_ledger(
-                tenant,
-                customers=batch.customers,
-                receivables=batch.receivables,
-                payments=batch.payments,
-                deleted=batch.deleted,
-                complete=batch.complete,
-                cursor=(resource, cursor) if cursor is not None else None,
-                origin=str(source.platform),
-                unreadable=batch.unreadable,
-            )
+            counts = _store(store, tenant, source, batch, cursor)
             report.problems.extend(batch.problems)
             if batch.problems:
                 report.add("unreadable", len(batch.problems))

@@ -11,7 +11,7 @@ remaining amount already reflects them. Write-back: see writeback.py and README.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -171,6 +171,36 @@ class PennylaneSource:
             resource, records, deleted, Cursor(watermark.isoformat(), watermark), False
         )
 
+    def read(self, refs: Sequence[SourceRef]) -> Iterator[Batch]:
+        """The invoices (and customers) named, a hundred per request; the gone ones deleted."""
+        wanted: dict[str, set[int]] = {"customer": set(), "invoice": set()}
+        for ref in refs:
+            kind, _, raw = ref.external_id.partition(":")
+            if kind in wanted and raw.isdigit():
+                wanted[kind].add(int(raw))
+        invoices = list(self.client.invoices_by_id(sorted(wanted["invoice"])))
+        for raw_invoice in invoices:
+            customer = raw_invoice.get("customer") or {}
+            if str(customer.get("id", "")).isdigit():
+                wanted["customer"].add(int(customer["id"]))
+        customers = list(self.client.customers_by_id(sorted(wanted["customer"])))
+        found = {int(c["id"]) for c in customers if str(c.get("id", "")).isdigit()}
+        yield self._batch(
+            Resource.CUSTOMERS,
+            customers,
+            [self._ref(Resource.CUSTOMERS, i) for i in sorted(wanted["customer"] - found)],
+            None,
+            False,
+        )
+        found = {int(i["id"]) for i in invoices if str(i.get("id", "")).isdigit()}
+        yield self._batch(
+            Resource.RECEIVABLES,
+            invoices,
+            [self._ref(Resource.RECEIVABLES, i) for i in sorted(wanted["invoice"] - found)],
+            None,
+            False,
+        )
+
     def _ref(self, resource: Resource, pennylane_id: int) -> SourceRef:
         if resource is Resource.CUSTOMERS:
             return customer_ref(self.tenant, pennylane_id)
@@ -183,7 +213,7 @@ class PennylaneSource:
         resource: Resource,
         records: list[dict[str, Any]],
         deleted: Any,
-        cursor: Cursor,
+        cursor: Cursor | None,
         complete: bool,
     ) -> Batch:
         customers: list[Customer] = []

@@ -6,7 +6,7 @@ by URL. Each public method is one transaction.
 
 from __future__ import annotations
 
-from connector.store.outbox import OutboxMixin
+from connector.store.inbox import InboundEvent, InboxMixin
 from connector.store.types import (
     ActionRecord,
     ActionStatus,
@@ -21,11 +21,12 @@ __all__ = [
     "ActionStatus",
     "AuditEvent",
     "EventType",
+    "InboundEvent",
     "Store",
     "TenantRecord",
     "UpsertCounts",
 ]
 
 
-class Store(OutboxMixin):
+class Store(InboxMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

@@ -38,6 +38,7 @@ __all__ = [
     "customers",
     "disputes",
     "events",
+    "inbox",
     "item_progress",
     "metadata",
     "pauses",
@@ -255,4 +256,21 @@ credentials = Table(
     Column("status", String(32), nullable=False),  # connected | reconnect_needed
     Column("detail", Text),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# webhook deliveries, stored before the platform gets its 2xx; one row per platform event id
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("platform", String(20), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("refs", JSON, nullable=False),  # external ids of the records the event names
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("processed_at", UtcDateTime()),
+    Column("error", Text),
+    UniqueConstraint("tenant", "platform", "event_id", name="uq_inbox_event"),
+    Index("ix_inbox_pending", "tenant", "processed_at"),
 )

@@ -1,0 +1,92 @@
+"""The inbox: webhook deliveries kept durably, once each, until a sync has acted on them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from connector.errors import StoreError
+from connector.model import Platform, SourceRef
+from connector.source import Event, EventKind
+from connector.store import schema as t
+from connector.store.outbox import OutboxMixin
+
+__all__ = ["InboundEvent", "InboxMixin"]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    id: int
+    platform: str
+    event_id: str
+    kind: EventKind
+    refs: tuple[SourceRef, ...]
+    received_at: datetime
+
+
+class InboxMixin(OutboxMixin):
+    def record_inbound(self, tenant: str, platform: str, events: Iterable[Event]) -> int:
+        """Store new events (a redelivered event id is ignored); returns how many were new."""
+        new = 0
+        with self._tx() as conn:
+            self._require_tenant(conn, tenant)
+            for event in events:
+                for ref in event.refs:
+                    if ref.tenant != tenant:  # one tenant's webhook never names another's data
+                        raise StoreError(
+                            f"event {event.event_id} for tenant {tenant} names {ref.key}",
+                            hint="a tenant's webhook only ever touches its own records",
+                        )
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(t.inbox).values(
+                                tenant=tenant,
+                                platform=platform,
+                                event_id=event.event_id,
+                                kind=event.kind.value,
+                                refs=[r.external_id for r in event.refs],
+                                received_at=event.received_at,
+                            )
+                        )
+                    new += 1
+                except IntegrityError:
+                    continue  # already here: a redelivery
+        return new
+
+    def pending_inbound(self, tenant: str, limit: int = 1000) -> list[InboundEvent]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(t.inbox)
+                .where(t.inbox.c.tenant == tenant, t.inbox.c.processed_at.is_(None))
+                .order_by(t.inbox.c.id)
+                .limit(limit)
+            ).all()
+        return [
+            InboundEvent(
+                row.id,
+                row.platform,
+                row.event_id,
+                EventKind(row.kind),
+                tuple(
+                    SourceRef(platform=Platform(row.platform), tenant=tenant, external_id=e)
+                    for e in row.refs
+                ),
+                row.received_at,
+            )
+            for row in rows
+        ]
+
+    def mark_inbound(self, ids: Sequence[int], *, error: str | None = None) -> None:
+        if not ids:
+            return
+        with self._tx() as conn:
+            conn.execute(
+                update(t.inbox)
+                .where(t.inbox.c.id.in_(list(ids)))
+                .values(processed_at=self._now(), error=error)
+            )
