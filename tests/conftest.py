@@ -45,11 +45,16 @@ def no_secret_in_any_log_line() -> Iterator[None]:
     level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    # SQL statements at DEBUG cost seconds over the suite and carry only ciphertext
+    quiet = logging.getLogger("sqlalchemy")
+    quiet_level = quiet.level
+    quiet.setLevel(logging.WARNING)
     try:
         yield
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+        quiet.setLevel(quiet_level)
     leaks = [name for name, text in handler.lines if any(s in text for s in WATCHED)]
     assert not leaks, f"a secret appeared in log lines of: {sorted(set(leaks))}"  # not the value
 

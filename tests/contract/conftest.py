@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -75,7 +74,7 @@ def _pennylane() -> Iterator[Harness]:
     seed(state, customers=60, invoices=400, today=clock.now().date())
     state.add_group("Relances")
     server = PennylaneEmulator(state)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.start()
     http = HttpClient(
         POLICY,
         base_url=server.base_url,

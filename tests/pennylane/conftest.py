@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -40,7 +39,7 @@ def pl_state(pl_clock: FrozenClock) -> PennylaneState:
 @pytest.fixture
 def pl_server(pl_state: PennylaneState) -> Iterator[PennylaneEmulator]:
     server = PennylaneEmulator(pl_state)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.start()
     yield server
     server.shutdown()
     server.server_close()

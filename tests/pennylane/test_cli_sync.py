@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -35,7 +34,7 @@ def emulator() -> Iterator[PennylaneEmulator]:
     )
     state.put("customer_invoices", invoice(), "insert")
     server = PennylaneEmulator(state)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.start()
     yield server
     server.shutdown()
     server.server_close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -56,7 +55,7 @@ def state(clock: FrozenClock) -> PennylaneState:
 @pytest.fixture
 def source(state: PennylaneState, clock: FrozenClock) -> Iterator[PennylaneSource]:
     server = PennylaneEmulator(state)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.start()
 
     class Token:
         def __call__(self, request: Any) -> Any:

@@ -245,6 +245,13 @@ class PennylaneEmulator(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state
 
+    def start(self) -> PennylaneEmulator:
+        """Serve in a background thread (a short poll, so that shutdown is quick)."""
+        threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
     @property
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.server_port}"
