@@ -76,6 +76,9 @@ class PennylaneOptions(BaseModel):
     category_group: str | int | None = None
     customer_notes: bool = True  # a dated line appended to the customer's notes
     appendices: bool = True  # each letter's PDF attached to its invoices
+    # read the bank transactions matched to partly paid (and newly paid) invoices: one request
+    # per such invoice, for the payment history in the dossier
+    payments: bool = True
 
 
 class FilesSourceConfig(BaseModel):

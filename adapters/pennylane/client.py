@@ -120,6 +120,9 @@ class PennylaneClient:
     def invoices_by_id(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
         return self._by_ids("/customer_invoices", ids)
 
+    def matched_transactions(self, invoice_id: int) -> list[dict[str, Any]]:
+        return list(self._pages(f"/customer_invoices/{invoice_id}/matched_transactions", {}, PAGE))
+
     def me(self) -> dict[str, Any]:
         """Who the token reaches; one attempt, since a person is waiting for the answer."""
         return dict(self._json("/me", attempts=1))

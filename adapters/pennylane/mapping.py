@@ -19,6 +19,7 @@ from connector.model import (
     Contact,
     Customer,
     LegalKind,
+    Payment,
     Platform,
     PostalAddress,
     Receivable,
@@ -28,13 +29,14 @@ from connector.model import (
 )
 from connector.money import Money, check_currency
 
-from .wire import WireCustomer, WireInvoice
+from .wire import WireCustomer, WireInvoice, WireTransaction
 
 __all__ = [
     "TERMS_DAYS",
     "customer_from_wire",
     "parse_customer",
     "parse_invoice",
+    "payments_from_wire",
     "receivable_from_wire",
 ]
 
@@ -159,3 +161,46 @@ def receivable_from_wire(wire: WireInvoice, tenant: str) -> Receivable | None:
         status=status,
         updated_at=wire.updated_at,
     )
+
+
+def payments_from_wire(
+    matched: dict[int, list[dict[str, Any]]], customers: dict[int, int], tenant: str
+) -> list[Payment]:
+    """Bank transactions matched to invoices, one Payment per transaction.
+
+    ``matched`` maps an invoice id to its matched transactions, ``customers`` an invoice id
+    to its customer. A transaction matched to several invoices is one payment applied to
+    all of them. How much of it went to each invoice is not stated, so nothing is counted
+    as unapplied: the invoices' remaining amounts already net the payment.
+    """
+    by_id: dict[int, tuple[WireTransaction, int, list[int]]] = {}
+    for invoice_id, items in matched.items():
+        for raw in items:
+            try:
+                tx = WireTransaction.model_validate(raw)
+            except ValidationError as exc:
+                raise DataError(
+                    f"Pennylane transaction {raw.get('id', '?')} matched to invoice "
+                    f"{invoice_id}: {exc.errors()[0]['msg']}",
+                    hint="the transaction is skipped",
+                ) from None
+            entry = by_id.setdefault(tx.id, (tx, customers[invoice_id], []))
+            entry[2].append(invoice_id)
+    payments = []
+    for tx, customer_id, invoices in by_id.values():
+        try:
+            currency = check_currency(tx.currency)
+        except ValueError as exc:
+            raise DataError(f"Pennylane transaction {tx.id}: {exc}") from None
+        amount = Money(abs(tx.currency_amount), currency)
+        payments.append(
+            Payment(
+                ref=_ref(tenant, "transaction", tx.id),
+                customer_ref=customer_ref(tenant, customer_id),
+                received_on=tx.date,
+                amount=amount,
+                unapplied=Money(Decimal(0), currency),
+                applied_to=tuple(_ref(tenant, "invoice", i) for i in sorted(invoices)),
+            )
+        )
+    return payments

@@ -20,7 +20,14 @@ import requests
 from connector.clock import Clock
 from connector.errors import AuthorizationLost, ConfigError, DataError, Unsupported
 from connector.http import HttpClient
-from connector.model import Customer, Platform, Receivable, SourceRef
+from connector.model import (
+    Customer,
+    Platform,
+    Receivable,
+    ReceivableKind,
+    ReceivableStatus,
+    SourceRef,
+)
 from connector.money import Money
 from connector.oauth import BearerAuth, Token, TokenManager, TokenVault, load_fernet
 from connector.settings import Settings, TenantConfig
@@ -42,6 +49,7 @@ from .mapping import (
     customer_ref,
     parse_customer,
     parse_invoice,
+    payments_from_wire,
     receivable_from_wire,
 )
 from .oauth import oauth_app
@@ -94,12 +102,16 @@ class PennylaneSource:
         webhook_secret: str | None = None,
         options: WriteOptions | None = None,
         vault: TokenVault | None = None,
+        read_payments: bool = True,
     ) -> None:
         self.client, self.tenant, self.clock = client, tenant, clock
         self.webhook_secret = webhook_secret
         self.vault = vault
         self.writer = PennylaneWriter(client, options or WriteOptions())
         self.skipped: list[str] = []  # records that could not be normalized, with why
+        self.read_payments = read_payments
+        # invoices whose matched transactions the payments pull reads: id -> customer id
+        self._settled: dict[int, int] = {}
 
     @classmethod
     def from_tenant(
@@ -133,11 +145,19 @@ class PennylaneSource:
             appendices=config.pennylane.appendices,
             language=config.language,
         )
-        return cls(PennylaneClient(http), config.slug, clock, options=options, vault=vault)
+        return cls(
+            PennylaneClient(http),
+            config.slug,
+            clock,
+            options=options,
+            vault=vault,
+            read_payments=config.pennylane.payments,
+        )
 
     # --- pull ---------------------------------------------------------------------------------
     def pull(self, resource: Resource, since: Cursor | None) -> Iterator[Batch]:
         if resource is Resource.PAYMENTS:
+            yield from self._payments()
             return
         started = self.clock.now()
         name = "customers" if resource is Resource.CUSTOMERS else "customer_invoices"
@@ -226,6 +246,7 @@ class PennylaneSource:
                     customers.append(customer_from_wire(parse_customer(raw), self.tenant))
                 elif (item := receivable_from_wire(parse_invoice(raw), self.tenant)) is not None:
                     receivables.append(item)
+                    self._note_settlement(item, complete)
             except DataError as exc:  # one bad record is skipped, counted and reported
                 log.warning("skipped: %s", exc.message)
                 self.skipped.append(exc.message)
@@ -241,6 +262,36 @@ class PennylaneSource:
             complete=complete,
             unreadable=unreadable,
             problems=problems,
+        )
+
+    # --- payments: the bank transactions matched to invoices --------------------------------
+    def _note_settlement(self, item: Receivable, complete: bool) -> None:
+        """Partly paid invoices (and, in a delta, newly paid ones) get their payments read."""
+        settling = item.status is ReceivableStatus.PARTIALLY_PAID or (
+            not complete and item.status is ReceivableStatus.PAID
+        )
+        if settling and item.kind is ReceivableKind.INVOICE:
+            invoice_id = int(item.ref.external_id.partition(":")[2])
+            self._settled[invoice_id] = int(item.customer_ref.external_id.partition(":")[2])
+
+    def _payments(self) -> Iterator[Batch]:
+        """One request per invoice noted by the receivables pull of this sync."""
+        settled, self._settled = self._settled, {}
+        if not self.read_payments or not settled:
+            return
+        matched = {i: self.client.matched_transactions(i) for i in sorted(settled)}
+        problems: list[str] = []
+        try:
+            payments = payments_from_wire(matched, settled, self.tenant)
+        except DataError as exc:
+            log.warning("skipped: %s", exc.message)
+            payments, problems = [], [exc.message]
+        now = self.clock.now()
+        yield Batch(
+            Resource.PAYMENTS,
+            payments=payments,
+            problems=problems,
+            cursor=Cursor(now.isoformat(), now),  # informative: payments follow the invoices
         )
 
     # --- fresh balance ------------------------------------------------------------------------

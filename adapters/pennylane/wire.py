@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["WireAddress", "WireCustomer", "WireInvoice", "WirePage", "WireRef"]
+__all__ = ["WireAddress", "WireCustomer", "WireInvoice", "WirePage", "WireRef", "WireTransaction"]
 
 
 class _Wire(BaseModel):
@@ -59,6 +59,16 @@ class WireInvoice(_Wire):
     customer: WireRef | None = None
     credited_invoice: WireRef | None = None
     updated_at: dt.datetime | None = None
+
+
+class WireTransaction(_Wire):
+    """A bank transaction matched to an invoice (``…/matched_transactions``)."""
+
+    id: int
+    date: dt.date
+    label: str | None = None
+    currency: str = "EUR"
+    currency_amount: Decimal
 
 
 class WirePage(_Wire):

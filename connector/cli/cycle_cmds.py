@@ -57,7 +57,7 @@ signatory = ""
 # fec = "FEC.txt"               # or a FEC export ...
 # contacts = "contacts.csv"     # ... with its contacts file
 
-# [pennylane]                   # for platform = "pennylane" (adapters/pennylane/README.md)
+# [pennylane]                   # Pennylane tenants: see adapters/pennylane/README.md
 # category_group = "Relances"   # a category group created in Pennylane: one category per step
 # customer_notes = true         # a dated line appended to the customer's notes
 # appendices = true             # each letter's PDF attached to its invoices

@@ -544,6 +544,17 @@ class LedgerMixin(StoreBase):
         with self._engine.connect() as conn:
             return set(self._existing(conn, t.customers, tenant, sorted(set(keys))))
 
+    def payments(self, tenant: str, customer: SourceRef | str) -> list[Payment]:
+        """Every payment stored for a customer, applied or not, oldest first."""
+        key = customer if isinstance(customer, str) else customer.key
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(t.payments)
+                .where(t.payments.c.tenant == tenant, t.payments.c.customer_key == key)
+                .order_by(t.payments.c.received_on, t.payments.c.id)
+            ).all()
+        return [row_to_payment(row) for row in rows]
+
     def customer(self, tenant: str, ref_or_key: SourceRef | str) -> Customer:
         key = ref_or_key if isinstance(ref_or_key, str) else ref_or_key.key
         with self._engine.connect() as conn:

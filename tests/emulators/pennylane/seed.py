@@ -171,6 +171,7 @@ def seed(
 
     open_count = credit_count = 0
     issued: dict[int, list[dict[str, Any]]] = {}
+    settlements: list[tuple[int, str, str, str]] = []
     for n in range(invoices):
         iid = first_invoice_id + n
         cid = first_customer_id + rng.randrange(customers)
@@ -204,11 +205,22 @@ def seed(
             roll = rng.random()
             if roll < 0.02:
                 record.update(draft=True, status="draft", invoice_number=None)
-            elif roll < 0.55 and deadline < today:
+            elif roll < 0.55:
+                if deadline >= today:  # not due yet, not paid yet
+                    record.update(status="upcoming")
+                    open_count += 1
+                    issued.setdefault(cid, []).append(record)
+                    state.put("customer_invoices", record, "insert")
+                    continue
+
                 record.update(paid=True, status="paid", remaining_amount_with_tax="0.00")
-            elif roll < 0.65:
+                paid_on = min(today, deadline + timedelta(days=rng.randint(-10, 20)))
+                settlements.append((iid, max(paid_on, on).isoformat(), str(ttc), currency))
+            elif roll < 0.60:
                 part = (ttc * Decimal(rng.choice(("0.3", "0.5", "0.7")))).quantize(Decimal("0.01"))
                 record.update(status="partially_paid", remaining_amount_with_tax=str(ttc - part))
+                paid_on = min(today, on + timedelta(days=rng.randint(1, 40)))
+                settlements.append((iid, paid_on.isoformat(), str(part), currency))
                 open_count += 1
             else:
                 record.update(status="late" if deadline < today else "upcoming")
@@ -216,6 +228,8 @@ def seed(
             if not record["draft"]:
                 issued.setdefault(cid, []).append(record)
         state.put("customer_invoices", record, "insert")
+    for invoice_id, on_, amount, currency in settlements:
+        state.match(invoice_id, on_, amount, currency)
     return Seeded(customers, invoices, open_count, credit_count)
 
 

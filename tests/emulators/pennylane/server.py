@@ -117,6 +117,7 @@ class PennylaneState:
     categories: dict[int, dict[str, Any]] = field(default_factory=dict)
     invoice_categories: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     appendices: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    matched: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # invoice -> txs
     files: dict[int, bytes] = field(default_factory=dict)
     subscriptions: dict[int, dict[str, Any]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
@@ -206,6 +207,33 @@ class PennylaneState:
             paired = self.refresh_tokens.pop(token, None)
             if paired is not None:
                 self.tokens.pop(paired[0], None)
+
+    def match(self, invoice_id: int, on: str, amount: str, currency: str = "EUR") -> int:
+        """A bank transaction matched to the invoice, as a bookkeeper reconciles it."""
+        with self.lock:
+            tx_id = next(self.ids)
+            stamp = self.clock.now().isoformat()
+            invoice = self.invoices[invoice_id]
+            self.matched.setdefault(invoice_id, []).append(
+                {
+                    "id": tx_id,
+                    "label": f"VIR SEPA {invoice.get('invoice_number') or invoice_id}",
+                    "attachment_required": False,
+                    "date": on,
+                    "outstanding_balance": "0.00",
+                    "currency": currency,
+                    "currency_amount": amount,
+                    "amount": amount,
+                    "currency_fee": "0.00",
+                    "fee": "0.00",
+                    "customer": invoice.get("customer"),
+                    "categories": [],
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "archived_at": None,
+                }
+            )
+            return tx_id
 
     def inject(self, fault: Fault) -> None:
         with self.lock:
@@ -658,6 +686,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, _page(self._categories_of(invoice_id), query)
         if sub == "categories" and method == "PUT":
             return self._put_categories(invoice, self._json_body())
+        if sub == "matched_transactions" and method == "GET":
+            return 200, _page(state.matched.get(invoice_id, []), query)
         if sub == "appendices" and method == "GET":
             return 200, _page(state.appendices.get(invoice_id, []), query)
         if sub == "appendices" and method == "POST":
