@@ -402,6 +402,7 @@ def _scope_family(path: str) -> str | None:
 class _Handler(BaseHTTPRequestHandler):
     server: PennylaneEmulator
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave at once: no 40 ms delayed ACK
 
     # --- plumbing -----------------------------------------------------------------------------
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
