@@ -9,6 +9,8 @@ The emulator (tests/emulators/pennylane) runs on loopback with the real clock an
 * requests made and 429s received (target: 0);
 * wall time against the floor the rate limit alone imposes — N requests at 25 per 5 s
   cannot take less than (ceil(N / 25) - 1) x 5 s (target: within 10 % of it);
+* the payments: one read of matched transactions per partly paid invoice (the first sync
+  only; ``--no-payments`` skips it), requests and time;
 * the incremental pull after 1 % of the invoices changed: requests and time.
 """
 
@@ -36,20 +38,26 @@ def floor_seconds(requests: int) -> float:
     return max(0, math.ceil(requests / 25) - 1) * 5.0
 
 
-def pull(source: PennylaneSource, cursors: dict[Resource, Cursor | None]) -> tuple[int, int]:
-    customers = receivables = 0
-    for resource in (Resource.CUSTOMERS, Resource.RECEIVABLES):
+def pull(
+    source: PennylaneSource,
+    cursors: dict[Resource, Cursor | None],
+    resources: tuple[Resource, ...] = (Resource.CUSTOMERS, Resource.RECEIVABLES),
+) -> tuple[int, int, int]:
+    customers = receivables = payments = 0
+    for resource in resources:
         for batch in source.pull(resource, cursors.get(resource)):
             customers += len(batch.customers)
             receivables += len(batch.receivables)
+            payments += len(batch.payments)
             cursors[resource] = batch.cursor
-    return customers, receivables
+    return customers, receivables, payments
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--invoices", type=int, default=20_000)
     parser.add_argument("--customers", type=int, default=5_000)
+    parser.add_argument("--no-payments", action="store_true")
     args = parser.parse_args()
 
     clock = SystemClock()
@@ -69,7 +77,9 @@ def main() -> None:
         auth=StaticToken(),
         classify=classify,
     )
-    source = PennylaneSource(PennylaneClient(http), "bench", clock)
+    source = PennylaneSource(
+        PennylaneClient(http), "bench", clock, read_payments=not args.no_payments
+    )
     print(
         f"ledger: {seeded.customers} customers, {seeded.invoices} invoices "
         f"({seeded.open_invoices} open, {seeded.credit_notes} credit notes)"
@@ -77,7 +87,7 @@ def main() -> None:
 
     cursors: dict[Resource, Cursor | None] = {}
     started = time.perf_counter()
-    customers, receivables = pull(source, cursors)
+    customers, receivables, _ = pull(source, cursors)
     wall = time.perf_counter() - started
     calls = len(state.calls)
     floor = floor_seconds(calls)
@@ -88,6 +98,19 @@ def main() -> None:
         f"rate-limit floor {floor:.1f} s, overhead {overhead}"
     )
 
+    if not args.no_payments:
+        time.sleep(5.2)
+        before = len(state.calls)
+        started = time.perf_counter()
+        _, _, payments = pull(source, cursors, (Resource.PAYMENTS,))
+        wall = time.perf_counter() - started
+        calls = len(state.calls) - before
+        print(f"payments of partly paid invoices: {payments} payments")
+        print(
+            f"  requests {calls}, 429s {state.throttled}, wall {wall:.1f} s, "
+            f"rate-limit floor {floor_seconds(calls):.1f} s"
+        )
+
     # 1 % of the invoices change (payments, edits), then the incremental pull
     time.sleep(1.0)
     changed = sorted(state.invoices)[:: max(1, 100)][: max(1, args.invoices // 100)]
@@ -97,10 +120,13 @@ def main() -> None:
     time.sleep(5.2)  # a fresh rate-limit window, so the figure is the pull's own
     before, throttled = len(state.calls), state.throttled
     started = time.perf_counter()
-    customers, receivables = pull(source, cursors)
+    customers, receivables, payments = pull(
+        source, cursors, (Resource.CUSTOMERS, Resource.RECEIVABLES, Resource.PAYMENTS)
+    )
     wall = time.perf_counter() - started
     calls = len(state.calls) - before
     print(f"incremental pull after {len(changed)} changed invoices: {receivables} receivables")
+    print(f"  {payments} payments read with them")
     print(f"  requests {calls}, 429s {state.throttled - throttled}, wall {wall:.2f} s")
     http.close()
     server.shutdown()

@@ -18,6 +18,7 @@ import logging
 import random
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ __all__ = [
     "WindowLimiter",
     "default_classify",
     "parse_retry_after",
+    "shared_limiter",
 ]
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,31 @@ class WindowLimiter:
             return wait
 
 
+_LIMITERS: weakref.WeakValueDictionary[tuple[str, str, int], RateLimiter | WindowLimiter] = (
+    weakref.WeakValueDictionary()
+)
+_LIMITERS_LOCK = threading.Lock()
+
+
+def shared_limiter(policy: HttpPolicy, tenant: str, clock: Clock) -> RateLimiter | WindowLimiter:
+    """One limiter per (platform, tenant) in the process, however many clients talk to it.
+
+    The platform counts per token, so a sync and a webhook re-read of the same tenant share
+    one budget. (Across processes, one replica at a time works a tenant: see the daemon.)
+    """
+    key = (policy.platform, tenant, id(clock))
+    with _LIMITERS_LOCK:
+        limiter = _LIMITERS.get(key)
+        if limiter is None:
+            limiter = (
+                WindowLimiter(policy.burst, policy.window, clock, policy.window_margin)
+                if policy.window
+                else RateLimiter(policy.rate, policy.burst, clock)
+            )
+            _LIMITERS[key] = limiter
+        return limiter
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """``Retry-After`` in seconds, from either form it takes (delta seconds or an HTTP date)."""
     if not value:
@@ -194,11 +221,7 @@ class HttpClient:
         self.policy, self.tenant, self._clock = policy, tenant, clock
         self._base = base_url.rstrip("/")
         self._classify = classify
-        self._limiter = limiter or (
-            WindowLimiter(policy.burst, policy.window, clock, policy.window_margin)
-            if policy.window
-            else RateLimiter(policy.rate, policy.burst, clock)
-        )
+        self._limiter = limiter or shared_limiter(policy, tenant, clock)
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=10, max_retries=0)
         self.session.mount("https://", adapter)

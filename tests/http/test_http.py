@@ -14,7 +14,7 @@ import requests
 
 from connector.clock import FrozenClock
 from connector.errors import RateLimited, SourceRejected, SourceUnavailable
-from connector.http import HttpClient, HttpPolicy, RateLimiter, parse_retry_after
+from connector.http import HttpClient, HttpPolicy, RateLimiter, WindowLimiter, parse_retry_after
 
 
 class Scripted(ThreadingHTTPServer):
@@ -139,6 +139,30 @@ def test_the_limiter_keeps_under_the_documented_rate() -> None:
     assert waits[:5] == [0.0] * 5  # the burst
     assert sum(waits) == pytest.approx(2.0)  # 10 more at 5 per second
     assert clock.now() - FrozenClock.on(date(2026, 3, 10)).now() == timedelta(seconds=2)
+
+
+def test_a_sliding_window_limit_gives_the_burst_then_the_pace() -> None:
+    clock = FrozenClock.on(date(2026, 3, 10))
+    limiter = WindowLimiter(limit=25, window=5.0, clock=clock, margin=0.1)
+    start = clock.now()
+    stamps = []
+    for _ in range(60):
+        limiter.acquire()
+        stamps.append(clock.now())
+    assert stamps[24] == start and stamps[25] == start + timedelta(seconds=5.1)
+    for i in range(25, 60):  # never more than 25 in any 5 s
+        assert stamps[i] - stamps[i - 25] >= timedelta(seconds=5)
+
+
+def test_clients_of_one_tenant_share_one_budget() -> None:
+    clock = FrozenClock.on(date(2026, 3, 10))
+    policy = HttpPolicy(platform="pennylane", rate=5.0, burst=25, window=5.0)
+    a = HttpClient(policy, base_url="http://127.0.0.1:9", tenant="acme", clock=clock)
+    b = HttpClient(policy, base_url="http://127.0.0.1:9", tenant="acme", clock=clock)
+    c = HttpClient(policy, base_url="http://127.0.0.1:9", tenant="other", clock=clock)
+    assert a._limiter is b._limiter and a._limiter is not c._limiter
+    for client in (a, b, c):
+        client.close()
 
 
 def test_a_slow_server_times_out(server: Scripted, clock: FrozenClock) -> None:
