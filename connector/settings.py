@@ -76,8 +76,8 @@ class PennylaneOptions(BaseModel):
     category_group: str | int | None = None
     customer_notes: bool = True  # a dated line appended to the customer's notes
     appendices: bool = True  # each letter's PDF attached to its invoices
-    # read the bank transactions matched to partly paid (and newly paid) invoices: one request
-    # per such invoice, for the payment history in the dossier
+    # read the bank transactions matched to partly paid invoices: one request per such
+    # invoice, for the payment history in the dossier
     payments: bool = True
 
 

@@ -246,7 +246,7 @@ class PennylaneSource:
                     customers.append(customer_from_wire(parse_customer(raw), self.tenant))
                 elif (item := receivable_from_wire(parse_invoice(raw), self.tenant)) is not None:
                     receivables.append(item)
-                    self._note_settlement(item, complete)
+                    self._note_settlement(item)
             except DataError as exc:  # one bad record is skipped, counted and reported
                 log.warning("skipped: %s", exc.message)
                 self.skipped.append(exc.message)
@@ -265,12 +265,13 @@ class PennylaneSource:
         )
 
     # --- payments: the bank transactions matched to invoices --------------------------------
-    def _note_settlement(self, item: Receivable, complete: bool) -> None:
-        """Partly paid invoices (and, in a delta, newly paid ones) get their payments read."""
-        settling = item.status is ReceivableStatus.PARTIALLY_PAID or (
-            not complete and item.status is ReceivableStatus.PAID
-        )
-        if settling and item.kind is ReceivableKind.INVOICE:
+    def _note_settlement(self, item: Receivable) -> None:
+        """Partly paid invoices get their payments read: still dunned, their history counts.
+
+        A fully paid invoice is never reminded again; reading its transactions would cost a
+        request each (at 5 per second) for nothing the dunning needs.
+        """
+        if item.status is ReceivableStatus.PARTIALLY_PAID and item.kind is ReceivableKind.INVOICE:
             invoice_id = int(item.ref.external_id.partition(":")[2])
             self._settled[invoice_id] = int(item.customer_ref.external_id.partition(":")[2])
 
