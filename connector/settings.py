@@ -33,6 +33,7 @@ __all__ = [
     "FilesSourceConfig",
     "OAuthAppConfig",
     "PennylaneOptions",
+    "QuickBooksOptions",
     "Settings",
     "SmtpConfig",
     "TenantConfig",
@@ -65,6 +66,8 @@ class OAuthAppConfig(BaseModel):
     redirect_uri: str = "http://127.0.0.1:8765/callback"
     token_url: str | None = None  # the platform's token endpoint, to point at a sandbox
     authorize_url: str | None = None
+    # QuickBooks: the app's webhook verifier token (developer portal > Webhooks)
+    webhook_verifier: SecretStr | None = None
 
 
 class PennylaneOptions(BaseModel):
@@ -79,6 +82,18 @@ class PennylaneOptions(BaseModel):
     # read the bank transactions matched to partly paid invoices: one request per such
     # invoice, for the payment history in the dossier
     payments: bool = True
+
+
+class QuickBooksOptions(BaseModel):
+    """A QuickBooks Online company (adapters/quickbooks/README.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    sandbox: bool = False  # sandbox-quickbooks.api.intuit.com (the app's Development keys)
+    # the name of a string custom field on sales forms that shows the step and next date;
+    # None, or one the company has not enabled: the invoice's private note instead
+    custom_field: str | None = None
+    notes: bool = True  # an Attachable note on the invoice for each reminder
+    payments_days: int = Field(default=400, ge=30, le=3660)  # history read on a full sync
 
 
 class FilesSourceConfig(BaseModel):
@@ -127,6 +142,7 @@ class TenantConfig(BaseModel):
     creditor: Creditor
     files: FilesSourceConfig | None = None
     pennylane: PennylaneOptions = Field(default_factory=PennylaneOptions)
+    quickbooks: QuickBooksOptions = Field(default_factory=QuickBooksOptions)
     jurisdiction: str = Field(default="FR", pattern="^(FR|EU|UK|DE|BE|ES)$")
     api_url: str | None = None  # the platform's API base, to point at a sandbox or an emulator
     contract: ContractConfig = Field(default_factory=ContractConfig)

@@ -1,0 +1,227 @@
+"""QuickBooks Online Accounting API v3 on connector.http: queries, CDC, batch, sparse updates.
+
+* Every call carries ``minorversion`` (pinned here, once): Intuit retired 1-74 on 1 Aug 2025.
+* Limits (platform-apis.md §2.7): 500 requests per minute per realm, 10 per second (or 10
+  concurrent) per realm and app; batch: 30 items. The client paces itself at 8 per second,
+  one at a time, which stays under both however the limit is counted.
+* Intuit's faults (``{"Fault": {"Error": [{"code", "Message", "Detail"}], "type"}}``, keys
+  sometimes lower-case, 429 sometimes in XML) become relance errors; ``intuit_tid`` is
+  logged as the request id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+from connector.errors import (
+    AuthorizationLost,
+    DataError,
+    RateLimited,
+    SourceRejected,
+    SourceUnavailable,
+)
+from connector.http import HttpClient, HttpPolicy, parse_retry_after
+
+__all__ = [
+    "BASE_URL",
+    "BATCH",
+    "MINOR_VERSION",
+    "PAGE",
+    "POLICY",
+    "SANDBOX_URL",
+    "QuickBooksClient",
+    "StaleObject",
+    "classify",
+    "fault_of",
+]
+
+BASE_URL = "https://quickbooks.api.intuit.com/v3/company"
+SANDBOX_URL = "https://sandbox-quickbooks.api.intuit.com/v3/company"
+MINOR_VERSION = "75"
+PAGE, BATCH, IDS_PER_QUERY = 1000, 30, 200
+POLICY = HttpPolicy(platform="quickbooks", rate=8.0, burst=1, retry_after_cap=90.0)
+THROTTLE_WAIT = 60.0  # Intuit documents no Retry-After: wait a minute, as its guide says
+
+
+class StaleObject(SourceRejected):
+    """The record changed since it was read (a SyncToken behind): read again, then write."""
+
+
+def fault_of(body: Any) -> tuple[str, str]:
+    """(code, message) of an Intuit fault, whatever the case of its keys."""
+    if not isinstance(body, dict):
+        return "", ""
+    fault = next((v for k, v in body.items() if k.lower() == "fault"), None)
+    if not isinstance(fault, dict):
+        return "", ""
+    errors = next((v for k, v in fault.items() if k.lower() == "error"), None) or [{}]
+    first = {k.lower(): v for k, v in errors[0].items()} if isinstance(errors[0], dict) else {}
+    message = str(first.get("message") or "")
+    detail = str(first.get("detail") or "")
+    text = f"{message}: {detail}" if detail and detail != message else message
+    return str(first.get("code") or ""), text[:240]
+
+
+def _fault(response: requests.Response) -> tuple[str, str]:
+    try:
+        return fault_of(response.json())
+    except ValueError:
+        text = response.text[:2000]  # XML, as Intuit sometimes answers a 429
+        code = re.search(r"code=\"?(\d+)|<code>(\d+)</code>|errorCode=0*(\d+)", text, re.I)
+        found = next((g for g in code.groups() if g), "") if code else ""
+        return found, "non-JSON fault"
+
+
+def classify(response: requests.Response, policy: HttpPolicy, now: datetime) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    code, message = _fault(response)
+    tid = response.headers.get("intuit_tid")
+    where = f"QuickBooks answered HTTP {status}" + (f" (code {code}: {message})" if code else "")
+    if status == 401:
+        raise AuthorizationLost(
+            f"QuickBooks refused the access token{f' (code {code})' if code else ''}",
+            platform="quickbooks",
+            status=401,
+            request_id=tid,
+            hint="reconnect: relance connect quickbooks --tenant NAME",
+        )
+    if status == 429 or code == "3001":
+        wait = parse_retry_after(response.headers.get("retry-after"), now)
+        raise RateLimited(
+            "QuickBooks throttled the requests (code 3001)",
+            platform="quickbooks",
+            retry_after=THROTTLE_WAIT if wait is None else wait,
+            request_id=tid,
+        )
+    if status >= 500:
+        raise SourceUnavailable(
+            where, platform="quickbooks", status=status, request_id=tid, hint="relance retries"
+        )
+    if code == "5010":
+        raise StaleObject(where, platform="quickbooks", status=status, request_id=tid)
+    hints = {
+        "3100": "the company no longer authorizes relance: relance connect quickbooks",
+        "120": "the QuickBooks user who connected relance lost access to the company",
+        "6190": "the company's QuickBooks subscription has ended",
+        "610": "the record was deleted or made inactive in QuickBooks",
+    }
+    raise SourceRejected(
+        where, platform="quickbooks", status=status, request_id=tid, hint=hints.get(code)
+    )
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class QuickBooksClient:
+    def __init__(self, http: HttpClient, realm: str) -> None:
+        self.http, self.realm = http, realm
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        query = {"minorversion": MINOR_VERSION, **(params or {})}
+        response = self.http.request(
+            method,
+            f"/{self.realm}/{path}",
+            params=query,
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        try:
+            return response.json(parse_float=Decimal)
+        except ValueError:
+            raise DataError(f"QuickBooks sent something that is not JSON for {path}") from None
+
+    # --- reads --------------------------------------------------------------------------------
+    def query(self, statement: str) -> dict[str, Any]:
+        data = self._call("GET", "query", params={"query": statement})
+        response = data.get("QueryResponse") if isinstance(data, dict) else None
+        if not isinstance(response, dict):
+            raise DataError("QuickBooks answered a query without a QueryResponse")
+        return response
+
+    def query_all(self, entity: str, where: str = "") -> Iterator[dict[str, Any]]:
+        """Every row, a thousand per request, in Id order (paging while a page is full)."""
+        start = 1
+        while True:
+            statement = (  # Intuit's query language, values quoted by _quote
+                f"select * from {entity}{f' where {where}' if where else ''} "  # noqa: S608
+                f"ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE}"
+            )
+            rows = self.query(statement).get(entity, [])
+            yield from rows
+            if len(rows) < PAGE:
+                return
+            start += PAGE
+
+    def by_ids(self, entity: str, ids: Sequence[str]) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ", ".join(_quote(i) for i in ids[start : start + IDS_PER_QUERY])
+            yield from self.query_all(entity, f"Id IN ({chunk})")
+
+    def read(self, entity: str, entity_id: str) -> dict[str, Any]:
+        data = self._call("GET", f"{entity.lower()}/{entity_id}")
+        record = data.get(entity) if isinstance(data, dict) else None
+        if not isinstance(record, dict):
+            raise DataError(f"QuickBooks answered a read of {entity} {entity_id} without it")
+        return record
+
+    def cdc(self, entities: Sequence[str], since: datetime) -> dict[str, list[dict[str, Any]]]:
+        """What changed since ``since``, per entity (deleted ones with ``status: Deleted``)."""
+        data = self._call(
+            "GET",
+            "cdc",
+            params={"entities": ",".join(entities), "changedSince": since.isoformat()},
+        )
+        found: dict[str, list[dict[str, Any]]] = {e: [] for e in entities}
+        for block in data.get("CDCResponse", []) if isinstance(data, dict) else []:
+            for response in block.get("QueryResponse", []):
+                for entity in entities:
+                    found[entity].extend(response.get(entity, []))
+        return found
+
+    def preferences(self) -> dict[str, Any]:
+        data = self._call("GET", "preferences")
+        return dict(data.get("Preferences") or {}) if isinstance(data, dict) else {}
+
+    # --- writes -------------------------------------------------------------------------------
+    def create(self, entity: str, body: dict[str, Any], request_id: str) -> dict[str, Any]:
+        """A create Intuit deduplicates by ``requestid``: replaying it adds nothing."""
+        data = self._call(
+            "POST",
+            entity.lower(),
+            params={"requestid": request_id},
+            body=body,
+            idempotency_key=request_id,  # the same requestid: safe to replay after a timeout
+        )
+        return dict(data.get(entity) or {}) if isinstance(data, dict) else {}
+
+    def batch(self, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Batch items by ``bId``, 30 per request; each item answers (or faults) alone."""
+        answers: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(items), BATCH):
+            chunk = items[start : start + BATCH]
+            data = self._call("POST", "batch", body={"BatchItemRequest": chunk})
+            for item in data.get("BatchItemResponse", []) if isinstance(data, dict) else []:
+                answers[str(item.get("bId"))] = item
+        return answers
+
+    @staticmethod
+    def quote(value: str) -> str:
+        return _quote(value)
