@@ -21,7 +21,8 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from connector.calendar import BusinessCalendar
 from connector.channels import ChannelSender, DeliveryReceipt
@@ -40,7 +41,7 @@ from connector.planner import CustomerPlan, PlannedAction, plan, plan_customer
 from connector.policy import Policy
 from connector.render import render
 from connector.settings import ContractConfig
-from connector.source import Outcome, Source
+from connector.source import GroupedWriteBack, Outcome, Source, WriteReceipt
 from connector.store import ActionStatus, EventType, Store
 
 __all__ = ["ActionResult", "Executor", "RunReport"]
@@ -318,6 +319,22 @@ class Executor:
                 self._warned_rates = True
             return None
 
+    def _next(self, action: PlannedAction, as_of: date) -> dict[str, Any]:
+        """The policy's next step and when it falls due: a hint written beside the trail.
+
+        The planner decides for real on that day (a payment, a promise or a small amount
+        changes it); this only tells the accountant what to expect.
+        """
+        names = [step.name for step in self.policy.steps]
+        if action.step not in names or names.index(action.step) + 1 >= len(names):
+            return {}
+        nxt = self.policy.steps[names.index(action.step) + 1]
+        dues = [line.due_on for line in action.lines]
+        if not dues:
+            return {}
+        when = max(min(dues) + timedelta(days=nxt.offset_days), as_of + timedelta(days=1))
+        return {"next_step": nxt.name, "next_on": when}
+
     def _write_back(self, action: PlannedAction, as_of: date, receipt: DeliveryReceipt) -> None:
         if self.source is None:
             return
@@ -332,28 +349,42 @@ class Executor:
             customer=action.customer_ref,
             numbers=numbers,
             document=receipt.document,
+            **self._next(action, as_of),
         )
-        for ref in outcome.receivables:
+        receipts: dict[str, WriteReceipt | str] = {}
+        if isinstance(self.source, GroupedWriteBack):
             try:
-                written = self.source.write_back(ref, outcome)
+                receipts.update(self.source.write_back_all(outcome))
             except Unsupported:
-                return  # the source keeps no trail (a file); the audit trail has it
+                return
             except SourceError as exc:
-                log.warning("write-back of %s to %s failed: %s", action.key, ref.key, exc.message)
-                self.store.log_event(
-                    self.tenant,
-                    EventType.WRITTEN_BACK,
-                    customer_key=action.customer_ref.key,
-                    receivable_keys=(ref.key,),
-                    payload={"action": action.key, "error": exc.message},
-                )
-                continue
+                log.warning("write-back of %s failed: %s", action.key, exc.message)
+                receipts.update((ref.key, exc.message) for ref in outcome.receivables)
+        else:
+            for ref in outcome.receivables:
+                try:
+                    receipts[ref.key] = self.source.write_back(ref, outcome)
+                except Unsupported:
+                    return  # the source keeps no trail (a file); the audit trail has it
+                except SourceError as exc:
+                    log.warning(
+                        "write-back of %s to %s failed: %s", action.key, ref.key, exc.message
+                    )
+                    receipts[ref.key] = exc.message
+        for key, result in receipts.items():
+            payload: dict[str, object] = {"action": action.key}
+            if isinstance(result, str):
+                payload["error"] = result
+            else:
+                payload["written"] = dict(result.written)
+                if result.skipped:
+                    payload["skipped"] = dict(result.skipped)
             self.store.log_event(
                 self.tenant,
                 EventType.WRITTEN_BACK,
                 customer_key=action.customer_ref.key,
-                receivable_keys=(ref.key,),
-                payload={"action": action.key, "written": dict(written.written)},
+                receivable_keys=(key,),
+                payload=payload,
             )
 
 

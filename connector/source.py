@@ -30,6 +30,7 @@ __all__ = [
     "Cursor",
     "Event",
     "EventKind",
+    "GroupedWriteBack",
     "Outcome",
     "Page",
     "Resource",
@@ -209,3 +210,13 @@ class TargetedRead(Protocol):
     """Optional: re-read just the records an event names (and the customers they need)."""
 
     def read(self, refs: Sequence[SourceRef]) -> Iterator[Batch]: ...
+
+
+@runtime_checkable
+class GroupedWriteBack(Protocol):
+    """Optional: write one outcome to all its receivables at once (a platform's batch call).
+
+    Returns a receipt per receivable key.
+    """
+
+    def write_back_all(self, outcome: Outcome) -> dict[str, WriteReceipt]: ...

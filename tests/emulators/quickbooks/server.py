@@ -328,17 +328,18 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _get(record: dict[str, Any], path: str) -> Any:
-    value: Any = record
-    for part in path.split("."):
-        if isinstance(value, list):  # AttachableRef is a list: any element may match
-            values = [_get(v, part) for v in value if isinstance(v, dict)]
-            return [v for v in values if v is not None]
-        if not isinstance(value, dict):
-            return None
-        key = next((k for k in value if k.lower() == part.lower()), None)
-        value = value.get(key) if key else None
-    return value
+def _get(record: Any, path: str) -> Any:
+    """A dotted property; through a list (AttachableRef), the values of every element."""
+    head, _, rest = path.partition(".")
+    if isinstance(record, list):
+        values = [_get(item, path) for item in record]
+        flat = [x for v in values for x in (v if isinstance(v, list) else [v])]
+        return [v for v in flat if v is not None]
+    if not isinstance(record, dict):
+        return None
+    key = next((k for k in record if k.lower() == head.lower()), None)
+    value = record.get(key) if key else None
+    return _get(value, rest) if rest and value is not None else value
 
 
 def _compare(actual: Any, op: str, wanted: Any) -> bool:
