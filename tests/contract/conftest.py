@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,17 +22,24 @@ from adapters.files.source import FileSource
 from adapters.pennylane.client import POLICY, PennylaneClient, classify
 from adapters.pennylane.source import PennylaneSource
 from adapters.pennylane.writeback import WriteOptions
+from adapters.quickbooks.client import POLICY as QB_POLICY
+from adapters.quickbooks.client import QuickBooksClient
+from adapters.quickbooks.client import classify as qb_classify
+from adapters.quickbooks.source import QuickBooksSource
 from connector.clock import FrozenClock
 from connector.http import HttpClient
 from connector.model import SourceRef
 from connector.settings import FilesSourceConfig
 from connector.source import Source
 from tests.emulators.pennylane import PennylaneEmulator, PennylaneState, seed
+from tests.emulators.quickbooks import REALM, QuickBooksEmulator, QuickBooksState
+from tests.emulators.quickbooks import seed as qb_seed
 from tests.pennylane.conftest import StaticToken
 from tests.secrets_watch import watch
 
 WEBHOOK_SECRET = "whsec_contract_suite"
-watch(WEBHOOK_SECRET)
+QB_VERIFIER = "qbo-contract-verifier"
+watch(WEBHOOK_SECRET, QB_VERIFIER)
 SAMPLE = Path(__file__).parents[2] / "adapters" / "files" / "sample"
 
 
@@ -108,9 +116,41 @@ def _pennylane() -> Iterator[Harness]:
         server.server_close()
 
 
-@pytest.fixture(params=["files", "pennylane"])
+def _quickbooks() -> Iterator[Harness]:
+    clock = FrozenClock.on(date(2026, 3, 10))
+    state = QuickBooksState(clock)
+    qb_seed(state, customers=60, invoices=400, today=clock.now().date())
+    server = QuickBooksEmulator(state).start()
+    http = HttpClient(
+        QB_POLICY,
+        base_url=server.base_url,
+        tenant="acme",
+        clock=clock,
+        auth=StaticToken(state.issue_pair()["access_token"]),
+        classify=qb_classify,
+    )
+    source = QuickBooksSource(QuickBooksClient(http, REALM), "acme", clock, verifier=QB_VERIFIER)
+
+    def pay(ref: SourceRef) -> None:
+        clock.advance(timedelta(minutes=1))
+        kind, _, qbo_id = ref.external_id.partition(":")
+        entity = "Invoice" if kind == "invoice" else "CreditMemo"
+        record = state.data[REALM][entity][qbo_id]
+        state.put(entity, {**record, "Balance": Decimal(0), "RemainingCredit": Decimal(0)})
+        clock.advance(timedelta(minutes=1))
+
+    try:
+        yield Harness("quickbooks", source, clock, pay, True)
+    finally:
+        http.close()
+        server.stop()
+
+
+@pytest.fixture(params=["files", "pennylane", "quickbooks"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     if request.param == "files":
         yield from _files(tmp_path)
-    else:
+    elif request.param == "pennylane":
         yield from _pennylane()
+    else:
+        yield from _quickbooks()
