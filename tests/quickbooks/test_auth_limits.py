@@ -9,10 +9,11 @@ import pytest
 from connector.clock import FrozenClock
 from connector.errors import AuthorizationLost, RateLimited, SourceRejected
 from connector.oauth import RECONNECT
+from connector.settings import Settings
 from connector.source import EventKind, Resource
 from connector.store import Store
 from connector.sync import sync
-from tests.emulators.quickbooks import Fault, QuickBooksState, seed
+from tests.emulators.quickbooks import Fault, QuickBooksEmulator, QuickBooksState, seed
 
 from .conftest import VERIFIER, Connect, MakeSource
 
@@ -123,3 +124,41 @@ def test_webhooks_in_both_shapes_are_verified_and_kept_to_the_tenant_s_company(
         source.parse_webhook(headers, body.replace(b"130", b"131"))
     with pytest.raises(SourceRejected, match="without intuit-signature"):
         source.parse_webhook({}, body)
+
+
+def test_connect_runs_intuit_s_flow_and_keeps_the_company_id(
+    qb_server: QuickBooksEmulator, qb_state: QuickBooksState, store: Store, settings: Settings
+) -> None:
+    import socket
+    import threading
+
+    import requests
+
+    from adapters.quickbooks.oauth import oauth_app
+    from connector.connect import connect_oauth
+    from connector.oauth import TokenVault, load_fernet
+
+    assert settings.quickbooks is not None
+    config = settings.quickbooks.model_copy(update={"authorize_url": qb_server.authorize_url})
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    qb_state.consent_realm = "4620816365000000"
+
+    def browser(url: str) -> bool:  # the user clicks "Connect" on Intuit's page
+        threading.Thread(target=requests.get, args=(url,), kwargs={"timeout": 5}).start()
+        return True
+
+    vault = TokenVault(store, load_fernet(settings))
+    connect_oauth(
+        oauth_app(config),
+        vault,
+        "acme",
+        qb_state.clock,
+        redirect_uri=f"http://127.0.0.1:{port}/callback",
+        open_browser=browser,
+        wait=5,
+    )
+    stored = vault.load("acme", "quickbooks")
+    assert stored.extra == {"realmId": "4620816365000000"}
+    assert stored.access_token in qb_state.access  # exchanged with Basic client auth

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from connector.clock import Clock
 from tests.secrets_watch import watch
@@ -120,6 +120,7 @@ class QuickBooksState:
     hits: dict[str, list[datetime]] = field(default_factory=dict)
     in_flight: dict[str, int] = field(default_factory=dict)
     throttled: int = 0
+    consent_realm: str = REALM  # the company the user picks on the consent page
     # called (method, path) before each API request is served: a test's concurrent user
     before: Callable[[str, str], None] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -298,6 +299,10 @@ class QuickBooksEmulator(ThreadingHTTPServer):
     @property
     def token_url(self) -> str:
         return f"{self.origin}/oauth2/v1/tokens/bearer"
+
+    @property
+    def authorize_url(self) -> str:
+        return f"{self.origin}/connect/oauth2"
 
 
 class _Reply(Exception):
@@ -513,6 +518,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._body()
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/connect/oauth2":  # the consent page: the user picks the company
+            return self._consent(query)
+        if parts.path == "/_stats":  # for benchmarks run in another process
+            return self._send(200, {"calls": len(self.server.state.calls),
+                                    "throttled": self.server.state.throttled})  # fmt: skip
         if parts.path.startswith(("/oauth2/", "/v2/oauth2/")):
             return self._oauth(parts.path)
         found = re.match(r"^/v3/company/([^/]+)(/.*)$", parts.path)
@@ -582,6 +592,21 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(status, body)
 
     # --- OAuth --------------------------------------------------------------------------------
+    def _consent(self, query: dict[str, str]) -> None:
+        state = self.server.state
+        if state.clients.get(query.get("client_id", "")) is None:
+            return self._send(400, {"error": "invalid_client"})
+        if query.get("scope") != "com.intuit.quickbooks.accounting":
+            return self._send(400, {"error": "invalid_scope"})
+        code = state.authorize(state.consent_realm)
+        answer = urlencode(
+            {"code": code, "state": query.get("state", ""), "realmId": state.consent_realm}
+        )
+        self.send_response(302)
+        self.send_header("location", f"{query['redirect_uri']}?{answer}")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
     def _oauth(self, path: str) -> None:
         state = self.server.state
         basic = self.headers.get("Authorization", "").removeprefix("Basic ")
