@@ -54,6 +54,7 @@ def seed(
     invoices: int,
     today: date,
     rng_seed: int = 7,
+    paid_share: float = 0.45,
 ) -> Seeded:
     rng = random.Random(rng_seed)
     if realm not in state.data:
@@ -117,9 +118,9 @@ def seed(
         total = _money(rng, 50, 9000)
         roll = rng.random()
         balance = total
-        if roll < 0.45 and due < today:
+        if roll < paid_share and due < today:
             balance = Decimal(0)
-        elif roll < 0.55:
+        elif roll < paid_share + 0.10:
             balance = (total * Decimal(rng.choice(("0.25", "0.5", "0.75")))).quantize(
                 Decimal("0.01")
             )

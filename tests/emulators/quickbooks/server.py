@@ -523,6 +523,8 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path == "/_stats":  # for benchmarks run in another process
             return self._send(200, {"calls": len(self.server.state.calls),
                                     "throttled": self.server.state.throttled})  # fmt: skip
+        if parts.path == "/_touch" and method == "POST":  # benchmarks: pay a share of invoices
+            return self._touch(float(query.get("share", "0.01")))
         if parts.path.startswith(("/oauth2/", "/v2/oauth2/")):
             return self._oauth(parts.path)
         found = re.match(r"^/v3/company/([^/]+)(/.*)$", parts.path)
@@ -590,6 +592,17 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(body, dict):
             body = {**body, "time": state.clock.now().isoformat()}
         return self._send(status, body)
+
+    def _touch(self, share: float) -> None:
+        state = self.server.state
+        with state.lock:
+            table = state.data[REALM]["Invoice"]
+            open_ids = sorted((i for i, r in table.items() if r["Balance"] > 0), key=int)
+            step = max(1, round(1 / share)) if share else 0
+            touched = open_ids[::step] if step else []
+            for invoice_id in touched:
+                state.put("Invoice", {**table[invoice_id], "Balance": Decimal(0)})
+        return self._send(200, {"touched": len(touched)})
 
     # --- OAuth --------------------------------------------------------------------------------
     def _consent(self, query: dict[str, str]) -> None:
