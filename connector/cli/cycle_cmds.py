@@ -61,6 +61,10 @@ signatory = ""
 # category_group = "Relances"   # a category group created in Pennylane: one category per step
 # customer_notes = true         # a dated line appended to the customer's notes
 # appendices = true             # each letter's PDF attached to its invoices
+
+# [quickbooks]                  # QuickBooks tenants: see adapters/quickbooks/README.md
+# sandbox = false               # true: a sandbox company (the app's Development keys)
+# custom_field = "Dunning"      # an enabled string custom field for the step; else the memo
 """
 
 

@@ -162,3 +162,27 @@ def test_connect_runs_intuit_s_flow_and_keeps_the_company_id(
     stored = vault.load("acme", "quickbooks")
     assert stored.extra == {"realmId": "4620816365000000"}
     assert stored.access_token in qb_state.access  # exchanged with Basic client auth
+
+
+def test_a_payment_webhook_leads_to_a_targeted_re_read(
+    qb_state: QuickBooksState, make_source: MakeSource, store: Store, qb_clock: FrozenClock
+) -> None:
+    from decimal import Decimal
+
+    from connector.intake import process_inbox, receive
+
+    seed(qb_state, customers=20, invoices=80, today=qb_clock.now().date())
+    source = make_source()
+    sync(store, "acme", source, clock=qb_clock)
+    table = qb_state.data["9130350000000001"]["Invoice"]
+    target = next(i for i, r in table.items() if r["Balance"] > 0)
+    qb_clock.advance(timedelta(minutes=3))
+    qb_state.put("Invoice", {**table[target], "Balance": Decimal(0)})
+    headers, body = qb_state.webhook([("Invoice", target, "Update")], verifier=VERIFIER)
+    assert receive(store, "acme", source, headers, body).new == 1
+    assert receive(store, "acme", source, headers, body).new == 0  # redelivered
+    qb_state.calls.clear()
+    report = process_inbox(store, "acme", source, clock=qb_clock)
+    assert report.events == 1 and not report.full_sync
+    assert [p for _, p in qb_state.calls] == ["/query"]  # that invoice, nothing else
+    assert not store.receivable("acme", f"quickbooks:acme:invoice:{target}").is_open
