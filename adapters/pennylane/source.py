@@ -154,6 +154,10 @@ class PennylaneSource:
             read_payments=config.pennylane.payments,
         )
 
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.client.http.close()
+
     # --- pull ---------------------------------------------------------------------------------
     def pull(self, resource: Resource, since: Cursor | None) -> Iterator[Batch]:
         if resource is Resource.PAYMENTS:

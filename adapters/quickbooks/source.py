@@ -141,6 +141,10 @@ class QuickBooksSource:
             payments_days=config.quickbooks.payments_days,
         )
 
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.client.http.close()
+
     # --- pull ---------------------------------------------------------------------------------
     def pull(self, resource: Resource, since: Cursor | None) -> Iterator[Batch]:
         started = self.clock.now()

@@ -56,6 +56,7 @@ class AppState:
     clock: Clock = field(default_factory=SystemClock)
     _settings: Settings | None = None
     _store: Store | None = None
+    _sources: list[Source] = field(default_factory=list)  # closed with the store
 
     # --- configuration -----------------------------------------------------------------------
     @property
@@ -71,6 +72,11 @@ class AppState:
         return self._store
 
     def close(self) -> None:
+        for source in self._sources:
+            closer = getattr(source, "close", None)
+            if callable(closer):
+                closer()
+        self._sources.clear()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -103,7 +109,9 @@ class AppState:
         """The tenant's live source; None for a file tenant fed only by `relance import`."""
         if config.platform is Platform.FILES and config.files is None:
             return None
-        return open_source(config, clock=self.clock, store=self.store, settings=self.settings)
+        source = open_source(config, clock=self.clock, store=self.store, settings=self.settings)
+        self._sources.append(source)
+        return source
 
     def executor(self, tenant: TenantRecord, *, with_source: bool = True) -> Executor:
         config = self.tenant_config(tenant)

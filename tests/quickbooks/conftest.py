@@ -95,7 +95,9 @@ def connect(qb_state: QuickBooksState, store: Store, settings: Settings) -> Conn
 @pytest.fixture
 def make_source(
     qb_server: QuickBooksEmulator, store: Store, settings: Settings, connect: Connect
-) -> MakeSource:
+) -> Iterator[MakeSource]:
+    made: list[QuickBooksSource] = []
+
     def make(connected: bool = True, **options: Any) -> QuickBooksSource:
         if connected and store.credential("acme", "quickbooks") is None:
             connect()
@@ -108,8 +110,12 @@ def make_source(
             api_url=qb_server.base_url,
             quickbooks=QuickBooksOptions(**options),
         )
-        return QuickBooksSource.from_tenant(
+        source = QuickBooksSource.from_tenant(
             config, clock=qb_server.state.clock, store=store, settings=settings
         )
+        made.append(source)
+        return source
 
-    return make
+    yield make
+    for source in made:
+        source.close()
