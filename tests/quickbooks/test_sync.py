@@ -138,13 +138,20 @@ def test_more_changes_than_one_cdc_answer_holds(
     assert len(invoices) == 1500
 
 
-def test_a_malformed_invoice_is_reported_and_the_rest_is_stored(
+def test_a_malformed_invoice_is_reported_and_what_was_stored_stays(
     qb_state: QuickBooksState, make_source: MakeSource, store: Store, qb_clock: FrozenClock
 ) -> None:
     seed(qb_state, customers=10, invoices=40, today=qb_clock.now().date())
+    source = make_source()
+    first = sync(store, "acme", source, clock=qb_clock)
     table = qb_state.data["9130350000000001"]["Invoice"]
     victim = next(i for i, r in table.items() if r["Balance"] > 0)
-    table[victim] = {**table[victim], "TxnDate": "yesterday"}
-    report = sync(store, "acme", make_source(), clock=qb_clock)
-    assert any(f"invoice {victim}" in p for p in report.problems)
-    assert report.counts["receivables"] > 0
+    table[victim] = {**table[victim], "TxnDate": "yesterday"}  # a broken record at the source
+    (full,) = source.pull(Resource.RECEIVABLES, None)  # a full read, as after a long pause
+    counts = store.upsert_ledger(
+        "acme", receivables=full.receivables, complete=True, unreadable=full.unreadable
+    )
+    assert counts.closed == 0  # not taken for gone
+    assert any(f"invoice {victim}" in p for p in full.problems)
+    assert len(full.receivables) == first.counts["receivables"] - 1
+    assert store.receivable("acme", _key("invoice", victim)).is_open  # kept as stored

@@ -269,6 +269,15 @@ class QuickBooksState:
         ).decode()
         return {"Content-Type": "application/json", "intuit-signature": signature}, body
 
+    def send_webhook(
+        self, url: str, events: list[tuple[str, str, str]], *, verifier: str, **kwargs: Any
+    ) -> int:
+        """POST a signed delivery to ``url`` as Intuit does; returns the receiver's status."""
+        import requests
+
+        headers, body = self.webhook(events, verifier=verifier, **kwargs)
+        return requests.post(url, data=body, headers=headers, timeout=3).status_code
+
 
 class QuickBooksEmulator(ThreadingHTTPServer):
     daemon_threads = True
