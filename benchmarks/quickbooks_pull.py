@@ -231,6 +231,7 @@ def main() -> None:
                 print(f"{variant}: failed\n{done.stderr[-2000:]}")
                 continue
             results[variant] = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"{variant}: {json.dumps(results[variant])}", flush=True)
             time.sleep(61)  # a fresh throttle minute for the next variant
     finally:
         emulator.stdin.close()

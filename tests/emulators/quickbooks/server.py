@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import hmac
 import itertools
 import json
+import operator
 import re
 import secrets
 import threading
@@ -177,12 +179,14 @@ class QuickBooksState:
             record.setdefault("domain", "QBO")
             table[record["Id"]] = record
             self.changes.append(Change(realm, entity, record["Id"], now))
+            _GENERATION[0] += 1
             return record
 
     def delete(self, entity: str, record_id: str, realm: str = REALM) -> None:
         with self.lock:
             del self.data[realm][entity][record_id]
             self.changes.append(Change(realm, entity, record_id, self.clock.now(), deleted=True))
+            _GENERATION[0] += 1
 
     # --- OAuth (test side) --------------------------------------------------------------------
     def authorize(self, realm: str = REALM) -> str:
@@ -344,6 +348,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 def _get(record: Any, path: str) -> Any:
     """A dotted property; through a list (AttachableRef), the values of every element."""
+    if isinstance(record, dict) and path in record:  # the hot path: a top-level property
+        return record[path]
     head, _, rest = path.partition(".")
     if isinstance(record, list):
         values = [_get(item, path) for item in record]
@@ -356,7 +362,30 @@ def _get(record: Any, path: str) -> Any:
     return _get(value, rest) if rest and value is not None else value
 
 
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<>": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
 def _compare(actual: Any, op: str, wanted: Any) -> bool:
+    if isinstance(actual, Decimal) and op in _OPS:  # the hot path: Balance > '0'
+        right = _decimal(str(wanted))
+        if right is not None:
+            return _OPS[op](actual, right)
     if isinstance(actual, list):
         return any(_compare(a, op, wanted) for a in actual)
     if actual is None:
@@ -381,13 +410,22 @@ def _compare(actual: Any, op: str, wanted: Any) -> bool:
             left, right = datetime.fromisoformat(actual), datetime.fromisoformat(str(wanted))
     else:
         left, right = str(actual), str(wanted)
-    if op in ("=",):
-        return bool(left == right)
-    if op in ("!=", "<>"):
-        return bool(left != right)
-    return bool(
-        {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]
-    )
+    return bool(_OPS[op](left, right))
+
+
+_ORDER: dict[int, tuple[int, list[str]]] = {}
+# the rows a where clause kept, per table and data generation: paging re-filters nothing
+_FILTERED: dict[tuple[int, int, tuple[tuple[str, str], ...]], list[str]] = {}
+_GENERATION = [0]  # bumped by every write, so a cached filter never outlives the data
+
+
+def _by_id(table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The table's rows in Id order; the order is kept while no row comes or goes."""
+    cached = _ORDER.get(id(table))
+    if cached is None or cached[0] != len(table):
+        cached = (len(table), sorted(table, key=lambda i: int(i) if i.isdigit() else 0))
+        _ORDER[id(table)] = cached
+    return [table[i] for i in cached[1] if i in table]
 
 
 def run_query(table: dict[str, dict[str, Any]], text: str) -> tuple[str, dict[str, Any]]:
@@ -423,7 +461,24 @@ def run_query(table: dict[str, dict[str, Any]], text: str) -> tuple[str, dict[st
     canonical = next((e for e in ENTITIES if e.lower() == entity.lower()), None)
     if canonical is None:
         raise _Reply(400, _fault("4000", "Error parsing query", detail=f"unknown {entity}"))
-    rows = list(table.get(canonical, {}).values())
+    entity_table = table.get(canonical, {})
+    cached_ids: list[str] | None = None
+    clause_end = next(
+        (
+            i
+            for i in range(pos, len(toks))
+            if toks[i][0] == "word"
+            and toks[i][1].lower() in ("orderby", "order", "startposition", "maxresults")
+        ),
+        len(toks),
+    )
+    cache_key = (id(entity_table), _GENERATION[0], tuple(toks[pos:clause_end]))
+    if peek("where") and cache_key in _FILTERED:
+        cached_ids = _FILTERED[cache_key]
+        rows: list[dict[str, Any]] = []
+        pos = clause_end
+    else:
+        rows = _by_id(entity_table)
     if peek("where"):
         take()
         while True:
@@ -451,6 +506,9 @@ def run_query(table: dict[str, dict[str, Any]], text: str) -> tuple[str, dict[st
             if not peek("and"):
                 break
             take()
+        if len(_FILTERED) > 16:
+            _FILTERED.clear()
+        _FILTERED[cache_key] = [str(r.get("Id")) for r in rows]  # the next page reuses it
     order, descending = "Id", False
     if peek("orderby") or peek("order"):
         if take().lower() == "order":
@@ -479,7 +537,22 @@ def run_query(table: dict[str, dict[str, Any]], text: str) -> tuple[str, dict[st
             return int(str(value))
         return str(value)
 
-    rows.sort(key=key, reverse=descending)
+    if cached_ids is not None:  # a later page of a query already filtered
+        if order.lower() == "id" and not descending and not count:
+            chosen = cached_ids[start - 1 : start - 1 + limit]
+            page_rows = [entity_table[i] for i in chosen if i in entity_table]
+            if not page_rows:
+                return canonical, {}
+            return canonical, {
+                canonical: page_rows,
+                "startPosition": start,
+                "maxResults": len(page_rows),
+            }
+        rows = [entity_table[i] for i in cached_ids if i in entity_table]
+    if order.lower() != "id":
+        rows.sort(key=key, reverse=descending)
+    elif descending:
+        rows.reverse()
     if count:
         return canonical, {"totalCount": len(rows)}
     page = rows[start - 1 : start - 1 + limit]
