@@ -366,6 +366,14 @@ class QuickBooksSource:
                     Resource.CUSTOMERS, {"Customer": rows}, Cursor("", now), complete=False
                 )
             )
+        payments: list[dict[str, Any]] = []
+        if wanted.get("payment"):  # a payment changes the balances of the invoices it names
+            payments = list(self.client.by_ids("Payment", sorted(set(wanted["payment"]))))
+            for row in payments:
+                for line in row.get("Line") or []:
+                    for link in line.get("LinkedTxn") or []:
+                        if link.get("TxnType") == "Invoice" and link.get("TxnId"):
+                            wanted.setdefault("invoice", []).append(str(link["TxnId"]))
         raw: dict[str, list[dict[str, Any]]] = {}
         for kind, entity in (("invoice", "Invoice"), ("creditmemo", "CreditMemo")):
             if wanted.get(kind):
@@ -380,10 +388,11 @@ class QuickBooksSource:
                 if f"{kind}:{i}" not in found and ref(self.tenant, kind, i) not in batch.unreadable
             ]
             yield _without_cursor(batch, deleted=gone)
-        if wanted.get("payment"):
-            rows = list(self.client.by_ids("Payment", sorted(set(wanted["payment"]))))
+        if payments:
             yield _without_cursor(
-                self._mapped(Resource.PAYMENTS, {"Payment": rows}, Cursor("", now), complete=False)
+                self._mapped(
+                    Resource.PAYMENTS, {"Payment": payments}, Cursor("", now), complete=False
+                )
             )
 
     # --- fresh balance ------------------------------------------------------------------------

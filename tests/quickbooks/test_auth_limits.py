@@ -186,3 +186,39 @@ def test_a_payment_webhook_leads_to_a_targeted_re_read(
     assert report.events == 1 and not report.full_sync
     assert [p for _, p in qb_state.calls] == ["/query"]  # that invoice, nothing else
     assert not store.receivable("acme", f"quickbooks:acme:invoice:{target}").is_open
+
+
+def test_a_payment_event_re_reads_the_invoices_it_pays(
+    qb_state: QuickBooksState, make_source: MakeSource, store: Store, qb_clock: FrozenClock
+) -> None:
+    from decimal import Decimal
+
+    from connector.intake import process_inbox, receive
+
+    seed(qb_state, customers=10, invoices=40, today=qb_clock.now().date())
+    source = make_source()
+    sync(store, "acme", source, clock=qb_clock)
+    table = qb_state.data["9130350000000001"]["Invoice"]
+    target = next(i for i, r in table.items() if r["Balance"] > 0)
+    qb_state.put("Invoice", {**table[target], "Balance": Decimal(0)})
+    payment = qb_state.put(
+        "Payment",
+        {
+            "TxnDate": "2026-03-09",
+            "TotalAmt": table[target]["TotalAmt"],
+            "UnappliedAmt": Decimal(0),
+            "CustomerRef": table[target]["CustomerRef"],
+            "Line": [
+                {
+                    "Amount": table[target]["TotalAmt"],
+                    "LinkedTxn": [{"TxnId": target, "TxnType": "Invoice"}],
+                }
+            ],
+        },
+    )
+    headers, body = qb_state.webhook(
+        [("Payment", payment["Id"], "Create")], verifier=VERIFIER, cloudevents=True
+    )
+    receive(store, "acme", source, headers, body)
+    process_inbox(store, "acme", source, clock=qb_clock)
+    assert not store.receivable("acme", f"quickbooks:acme:invoice:{target}").is_open
