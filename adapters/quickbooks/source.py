@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -168,14 +168,14 @@ class QuickBooksSource:
             raw = list(self.client.query_all("Customer"))
             return self._mapped(resource, {"Customer": raw}, cursor, complete=True)
         if resource is Resource.RECEIVABLES:
-            invoices = list(self.client.query_all("Invoice", "Balance > '0'"))
-            credits = list(self.client.query_all("CreditMemo"))
+            invoices = self.client.query_all("Invoice", "Balance > '0'")
+            credits = self.client.query_all("CreditMemo")
             return self._mapped(
                 resource, {"Invoice": invoices, "CreditMemo": credits}, cursor, complete=True
             )
         since = (started - timedelta(days=self.payments_days)).date()
-        raw = list(self.client.query_all("Payment", f"TxnDate >= '{since.isoformat()}'"))
-        return self._mapped(resource, {"Payment": raw}, cursor, complete=False)
+        history = self.client.query_all("Payment", f"TxnDate >= '{since.isoformat()}'")
+        return self._mapped(resource, {"Payment": history}, cursor, complete=False)
 
     def _changes(
         self, entities: Sequence[str], since: datetime
@@ -259,7 +259,7 @@ class QuickBooksSource:
     def _mapped(
         self,
         resource: Resource,
-        raw: Mapping[str, list[dict[str, Any]]],
+        raw: Mapping[str, Iterable[dict[str, Any]]],
         cursor: Cursor,
         *,
         complete: bool,
@@ -267,8 +267,9 @@ class QuickBooksSource:
         problems: list[str] = []
         unreadable: list[SourceRef] = []
         if resource is Resource.CUSTOMERS:
-            self._learn(raw.get("Customer", []), problems)
-            ids = [str(r.get("Id")) for r in raw.get("Customer", [])]
+            rows = list(raw.get("Customer", ()))
+            self._learn(rows, problems)
+            ids = [str(r.get("Id")) for r in rows]
             customers = self._customers(ids, {}, problems, unreadable)
             return Batch(
                 resource,
@@ -278,44 +279,48 @@ class QuickBooksSource:
                 unreadable=unreadable,
                 problems=problems,
             )
-        named = {
-            str((r.get("CustomerRef") or {}).get("value"))
-            for rows in raw.values()
-            for r in rows
-            if isinstance(r, dict)
-        }
-        fetched = self._complete_tree(named, problems)
         receivables: list[Receivable] = []
         payments: list[Payment] = []
         bill_emails: dict[str, set[str]] = {}
+        fetched: list[str] = []
         steps: list[tuple[str, type[Any], Callable[[Any, Directory], Any], str]] = [
             ("Invoice", QInvoice, receivable_from_wire, "invoice"),
             ("CreditMemo", QCreditMemo, credit_from_wire, "credit memo"),
             ("Payment", QPayment, payment_from_wire, "payment"),
         ]
         for entity, model, mapper, what in steps:
-            for row in raw.get(entity, []):
-                try:
-                    wire = parse(model, row, what)
-                    item = mapper(wire, self.directory)
-                except DataError as exc:
-                    log.warning("skipped: %s", exc.message)
-                    problems.append(exc.message)
-                    if row.get("Id") is not None and entity != "Payment":
-                        unreadable.append(ref(self.tenant, entity.lower(), str(row["Id"])))
-                    continue
-                if isinstance(item, Payment):
-                    payments.append(item)
-                    continue
-                if entity == "CreditMemo" and complete and not item.is_open:
-                    continue  # a used-up credit memo: nothing to net
-                receivables.append(item)
-                if isinstance(wire, QInvoice) and wire.BillEmail and wire.BillEmail.Address:
-                    owner = self.directory.bill_to(wire.CustomerRef.value)
-                    bill_emails.setdefault(owner, set()).add(wire.BillEmail.Address.strip())
-        # customers named here that the store may lack, and those whose invoices went to an
+            # a page at a time: the JSON of a page is dropped once it is mapped
+            for chunk in _chunks(raw.get(entity, ()), 1000):
+                named = {
+                    str((r.get("CustomerRef") or {}).get("value"))
+                    for r in chunk
+                    if isinstance(r, dict)
+                }
+                fetched.extend(self._complete_tree(named, problems))
+                for row in chunk:
+                    try:
+                        wire = parse(model, row, what)
+                        item = mapper(wire, self.directory)
+                    except DataError as exc:
+                        log.warning("skipped: %s", exc.message)
+                        problems.append(exc.message)
+                        if row.get("Id") is not None and entity != "Payment":
+                            unreadable.append(ref(self.tenant, entity.lower(), str(row["Id"])))
+                        continue
+                    if isinstance(item, Payment):
+                        payments.append(item)
+                        continue
+                    if entity == "CreditMemo" and complete and not item.is_open:
+                        continue  # a used-up credit memo: nothing to net
+                    receivables.append(item)
+                    if isinstance(wire, QInvoice) and wire.BillEmail and wire.BillEmail.Address:
+                        owner = self.directory.bill_to(wire.CustomerRef.value)
+                        address = wire.BillEmail.Address.strip()
+                        if not self._has_email(owner, address):
+                            bill_emails.setdefault(owner, set()).add(address)
+        # customers the store may lack (read just now), and those whose invoices went to an
         # address their record does not have
-        owners = {self.directory.bill_to(c) for c in named} | set(fetched)
+        owners = {self.directory.bill_to(c) for c in fetched} | set(fetched) | set(bill_emails)
         customers = self._customers(sorted(owners), bill_emails, problems, unreadable)
         return Batch(
             resource,
@@ -327,6 +332,11 @@ class QuickBooksSource:
             unreadable=unreadable,
             problems=problems,
         )
+
+    def _has_email(self, customer_id: str, address: str) -> bool:
+        wire = self.directory.customers.get(customer_id)
+        primary = wire.PrimaryEmailAddr.Address if wire and wire.PrimaryEmailAddr else None
+        return address.lower() in (primary or "").lower()
 
     def _customers(
         self,
@@ -442,6 +452,17 @@ def _updated(row: Mapping[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return stamp if stamp.tzinfo is not None else None
+
+
+def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _without_cursor(batch: Batch, deleted: Sequence[SourceRef] = ()) -> Batch:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import timedelta
 
 from connector.clock import SystemClock
 
@@ -33,6 +34,8 @@ def main() -> None:
         today=clock.now().date(),
         paid_share=args.paid_share,
     )
+    for change in state.changes:  # the books were kept long before relance arrived
+        change.at -= timedelta(hours=1)
     server = QuickBooksEmulator(state).start()
     token = state.issue_pair()["access_token"]
     line = {
