@@ -67,6 +67,17 @@ def _without_orphans(store: Store, tenant: str, batch: Batch) -> Batch:
     )
 
 
+def _keys(batch: Batch) -> set[str]:
+    """What a batch of a full read accounts for: its records and those it could not read."""
+    if batch.resource is Resource.RECEIVABLES:
+        keys = {r.ref.key for r in batch.receivables}
+    elif batch.resource is Resource.PAYMENTS:
+        keys = {p.ref.key for p in batch.payments}
+    else:
+        keys = {c.ref.key for c in batch.customers}
+    return keys | {ref.key for ref in batch.unreadable}
+
+
 def _store(
     store: Store, tenant: str, source: Source, batch: Batch, cursor: Cursor | None
 ) -> UpsertCounts:
@@ -103,10 +114,16 @@ def sync(
     report = SyncReport(tenant, clock.now())
     for resource in ORDER:
         since = store.cursor(tenant, resource)
+        full, seen, last = False, set[str](), None
         for pulled in source.pull(resource, since):
             batch = _without_orphans(store, tenant, pulled)
             cursor = cap_cursor(batch.cursor, report.started_at)
-            counts = _store(store, tenant, source, batch, cursor)
+            if batch.complete:  # a full read, maybe in several batches: closed at its end
+                full, last = True, cursor or last
+                seen.update(_keys(batch))
+                counts = _store(store, tenant, source, replace(batch, complete=False), None)
+            else:
+                counts = _store(store, tenant, source, batch, cursor)
             report.problems.extend(batch.problems)
             if batch.problems:
                 report.add("unreadable", len(batch.problems))
@@ -117,5 +134,10 @@ def sync(
             report.add("closed", counts.closed)
             if on_batch is not None:
                 on_batch(batch)
+        if full:
+            closed = store.finish_full_read(
+                tenant, resource, seen, last, origin=str(source.platform)
+            )
+            report.add("closed", closed)
     log.info("sync of %s done: %s", tenant, report.counts)
     return report

@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
 WINDOW = timedelta(days=29)  # CDC looks back 30 days at most; keep a day of margin
 CDC_CAP = 1000
+FULL_BATCH = 5000  # records per batch of a full read: memory stays flat however large
 ENTITIES = {
     Resource.CUSTOMERS: ("Customer",),
     Resource.RECEIVABLES: ("Invoice", "CreditMemo"),
@@ -149,7 +150,7 @@ class QuickBooksSource:
     def pull(self, resource: Resource, since: Cursor | None) -> Iterator[Batch]:
         started = self.clock.now()
         if since is None or since.as_of is None or started - since.as_of > WINDOW:
-            yield self._full(resource, started)
+            yield from self._full(resource, started)
             return
         changed, watermark = self._changes(ENTITIES[resource], since.as_of)
         yield self._delta(resource, changed, Cursor(watermark.isoformat(), watermark))
@@ -161,21 +162,25 @@ class QuickBooksSource:
                     self.directory.term_days[str(raw["Id"])] = int(raw["DueDays"])
             self._terms_read = True
 
-    def _full(self, resource: Resource, started: datetime) -> Batch:
+    def _full(self, resource: Resource, started: datetime) -> Iterator[Batch]:
+        """A full read, in batches of FULL_BATCH records (the sync closes what none held)."""
         cursor = Cursor(started.isoformat(), started)
         if resource is Resource.CUSTOMERS:
             self._terms()
             raw = list(self.client.query_all("Customer"))
-            return self._mapped(resource, {"Customer": raw}, cursor, complete=True)
+            yield self._mapped(resource, {"Customer": raw}, cursor, complete=True)
+            return
         if resource is Resource.RECEIVABLES:
-            invoices = self.client.query_all("Invoice", "Balance > '0'")
-            credits = self.client.query_all("CreditMemo")
-            return self._mapped(
-                resource, {"Invoice": invoices, "CreditMemo": credits}, cursor, complete=True
-            )
-        since = (started - timedelta(days=self.payments_days)).date()
-        history = self.client.query_all("Payment", f"TxnDate >= '{since.isoformat()}'")
-        return self._mapped(resource, {"Payment": history}, cursor, complete=False)
+            sources = {
+                "Invoice": self.client.query_all("Invoice", "Balance > '0'"),
+                "CreditMemo": self.client.query_all("CreditMemo"),
+            }
+        else:
+            since = (started - timedelta(days=self.payments_days)).date()
+            sources = {"Payment": self.client.query_all("Payment", f"TxnDate >= '{since}'")}
+        for entity, rows in sources.items():
+            for chunk in _chunks(rows, FULL_BATCH):
+                yield self._mapped(resource, {entity: chunk}, cursor, complete=True)
 
     def _changes(
         self, entities: Sequence[str], since: datetime

@@ -394,6 +394,48 @@ class LedgerMixin(StoreBase):
             )
         return self._close(conn, tenant, list(rows), "deleted or voided at the source", touched)
 
+    def finish_full_read(
+        self,
+        tenant: str,
+        resource: Resource,
+        present: set[str],
+        cursor: Cursor | None,
+        *,
+        origin: str = "sync",
+    ) -> int:
+        """After every batch of a full read is stored: what the read did not bring is gone.
+
+        Receivables absent from the read are closed, payments absent from it deleted (only when
+        the read brought some: an empty read proves nothing), and the read's cursor saved, in
+        one transaction. Until then no cursor moves, so a read cut short is simply done again.
+        """
+        with self._tx() as conn:
+            self._require_tenant(conn, tenant)
+            touched: set[str] = set()
+            closed = 0
+            if present and resource is Resource.RECEIVABLES:
+                closed = self._close_absent(conn, tenant, [], touched, present)
+            elif present and resource is Resource.PAYMENTS:
+                stored = conn.execute(
+                    select(t.payments.c.id, t.payments.c.key).where(t.payments.c.tenant == tenant)
+                ).all()
+                gone = [row.id for row in stored if row.key not in present]
+                for start in range(0, len(gone), _CHUNK):
+                    conn.execute(
+                        t.payments.delete().where(t.payments.c.id.in_(gone[start : start + _CHUNK]))
+                    )
+            self._touch(conn, tenant, touched)
+            if cursor is not None:
+                self._save_cursor(conn, tenant, resource, cursor)
+            if closed:
+                self._log(
+                    conn,
+                    tenant,
+                    EventType.SYNCED,
+                    payload={"origin": origin, "resource": resource.value, "closed": closed},
+                )
+        return closed
+
     def _close_absent(
         self,
         conn: Connection,

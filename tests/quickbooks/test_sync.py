@@ -6,6 +6,8 @@ import math
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from connector.clock import FrozenClock
 from connector.model import ReceivableKind, ReceivableStatus
 from connector.source import Resource
@@ -115,8 +117,8 @@ def test_a_watermark_older_than_the_cdc_window_means_a_full_read(
     sync(store, "acme", source, clock=qb_clock)
     qb_clock.advance(timedelta(days=31))
     qb_state.calls.clear()
-    (batch,) = source.pull(Resource.RECEIVABLES, store.cursor("acme", Resource.RECEIVABLES))
-    assert batch.complete and ("GET", "/cdc") not in qb_state.calls
+    batches = list(source.pull(Resource.RECEIVABLES, store.cursor("acme", Resource.RECEIVABLES)))
+    assert all(b.complete for b in batches) and ("GET", "/cdc") not in qb_state.calls
 
 
 def test_more_changes_than_one_cdc_answer_holds(
@@ -147,11 +149,47 @@ def test_a_malformed_invoice_is_reported_and_what_was_stored_stays(
     table = qb_state.data["9130350000000001"]["Invoice"]
     victim = next(i for i, r in table.items() if r["Balance"] > 0)
     table[victim] = {**table[victim], "TxnDate": "yesterday"}  # a broken record at the source
-    (full,) = source.pull(Resource.RECEIVABLES, None)  # a full read, as after a long pause
-    counts = store.upsert_ledger(
-        "acme", receivables=full.receivables, complete=True, unreadable=full.unreadable
-    )
-    assert counts.closed == 0  # not taken for gone
-    assert any(f"invoice {victim}" in p for p in full.problems)
-    assert len(full.receivables) == first.counts["receivables"] - 1
+    qb_clock.advance(timedelta(days=31))  # a long pause: the next sync reads everything
+    again = sync(store, "acme", source, clock=qb_clock)
+    assert again.counts.get("closed", 0) == 0  # not taken for gone
+    assert any(f"invoice {victim}" in p for p in again.problems)
+    assert again.counts["receivables"] == first.counts["receivables"] - 1
     assert store.receivable("acme", _key("invoice", victim)).is_open  # kept as stored
+
+
+def test_a_full_read_in_several_batches_closes_what_none_held_at_its_end(
+    qb_state: QuickBooksState,
+    make_source: MakeSource,
+    store: Store,
+    qb_clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import adapters.quickbooks.source as module
+
+    monkeypatch.setattr(module, "FULL_BATCH", 500)
+    seed(qb_state, customers=30, invoices=2200, today=qb_clock.now().date())
+    source = make_source()
+    sync(store, "acme", source, clock=qb_clock)
+    table = qb_state.data["9130350000000001"]["Invoice"]
+    paid = sorted((i for i, r in table.items() if r["Balance"] > 0), key=int)[-1]
+    qb_state.put("Invoice", {**table[paid], "Balance": Decimal(0)})
+    qb_clock.advance(timedelta(days=31))
+    before = store.cursor("acme", Resource.RECEIVABLES)
+
+    class Cut(Exception):
+        pass
+
+    def crash_after_two(batch: object) -> None:
+        crash_after_two.seen += 1  # type: ignore[attr-defined]
+        if crash_after_two.seen == 2:  # type: ignore[attr-defined]
+            raise Cut
+
+    crash_after_two.seen = 0  # type: ignore[attr-defined]
+    with pytest.raises(Cut):  # the process dies in the middle of the full read
+        sync(store, "acme", source, clock=qb_clock, on_batch=crash_after_two)
+    assert store.receivable("acme", _key("invoice", paid)).is_open  # nothing closed early
+    report = sync(store, "acme", source, clock=qb_clock)
+    assert report.batches > 4 and report.counts["closed"] == 1
+    assert not store.receivable("acme", _key("invoice", paid)).is_open
+    after = store.cursor("acme", Resource.RECEIVABLES)
+    assert before is not None and after is not None and after.as_of > before.as_of
