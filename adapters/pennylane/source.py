@@ -74,6 +74,7 @@ WEBHOOK_KEY = "pennylane-webhook"  # the vault record holding a subscription's s
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
+FULL_BATCH = 5000  # records per batch of a full read
 RETENTION = timedelta(days=27)  # the changelogs keep 4 weeks; keep a day of margin
 
 
@@ -171,7 +172,16 @@ class PennylaneSource:
                 if resource is Resource.CUSTOMERS
                 else self.client.invoices()
             )
-            yield self._batch(resource, list(raw), (), Cursor(started.isoformat(), started), True)
+            cursor = Cursor(started.isoformat(), started)
+            chunk: list[dict[str, Any]] = []
+            any_batch = False
+            for record in raw:  # batches of FULL_BATCH: the sync closes what none held
+                chunk.append(record)
+                if len(chunk) == FULL_BATCH:
+                    yield self._batch(resource, chunk, (), cursor, True)
+                    chunk, any_batch = [], True
+            if chunk or not any_batch:  # an empty ledger still moves the cursor
+                yield self._batch(resource, chunk, (), cursor, True)
             return
         ids: set[int] = set()
         deleted: list[SourceRef] = []

@@ -178,9 +178,13 @@ class QuickBooksSource:
         else:
             since = (started - timedelta(days=self.payments_days)).date()
             sources = {"Payment": self.client.query_all("Payment", f"TxnDate >= '{since}'")}
+        empty = True
         for entity, rows in sources.items():
             for chunk in _chunks(rows, FULL_BATCH):
+                empty = False
                 yield self._mapped(resource, {entity: chunk}, cursor, complete=True)
+        if empty:  # nothing open: the read still counts, and moves the cursor
+            yield self._mapped(resource, {}, cursor, complete=True)
 
     def _changes(
         self, entities: Sequence[str], since: datetime
