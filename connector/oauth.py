@@ -256,13 +256,13 @@ class BearerAuth(requests.auth.AuthBase):
     def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         if response.status_code != 401 or getattr(response.request, "_relance_replayed", False):
             return response
+        response.content  # noqa: B018 - release the connection, whatever the refresh does
+        response.close()
         sent = str(response.request.headers.get("Authorization", "")).removeprefix("Bearer ")
         token = self.manager.replace_rejected(sent)
         retry = response.request.copy()
         retry.headers["Authorization"] = f"Bearer {token.access_token}"
         retry._relance_replayed = True  # type: ignore[attr-defined]
-        response.content  # noqa: B018 - release the connection before replaying
-        response.close()
         replayed = response.connection.send(retry, **kwargs)
         replayed.history.append(response)
         return replayed

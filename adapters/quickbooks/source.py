@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
 WINDOW = timedelta(days=29)  # CDC looks back 30 days at most; keep a day of margin
 CDC_CAP = 1000
-FULL_BATCH = 5000  # records per batch of a full read: memory stays flat however large
+FULL_BATCH = 10_000  # records per batch of a full read: memory stays flat however large
 ENTITIES = {
     Resource.CUSTOMERS: ("Customer",),
     Resource.RECEIVABLES: ("Invoice", "CreditMemo"),
