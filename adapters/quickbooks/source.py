@@ -167,10 +167,8 @@ class QuickBooksSource:
         cursor = Cursor(started.isoformat(), started)
         if resource is Resource.CUSTOMERS:
             self._terms()
-            raw = list(self.client.query_all("Customer"))
-            yield self._mapped(resource, {"Customer": raw}, cursor, complete=True)
-            return
-        if resource is Resource.RECEIVABLES:
+            sources = {"Customer": self.client.query_all("Customer")}
+        elif resource is Resource.RECEIVABLES:
             sources = {
                 "Invoice": self.client.query_all("Invoice", "Balance > '0'"),
                 "CreditMemo": self.client.query_all("CreditMemo"),
