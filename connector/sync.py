@@ -3,6 +3,11 @@
 A batch's records and the cursor valid after them are committed together: a crash leaves
 the cursor where the stored records are, never past them. A cursor is never later than
 the instant the sync started, so a record edited during the sync is read again next time.
+
+A full read (batches marked ``complete``) may come in several batches: each is stored as it
+comes, and only when the last one is in does the store close what none of them held and
+save the read's cursor, in one transaction; a read cut short closes nothing and is done
+again. Records a source could not read are reported, and never taken for gone.
 """
 
 from __future__ import annotations
