@@ -1,7 +1,7 @@
 """A full QuickBooks sync of 100k open invoices and 20k customers, then an incremental one;
 beside it, the same full pull with the python-quickbooks library.
 
-    pip install python-quickbooks        # only for the side-by-side
+    pip install -e '.[bench]'            # python-quickbooks, only for the side-by-side
     python benchmarks/quickbooks_pull.py
     python benchmarks/quickbooks_pull.py --invoices 10000 --customers 2000   # a quick look
 
