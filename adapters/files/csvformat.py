@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -285,16 +286,16 @@ def load_csv_ledger(folder: Path, tenant: str) -> Ledger:
         return SourceRef(platform=Platform.FILES, tenant=tenant, external_id=external_id)
 
     customer_rows = list(_rows(folder / "customers.csv"))
-    customers = [_build(r, lambda r=r: _customer(r, ref)) for r in customer_rows]
+    customers = [_build(r, partial(_customer, r, ref)) for r in customer_rows]
     _unique(customer_rows, customers, "customer id")
     known = {c.ref.external_id for c in customers}
     invoice_rows = list(_rows(folder / "invoices.csv"))
-    receivables = [_build(r, lambda r=r: _receivable(r, ref, known)) for r in invoice_rows]
+    receivables = [_build(r, partial(_receivable, r, ref, known)) for r in invoice_rows]
     _unique(invoice_rows, receivables, "invoice id")
     numbers = {r.number: r.ref for r in receivables}
     payments: list[Payment] = []
     if (folder / "payments.csv").exists():
         payment_rows = list(_rows(folder / "payments.csv"))
-        payments = [_build(r, lambda r=r: _payment(r, ref, known, numbers)) for r in payment_rows]
+        payments = [_build(r, partial(_payment, r, ref, known, numbers)) for r in payment_rows]
         _unique(payment_rows, payments, "payment id")
     return Ledger(tuple(customers), tuple(receivables), tuple(payments))

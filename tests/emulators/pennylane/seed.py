@@ -228,8 +228,8 @@ def seed(
             if not record["draft"]:
                 issued.setdefault(cid, []).append(record)
         state.put("customer_invoices", record, "insert")
-    for invoice_id, on_, amount, currency in settlements:
-        state.match(invoice_id, on_, amount, currency)
+    for invoice_id, on_, paid, paid_currency in settlements:
+        state.match(invoice_id, on_, paid, paid_currency)
     return Seeded(customers, invoices, open_count, credit_count)
 
 

@@ -31,8 +31,10 @@ import hmac
 import itertools
 import json
 import math
+import operator
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -322,13 +324,13 @@ def _limit(query: dict[str, str], cap: int) -> int:
     return int(raw)
 
 
-_OPS = {
-    "eq": lambda a, b: a == b,
-    "not_eq": lambda a, b: a != b,
-    "lt": lambda a, b: a < b,
-    "lteq": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b,
-    "gteq": lambda a, b: a >= b,
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "not_eq": operator.ne,
+    "lt": operator.lt,
+    "lteq": operator.le,
+    "gt": operator.gt,
+    "gteq": operator.ge,
     "in": lambda a, b: a in b,
     "not_in": lambda a, b: a not in b,
 }
@@ -773,7 +775,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "created_at": now,
                 "updated_at": now,
             }
-            state.files[appendix_id] = bytes(data)  # type: ignore[arg-type]
+            state.files[appendix_id] = bytes(data) if isinstance(data, bytes) else b""
             state.appendices.setdefault(invoice_id, []).append(record)
             return 201, record
         raise _Reply(

@@ -383,9 +383,9 @@ def _decimal(text: str) -> Decimal | None:
 
 def _compare(actual: Any, op: str, wanted: Any) -> bool:
     if isinstance(actual, Decimal) and op in _OPS:  # the hot path: Balance > '0'
-        right = _decimal(str(wanted))
-        if right is not None:
-            return _OPS[op](actual, right)
+        number = _decimal(str(wanted))
+        if number is not None:
+            return _OPS[op](actual, number)
     if isinstance(actual, list):
         return any(_compare(a, op, wanted) for a in actual)
     if actual is None:
