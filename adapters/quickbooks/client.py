@@ -196,6 +196,18 @@ class QuickBooksClient:
                     found[entity].extend(response.get(entity, []))
         return found
 
+    def pdf(self, entity: str, entity_id: str) -> bytes:
+        """The document as QuickBooks renders it (``GET /{entity}/{id}/pdf``)."""
+        response = self.http.request(
+            "GET",
+            f"/{self.realm}/{entity.lower()}/{entity_id}/pdf",
+            params={"minorversion": MINOR_VERSION},
+            headers={"Accept": "application/pdf"},
+        )
+        if not response.content.startswith(b"%PDF"):
+            raise DataError(f"QuickBooks sent something that is not a PDF for {entity} {entity_id}")
+        return response.content
+
     def preferences(self) -> dict[str, Any]:
         data = self._call("GET", "preferences")
         return dict(data.get("Preferences") or {}) if isinstance(data, dict) else {}

@@ -10,7 +10,8 @@
   1000-object cap is followed by another from the newest change it held.
 * **Bill-to**: documents of a sub-customer billed with its parent go to the top of the
   tree; customers a document names but relance has not read yet are read with it.
-* Write-back, webhooks: writeback.py, webhooks.py. Invoice PDFs are not fetched.
+* Write-back, webhooks: writeback.py, webhooks.py. The invoice's PDF comes from
+  ``GET /invoice/{id}/pdf``, for letters.
 """
 
 from __future__ import annotations
@@ -447,7 +448,11 @@ class QuickBooksSource:
         return parse_delivery(body, self.tenant, self.realm, self.clock.now())
 
     def document(self, item: SourceRef) -> bytes:
-        raise Unsupported("QuickBooks invoice PDFs are not fetched in this version")
+        """The invoice as QuickBooks prints it, to append to a letter."""
+        kind, _, raw_id = item.external_id.partition(":")
+        if kind != "invoice" or not raw_id:
+            raise Unsupported(f"{item.key} has no QuickBooks PDF")
+        return self.client.pdf("Invoice", raw_id)
 
 
 def _updated(row: Mapping[str, Any]) -> datetime | None:

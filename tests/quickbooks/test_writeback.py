@@ -125,3 +125,9 @@ def test_an_invoice_edited_meanwhile_is_read_again_and_written(
     assert receipts["quickbooks:acme:invoice:11"].written
     assert batches == 3  # read; write (refused: stale); write again after a re-read
     assert any("Id IN ('11')" in q for q in ledger.queries)
+
+
+def test_the_invoice_pdf_for_a_letter(ledger: QuickBooksState, make_source: MakeSource) -> None:
+    pdf = make_source().document(ref("11"))
+    assert pdf.startswith(b"%PDF")
+    assert ("GET", "/invoice/11/pdf") in ledger.calls

@@ -569,8 +569,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         if isinstance(body, str):  # an XML fault, as Intuit sometimes sends
             data, ctype = body.encode(), "application/xml"
+        elif isinstance(body, bytes):
+            data, ctype = body, "application/pdf" if body.startswith(b"%PDF") else "text/plain"
         else:
-            data, ctype = (body if isinstance(body, bytes) else dumps(body)), "application/json"
+            data, ctype = dumps(body), "application/json"
         self.send_response(status)
         self.send_header("content-type", ctype)
         self.send_header("intuit_tid", f"1-{secrets.token_hex(8)}")
@@ -756,6 +758,12 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"Preferences": state.preferences[realm]}
         if path == "/batch" and method == "POST":
             return self._batch(realm, json.loads(self._body() or b"{}", parse_float=Decimal))
+        pdf = re.match(r"^/invoice/([^/]+)/pdf$", path)
+        if pdf and method == "GET":
+            invoice = tables["Invoice"].get(pdf.group(1))
+            if invoice is None:
+                raise _Reply(400, _fault("610", "Object Not Found"))
+            return 200, _invoice_pdf(str(invoice.get("DocNumber") or invoice["Id"]))
         found = re.match(r"^/([a-z]+)(?:/([^/]+))?$", path)
         if not found:
             raise _Reply(404, _fault("610", "Object Not Found"))
@@ -881,3 +889,14 @@ class _Handler(BaseHTTPRequestHandler):
             except _Reply as reply:
                 answers.append({"bId": bid, **reply.body})
         return 200, {"BatchItemResponse": answers}
+
+
+def _invoice_pdf(number: str) -> bytes:
+    """A one-page PDF standing for the invoice QuickBooks renders."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(text=f"Invoice {number}")
+    return bytes(pdf.output())
