@@ -14,7 +14,7 @@ import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -32,6 +32,7 @@ __all__ = [
     "ContractTermsConfig",
     "FilesSourceConfig",
     "OAuthAppConfig",
+    "OdooOptions",
     "PennylaneOptions",
     "QuickBooksOptions",
     "Settings",
@@ -96,6 +97,15 @@ class QuickBooksOptions(BaseModel):
     payments_days: int = Field(default=400, ge=30, le=3660)  # history read on a full sync
 
 
+class OdooOptions(BaseModel):
+    """An Odoo database (adapters/odoo/README.md); the API key is stored by relance connect."""
+
+    model_config = ConfigDict(extra="forbid")
+    database: str = ""
+    login: str = ""  # the login of the user who owns the API key
+    protocol: Literal["json2", "jsonrpc"] | None = None  # None: from the server's version
+
+
 class FilesSourceConfig(BaseModel):
     """A file-based ledger: a folder of relance CSVs, or a FEC with its contacts."""
 
@@ -143,6 +153,7 @@ class TenantConfig(BaseModel):
     files: FilesSourceConfig | None = None
     pennylane: PennylaneOptions = Field(default_factory=PennylaneOptions)
     quickbooks: QuickBooksOptions = Field(default_factory=QuickBooksOptions)
+    odoo: OdooOptions = Field(default_factory=OdooOptions)
     jurisdiction: str = Field(default="FR", pattern="^(FR|EU|UK|DE|BE|ES)$")
     api_url: str | None = None  # the platform's API base, to point at a sandbox or an emulator
     contract: ContractConfig = Field(default_factory=ContractConfig)

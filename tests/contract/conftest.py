@@ -19,6 +19,10 @@ from pathlib import Path
 import pytest
 
 from adapters.files.source import FileSource
+from adapters.odoo.client import POLICY as ODOO_POLICY
+from adapters.odoo.client import OdooClient
+from adapters.odoo.client import classify as odoo_classify
+from adapters.odoo.source import OdooSource
 from adapters.pennylane.client import POLICY, PennylaneClient, classify
 from adapters.pennylane.source import PennylaneSource
 from adapters.pennylane.writeback import WriteOptions
@@ -31,6 +35,8 @@ from connector.http import HttpClient
 from connector.model import SourceRef
 from connector.settings import FilesSourceConfig
 from connector.source import Source
+from tests.emulators.odoo import OdooEmulator, OdooState
+from tests.emulators.odoo import seed as odoo_seed
 from tests.emulators.pennylane import PennylaneEmulator, PennylaneState, seed
 from tests.emulators.quickbooks import REALM, QuickBooksEmulator, QuickBooksState
 from tests.emulators.quickbooks import seed as qb_seed
@@ -146,11 +152,37 @@ def _quickbooks() -> Iterator[Harness]:
         server.stop()
 
 
-@pytest.fixture(params=["files", "pennylane", "quickbooks"])
+def _odoo() -> Iterator[Harness]:
+    clock = FrozenClock.on(date(2026, 3, 10))
+    state = OdooState(clock)
+    odoo_seed(state, customers=10, invoices=300, today=clock.now().date())
+    server = OdooEmulator(state).start()
+    http = HttpClient(
+        ODOO_POLICY, base_url=server.url, tenant="acme", clock=clock, classify=odoo_classify
+    )
+    client = OdooClient(http, database="acme", login="relance-bot", key="odoo-key-0123456789")
+    source = OdooSource(client, "acme", clock)
+
+    def pay(ref: SourceRef) -> None:
+        clock.advance(timedelta(minutes=1))
+        move = state.records["account.move"][int(ref.external_id.split(":")[1])]
+        state.put("account.move", {**move, "payment_state": "paid", "amount_residual": 0.0})
+        clock.advance(timedelta(minutes=1))
+
+    try:
+        yield Harness("odoo", source, clock, pay, False)
+    finally:
+        http.close()
+        server.stop()
+
+
+@pytest.fixture(params=["files", "pennylane", "quickbooks", "odoo"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     if request.param == "files":
         yield from _files(tmp_path)
     elif request.param == "pennylane":
         yield from _pennylane()
-    else:
+    elif request.param == "quickbooks":
         yield from _quickbooks()
+    else:
+        yield from _odoo()

@@ -1,0 +1,1 @@
+"""Odoo: the external-API adapter (JSON-2 / JSON-RPC)."""

@@ -1,0 +1,169 @@
+"""Odoo's external API: JSON-2 on Odoo 19+, JSON-RPC (``execute_kw``) on 16-18.
+
+The protocol follows the server's reported version (``GET /web/version`` exists from the
+JSON-2 era on; otherwise ``common.version`` over JSON-RPC). JSON-2 takes the API key as a
+bearer token and named arguments; JSON-RPC authenticates once (``common.authenticate``, the
+key in place of the password) and passes the key with every call — it is never logged,
+since connector.http logs method and path only. Facts: platform-apis.md §3.
+Odoo's own errors become relance's: AccessDenied / 401 → AuthorizationLost; AccessError,
+MissingError, UserError → SourceRejected with Odoo's message.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+from connector.errors import AuthorizationLost, DataError, SourceRejected, SourceUnavailable
+from connector.http import HttpClient, HttpPolicy, default_classify
+
+__all__ = ["PAGE", "POLICY", "OdooClient", "classify"]
+
+# Odoo sets no request rate; workers are killed after 120 s: modest pages, a gentle pace
+POLICY = HttpPolicy(platform="odoo", rate=20.0, burst=5, read_timeout=120.0)
+PAGE = 500
+
+
+def _raise(name: str, message: str, status: int | None = None) -> None:
+    short = message.strip().splitlines()[0][:240] if message else name
+    if name.endswith(("AccessDenied", "Unauthorized")) or status == 401:
+        raise AuthorizationLost(
+            f"Odoo refused the API key ({short})",
+            platform="odoo",
+            status=status or 401,
+            hint="create a new key (Preferences > Account Security) and run "
+            "relance connect odoo --tenant NAME --token",
+        )
+    if name.endswith("AccessError"):
+        raise SourceRejected(
+            f"Odoo refused access: {short}",
+            platform="odoo",
+            status=status,
+            hint="give relance's Odoo user read access to invoicing (and write for notes)",
+        )
+    if status is not None and status >= 500:
+        raise SourceUnavailable(f"Odoo failed: {short}", platform="odoo", status=status)
+    raise SourceRejected(f"Odoo answered: {short}", platform="odoo", status=status)
+
+
+def classify(response: requests.Response, policy: HttpPolicy, now: datetime) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "name" in body:
+        _raise(str(body["name"]), str(body.get("message") or ""), response.status_code)
+    default_classify(response, policy, now)
+
+
+class OdooClient:
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        database: str,
+        login: str,
+        key: str,
+        protocol: str | None = None,
+    ) -> None:
+        self.http, self.database, self.login = http, database, login
+        self._key = key
+        self._protocol = protocol
+        self._uid: int | None = None
+        self._ids = itertools.count(1)
+        self.version: str | None = None
+
+    # --- protocol -----------------------------------------------------------------------------
+    @property
+    def protocol(self) -> str:
+        if self._protocol is None:
+            self._protocol = self._detect()
+        return self._protocol
+
+    def _detect(self) -> str:
+        try:
+            info = self.http.request("GET", "/web/version", attempts=1).json()
+        except SourceRejected:  # no /web/version before the JSON-2 era
+            info = None
+        if isinstance(info, dict) and int((info.get("version_info") or [0])[0]) >= 19:
+            self.version = str(info.get("version"))
+            return "json2"
+        info = self._rpc("common", "version", [])
+        self.version = str(info.get("server_version"))
+        return "json2" if int((info.get("server_version_info") or [0])[0]) >= 19 else "jsonrpc"
+
+    def _rpc(self, service: str, method: str, args: list[Any]) -> Any:
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"service": service, "method": method, "args": args},
+            "id": next(self._ids),
+        }
+        data = self.http.request("POST", "/jsonrpc", json=payload).json(parse_float=Decimal)
+        if "error" in data:
+            error = data["error"].get("data") or {}
+            _raise(str(error.get("name", "")), str(error.get("message", "")))
+        return data.get("result")
+
+    def uid(self) -> int:
+        if self._uid is None:
+            uid = self._rpc("common", "authenticate", [self.database, self.login, self._key, {}])
+            if not uid:
+                raise AuthorizationLost(
+                    f"Odoo refused login {self.login!r} with this API key on {self.database!r}",
+                    platform="odoo",
+                    hint="check the database, the login and the key: "
+                    "relance connect odoo --tenant NAME --token",
+                )
+            self._uid = int(uid)
+        return self._uid
+
+    # --- calls --------------------------------------------------------------------------------
+    def call(self, model: str, method: str, ids: Sequence[int] | None = None, **kw: Any) -> Any:
+        """A model method, named arguments only (JSON-2's rule), whatever the protocol."""
+        if self.protocol == "json2":
+            body = {**kw, **({"ids": list(ids)} if ids is not None else {})}
+            response = self.http.request(
+                "POST",
+                f"/json/2/{model}/{method}",
+                json=body,
+                headers={
+                    "Authorization": f"bearer {self._key}",
+                    "X-Odoo-Database": self.database,
+                },
+            )
+            return response.json(parse_float=Decimal)
+        args: list[Any] = [list(ids)] if ids is not None else []
+        return self._rpc(
+            "object",
+            "execute_kw",
+            [self.database, self.uid(), self._key, model, method, args, kw],
+        )
+
+    def search_read(
+        self, model: str, domain: list[Any], fields: Sequence[str]
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching record, PAGE at a time, paging by id (stable under inserts)."""
+        last = 0
+        while True:
+            rows = self.call(
+                model,
+                "search_read",
+                domain=[*domain, ["id", ">", last]],
+                fields=list(fields),
+                order="id",
+                limit=PAGE,
+            )
+            if not isinstance(rows, list):
+                raise DataError(f"Odoo answered search_read on {model} with something else")
+            yield from rows
+            if len(rows) < PAGE:
+                return
+            last = int(rows[-1]["id"])

@@ -1,0 +1,346 @@
+"""OdooSource (read side): customers and open customer invoices of one Odoo company.
+
+* Customers are commercial entities (``res.partner`` without a parent): the invoices of a
+  contact belong to its ``commercial_partner_id``, which is dunned.
+* Open receivables: ``account.move`` of type ``out_invoice``/``out_refund``, posted, with
+  ``payment_state`` ``not_paid`` or ``partial`` (``in_payment`` counts as paid), their
+  ``amount_residual``; the due date is the earliest unreconciled receivable line's maturity
+  (``invoice_date_due`` holds only the last instalment's).
+* Incremental by ``write_date`` from the last one seen minus an overlap, the cursor capped
+  at the sync's start by the core; a full read brings every open document (the sync closes
+  the rest). Amounts arrive as JSON numbers: parsed as Decimal, rounded to the currency.
+
+Not built yet (issue 6 goes on): payments, write-back (chatter notes, call activities),
+webhooks from automation rules, multi-company selection, and the Odoo add-on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from connector.clock import Clock
+from connector.errors import ConfigError, DataError, Unsupported
+from connector.http import HttpClient
+from connector.model import (
+    Contact,
+    Customer,
+    LegalKind,
+    Platform,
+    PostalAddress,
+    Receivable,
+    ReceivableKind,
+    ReceivableStatus,
+    SourceRef,
+)
+from connector.money import Money, check_currency
+from connector.oauth import TokenVault, load_fernet
+from connector.settings import Settings, TenantConfig
+from connector.source import Batch, Cursor, Event, Outcome, Resource, WriteReceipt
+from connector.store import Store
+
+from .client import POLICY, OdooClient, classify
+
+__all__ = ["OdooSource"]
+
+log = logging.getLogger(__name__)
+OVERLAP = timedelta(minutes=5)
+PARTNER_FIELDS = (
+    "name", "email", "phone", "mobile", "street", "street2", "zip", "city", "country_code",
+    "lang", "vat", "company_registry", "is_company", "parent_id", "write_date",
+)  # fmt: skip
+MOVE_FIELDS = (
+    "name", "move_type", "state", "payment_state", "invoice_date", "invoice_date_due",
+    "amount_total", "amount_residual", "currency_id", "commercial_partner_id", "write_date",
+)  # fmt: skip
+OPEN = [
+    ["move_type", "in", ["out_invoice", "out_refund"]],
+    ["state", "=", "posted"],
+    ["payment_state", "in", ["not_paid", "partial"]],
+]
+
+
+def _ref(tenant: str, kind: str, odoo_id: int) -> SourceRef:
+    return SourceRef(platform=Platform.ODOO, tenant=tenant, external_id=f"{kind}:{odoo_id}")
+
+
+def _id(value: Any) -> int | None:
+    """A many2one as Odoo sends it: ``[id, "name"]``, or ``false``."""
+    if isinstance(value, list | tuple) and value:
+        return int(value[0])
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str:
+    return "" if value in (None, False) else str(value).strip()
+
+
+def _stamp(value: Any) -> datetime | None:
+    """Odoo's datetimes are UTC without an offset."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _odoo_time(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def customer_from_odoo(raw: Mapping[str, Any], tenant: str, country: str) -> Customer:
+    label = f"Odoo partner {raw.get('id', '?')}"
+    name = _text(raw.get("name"))
+    if not name:
+        raise DataError(f"{label} has no name", hint="the record is skipped")
+    code = _text(raw.get("country_code")).upper() or country
+    lines = tuple(x for x in (_text(raw.get("street")), _text(raw.get("street2"))) if x)
+    address = (
+        PostalAddress(
+            lines=lines,
+            postal_code=_text(raw.get("zip")),
+            city=_text(raw.get("city")),
+            country=code,
+        )
+        if lines or raw.get("city")
+        else None
+    )
+    emails = [e.strip() for e in _text(raw.get("email")).replace(";", ",").split(",") if "@" in e]
+    contacts = [
+        Contact(name=name, email=e, address=address, primary=i == 0) for i, e in enumerate(emails)
+    ]
+    phone = _text(raw.get("phone")) or _text(raw.get("mobile"))
+    if phone:
+        contacts.append(Contact(name=name, phone=phone, primary=not contacts))
+    try:
+        return Customer(
+            ref=_ref(tenant, "partner", int(raw["id"])),
+            name=name,
+            legal_kind=LegalKind.B2B if raw.get("is_company") else LegalKind.B2C,
+            language=(_text(raw.get("lang")) or "fr_FR").split("_")[0],
+            country=code,
+            registration_id=_text(raw.get("company_registry")) or _text(raw.get("vat")) or None,
+            address=address,
+            contacts=tuple(contacts),
+        )
+    except ValueError as exc:
+        raise DataError(f"{label}: {str(exc).splitlines()[0]}") from None
+
+
+def receivable_from_odoo(raw: Mapping[str, Any], tenant: str, due: Any = None) -> Receivable | None:
+    """The receivable, or None for a draft; ``due`` is the earliest open instalment's date."""
+    label = f"Odoo invoice {raw.get('id', '?')} ({_text(raw.get('name')) or 'no number'})"
+    if raw.get("state") == "draft":
+        return None
+    partner = _id(raw.get("commercial_partner_id"))
+    if partner is None:
+        raise DataError(f"{label} has no customer", hint="set one in Odoo")
+    try:
+        currency = check_currency(_text((raw.get("currency_id") or [0, "EUR"])[1]) or "EUR")
+        issued = date.fromisoformat(_text(raw.get("invoice_date")))
+        last_due = _text(raw.get("invoice_date_due")) or _text(raw.get("invoice_date"))
+        due_on = date.fromisoformat(_text(due) or last_due)
+        total = Decimal(str(raw.get("amount_total") or 0))
+        residual = Decimal(str(raw.get("amount_residual") or 0))
+    except (ValueError, TypeError, IndexError, ArithmeticError) as exc:
+        raise DataError(f"{label}: {exc}", hint="the record is skipped") from None
+    state, paying = raw.get("state"), raw.get("payment_state")
+    if state == "cancel":
+        status, residual = ReceivableStatus.CANCELLED, Decimal(0)
+    elif paying in ("paid", "in_payment", "reversed") or residual <= 0:
+        status, residual = ReceivableStatus.PAID, Decimal(0)
+    elif paying == "partial" or residual < total:
+        status = ReceivableStatus.PARTIALLY_PAID
+    else:
+        status = ReceivableStatus.OPEN
+    money_total = Money(abs(total), currency).rounded()
+    money_open = Money(abs(residual), currency).rounded()
+    try:
+        return Receivable(
+            ref=_ref(tenant, "move", int(raw["id"])),
+            customer_ref=_ref(tenant, "partner", partner),
+            kind=ReceivableKind.CREDIT_NOTE
+            if raw.get("move_type") == "out_refund"
+            else ReceivableKind.INVOICE,
+            number=_text(raw.get("name")) or str(raw["id"]),
+            issued_on=issued,
+            due_on=max(due_on, issued),
+            currency=currency,
+            total=Money(max(money_total.amount, money_open.amount), currency),
+            open_balance=money_open,
+            status=status,
+            updated_at=_stamp(raw.get("write_date")),
+        )
+    except ValueError as exc:
+        raise DataError(f"{label}: {str(exc).splitlines()[0]}") from None
+
+
+class OdooSource:
+    platform: ClassVar[Platform] = Platform.ODOO
+
+    def __init__(self, client: OdooClient, tenant: str, clock: Clock, *, country: str = "FR"):
+        self.client, self.tenant, self.clock, self.country = client, tenant, clock, country
+        self._known: set[int] = set()  # partners read in this process
+
+    @classmethod
+    def from_tenant(
+        cls,
+        config: TenantConfig,
+        *,
+        clock: Clock,
+        store: Store,
+        settings: Settings | None = None,
+        **_: Any,
+    ) -> OdooSource:
+        if settings is None:
+            raise ConfigError("Odoo needs the settings (for the key's encryption)", key="settings")
+        if not config.api_url or not config.odoo.database or not config.odoo.login:
+            raise ConfigError(
+                f"tenant {config.slug} needs api_url, [odoo] database and login",
+                key="odoo",
+                hint="see adapters/odoo/README.md",
+            )
+        key = TokenVault(store, load_fernet(settings)).load(config.slug, "odoo").access_token
+        http = HttpClient(
+            POLICY, base_url=config.api_url, tenant=config.slug, clock=clock, classify=classify
+        )
+        client = OdooClient(
+            http,
+            database=config.odoo.database,
+            login=config.odoo.login,
+            key=key,
+            protocol=config.odoo.protocol,
+        )
+        return cls(client, config.slug, clock, country=config.country)
+
+    def close(self) -> None:
+        self.client.http.close()
+
+    # --- pull ---------------------------------------------------------------------------------
+    def pull(self, resource: Resource, since: Cursor | None) -> Iterator[Batch]:
+        if resource is Resource.PAYMENTS:
+            return
+        started = self.clock.now()
+        full = since is None or since.as_of is None
+        model = "res.partner" if resource is Resource.CUSTOMERS else "account.move"
+        fields: Sequence[str]
+        if resource is Resource.CUSTOMERS:
+            domain: list[Any] = [["parent_id", "=", False]]
+            fields = PARTNER_FIELDS
+        else:
+            domain = list(OPEN) if full else [OPEN[0]]
+            fields = MOVE_FIELDS
+        as_of = started
+        if since is not None and since.as_of is not None:
+            domain.append(["write_date", ">=", _odoo_time(since.as_of - OVERLAP)])
+            as_of = since.as_of
+        rows = list(self.client.search_read(model, domain, fields))
+        if not full:  # the newest change seen; the core caps it at the sync's start
+            for row in rows:
+                seen = _stamp(row.get("write_date"))
+                if seen is not None and seen > as_of:
+                    as_of = seen
+        cursor = Cursor(as_of.isoformat(), as_of)
+        if resource is Resource.CUSTOMERS:
+            yield self._customers(rows, cursor, full)
+        else:
+            yield self._receivables(rows, cursor, full)
+
+    def _customers(self, rows: list[dict[str, Any]], cursor: Cursor, full: bool) -> Batch:
+        customers, problems, unreadable = [], [], []
+        for raw in rows:
+            try:
+                customers.append(customer_from_odoo(raw, self.tenant, self.country))
+                self._known.add(int(raw["id"]))
+            except DataError as exc:
+                problems.append(exc.message)
+                unreadable.append(_ref(self.tenant, "partner", int(raw["id"])))
+        return Batch(
+            Resource.CUSTOMERS,
+            customers=customers,
+            cursor=cursor,
+            complete=full,
+            unreadable=unreadable,
+            problems=problems,
+        )
+
+    def _receivables(self, rows: list[dict[str, Any]], cursor: Cursor, full: bool) -> Batch:
+        due = self._first_open_due([int(r["id"]) for r in rows])
+        receivables: list[Receivable] = []
+        problems: list[str] = []
+        unreadable: list[SourceRef] = []
+        for raw in rows:
+            try:
+                item = receivable_from_odoo(raw, self.tenant, due.get(int(raw["id"])))
+            except DataError as exc:
+                log.warning("skipped: %s", exc.message)
+                problems.append(exc.message)
+                unreadable.append(_ref(self.tenant, "move", int(raw["id"])))
+                continue
+            if item is not None:
+                receivables.append(item)
+        # the commercial partners these documents name that relance has not read yet
+        named = {p for r in rows if (p := _id(r.get("commercial_partner_id"))) is not None}
+        missing = sorted(named - self._known)
+        extra = (
+            self._customers(
+                self.client.call("res.partner", "read", ids=missing, fields=list(PARTNER_FIELDS)),
+                cursor,
+                False,
+            )
+            if missing
+            else Batch(Resource.CUSTOMERS)
+        )
+        return Batch(
+            Resource.RECEIVABLES,
+            customers=extra.customers,
+            receivables=receivables,
+            cursor=cursor,
+            complete=full,
+            unreadable=[*unreadable, *extra.unreadable],
+            problems=[*problems, *extra.problems],
+        )
+
+    def _first_open_due(self, move_ids: Sequence[int]) -> dict[int, str]:
+        """Each move's earliest unreconciled receivable instalment."""
+        found: dict[int, str] = {}
+        for start in range(0, len(move_ids), 500):
+            lines = self.client.search_read(
+                "account.move.line",
+                [
+                    ["move_id", "in", list(move_ids[start : start + 500])],
+                    ["account_id.account_type", "=", "asset_receivable"],
+                    ["reconciled", "=", False],
+                ],
+                ["move_id", "date_maturity"],
+            )
+            for line in lines:
+                move, when = _id(line.get("move_id")), _text(line.get("date_maturity"))
+                if move is not None and when and (move not in found or when < found[move]):
+                    found[move] = when
+        return found
+
+    # --- the rest of the protocol ---------------------------------------------------------------
+    def open_balance(self, ref: SourceRef) -> Money:
+        kind, _, raw = ref.external_id.partition(":")
+        if kind != "move" or not raw.isdigit():
+            raise DataError(f"{ref.key} is not an Odoo invoice")
+        (row,) = self.client.call("account.move", "read", ids=[int(raw)], fields=list(MOVE_FIELDS))
+        item = receivable_from_odoo(row, self.tenant)
+        if item is None:
+            raise DataError(f"Odoo invoice {raw} is a draft again")
+        return item.open_balance
+
+    def write_back(self, ref: SourceRef, outcome: Outcome) -> WriteReceipt:
+        raise Unsupported("write-back to Odoo is not built yet", hint="issue 6 goes on")
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
+        raise Unsupported("Odoo webhooks are not read yet", hint="issue 6 goes on")
+
+    def document(self, ref: SourceRef) -> bytes:
+        raise Unsupported("Odoo invoice PDFs are not fetched yet")

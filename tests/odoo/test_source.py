@@ -1,0 +1,125 @@
+"""OdooSource against the emulator, over JSON-2 (Odoo 19) and JSON-RPC (Odoo 17)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from adapters.odoo.client import POLICY, OdooClient, classify
+from adapters.odoo.source import OdooSource
+from connector.clock import FrozenClock
+from connector.errors import AuthorizationLost
+from connector.http import HttpClient
+from connector.model import Platform, ReceivableKind, ReceivableStatus
+from connector.source import Resource
+from connector.store import Store
+from connector.sync import sync
+from tests.emulators.odoo import OdooEmulator, OdooState, seed
+
+KEY = "odoo-key-0123456789"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock.on(date(2026, 3, 10))
+
+
+@pytest.fixture(params=[(19, 0), (17, 0)], ids=["json2", "jsonrpc"])
+def state(request: pytest.FixtureRequest, clock: FrozenClock) -> OdooState:
+    state = OdooState(clock, version=request.param)
+    seed(state, customers=12, invoices=1200, today=clock.now().date())
+    return state
+
+
+@pytest.fixture
+def server(state: OdooState) -> Iterator[OdooEmulator]:
+    server = OdooEmulator(state).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def source(server: OdooEmulator, clock: FrozenClock) -> Iterator[OdooSource]:
+    http = HttpClient(POLICY, base_url=server.url, tenant="acme", clock=clock, classify=classify)
+    client = OdooClient(http, database="acme", login="relance-bot", key=KEY)
+    yield OdooSource(client, "acme", clock)
+    http.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FrozenClock) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", clock=clock) as store:
+        store.ensure_tenant("acme", platform=Platform.ODOO)
+        yield store
+
+
+def test_the_protocol_follows_the_server_version(source: OdooSource, state: OdooState) -> None:
+    list(source.pull(Resource.CUSTOMERS, None))
+    assert source.client.protocol == ("json2" if state.version >= (19, 0) else "jsonrpc")
+    assert {c[0] for c in state.calls} == {source.client.protocol}
+
+
+def test_a_full_sync_reads_open_invoices_of_commercial_partners(
+    source: OdooSource, state: OdooState, store: Store, clock: FrozenClock
+) -> None:
+    report = sync(store, "acme", source, clock=clock)
+    moves = state.records["account.move"].values()
+    open_moves = [
+        m for m in moves if m["state"] == "posted" and m["payment_state"] in ("not_paid", "partial")
+    ]
+    assert report.counts["receivables"] == len(open_moves)
+    assert report.counts["customers"] == 12  # contacts are not customers
+    refund = store.receivable("acme", "odoo:acme:move:29999")
+    assert refund.kind is ReceivableKind.CREDIT_NOTE
+    reads = [c for c in state.calls if c[1] == "account.move" and c[2] == "search_read"]
+    assert len(reads) == math.ceil((len(open_moves) + 1) / 500)  # pages of 500, one short
+
+
+def test_the_due_date_is_the_first_open_instalment(
+    source: OdooSource, state: OdooState, store: Store, clock: FrozenClock
+) -> None:
+    sync(store, "acme", source, clock=clock)
+    lines = state.records["account.move.line"].values()
+    counts: dict[int, int] = {}
+    for line in lines:
+        counts[line["move_id"]] = counts.get(line["move_id"], 0) + 1
+    split = next(
+        m
+        for m in state.records["account.move"].values()
+        if counts.get(m["id"]) == 2 and m["payment_state"] == "not_paid" and m["state"] == "posted"
+    )
+    stored = store.receivable("acme", f"odoo:acme:move:{split['id']}")
+    first = min(line["date_maturity"] for line in lines if line["move_id"] == split["id"])
+    assert stored.due_on.isoformat() == first < split["invoice_date_due"]
+
+
+def test_an_incremental_sync_reads_what_changed_and_closes_what_was_paid(
+    source: OdooSource, state: OdooState, store: Store, clock: FrozenClock
+) -> None:
+    clock.advance(timedelta(hours=1))  # the books were kept before relance came
+    sync(store, "acme", source, clock=clock)
+    target = next(
+        m for m in state.records["account.move"].values() if m["payment_state"] == "not_paid"
+        and m["state"] == "posted" and m["move_type"] == "out_invoice"
+    )  # fmt: skip
+    clock.advance(timedelta(hours=3))
+    state.put("account.move", {**target, "payment_state": "in_payment", "amount_residual": 0.0})
+    state.calls.clear()
+    report = sync(store, "acme", source, clock=clock)
+    assert report.counts["receivables"] == 1 and report.counts["closed"] == 1
+    assert store.receivable("acme", f"odoo:acme:move:{target['id']}").status is (
+        ReceivableStatus.PAID
+    )
+
+
+def test_a_bad_key_is_refused_with_what_to_do(server: OdooEmulator, clock: FrozenClock) -> None:
+    http = HttpClient(POLICY, base_url=server.url, tenant="acme", clock=clock, classify=classify)
+    client = OdooClient(http, database="acme", login="relance-bot", key="wrong-key-0000")
+    with pytest.raises(AuthorizationLost, match="Odoo refused") as caught:
+        list(OdooSource(client, "acme", clock).pull(Resource.CUSTOMERS, None))
+    assert caught.value.hint and "relance connect odoo" in caught.value.hint
+    http.close()
