@@ -10,8 +10,8 @@
   at the sync's start by the core; a full read brings every open document (the sync closes
   the rest). Amounts arrive as JSON numbers: parsed as Decimal, rounded to the currency.
 
-Not built yet (issue 6 goes on): payments, write-back (chatter notes, call activities),
-webhooks from automation rules, multi-company selection, and the Odoo add-on.
+Write-back: writeback.py. Not built yet (issue 6 goes on): payments, webhooks from
+automation rules, multi-company selection, and the Odoo add-on.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from connector.source import Batch, Cursor, Event, Outcome, Resource, WriteRecei
 from connector.store import Store
 
 from .client import POLICY, OdooClient, classify
+from .writeback import OdooWriter
 
 __all__ = ["OdooSource"]
 
@@ -186,6 +187,7 @@ class OdooSource:
     def __init__(self, client: OdooClient, tenant: str, clock: Clock, *, country: str = "FR"):
         self.client, self.tenant, self.clock, self.country = client, tenant, clock, country
         self._known: set[int] = set()  # partners read in this process
+        self.writer = OdooWriter(client)
 
     @classmethod
     def from_tenant(
@@ -337,7 +339,8 @@ class OdooSource:
         return item.open_balance
 
     def write_back(self, ref: SourceRef, outcome: Outcome) -> WriteReceipt:
-        raise Unsupported("write-back to Odoo is not built yet", hint="issue 6 goes on")
+        """A note in the invoice's chatter; a call activity for a phone step."""
+        return self.writer.write(ref, outcome)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
         raise Unsupported("Odoo webhooks are not read yet", hint="issue 6 goes on")

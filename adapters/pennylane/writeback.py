@@ -51,8 +51,8 @@ STEP_LABELS = {
     },
 }
 _CHANNELS = {
-    "fr": {"email": "e-mail", "letter": "courrier", "task": "tâche", "sms": "SMS"},
-    "en": {"email": "e-mail", "letter": "letter", "task": "task", "sms": "SMS"},
+    "fr": {"email": "e-mail", "letter": "courrier", "phone_task": "téléphone", "sms": "SMS"},
+    "en": {"email": "e-mail", "letter": "letter", "phone_task": "phone", "sms": "SMS"},
 }
 
 

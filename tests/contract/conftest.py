@@ -170,7 +170,7 @@ def _odoo() -> Iterator[Harness]:
         clock.advance(timedelta(minutes=1))
 
     try:
-        yield Harness("odoo", source, clock, pay, False)
+        yield Harness("odoo", source, clock, pay, True)
     finally:
         http.close()
         server.stop()

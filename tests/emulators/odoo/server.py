@@ -180,6 +180,8 @@ class OdooState:
     ) -> Any:
         with self.lock:
             table = self.records.get(model)
+            if table is None and model in ("mail.message", "mail.activity"):
+                table = {}
             if table is None and method not in ("create", "context_get"):
                 raise OdooFault(404, "builtins.KeyError", f"Object {model} doesn't exist")
             table = table or {}
@@ -230,6 +232,33 @@ class OdooState:
                     )
                     posted.append(message["id"])
                 return posted[0] if len(posted) == 1 else posted
+            if method == "activity_schedule":
+                kind = self.records.get("mail.activity.type", {}).values()
+                wanted = kw.get("act_type_xmlid")
+                activity_type = next((t["id"] for t in kind if t.get("xmlid") == wanted), None)
+                if activity_type is None:
+                    raise OdooFault(422, "builtins.ValueError", f"External ID not found: {wanted}")
+                made = []
+                for record_id in ids or []:
+                    if record_id not in table:
+                        raise OdooFault(
+                            404, "odoo.exceptions.MissingError", "Record does not exist"
+                        )
+                    made.append(
+                        self.put(
+                            "mail.activity",
+                            {
+                                "res_model": model,
+                                "res_id": record_id,
+                                "activity_type_id": activity_type,
+                                "summary": kw.get("summary", ""),
+                                "note": kw.get("note", ""),
+                                "date_deadline": kw.get("date_deadline"),
+                                "user_id": kw.get("user_id") or uid,
+                            },
+                        )["id"]
+                    )
+                return made
             if method == "create" and model == "mail.activity":
                 made = [self.put(model, dict(vals))["id"] for vals in kw.get("vals_list") or []]
                 return made
@@ -287,6 +316,10 @@ _KNOWN = {
         "property_payment_term_id",
         "write_date",
         "company_registry",
+    },
+    "mail.message": {"model", "res_id", "body", "subtype_xmlid", "message_type", "author_id"},
+    "mail.activity": {
+        "res_model", "res_id", "activity_type_id", "summary", "note", "date_deadline", "user_id",
     },
     "account.move.line": {
         "move_id",
