@@ -319,7 +319,13 @@ _KNOWN = {
     },
     "mail.message": {"model", "res_id", "body", "subtype_xmlid", "message_type", "author_id"},
     "mail.activity": {
-        "res_model", "res_id", "activity_type_id", "summary", "note", "date_deadline", "user_id",
+        "res_model",
+        "res_id",
+        "activity_type_id",
+        "summary",
+        "note",
+        "date_deadline",
+        "user_id",
     },
     "account.move.line": {
         "move_id",
