@@ -65,6 +65,10 @@ signatory = ""
 # [quickbooks]                  # QuickBooks tenants: see adapters/quickbooks/README.md
 # sandbox = false               # true: a sandbox company (the app's Development keys)
 # custom_field = "Dunning"      # an enabled string custom field for the step; else the memo
+
+# [odoo]                        # Odoo tenants (and api_url above): adapters/odoo/README.md
+# database = "acme"
+# login = "relance-bot"         # the user who owns the API key (relance connect odoo --token)
 """
 
 
