@@ -104,6 +104,7 @@ class OdooOptions(BaseModel):
     database: str = ""
     login: str = ""  # the login of the user who owns the API key
     protocol: Literal["json2", "jsonrpc"] | None = None  # None: from the server's version
+    company_id: int | None = None  # one company of a multi-company database; None: all
 
 
 class FilesSourceConfig(BaseModel):

@@ -192,6 +192,7 @@ class Subscription:
     events: Sequence[str]
     enabled: bool
     detail: str = ""  # why a platform disabled it, when it did
+    instructions: str = ""  # what the user must do at the platform (e.g. paste the URL)
 
 
 @runtime_checkable

@@ -10,20 +10,32 @@
   at the sync's start by the core; a full read brings every open document (the sync closes
   the rest). Amounts arrive as JSON numbers: parsed as Decimal, rounded to the currency.
 
-Write-back: writeback.py. Not built yet (issue 6 goes on): payments, webhooks from
-automation rules, multi-company selection, and the Odoo add-on.
+Write-back: writeback.py. Webhooks: an automation rule's "Send Webhook Notification" with
+a token in its URL, each one a hint to re-read the record named. Not built yet (issue 6
+goes on): payments and the Odoo add-on.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from connector.clock import Clock
-from connector.errors import ConfigError, DataError, Unsupported
+from connector.errors import (
+    AuthorizationLost,
+    ConfigError,
+    DataError,
+    SourceRejected,
+    Unsupported,
+)
 from connector.http import HttpClient
 from connector.model import (
     Contact,
@@ -37,15 +49,26 @@ from connector.model import (
     SourceRef,
 )
 from connector.money import Money, check_currency
-from connector.oauth import TokenVault, load_fernet
+from connector.oauth import Token, TokenVault, load_fernet
 from connector.settings import Settings, TenantConfig
-from connector.source import Batch, Cursor, Event, Outcome, Resource, WriteReceipt
+from connector.source import (
+    Batch,
+    Cursor,
+    Event,
+    EventKind,
+    Outcome,
+    Resource,
+    Subscription,
+    WriteReceipt,
+)
 from connector.store import Store
 
 from .client import POLICY, OdooClient, classify
 from .writeback import OdooWriter
 
-__all__ = ["OdooSource"]
+__all__ = ["WEBHOOK_KEY", "OdooSource"]
+
+WEBHOOK_KEY = "odoo-webhook"  # the vault record holding the automation rule's URL token
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
@@ -184,8 +207,19 @@ def receivable_from_odoo(raw: Mapping[str, Any], tenant: str, due: Any = None) -
 class OdooSource:
     platform: ClassVar[Platform] = Platform.ODOO
 
-    def __init__(self, client: OdooClient, tenant: str, clock: Clock, *, country: str = "FR"):
+    def __init__(
+        self,
+        client: OdooClient,
+        tenant: str,
+        clock: Clock,
+        *,
+        country: str = "FR",
+        company_id: int | None = None,
+        vault: TokenVault | None = None,
+        webhook_token: str | None = None,
+    ) -> None:
         self.client, self.tenant, self.clock, self.country = client, tenant, clock, country
+        self.company_id, self.vault, self.webhook_token = company_id, vault, webhook_token
         self._known: set[int] = set()  # partners read in this process
         self.writer = OdooWriter(client)
 
@@ -207,7 +241,8 @@ class OdooSource:
                 key="odoo",
                 hint="see adapters/odoo/README.md",
             )
-        key = TokenVault(store, load_fernet(settings)).load(config.slug, "odoo").access_token
+        vault = TokenVault(store, load_fernet(settings))
+        key = vault.load(config.slug, "odoo").access_token
         http = HttpClient(
             POLICY, base_url=config.api_url, tenant=config.slug, clock=clock, classify=classify
         )
@@ -218,7 +253,14 @@ class OdooSource:
             key=key,
             protocol=config.odoo.protocol,
         )
-        return cls(client, config.slug, clock, country=config.country)
+        return cls(
+            client,
+            config.slug,
+            clock,
+            country=config.country,
+            company_id=config.odoo.company_id,
+            vault=vault,
+        )
 
     def close(self) -> None:
         self.client.http.close()
@@ -237,6 +279,8 @@ class OdooSource:
         else:
             domain = list(OPEN) if full else [OPEN[0]]
             fields = MOVE_FIELDS
+            if self.company_id is not None:  # one company of a multi-company database
+                domain.append(["company_id", "=", self.company_id])
         as_of = started
         if since is not None and since.as_of is not None:
             domain.append(["write_date", ">=", _odoo_time(since.as_of - OVERLAP)])
@@ -342,8 +386,101 @@ class OdooSource:
         """A note in the invoice's chatter; a call activity for a phone step."""
         return self.writer.write(ref, outcome)
 
+    # --- webhooks: an automation rule's "Send Webhook Notification" ---------------------------
+    def _token(self) -> str | None:
+        if self.webhook_token is None and self.vault is not None:
+            try:
+                self.webhook_token = self.vault.load(self.tenant, WEBHOOK_KEY).access_token
+            except AuthorizationLost:
+                return None
+        return self.webhook_token
+
+    def subscribe(self, url: str) -> Subscription:
+        """A token for the automation rule's URL (Odoo signs nothing): kept encrypted."""
+        if self.vault is None:
+            raise ConfigError("webhooks need the store's token vault", key="store")
+        token = secrets.token_urlsafe(24)
+        self.vault.save(self.tenant, WEBHOOK_KEY, Token(token, None, None))
+        self.webhook_token = token
+        joiner = "&" if "?" in url else "?"
+        return Subscription(
+            id="automation-rule",
+            url=f"{url}{joiner}token={token}",
+            events=("account.move: on save",),
+            enabled=True,
+            instructions="in Odoo, create an automation rule on Journal Entry (on save, when "
+            "Payment Status or Amount Due changes) with the action 'Send Webhook "
+            "Notification' to this address; keep it private, it carries the token",
+        )
+
+    def subscriptions(self) -> list[Subscription]:
+        raise Unsupported(
+            "Odoo keeps its automation rules to itself",
+            hint="see them in Odoo > Settings > Technical > Automation Rules",
+        )
+
+    def unsubscribe(self, subscription_id: str) -> None:
+        if self.vault is not None:
+            self.vault.reconnect_needed(self.tenant, WEBHOOK_KEY, "unsubscribed")
+        self.webhook_token = None
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
-        raise Unsupported("Odoo webhooks are not read yet", hint="issue 6 goes on")
+        """The token from the rule's URL (the receiver passes it as X-Relance-Token) first."""
+        expected = self._token()
+        if expected is None:
+            raise Unsupported(
+                f"no Odoo webhook token for tenant {self.tenant}",
+                hint=f"relance webhooks subscribe --tenant {self.tenant} --url https://…",
+            )
+        given = next((v for k, v in headers.items() if k.lower() == "x-relance-token"), "")
+        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise SourceRejected(
+                "Odoo webhook without the tenant's token", platform="odoo", status=401
+            )
+        try:
+            payload = json.loads(body)
+            model, record_id = str(payload["_model"]), int(payload["_id"])
+        except (ValueError, KeyError, TypeError):
+            raise DataError(
+                "an Odoo webhook body is not an automation rule's notification",
+                hint="the rule's action must be 'Send Webhook Notification'",
+            ) from None
+        kind = {"account.move": "move", "res.partner": "partner"}.get(model)
+        if kind is None:
+            return []
+        stamp = str(payload.get("write_date") or hashlib.sha256(body).hexdigest()[:16])
+        return [
+            Event(
+                f"{model}:{record_id}:{stamp}",
+                EventKind.CHANGED,
+                (_ref(self.tenant, kind, record_id),),
+                self.clock.now(),
+            )
+        ]
+
+    def read(self, refs: Sequence[SourceRef]) -> Iterator[Batch]:
+        """Re-read the invoices and partners an event names."""
+        now = self.clock.now()
+        wanted: dict[str, list[int]] = {}
+        for item in refs:
+            kind, _, raw = item.external_id.partition(":")
+            if raw.isdigit():
+                wanted.setdefault(kind, []).append(int(raw))
+        if wanted.get("partner"):
+            rows = self.client.call(
+                "res.partner",
+                "read",
+                ids=sorted(set(wanted["partner"])),
+                fields=list(PARTNER_FIELDS),
+            )
+            batch = self._customers(rows, Cursor("", now), False)
+            yield replace(batch, cursor=None)
+        if wanted.get("move"):
+            ids = sorted(set(wanted["move"]))  # a move id, unlike a partner id, may be gone
+            rows = list(self.client.search_read("account.move", [["id", "in", ids]], MOVE_FIELDS))
+            gone = [_ref(self.tenant, "move", i) for i in ids if i not in {r["id"] for r in rows}]
+            batch = self._receivables(rows, Cursor("", now), False)
+            yield replace(batch, cursor=None, deleted=gone)
 
     def document(self, ref: SourceRef) -> bytes:
         raise Unsupported("Odoo invoice PDFs are not fetched yet")

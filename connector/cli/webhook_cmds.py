@@ -41,6 +41,9 @@ def subscribe(
     if state.json_output:
         state.emit_json({"tenant": slug, "subscription": sub.id, "events": list(sub.events)})
         return
+    if sub.instructions:  # a platform without a subscription API: the user sets it up
+        state.console.print(f"{slug}: {sub.instructions}:\n  {sub.url}", highlight=False)
+        return
     state.console.print(
         f"{slug}: subscription {sub.id} to {', '.join(sub.events)}; its secret is stored "
         "encrypted (the platform shows it only once)"
