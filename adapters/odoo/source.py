@@ -10,9 +10,12 @@
   at the sync's start by the core; a full read brings every open document (the sync closes
   the rest). Amounts arrive as JSON numbers: parsed as Decimal, rounded to the currency.
 
+* Payments: ``account.payment`` of customers, with the part still unmatched (the payment's
+  unreconciled receivable lines), which the planner deducts.
+
 Write-back: writeback.py. Webhooks: an automation rule's "Send Webhook Notification" with
 a token in its URL, each one a hint to re-read the record named. Not built yet (issue 6
-goes on): payments and the Odoo add-on.
+goes on): the Odoo add-on.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from connector.model import (
     Contact,
     Customer,
     LegalKind,
+    Payment,
     Platform,
     PostalAddress,
     Receivable,
@@ -80,6 +84,9 @@ MOVE_FIELDS = (
     "name", "move_type", "state", "payment_state", "invoice_date", "invoice_date_due",
     "amount_total", "amount_residual", "currency_id", "commercial_partner_id", "write_date",
 )  # fmt: skip
+PAYMENT_FIELDS = ("name", "date", "amount", "currency_id", "partner_id", "reconciled_invoice_ids",
+                  "write_date")  # fmt: skip
+PAYMENT_DAYS = 400  # the payment history a full read brings
 OPEN = [
     ["move_type", "in", ["out_invoice", "out_refund"]],
     ["state", "=", "posted"],
@@ -204,6 +211,29 @@ def receivable_from_odoo(raw: Mapping[str, Any], tenant: str, due: Any = None) -
         raise DataError(f"{label}: {str(exc).splitlines()[0]}") from None
 
 
+def payment_from_odoo(raw: Mapping[str, Any], tenant: str, unapplied: Decimal | None) -> Payment:
+    label = f"Odoo payment {raw.get('id', '?')} ({_text(raw.get('name')) or 'no number'})"
+    partner = _id(raw.get("partner_id"))
+    if partner is None:
+        raise DataError(f"{label} has no customer")
+    try:
+        currency = check_currency(_text((raw.get("currency_id") or [0, "EUR"])[1]) or "EUR")
+        amount = Money(abs(Decimal(str(raw.get("amount") or 0))), currency).rounded()
+        left = Money(min(unapplied or Decimal(0), amount.amount), currency).rounded()
+        return Payment(
+            ref=_ref(tenant, "payment", int(raw["id"])),
+            customer_ref=_ref(tenant, "partner", partner),
+            received_on=date.fromisoformat(_text(raw.get("date"))),
+            amount=amount,
+            unapplied=left,
+            applied_to=tuple(
+                _ref(tenant, "move", int(i)) for i in raw.get("reconciled_invoice_ids") or []
+            ),
+        )
+    except (ValueError, TypeError, IndexError, ArithmeticError) as exc:
+        raise DataError(f"{label}: {str(exc).splitlines()[0]}") from None
+
+
 class OdooSource:
     platform: ClassVar[Platform] = Platform.ODOO
 
@@ -268,6 +298,7 @@ class OdooSource:
     # --- pull ---------------------------------------------------------------------------------
     def pull(self, resource: Resource, since: Cursor | None) -> Iterator[Batch]:
         if resource is Resource.PAYMENTS:
+            yield self._payments(since)
             return
         started = self.clock.now()
         full = since is None or since.as_of is None
@@ -350,6 +381,56 @@ class OdooSource:
             complete=full,
             unreadable=[*unreadable, *extra.unreadable],
             problems=[*problems, *extra.problems],
+        )
+
+    def _payments(self, since: Cursor | None) -> Batch:
+        """Customer payments, with the part not yet matched to any invoice."""
+        started = self.clock.now()
+        domain: list[Any] = [
+            ["partner_type", "=", "customer"],
+            ["state", "in", ["posted", "paid", "in_process"]],
+        ]
+        if self.company_id is not None:
+            domain.append(["company_id", "=", self.company_id])
+        as_of = started
+        if since is not None and since.as_of is not None:
+            domain.append(["write_date", ">=", _odoo_time(since.as_of - OVERLAP)])
+            as_of = since.as_of
+        else:
+            horizon = (started - timedelta(days=PAYMENT_DAYS)).date().isoformat()
+            domain.append(["date", ">=", horizon])
+        rows = list(self.client.search_read("account.payment", domain, PAYMENT_FIELDS))
+        unapplied: dict[int, Decimal] = {}
+        ids = [int(r["id"]) for r in rows]
+        for start in range(0, len(ids), 500):
+            lines = self.client.search_read(
+                "account.move.line",
+                [
+                    ["payment_id", "in", ids[start : start + 500]],
+                    ["account_id.account_type", "=", "asset_receivable"],
+                    ["reconciled", "=", False],
+                ],
+                ["payment_id", "amount_residual"],
+            )
+            for line in lines:
+                payment = _id(line.get("payment_id"))
+                if payment is not None:
+                    left = abs(Decimal(str(line.get("amount_residual") or 0)))
+                    unapplied[payment] = unapplied.get(payment, Decimal(0)) + left
+        payments, problems = [], []
+        for raw in rows:
+            seen = _stamp(raw.get("write_date"))
+            if since is not None and seen is not None and seen > as_of:
+                as_of = seen
+            try:
+                payments.append(payment_from_odoo(raw, self.tenant, unapplied.get(int(raw["id"]))))
+            except DataError as exc:
+                problems.append(exc.message)
+        return Batch(
+            Resource.PAYMENTS,
+            payments=payments,
+            cursor=Cursor(as_of.isoformat(), as_of),
+            problems=problems,
         )
 
     def _first_open_due(self, move_ids: Sequence[int]) -> dict[int, str]:

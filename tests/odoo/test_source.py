@@ -83,7 +83,7 @@ def test_the_due_date_is_the_first_open_instalment(
     source: OdooSource, state: OdooState, store: Store, clock: FrozenClock
 ) -> None:
     sync(store, "acme", source, clock=clock)
-    lines = state.records["account.move.line"].values()
+    lines = [line for line in state.records["account.move.line"].values() if line.get("move_id")]
     counts: dict[int, int] = {}
     for line in lines:
         counts[line["move_id"]] = counts.get(line["move_id"], 0) + 1
@@ -123,3 +123,27 @@ def test_a_bad_key_is_refused_with_what_to_do(server: OdooEmulator, clock: Froze
         list(OdooSource(client, "acme", clock).pull(Resource.CUSTOMERS, None))
     assert caught.value.hint and "relance connect odoo" in caught.value.hint
     http.close()
+
+
+def test_payments_come_with_what_is_still_unapplied(
+    source: OdooSource, state: OdooState, store: Store, clock: FrozenClock
+) -> None:
+    report = sync(store, "acme", source, clock=clock)
+    payments = state.records["account.payment"].values()
+    assert report.counts["payments"] == len(payments)
+    over = next(
+        p
+        for p in payments
+        if any(
+            line.get("payment_id") == p["id"]
+            for line in state.records["account.move.line"].values()
+        )
+    )
+    partner = f"odoo:acme:partner:{over['partner_id']}"
+    stored = next(
+        p for p in store.payments("acme", partner) if p.ref.external_id == f"payment:{over['id']}"
+    )
+    assert str(stored.unapplied.amount) == "50.00"
+    assert [r.external_id for r in stored.applied_to] == [
+        f"move:{over['reconciled_invoice_ids'][0]}"
+    ]

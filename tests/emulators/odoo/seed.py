@@ -68,6 +68,34 @@ def seed(
         move = _move(state, 20_000 + n, partner, issued, total, residual, instalments)
         move.update(state=state_name, payment_state=payment_state)
         state.put("account.move", move)
+        paid_amount = float(total) - residual
+        if state_name == "posted" and paid_amount > 0:
+            unapplied = 50.0 if rng.random() < 0.2 else 0.0  # a little too much was paid
+            payment = state.put(
+                "account.payment",
+                {
+                    "id": 40_000 + n,
+                    "name": f"PBNK1/2026/{n + 1:05d}",
+                    "date": (issued + timedelta(days=20)).isoformat(),
+                    "amount": paid_amount + unapplied,
+                    "currency_id": 1,
+                    "partner_id": partner,
+                    "partner_type": "customer",
+                    "state": "posted",
+                    "reconciled_invoice_ids": [20_000 + n],
+                },
+            )
+            if unapplied:
+                state.put(
+                    "account.move.line",
+                    {
+                        "payment_id": payment["id"],
+                        "account_id": 1,
+                        "amount_residual": -unapplied,
+                        "currency_id": 1,
+                        "reconciled": False,
+                    },
+                )
     state.put(
         "account.move",
         {
