@@ -1,0 +1,36 @@
+# Copyright 2026 relance contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class RelanceActionLine(models.Model):
+    _name = "relance.action.line"
+    _description = "Invoice listed in a dunning action"
+    _order = "action_id, sequence, id"
+
+    action_id = fields.Many2one("relance.action", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="action_id.company_id", store=True)
+    sequence = fields.Integer()
+    line_type = fields.Selection(
+        [
+            ("overdue", "Overdue"),
+            ("upcoming", "Not yet due"),
+            ("credit", "Credit or unapplied payment"),
+        ],
+        required=True,
+        default="overdue",
+    )
+    item_key = fields.Char(required=True, help="The item's key in relance's planner.")
+    move_id = fields.Many2one("account.move", string="Invoice", index=True, ondelete="cascade")
+    plan_line_id = fields.Many2one("relance.payment.plan.line", ondelete="cascade")
+    number = fields.Char(required=True)
+    issued_on = fields.Date()
+    due_on = fields.Date()
+    days_late = fields.Integer()
+    currency_id = fields.Many2one("res.currency", required=True)
+    amount_total = fields.Monetary(string="Total")
+    amount_open = fields.Monetary(string="Still due")
+    indemnity = fields.Monetary(
+        string="Recovery indemnity", help="The fixed recovery indemnity the law allows."
+    )
+    interest = fields.Monetary(string="Late-payment interest")

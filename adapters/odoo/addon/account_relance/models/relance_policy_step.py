@@ -1,0 +1,67 @@
+# Copyright 2026 relance contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+from connector.model import Channel, StepKind
+
+STEP_KINDS = {
+    StepKind.COURTESY: "Courtesy reminder (before the due date)",
+    StepKind.REMINDER: "Reminder",
+    StepKind.CALL: "Phone call",
+    StepKind.NOTICE: "Formal notice",
+    StepKind.ESCALATION: "Escalation",
+}
+CHANNELS = {
+    Channel.EMAIL: "E-mail",
+    Channel.LETTER: "Letter",
+    Channel.PHONE_TASK: "Phone call task",
+    Channel.SMS: "SMS",
+}
+
+
+class RelancePolicyStep(models.Model):
+    _name = "relance.policy.step"
+    _description = "Dunning policy step"
+    _order = "policy_id, offset_days, id"
+
+    policy_id = fields.Many2one("relance.policy", required=True, ondelete="cascade", index=True)
+    name = fields.Char(
+        required=True, help="A short code: lower case letters, digits and underscores."
+    )
+    label = fields.Char(translate=True)
+    kind = fields.Selection([(k.value, label) for k, label in STEP_KINDS.items()], required=True)
+    offset_days = fields.Integer(
+        required=True, help="Days from the due date; negative only for the courtesy step."
+    )
+    channel = fields.Selection([(c.value, label) for c, label in CHANNELS.items()], required=True)
+    template = fields.Char(required=True, default="reminder_1")
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        domain=[("model", "=", "relance.action")],
+        help="The e-mail sent for this step; edit it in French and in English.",
+    )
+    currency_id = fields.Many2one(related="policy_id.currency_id")
+    min_open_amount = fields.Monetary(
+        help="The step is skipped when the customer owes less than this."
+    )
+    min_gap_days = fields.Integer(help="At least this many days since the previous action.")
+
+    _name_per_policy = models.Constraint(
+        "UNIQUE(policy_id, name)", "Step codes are unique within a policy."
+    )
+
+    def _core_mapping(self):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "offset_days": self.offset_days,
+            "channel": self.channel,
+            "template": self.template,
+            "min_open_amount": str(self.min_open_amount),
+            "min_gap_days": self.min_gap_days,
+        }
+
+    def _compute_display_name(self):
+        for step in self:
+            step.display_name = step.label or step.name
