@@ -343,7 +343,7 @@ class RelanceAction(models.Model):
             except UserError as exc:
                 action.write({"state": "failed", "error": str(exc)})
                 continue
-            action._record_progress(day)
+            action.sudo()._record_progress(day)
         return self
 
     def _carry_out(self, day):

@@ -1,6 +1,6 @@
 # Copyright 2026 relance contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 from connector.model import Channel, StepKind
 
@@ -49,6 +49,12 @@ class RelancePolicyStep(models.Model):
     _name_per_policy = models.Constraint(
         "UNIQUE(policy_id, name)", "Step codes are unique within a policy."
     )
+
+    @api.constrains(
+        "name", "kind", "offset_days", "channel", "template", "min_open_amount", "min_gap_days"
+    )
+    def _check_with_core(self):
+        self.policy_id._check_with_core()
 
     def _core_mapping(self):
         self.ensure_one()

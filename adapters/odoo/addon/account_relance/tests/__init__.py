@@ -1,0 +1,3 @@
+from . import test_cycle
+from . import test_policy
+from . import test_access
