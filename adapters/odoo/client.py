@@ -87,6 +87,13 @@ class OdooClient:
             self._protocol = self._detect()
         return self._protocol
 
+    @property
+    def major(self) -> int:
+        """The server's major version (19 for ``19.0+e-20251227``)."""
+        _ = self.protocol
+        head = (self.version or "0").split(".", 1)[0]
+        return int(head) if head.isdigit() else 0
+
     def _detect(self) -> str:
         try:
             info = self.http.request("GET", "/web/version", attempts=1).json()

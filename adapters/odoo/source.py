@@ -77,9 +77,10 @@ WEBHOOK_KEY = "odoo-webhook"  # the vault record holding the automation rule's U
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
 PARTNER_FIELDS = (
-    "name", "email", "phone", "mobile", "street", "street2", "zip", "city", "country_code",
+    "name", "email", "phone", "street", "street2", "zip", "city", "country_code",
     "lang", "vat", "company_registry", "is_company", "parent_id", "write_date",
 )  # fmt: skip
+MOBILE_UNTIL = 19  # res.partner.mobile is gone from Odoo 19 on
 MOVE_FIELDS = (
     "name", "move_type", "state", "payment_state", "invoice_date", "invoice_date_due",
     "amount_total", "amount_residual", "currency_id", "commercial_partner_id", "write_date",
@@ -306,7 +307,7 @@ class OdooSource:
         fields: Sequence[str]
         if resource is Resource.CUSTOMERS:
             domain: list[Any] = [["parent_id", "=", False]]
-            fields = PARTNER_FIELDS
+            fields = self._partner_fields()
         else:
             domain = list(OPEN) if full else [OPEN[0]]
             fields = MOVE_FIELDS
@@ -327,6 +328,10 @@ class OdooSource:
             yield self._customers(rows, cursor, full)
         else:
             yield self._receivables(rows, cursor, full)
+
+    def _partner_fields(self) -> list[str]:
+        extra = ["mobile"] if self.client.major < MOBILE_UNTIL else []
+        return [*PARTNER_FIELDS, *extra]
 
     def _customers(self, rows: list[dict[str, Any]], cursor: Cursor, full: bool) -> Batch:
         customers, problems, unreadable = [], [], []
@@ -366,7 +371,7 @@ class OdooSource:
         missing = sorted(named - self._known)
         extra = (
             self._customers(
-                self.client.call("res.partner", "read", ids=missing, fields=list(PARTNER_FIELDS)),
+                self.client.call("res.partner", "read", ids=missing, fields=self._partner_fields()),
                 cursor,
                 False,
             )
@@ -552,7 +557,7 @@ class OdooSource:
                 "res.partner",
                 "read",
                 ids=sorted(set(wanted["partner"])),
-                fields=list(PARTNER_FIELDS),
+                fields=self._partner_fields(),
             )
             batch = self._customers(rows, Cursor("", now), False)
             yield replace(batch, cursor=None)

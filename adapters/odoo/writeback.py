@@ -81,7 +81,12 @@ class OdooWriter:
         posted = self.client.call(
             "mail.message",
             "search_read",
-            domain=[["model", "=", "account.move"], ["res_id", "=", move], ["body", "ilike", mark]],
+            domain=[
+                ["model", "=", "account.move"],
+                ["res_id", "=", move],
+                ["message_type", "=", "comment"],  # not the activity's notification
+                ["body", "ilike", mark],
+            ],
             fields=["id"],
             limit=1,
         )

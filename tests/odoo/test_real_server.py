@@ -1,7 +1,10 @@
-"""The read side against a real Odoo, when one is named (the emulator's suite runs always).
+"""The adapter against a real Odoo, when one is named (the emulator's suite runs always).
 
-    RELANCE_TEST_ODOO_URL=http://localhost:8069 RELANCE_TEST_ODOO_DB=relance \\
-    RELANCE_TEST_ODOO_LOGIN=admin RELANCE_TEST_ODOO_KEY=… pytest tests/odoo
+A database seeded by ``tests/odoo/real/seed.py`` (its README in adapters/odoo/README.md):
+
+    odoo shell -d relance_real < tests/odoo/real/seed.py      # writes ./odoo-api-key
+    RELANCE_TEST_ODOO_URL=http://127.0.0.1:8069 RELANCE_TEST_ODOO_DB=relance_real \\
+    RELANCE_TEST_ODOO_LOGIN=admin RELANCE_TEST_ODOO_KEY=$(cat odoo-api-key) pytest tests/odoo
 
 Without RELANCE_TEST_ODOO_URL these tests are not collected at all (there is nothing to
 run them against); with it, a missing variable or an unreachable server fails them.
@@ -11,15 +14,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
 from adapters.odoo.client import POLICY, OdooClient, classify
 from adapters.odoo.source import OdooSource
+from adapters.odoo.writeback import fingerprint
 from connector.clock import SystemClock
 from connector.http import HttpClient
-from connector.source import Resource
+from connector.model import Channel, Platform, ReceivableKind, ReceivableStatus, SourceRef
+from connector.source import Outcome, Resource
 
 URL = os.environ.get("RELANCE_TEST_ODOO_URL")
 
@@ -63,3 +69,83 @@ if URL:  # collected only when a real server is named
         now = datetime.now(UTC)
         (delta,) = real.pull(Resource.RECEIVABLES, Cursor(now.isoformat(), now))
         assert not delta.complete and delta.cursor is not None
+
+    def _move(real: OdooSource, number: str) -> SourceRef:
+        (row,) = real.client.search_read("account.move", [["name", "=", number]], ["id"])
+        return SourceRef(platform=Platform.ODOO, tenant="real", external_id=f"move:{row['id']}")
+
+    def test_the_seeded_ledger_reads_as_relance_expects(real: OdooSource) -> None:
+        (customers,) = real.pull(Resource.CUSTOMERS, None)
+        (receivables,) = real.pull(Resource.RECEIVABLES, None)
+        names = {c.name for c in customers.customers}
+        assert {"ACME SAS", "Bob Dupont"} <= names
+        assert "Jeanne Contact" not in names  # a contact person is not dunned
+        by_number = {r.number: r for r in receivables.receivables}
+        whole = by_number["INV/2026/00001"]
+        assert whole.open_balance.amount == Decimal("1200.00")
+        assert whole.status is ReceivableStatus.OPEN
+        partial = by_number["INV/2026/00002"]
+        assert partial.status is ReceivableStatus.PARTIALLY_PAID
+        assert partial.open_balance.amount == Decimal("500.00")
+        instalments = by_number["INV/2026/00003"]  # invoice_date_due is 2026-11-30
+        assert instalments.due_on == date(2026, 10, 1)
+        credit = by_number["RINV/2026/00001"]
+        assert credit.kind is ReceivableKind.CREDIT_NOTE
+        assert credit.open_balance.amount == Decimal("100.00")
+        assert "INV/2026/00004" not in by_number  # paid (and over-paid)
+        assert all(r.open_balance.currency == "EUR" for r in by_number.values())
+
+    def test_an_over_payment_is_read_as_unapplied(real: OdooSource) -> None:
+        (batch,) = real.pull(Resource.PAYMENTS, None)
+        unapplied = [p for p in batch.payments if p.unapplied.is_positive]
+        assert [p.unapplied.amount for p in unapplied] == [Decimal("20.00")]
+        assert unapplied[0].amount.amount == Decimal("110.00")
+
+    def test_a_targeted_read_brings_one_invoice(real: OdooSource) -> None:
+        ref = _move(real, "INV/2026/00002")
+        (batch,) = list(real.read([ref]))
+        assert [r.ref for r in batch.receivables] == [ref]
+
+    def test_the_trail_lands_in_the_real_chatter_once(real: OdooSource) -> None:
+        ref = _move(real, "INV/2026/00001")
+        move_id = int(ref.external_id.split(":")[1])
+        stamp = datetime.now(UTC).strftime("%H%M%S%f")
+        for step, channel in (("reminder_1", Channel.EMAIL), ("phone_call", Channel.PHONE_TASK)):
+            outcome = Outcome(
+                action_key=f"real|{step}|{stamp}",
+                step=step,
+                channel=channel,
+                done_on=date.today(),
+                receivables=(ref,),
+                note="relance real-server test",
+                numbers=("INV/2026/00001",),
+            )
+            real.write_back(ref, outcome)
+            real.write_back(ref, outcome)  # a retry writes nothing twice
+        for step in ("reminder_1", "phone_call"):
+            mark = f"[rl:{fingerprint(f'real|{step}|{stamp}')}]"
+            notes = list(
+                real.client.search_read(
+                    "mail.message",
+                    [
+                        ["model", "=", "account.move"],
+                        ["res_id", "=", move_id],
+                        ["message_type", "=", "comment"],
+                        ["body", "ilike", mark],
+                    ],
+                    ["body", "subtype_id", "partner_ids"],
+                )
+            )
+            assert len(notes) == 1, step
+            (note,) = notes
+            assert note["subtype_id"][1] == "Note" and not note["partner_ids"]
+            assert note["body"].startswith("<p>") and "&lt;p&gt;" not in note["body"]
+        call_mark = f"[rl:{fingerprint(f'real|phone_call|{stamp}')}]"
+        activities = list(
+            real.client.search_read(
+                "mail.activity",
+                [["res_model", "=", "account.move"], ["res_id", "=", move_id]],
+                ["activity_type_id", "summary", "date_deadline"],
+            )
+        )
+        assert len([a for a in activities if call_mark in (a["summary"] or "")]) == 1

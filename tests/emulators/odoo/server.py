@@ -162,6 +162,8 @@ class OdooState:
         names = fields or [k for k in record if k != "xmlid"]
         out: dict[str, Any] = {"id": record["id"]}
         for name in names:
+            if self.version[0] >= 19 and name in _GONE_IN_19.get(model, ()):
+                raise OdooFault(500, "builtins.ValueError", f"Invalid field {name!r} on {model!r}")
             if name not in record and name != "id":
                 if name not in _KNOWN.get(model, set()):
                     raise OdooFault(
@@ -276,6 +278,8 @@ def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:
     return key
 
 
+# fields Odoo 19 removed: asking for one is an error there, as on a real server
+_GONE_IN_19 = {"res.partner": {"mobile"}}
 _KNOWN = {
     "account.move": {
         "name",
