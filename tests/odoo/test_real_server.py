@@ -110,6 +110,12 @@ if URL:  # collected only when a real server is named
         ref = _move(real, "INV/2026/00001")
         move_id = int(ref.external_id.split(":")[1])
         stamp = datetime.now(UTC).strftime("%H%M%S%f")
+
+        def write_date() -> str:
+            (row,) = real.client.call("account.move", "read", ids=[move_id], fields=["write_date"])
+            return str(row["write_date"])
+
+        before = write_date()
         for step, channel in (("reminder_1", Channel.EMAIL), ("phone_call", Channel.PHONE_TASK)):
             outcome = Outcome(
                 action_key=f"real|{step}|{stamp}",
@@ -149,3 +155,5 @@ if URL:  # collected only when a real server is named
             )
         )
         assert len([a for a in activities if call_mark in (a["summary"] or "")]) == 1
+        # relance's own writes never come back through the write_date sync
+        assert write_date() == before
