@@ -239,6 +239,7 @@ class HttpClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        data: bytes | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
@@ -255,7 +256,9 @@ class HttpClient:
         def call() -> requests.Response:
             nonlocal attempt
             attempt += 1
-            return self._once(method, path, params, json, files, extra, attempt, replayable)
+            return self._once(
+                method, path, params, json, files, extra, attempt, replayable, data=data
+            )
 
         retrying = Retrying(
             stop=stop_after_attempt(attempts or self.policy.max_attempts)
@@ -286,6 +289,8 @@ class HttpClient:
         headers: Mapping[str, str],
         attempt: int,
         replayable: bool,
+        *,
+        data: bytes | None = None,
     ) -> requests.Response:
         self._limiter.acquire()
         started = time.perf_counter()
@@ -296,6 +301,7 @@ class HttpClient:
                 url,
                 params=params,
                 json=body,
+                data=data,
                 files=files,
                 headers=headers,
                 timeout=(self.policy.connect_timeout, self.policy.read_timeout),

@@ -103,7 +103,7 @@ class OdooOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     database: str = ""
     login: str = ""  # the login of the user who owns the API key
-    protocol: Literal["json2", "jsonrpc"] | None = None  # None: from the server's version
+    protocol: Literal["json2", "jsonrpc", "xmlrpc"] | None = None  # None: from the server's version
     company_id: int | None = None  # one company of a multi-company database; None: all
 
 

@@ -1,10 +1,13 @@
-"""Odoo's external API: JSON-2 on Odoo 19+, JSON-RPC (``execute_kw``) on 16-18.
+"""Odoo's external API: JSON-2 on Odoo 19+, JSON-RPC (``execute_kw``) on 16-18, XML-RPC when a
+server offers nothing else.
 
 The protocol follows the server's reported version (``GET /web/version`` exists from the
-JSON-2 era on; otherwise ``common.version`` over JSON-RPC). JSON-2 takes the API key as a
-bearer token and named arguments; JSON-RPC authenticates once (``common.authenticate``, the
-key in place of the password) and passes the key with every call — it is never logged,
-since connector.http logs method and path only. Facts: platform-apis.md §3.
+JSON-2 era on; otherwise ``common.version`` over JSON-RPC, and over XML-RPC at
+``/xmlrpc/2/common`` when ``/jsonrpc`` is not served: a proxy that lets only XML-RPC through).
+JSON-2 takes the API key as a bearer token and named arguments; JSON-RPC and XML-RPC
+authenticate once (``common.authenticate``, the key in place of the password) and pass the key
+with every call — it is never logged, since connector.http logs method and path only.
+Facts: platform-apis.md §3.
 Odoo's own errors become relance's: AccessDenied / 401 → AuthorizationLost; AccessError,
 MissingError, UserError → SourceRejected with Odoo's message.
 """
@@ -12,10 +15,11 @@ MissingError, UserError → SourceRejected with Odoo's message.
 from __future__ import annotations
 
 import itertools
+import xmlrpc.client
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 import requests
 
@@ -29,7 +33,7 @@ POLICY = HttpPolicy(platform="odoo", rate=20.0, burst=5, read_timeout=120.0)
 PAGE = 500
 
 
-def _raise(name: str, message: str, status: int | None = None) -> None:
+def _raise(name: str, message: str, status: int | None = None) -> NoReturn:
     short = message.strip().splitlines()[0][:240] if message else name
     if name.endswith(("AccessDenied", "Unauthorized")) or status == 401:
         raise AuthorizationLost(
@@ -49,6 +53,23 @@ def _raise(name: str, message: str, status: int | None = None) -> None:
     if status is not None and status >= 500:
         raise SourceUnavailable(f"Odoo failed: {short}", platform="odoo", status=status)
     raise SourceRejected(f"Odoo answered: {short}", platform="odoo", status=status)
+
+
+# the integer fault codes of Odoo's /xmlrpc/2/ endpoints
+XMLRPC_FAULTS = {
+    2: "odoo.exceptions.UserError",
+    3: "odoo.exceptions.AccessDenied",
+    4: "odoo.exceptions.AccessError",
+}
+
+
+def _xmlrpc_fault(fault: xmlrpc.client.Fault) -> NoReturn:
+    text = str(fault.faultString or "").strip()
+    name = XMLRPC_FAULTS.get(int(fault.faultCode) if str(fault.faultCode).isdigit() else 0)
+    if name is None:  # an application error: a traceback whose last line says what happened
+        lines = [line for line in text.splitlines() if line.strip()]
+        _raise("builtins.Exception", lines[-1] if lines else "server error", 500)
+    _raise(str(name), text)
 
 
 def classify(response: requests.Response, policy: HttpPolicy, now: datetime) -> None:
@@ -90,7 +111,8 @@ class OdooClient:
     @property
     def major(self) -> int:
         """The server's major version (19 for ``19.0+e-20251227``)."""
-        _ = self.protocol
+        if self.version is None:
+            self._detect()  # a forced protocol still needs the version (fields differ by it)
         head = (self.version or "0").split(".", 1)[0]
         return int(head) if head.isdigit() else 0
 
@@ -102,11 +124,23 @@ class OdooClient:
         if isinstance(info, dict) and int((info.get("version_info") or [0])[0]) >= 19:
             self.version = str(info.get("version"))
             return "json2"
-        info = self._rpc("common", "version", [])
+        try:
+            info = self._jsonrpc("common", "version", [])
+        except SourceRejected as exc:
+            if exc.status != 404:
+                raise
+            info = self._xmlrpc("common", "version", [])  # only XML-RPC is let through
+            self.version = str(info.get("server_version"))
+            return "xmlrpc"
         self.version = str(info.get("server_version"))
         return "json2" if int((info.get("server_version_info") or [0])[0]) >= 19 else "jsonrpc"
 
     def _rpc(self, service: str, method: str, args: list[Any]) -> Any:
+        if self.protocol == "xmlrpc":
+            return self._xmlrpc(service, method, args)
+        return self._jsonrpc(service, method, args)
+
+    def _jsonrpc(self, service: str, method: str, args: list[Any]) -> Any:
         payload = {
             "jsonrpc": "2.0",
             "method": "call",
@@ -118,6 +152,22 @@ class OdooClient:
             error = data["error"].get("data") or {}
             _raise(str(error.get("name", "")), str(error.get("message", "")))
         return data.get("result")
+
+    def _xmlrpc(self, service: str, method: str, args: list[Any]) -> Any:
+        body = xmlrpc.client.dumps(tuple(args), method, allow_none=True).encode()
+        response = self.http.request(
+            "POST",
+            f"/xmlrpc/2/{service}",
+            data=body,
+            headers={"Content-Type": "text/xml"},
+        )
+        try:
+            (result,), _ = xmlrpc.client.loads(response.content, use_builtin_types=True)
+        except xmlrpc.client.Fault as fault:
+            _xmlrpc_fault(fault)
+        except (ValueError, xmlrpc.client.ResponseError) as exc:
+            raise DataError(f"Odoo's XML-RPC answer to {method} is unreadable: {exc}") from None
+        return result
 
     def uid(self) -> int:
         if self._uid is None:

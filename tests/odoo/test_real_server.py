@@ -31,8 +31,10 @@ URL = os.environ.get("RELANCE_TEST_ODOO_URL")
 
 if URL:  # collected only when a real server is named
 
-    @pytest.fixture(scope="module")
-    def real() -> Iterator[OdooSource]:
+    @pytest.fixture(
+        scope="module", params=[None, "jsonrpc", "xmlrpc"], ids=["auto", "jsonrpc", "xmlrpc"]
+    )
+    def real(request: pytest.FixtureRequest) -> Iterator[OdooSource]:
         missing = [
             name
             for name in ("RELANCE_TEST_ODOO_DB", "RELANCE_TEST_ODOO_LOGIN", "RELANCE_TEST_ODOO_KEY")
@@ -47,6 +49,7 @@ if URL:  # collected only when a real server is named
             database=os.environ["RELANCE_TEST_ODOO_DB"],
             login=os.environ["RELANCE_TEST_ODOO_LOGIN"],
             key=os.environ["RELANCE_TEST_ODOO_KEY"],
+            protocol=request.param,
         )
         yield OdooSource(client, "real", clock)
         http.close()
@@ -61,7 +64,7 @@ if URL:  # collected only when a real server is named
         for item in receivables.receivables:
             assert item.customer_ref.key in known
             assert item.open_balance.amount >= 0 and item.is_open
-        assert real.client.protocol in ("json2", "jsonrpc")
+        assert real.client.protocol in ("json2", "jsonrpc", "xmlrpc")
 
     def test_a_real_server_answers_an_incremental_read(real: OdooSource) -> None:
         from connector.source import Cursor

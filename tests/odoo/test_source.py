@@ -28,9 +28,13 @@ def clock() -> FrozenClock:
     return FrozenClock.on(date(2026, 3, 10))
 
 
-@pytest.fixture(params=[(19, 0), (17, 0)], ids=["json2", "jsonrpc"])
+@pytest.fixture(
+    params=[((19, 0), False), ((17, 0), False), ((16, 0), True)],
+    ids=["json2", "jsonrpc", "xmlrpc-only"],
+)
 def state(request: pytest.FixtureRequest, clock: FrozenClock) -> OdooState:
-    state = OdooState(clock, version=request.param)
+    version, blocked = request.param
+    state = OdooState(clock, version=version, jsonrpc_blocked=blocked)
     seed(state, customers=12, invoices=1200, today=clock.now().date())
     return state
 
@@ -59,7 +63,8 @@ def store(tmp_path: Path, clock: FrozenClock) -> Iterator[Store]:
 
 def test_the_protocol_follows_the_server_version(source: OdooSource, state: OdooState) -> None:
     list(source.pull(Resource.CUSTOMERS, None))
-    assert source.client.protocol == ("json2" if state.version >= (19, 0) else "jsonrpc")
+    expected = "json2" if state.version >= (19, 0) else "jsonrpc"
+    assert source.client.protocol == ("xmlrpc" if state.jsonrpc_blocked else expected)
     assert {c[0] for c in state.calls} == {source.client.protocol}
 
 

@@ -23,6 +23,7 @@ import itertools
 import json
 import re
 import threading
+import xmlrpc.client
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +70,7 @@ class OdooState:
     logins: dict[str, int] = field(default_factory=lambda: {"relance-bot": 2})
     records: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, str, str]] = field(default_factory=list)  # protocol, model, method
+    jsonrpc_blocked: bool = False  # a proxy that lets only XML-RPC through
     lock: threading.RLock = field(default_factory=threading.RLock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
 
@@ -398,7 +400,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _body(self) -> Any:
-        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        raw = self._raw = self.rfile.read(int(self.headers.get("content-length") or 0))
         try:
             return json.loads(raw or b"{}")
         except ValueError:
@@ -420,8 +422,11 @@ class _Handler(BaseHTTPRequestHandler):
         found = re.match(r"^/json/2/([a-z_.]+)/([a-z_]+)$", self.path)
         if found and state.version[0] >= 19:
             return self._json2(found.group(1), found.group(2), body)
-        if self.path == "/jsonrpc":
+        if self.path == "/jsonrpc" and not state.jsonrpc_blocked:
             return self._jsonrpc(body)
+        service = re.match(r"^/xmlrpc/2/(common|object)$", self.path)
+        if service:
+            return self._xmlrpc(service.group(1))
         return self._send(404, {"name": "werkzeug.exceptions.NotFound", "message": "Not Found"})
 
     def _fault(self, status: int, name: str, message: str) -> None:
@@ -451,7 +456,6 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, result)
 
     def _jsonrpc(self, body: Any) -> None:
-        state = self.server.state
         request_id = body.get("id") if isinstance(body, dict) else None
 
         def error(name: str, message: str) -> None:
@@ -479,6 +483,15 @@ class _Handler(BaseHTTPRequestHandler):
             service, method, args = params["service"], params["method"], params.get("args", [])
         except (KeyError, TypeError):
             return error("werkzeug.exceptions.BadRequest", "invalid JSON-RPC request")
+        try:
+            result = self._dispatch("jsonrpc", service, method, args)
+        except OdooFault as fault:
+            return error(fault.name, fault.message)
+        return self._send(200, {"jsonrpc": "2.0", "id": request_id, "result": result})
+
+    def _dispatch(self, protocol: str, service: str, method: str, args: list[Any]) -> Any:
+        """``common`` and ``object`` services, shared by JSON-RPC and XML-RPC."""
+        state = self.server.state
         result: Any
         if service == "common" and method == "version":
             major, minor = state.version
@@ -497,7 +510,7 @@ class _Handler(BaseHTTPRequestHandler):
             database, uid, key, model, call, positional = args[:6]
             kwargs = args[6] if len(args) > 6 else {}
             if database != state.database or state.keys.get(key) != uid:
-                return error("odoo.exceptions.AccessDenied", "Access Denied")
+                raise OdooFault(200, "odoo.exceptions.AccessDenied", "Access Denied")
             ids = (
                 positional[0]
                 if positional
@@ -508,11 +521,38 @@ class _Handler(BaseHTTPRequestHandler):
                 kwargs = {"domain": positional[0], **kwargs}
             if call == "create" and positional:
                 kwargs = {"vals_list": positional[0], **kwargs}
-            state.calls.append(("jsonrpc", model, call))
-            try:
-                result = state.run(uid, model, call, ids, kwargs)
-            except OdooFault as fault:
-                return error(fault.name, fault.message)
+            state.calls.append((protocol, model, call))
+            result = state.run(uid, model, call, ids, kwargs)
         else:
-            return error("builtins.KeyError", f"unknown {service}.{method}")
-        return self._send(200, {"jsonrpc": "2.0", "id": request_id, "result": result})
+            raise OdooFault(200, "builtins.KeyError", f"unknown {service}.{method}")
+        return result
+
+    def _xmlrpc(self, service: str) -> None:
+        try:
+            params, method = xmlrpc.client.loads(self._raw, use_builtin_types=True)
+        except Exception:  # any unparsable body is the client's fault
+            return self._send_xml(xmlrpc.client.Fault(1, "ExpatError: not well-formed"))
+        try:
+            result = self._dispatch("xmlrpc", service, str(method), list(params))
+        except OdooFault as fault:
+            code = {
+                "odoo.exceptions.AccessDenied": 3,
+                "odoo.exceptions.AccessError": 4,
+                "odoo.exceptions.UserError": 2,
+                "odoo.exceptions.ValidationError": 2,
+            }.get(fault.name, 1)
+            text = (
+                fault.message
+                if code != 1
+                else f"Traceback (most recent call last):\n{fault.name}: {fault.message}"
+            )
+            return self._send_xml(xmlrpc.client.Fault(code, text))
+        return self._send_xml((result,))
+
+    def _send_xml(self, payload: Any) -> None:
+        data = xmlrpc.client.dumps(payload, methodresponse=True, allow_none=True).encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/xml")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
