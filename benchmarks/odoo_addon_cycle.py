@@ -102,7 +102,7 @@ with env.cr.savepoint(flush=False) as point:
     run_s = measured(
         f"relance approve and carry out {len(proposed)} actions {by_channel}",
         lambda: (
-            proposed._execute(as_of=AS_OF),
+            proposed.action_approve(),
             len(proposed.filtered(lambda a: a.state == "done")),
         )[1],
     )

@@ -35,6 +35,8 @@ STATES = [
     ("failed", "Failed"),
 ]
 PENDING = ("proposed", "approved")
+# writing relance's fields on an invoice must not run account.move's line synchronisation
+NO_ACCOUNTING_SYNC = {"skip_invoice_sync": True, "skip_is_manually_modified": True}
 
 
 class RelanceAction(models.Model):
@@ -196,7 +198,8 @@ class RelanceAction(models.Model):
         for key, day in next_dates.items():
             if ":move:" in key:
                 by_date.setdefault(day, []).append(int(key.rsplit(":", 1)[1]))
-        Move = self.env["account.move"].sudo()
+        # relance's own fields: nothing for the accounting lines to resynchronise
+        Move = self.env["account.move"].sudo().with_context(**NO_ACCOUNTING_SYNC)
         for day, ids in by_date.items():
             moves = Move.browse(ids).filtered(lambda m, d=day: m.relance_next_date != d)
             if moves:
@@ -462,8 +465,13 @@ class RelanceAction(models.Model):
             channel=channel,
         )
         self.partner_id.message_post(body=body + self._summary_html(), subtype_xmlid="mail.mt_note")
-        for move in self.line_ids.move_id:
-            move.message_post(body=body, subtype_xmlid="mail.mt_note")
+        moves = self.line_ids.move_id
+        # one batch of internal notes (no notification, no follower e-mailed)
+        moves._message_log_batch(
+            {move.id: body for move in moves},
+            author_id=self.env.user.partner_id.id,
+            message_type="comment",
+        )
 
     def _record_progress(self, day):
         """How far each item went, through the core's own bookkeeping."""
@@ -481,7 +489,7 @@ class RelanceAction(models.Model):
         for key, progress in progress_after(before, planned, policy, day).items():
             target = self._target_of(key)
             if target:
-                target.sudo().write(
+                target.sudo().with_context(**NO_ACCOUNTING_SYNC).write(
                     {
                         "relance_step": progress.step,
                         "relance_reminder_count": progress.reminders,
