@@ -74,7 +74,8 @@ class RelanceAction(models.Model):
         readonly=True, help="The net claim: overdue amounts less credits and unapplied payments."
     )
     other_totals = fields.Char(readonly=True, help="The claim in other currencies, if any.")
-    indemnity_total = fields.Monetary(readonly=True)
+    indemnity_currency_id = fields.Many2one("res.currency", readonly=True)
+    indemnity_total = fields.Monetary(readonly=True, currency_field="indemnity_currency_id")
     interest_total = fields.Monetary(readonly=True)
     notice_deadline = fields.Date(readonly=True, help="The date the formal notice gives to pay.")
     legal_basis = fields.Text(readonly=True)
@@ -210,9 +211,12 @@ class RelanceAction(models.Model):
         currencies = list(planned.totals)
         main = currencies[0] if currencies else company.currency_id.name
         Currency = self.env["res.currency"].with_context(active_test=False)
-        currency_ids = {c.name: c.id for c in Currency.search([("name", "in", currencies)])}
-        currency_id = currency_ids.get(main, company.currency_id.id)
         claim = self._legal(planned, policy, state.customer)
+        wanted = set(currencies)
+        if claim is not None:
+            wanted |= {c.indemnity.currency for c in claim.invoices}
+        currency_ids = {c.name: c.id for c in Currency.search([("name", "in", list(wanted))])}
+        currency_id = currency_ids.get(main, company.currency_id.id)
         by_number = {c.number: c for c in claim.invoices} if claim else {}
         lines = []
         for line_type, claim_lines in (("overdue", planned.lines), ("upcoming", planned.upcoming)):
@@ -233,6 +237,9 @@ class RelanceAction(models.Model):
                         "amount_total": float(line.total.amount),
                         "amount_open": float(line.open.amount),
                         "indemnity": float(legal.indemnity.amount) if legal else 0.0,
+                        "indemnity_currency_id": currency_ids.get(
+                            legal.indemnity.currency if legal else "", currency_id
+                        ),
                         "interest": float(legal.interest.amount) if legal else 0.0,
                     }
                 )
@@ -274,9 +281,10 @@ class RelanceAction(models.Model):
                 days=policy.notice_deadline_days
             )
         if claim is not None:
-            values["indemnity_total"] = float(
-                sum((m.amount for m in claim.indemnity_total.values()), start=0)
-            )
+            indemnities = list(claim.indemnity_total.values())  # one currency: the law's
+            if indemnities:
+                values["indemnity_total"] = float(indemnities[0].amount)
+                values["indemnity_currency_id"] = currency_ids.get(indemnities[0].currency)
             values["interest_total"] = float(
                 sum((m.amount for m in claim.interest_total.values()), start=0)
             )

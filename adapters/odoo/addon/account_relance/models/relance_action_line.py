@@ -30,7 +30,12 @@ class RelanceActionLine(models.Model):
     currency_id = fields.Many2one("res.currency", required=True)
     amount_total = fields.Monetary(string="Total")
     amount_open = fields.Monetary(string="Still due")
+    indemnity_currency_id = fields.Many2one(
+        "res.currency", help="The law fixes the indemnity in its own currency (EUR 40 in France)."
+    )
     indemnity = fields.Monetary(
-        string="Recovery indemnity", help="The fixed recovery indemnity the law allows."
+        string="Recovery indemnity",
+        currency_field="indemnity_currency_id",
+        help="The fixed recovery indemnity the law allows.",
     )
     interest = fields.Monetary(string="Late-payment interest")

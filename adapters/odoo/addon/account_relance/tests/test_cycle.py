@@ -135,6 +135,9 @@ class TestCycle(RelanceCase):
         self.assertEqual(notice.state, "done", notice.error)
         line = notice.line_ids.filtered(lambda ln: ln.move_id == self.late)
         self.assertEqual(line.indemnity, 40)
+        self.assertEqual(
+            line.indemnity_currency_id.name, "EUR", "the law's 40 EUR, whatever the ledger"
+        )
         self.assertGreater(line.interest, 0)
         self.assertEqual(notice.indemnity_total, 40)
         self.assertEqual(notice.notice_deadline, date(2026, 3, 11))
