@@ -198,6 +198,9 @@ class OdooClient:
             )
             return response.json(parse_float=Decimal)
         args: list[Any] = [list(ids)] if ids is not None else []
+        if method == "create" and "vals_list" in kw:  # execute_kw wants create's values first
+            kw = dict(kw)
+            args = [kw.pop("vals_list")]
         return self._rpc(
             "object",
             "execute_kw",

@@ -495,8 +495,9 @@ class OdooSource:
             events=("account.move: on save",),
             enabled=True,
             instructions="in Odoo, create an automation rule on Journal Entry (on save, when "
-            "Payment Status or Amount Due changes) with the action 'Send Webhook "
-            "Notification' to this address; keep it private, it carries the token",
+            "Payment Status or Amount Due changes, filtered to customer invoices and credit "
+            "notes) with the action 'Send Webhook Notification' to this address, sending Last "
+            "Updated on; keep it private, it carries the token",
         )
 
     def subscriptions(self) -> list[Subscription]:

@@ -2,6 +2,7 @@
 
 A database seeded by ``tests/odoo/real/seed.py`` (its README in adapters/odoo/README.md):
 
+    odoo -d relance_real -i account,base_automation --stop-after-init
     odoo shell -d relance_real < tests/odoo/real/seed.py      # writes ./odoo-api-key
     RELANCE_TEST_ODOO_URL=http://127.0.0.1:8069 RELANCE_TEST_ODOO_DB=relance_real \\
     RELANCE_TEST_ODOO_LOGIN=admin RELANCE_TEST_ODOO_KEY=$(cat odoo-api-key) pytest tests/odoo
@@ -13,9 +14,12 @@ run them against); with it, a missing variable or an unreachable server fails th
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -23,6 +27,7 @@ from adapters.odoo.client import POLICY, OdooClient, classify
 from adapters.odoo.source import OdooSource
 from adapters.odoo.writeback import fingerprint
 from connector.clock import SystemClock
+from connector.errors import SourceRejected
 from connector.http import HttpClient
 from connector.model import Channel, Platform, ReceivableKind, ReceivableStatus, SourceRef
 from connector.source import Outcome, Resource
@@ -160,3 +165,78 @@ if URL:  # collected only when a real server is named
         assert len([a for a in activities if call_mark in (a["summary"] or "")]) == 1
         # relance's own writes never come back through the write_date sync
         assert write_date() == before
+
+    def test_an_automation_rule_notification_from_the_real_server(real: OdooSource) -> None:
+        """Odoo's own 'Send Webhook Notification' reaches a listener and parses as an event."""
+        received: queue.Queue[tuple[str, bytes]] = queue.Queue()
+
+        class Listener(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                received.put((self.path, body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Listener)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        call = real.client.call
+        (module,) = call(
+            "ir.module.module", "search_read", domain=[["name", "=", "base_automation"]],
+            fields=["state"],
+        )  # fmt: skip
+        assert module["state"] == "installed", (
+            "install base_automation in the test database: odoo -d DB -i base_automation"
+        )
+        (model,) = call(
+            "ir.model", "search_read", domain=[["model", "=", "account.move"]], fields=["id"]
+        )
+        fields = {
+            f["name"]: f["id"]
+            for f in call(
+                "ir.model.fields", "search_read",
+                domain=[["model", "=", "account.move"],
+                        ["name", "in", ["payment_state", "amount_residual", "write_date"]]],
+                fields=["name"],
+            )
+        }  # fmt: skip
+        url = f"http://127.0.0.1:{server.server_address[1]}/webhooks/odoo/real?token=tok-{id(real)}"
+        (rule,) = call(
+            "base.automation", "create",
+            vals_list=[{
+                "name": "relance: invoice paid or changed",
+                "model_id": model["id"],
+                "trigger": "on_create_or_write",
+                "filter_domain": "[('move_type', 'in', ('out_invoice', 'out_refund'))]",
+                "trigger_field_ids": [[6, 0, [fields["payment_state"], fields["amount_residual"]]]],
+                "action_server_ids": [[0, 0, {
+                    "name": "relance webhook", "state": "webhook", "model_id": model["id"],
+                    "webhook_url": url, "webhook_field_ids": [[6, 0, [fields["write_date"]]]],
+                }]],
+            }],
+        )  # fmt: skip
+        try:
+            ref = _move(real, "INV/2026/00003")
+            move_id = int(ref.external_id.split(":")[1])
+            context = {"active_model": "account.move", "active_ids": [move_id]}
+            (wizard,) = call(
+                "account.payment.register", "create",
+                vals_list=[{"amount": 10, "payment_date": date.today().isoformat()}],
+                context=context,
+            )  # fmt: skip
+            call(
+                "account.payment.register", "action_create_payments", ids=[wizard], context=context
+            )
+            path, body = received.get(timeout=15)
+        finally:
+            call("base.automation", "unlink", ids=[rule])
+            server.shutdown()
+            server.server_close()
+        token = path.split("token=", 1)[1]
+        real.webhook_token = token
+        (event,) = real.parse_webhook({"X-Relance-Token": token}, body)
+        assert tuple(event.refs) == (ref,)
+        with pytest.raises(SourceRejected):
+            real.parse_webhook({}, body)

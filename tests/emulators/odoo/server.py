@@ -519,7 +519,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             if call == "search_read" and positional:
                 kwargs = {"domain": positional[0], **kwargs}
-            if call == "create" and positional:
+            if call == "create":
+                if not positional:  # as Odoo's call_kw: create's values are positional
+                    raise OdooFault(200, "builtins.IndexError", "list index out of range")
                 kwargs = {"vals_list": positional[0], **kwargs}
             state.calls.append((protocol, model, call))
             result = state.run(uid, model, call, ids, kwargs)

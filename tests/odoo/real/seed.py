@@ -1,5 +1,6 @@
 """Seeds a real Odoo database for tests/odoo/test_real_server.py (run inside ``odoo shell``).
 
+    odoo -d relance_real -i account,base_automation --stop-after-init
     odoo shell -d relance_real < tests/odoo/real/seed.py
 
 Writes an API key for the admin user to the file named by RELANCE_SEED_KEY_FILE (default:
