@@ -84,5 +84,27 @@ def unsubscribe(
     state.console.print(f"{slug}: subscription {subscription_id} deleted")
 
 
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the port to listen on")] = 8080,
+) -> None:
+    """Run the webhook receiver alone: POST /webhooks/PLATFORM/TENANT, /healthz, /readyz,
+    /docs and /openapi.json. Events are stored; `relance sync` or the daemon processes them."""
+    import uvicorn
+
+    from connector.receiver import create_app
+
+    state = ctx.obj
+    assert isinstance(state, AppState)
+
+    def source_for(slug: str) -> Source | None:
+        return state.source(state.tenant_config(state.tenant(slug)))
+
+    app = create_app(state.store, source_for)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(webhooks, name="webhooks")
+    app.command("serve")(serve)

@@ -1,0 +1,158 @@
+"""The webhook receiver: an ASGI app (FastAPI) in front of ``connector.intake.receive``.
+
+``POST /webhooks/{platform}/{tenant}`` reads the raw body, lets the tenant's own source check
+the platform's signature (each adapter's ``parse_webhook``, a constant-time comparison) and
+stores the events in the inbox, deduplicated by the platform's event id, before answering
+202. Nothing is processed here: ``process_inbox`` re-reads what the events name, later.
+
+Answers, each a JSON object ``{"error": …, "hint": …}`` when refused:
+
+* 401: a forged or unsigned delivery (nothing stored);
+* 400: a malformed body, or events naming another tenant's records;
+* 404: an unknown tenant, or a platform that is not the tenant's;
+* 413: a body over the size limit;
+* 503: the store cannot be reached (the platform retries later).
+
+A token in the query string (``?token=…``, how Odoo's automation rules authenticate) is
+handed to the source as the ``X-Relance-Token`` header, never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from connector.errors import (
+    AuthorizationLost,
+    DataError,
+    RelanceError,
+    SourceRejected,
+    StoreError,
+    Unsupported,
+)
+from connector.intake import receive
+from connector.source import Source
+from connector.store import Store
+
+__all__ = ["MAX_BODY", "create_app"]
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024  # platforms send small JSON documents; anything bigger is refused
+TOKEN_HEADER = "X-Relance-Token"  # noqa: S105 - a header name, not a secret
+
+
+def _refuse(status: int, error: str, hint: str = "") -> JSONResponse:
+    return JSONResponse({"error": error, "hint": hint}, status_code=status)
+
+
+def create_app(
+    store: Store,
+    source_for: Callable[[str], Source | None],
+    *,
+    max_body: int = MAX_BODY,
+) -> FastAPI:
+    """The receiver for every tenant of ``store``; ``source_for(slug)`` opens a tenant's source
+    (kept for the app's life: a source holds its HTTP session and webhook secret)."""
+    app = FastAPI(
+        title="relance webhook receiver",
+        version="1",
+        description="Platforms report invoices paid or changed; relance stores each event "
+        "once and re-reads what it names.",
+    )
+    sources: dict[str, Source | None] = {}
+    lock = threading.Lock()
+
+    def source(slug: str) -> Source | None:
+        with lock:
+            if slug not in sources:
+                sources[slug] = source_for(slug)
+            return sources[slug]
+
+    def intake(platform: str, slug: str, headers: dict[str, str], body: bytes) -> Any:
+        try:
+            return verified(platform, slug, headers, body)
+        except SQLAlchemyError as exc:
+            log.error("webhook for %s not stored: %s", slug, type(exc).__name__)
+            return _refuse(503, "the event could not be stored", "the platform will retry")
+
+    def verified(platform: str, slug: str, headers: dict[str, str], body: bytes) -> Any:
+        try:
+            tenant = store.tenant(slug)
+        except StoreError:
+            return _refuse(404, f"no tenant {slug!r} here", "check the address in the platform")
+        if str(tenant.platform) != platform:
+            return _refuse(404, f"tenant {slug!r} is not on {platform}", "check the address")
+        found = source(slug)
+        if found is None:
+            return _refuse(404, f"tenant {slug!r} has no live source to verify deliveries")
+        try:
+            result = receive(store, slug, found, headers, body)
+        except (SourceRejected, AuthorizationLost) as exc:
+            if exc.status in (None, 401, 403):
+                log.warning("webhook for %s refused: %s", slug, exc.message)
+                return _refuse(401, exc.message, exc.hint or "")
+            return _refuse(400, exc.message, exc.hint or "")
+        except Unsupported as exc:
+            return _refuse(400, exc.message, exc.hint or "")
+        except DataError as exc:
+            return _refuse(400, exc.message, exc.hint or "")
+        except StoreError as exc:
+            if "names" in exc.message:  # an event naming another tenant's record
+                return _refuse(400, exc.message, exc.hint or "")
+            log.error("webhook for %s not stored: %s", slug, exc.message)
+            return _refuse(503, "the event could not be stored", "the platform will retry")
+        except RelanceError as exc:
+            log.error("webhook for %s not stored: %s", slug, exc.message)
+            return _refuse(503, "the event could not be stored", "the platform will retry")
+        return JSONResponse({"events": result.events, "new": result.new}, status_code=202)
+
+    @app.post(
+        "/webhooks/{platform}/{tenant}",
+        status_code=202,
+        responses={
+            202: {"description": "stored (or already stored)"},
+            400: {"description": "malformed delivery"},
+            401: {"description": "forged or unsigned delivery"},
+            404: {"description": "unknown tenant or platform"},
+            413: {"description": "body too large"},
+            503: {"description": "store unavailable; retry"},
+        },
+    )
+    async def webhook(platform: str, tenant: str, request: Request) -> Any:
+        """One delivery from a platform, verified and stored before the answer."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_body:
+            return _refuse(413, f"body over {max_body} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > max_body:
+                return _refuse(413, f"body over {max_body} bytes")
+        headers = dict(request.headers)
+        token = request.query_params.get("token")
+        if token:
+            headers[TOKEN_HEADER] = token
+        return await run_in_threadpool(intake, platform, tenant, headers, bytes(body))
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> Any:
+        """The store answers: events can be stored."""
+        try:
+            await run_in_threadpool(store.tenants)
+        except (RelanceError, SQLAlchemyError):
+            return _refuse(503, "the store is not reachable", "check store_url and the database")
+        return {"status": "ready"}
+
+    return app

@@ -1,0 +1,149 @@
+"""The webhook receiver over real HTTP (uvicorn on loopback), with Pennylane's signatures."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import uvicorn
+
+from connector.clock import FrozenClock
+from connector.model import Platform
+from connector.receiver import create_app
+from connector.store import Store
+from tests.emulators.pennylane import PennylaneState, seed
+from tests.secrets_watch import watch
+
+from .conftest import MakeSource
+
+SECRET = "whsec_receiver_0123456789"
+OTHER_SECRET = "whsec_receiver_other_0123"
+
+
+@pytest.fixture
+def store(tmp_path: Path, pl_clock: FrozenClock) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", clock=pl_clock) as store:
+        store.ensure_tenant("acme", platform=Platform.PENNYLANE)
+        store.ensure_tenant("other", platform=Platform.PENNYLANE)
+        store.ensure_tenant("books", platform=Platform.QUICKBOOKS)
+        yield store
+
+
+@pytest.fixture
+def subscription(pl_state: PennylaneState) -> int:
+    watch(SECRET, OTHER_SECRET)
+    seed(pl_state, customers=5, invoices=20, today=pl_state.clock.now().date())
+    pl_state.subscriptions[1] = {
+        "id": 1,
+        "callback_url": "http://127.0.0.1/webhooks/pennylane/acme",
+        "events": ["customer_invoice.updated"],
+        "enabled": True,
+        "secret": SECRET,
+    }
+    return 1
+
+
+@pytest.fixture
+def receiver(store: Store, make_source: MakeSource, subscription: int) -> Iterator[str]:
+    sources = {
+        "acme": make_source(webhook_secret=SECRET),
+        "other": make_source(webhook_secret=OTHER_SECRET),
+    }
+    app = create_app(store, sources.get, max_body=64 * 1024)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the receiver did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _post(url: str, headers: dict[str, str], body: bytes) -> requests.Response:
+    with requests.Session() as session:
+        return session.post(url, headers=headers, data=body, timeout=10)
+
+
+def test_a_signed_delivery_is_stored_once(
+    receiver: str, pl_state: PennylaneState, store: Store, subscription: int
+) -> None:
+    invoice = next(iter(pl_state.invoices))
+    headers, body = pl_state.signed_delivery(
+        subscription, "customer_invoice.updated", {"id": invoice}, delivery_id="dlv_r1"
+    )
+    first = _post(f"{receiver}/webhooks/pennylane/acme", headers, body)
+    again = _post(f"{receiver}/webhooks/pennylane/acme", headers, body)
+    assert (first.status_code, first.json()) == (202, {"events": 1, "new": 1})
+    assert (again.status_code, again.json()) == (202, {"events": 1, "new": 0})
+    (pending,) = store.pending_inbound("acme")
+    assert pending.event_id == "dlv_r1"
+
+
+def test_a_forged_or_unsigned_delivery_is_refused_and_nothing_stored(
+    receiver: str, pl_state: PennylaneState, store: Store, subscription: int
+) -> None:
+    headers, body = pl_state.signed_delivery(subscription, "customer_invoice.updated", {"id": 1})
+    forged = _post(
+        f"{receiver}/webhooks/pennylane/acme", headers, body.replace(b'"id": 1', b'"id": 2')
+    )
+    unsigned = _post(f"{receiver}/webhooks/pennylane/acme", {}, body)
+    for answer in (forged, unsigned):
+        assert answer.status_code == 401
+        assert answer.json()["error"]
+    assert store.pending_inbound("acme") == []
+
+
+def test_one_tenant_s_delivery_cannot_land_in_another(
+    receiver: str, pl_state: PennylaneState, store: Store, subscription: int
+) -> None:
+    headers, body = pl_state.signed_delivery(subscription, "customer_invoice.updated", {"id": 1})
+    answer = _post(f"{receiver}/webhooks/pennylane/other", headers, body)
+    assert answer.status_code == 401  # signed with acme's secret, not other's
+    assert store.pending_inbound("other") == []
+
+
+def test_a_malformed_but_signed_body_is_a_clear_400(receiver: str, store: Store) -> None:
+    now = int(time.time())
+    body = b"{not json"
+    mac = hmac.new(SECRET.encode(), f"{now}.".encode() + body, hashlib.sha256).hexdigest()
+    answer = _post(
+        f"{receiver}/webhooks/pennylane/acme",
+        {"X-Pennylane-Signature": f"t={now},v1={mac}", "Content-Type": "application/json"},
+        body,
+    )
+    assert answer.status_code in (400, 401)  # unreadable, or too old for the clock
+    assert "error" in answer.json()
+    assert store.pending_inbound("acme") == []
+
+
+def test_unknown_addresses_and_oversized_bodies(receiver: str) -> None:
+    assert _post(f"{receiver}/webhooks/pennylane/nobody", {}, b"{}").status_code == 404
+    wrong = _post(f"{receiver}/webhooks/quickbooks/acme", {}, b"{}")
+    assert wrong.status_code == 404 and "not on quickbooks" in wrong.json()["error"]
+    assert _post(f"{receiver}/webhooks/quickbooks/books", {}, b"{}").status_code == 404
+    huge = _post(f"{receiver}/webhooks/pennylane/acme", {}, b"x" * (65 * 1024))
+    assert huge.status_code == 413
+
+
+def test_health_readiness_and_the_published_description(receiver: str) -> None:
+    assert requests.get(f"{receiver}/healthz", timeout=5).json() == {"status": "ok"}
+    assert requests.get(f"{receiver}/readyz", timeout=5).json() == {"status": "ready"}
+    spec = requests.get(f"{receiver}/openapi.json", timeout=5).json()
+    assert "/webhooks/{platform}/{tenant}" in spec["paths"]
+    assert set(spec["paths"]["/webhooks/{platform}/{tenant}"]["post"]["responses"]) >= {
+        "202",
+        "401",
+        "413",
+    }
