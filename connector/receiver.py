@@ -57,6 +57,7 @@ def create_app(
     source_for: Callable[[str], Source | None],
     *,
     max_body: int = MAX_BODY,
+    ready: Callable[[], bool] | None = None,
 ) -> FastAPI:
     """The receiver for every tenant of ``store``; ``source_for(slug)`` opens a tenant's source
     (kept for the app's life: a source holds its HTTP session and webhook secret)."""
@@ -148,7 +149,9 @@ def create_app(
 
     @app.get("/readyz")
     async def readyz() -> Any:
-        """The store answers: events can be stored."""
+        """The store answers (events can be stored) and, in the daemon, the scheduler runs."""
+        if ready is not None and not ready():
+            return _refuse(503, "not ready", "starting or stopping")
         try:
             await run_in_threadpool(store.tenants)
         except (RelanceError, SQLAlchemyError):

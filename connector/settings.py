@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -140,6 +140,27 @@ class ContractConfig(ContractTermsConfig):
         )
 
 
+class ScheduleConfig(BaseModel):
+    """When the daemon runs the tenant's cycle: a crontab line in the tenant's timezone."""
+
+    model_config = ConfigDict(extra="forbid")
+    cron: str = "0 9 * * mon-fri"  # business days at 09:00
+    timezone: str | None = None  # default: the tenant's
+
+    @field_validator("cron")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"{value!r} is not a crontab line (minute hour day month weekday): {exc}"
+            ) from None
+        return value
+
+
 class TenantConfig(BaseModel):
     """One business relance works for."""
 
@@ -158,6 +179,7 @@ class TenantConfig(BaseModel):
     jurisdiction: str = Field(default="FR", pattern="^(FR|EU|UK|DE|BE|ES)$")
     api_url: str | None = None  # the platform's API base, to point at a sandbox or an emulator
     contract: ContractConfig = Field(default_factory=ContractConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
 
 
 def validation_problems(exc: ValidationError) -> str:

@@ -19,6 +19,7 @@ from connector import __version__
 from connector.cli import (
     connect_cmd,
     cycle_cmds,
+    daemon_cmd,
     demo_cmd,
     legal_cmds,
     report_cmds,
@@ -85,6 +86,7 @@ demo_cmd.register(app)
 legal_cmds.register(app)
 connect_cmd.register(app)
 webhook_cmds.register(app)
+daemon_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

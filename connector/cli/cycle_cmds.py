@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +17,7 @@ from connector.model import Channel, Platform
 from connector.planner import PlannedAction
 from connector.reports import aged_balance
 from connector.settings import FilesSourceConfig
-from connector.store import ActionStatus, EventType
+from connector.store import ActionStatus, EventType, TenantRecord
 from connector.sync import sync as run_sync
 
 __all__ = ["register"]
@@ -249,6 +251,21 @@ def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
     }
 
 
+def tenant_cycle(
+    state: AppState,
+    record: TenantRecord,
+    day: date,
+    *,
+    pull: bool = True,
+    on_customer: Callable[[int], None] | None = None,
+) -> RunReport:
+    """One tenant's cycle: pull what changed, plan, send, write back (the CLI and the daemon)."""
+    executor = state.executor(record)
+    if pull and executor.source is not None:
+        run_sync(state.store, record.slug, executor.source, clock=state.clock)
+    return executor.run(day, on_customer=on_customer)
+
+
 def run(
     ctx: typer.Context,
     as_of: AsOf = None,
@@ -262,12 +279,15 @@ def run(
         state.tenant()  # says there is none, and how to create one
     summaries, attention = [], False
     for record in tenants:
-        executor = state.executor(record)
-        if not no_sync and executor.source is not None:
-            run_sync(state.store, record.slug, executor.source, clock=state.clock)
         day = state.today(record, as_of)
         with state.progress(f"{record.slug}: reviewing", None) as bar:
-            report = executor.run(day, on_customer=lambda n: bar.advance(bar.task_ids[0], n))
+            report = tenant_cycle(
+                state,
+                record,
+                day,
+                pull=not no_sync,
+                on_customer=lambda n: bar.advance(bar.task_ids[0], n),
+            )
         attention = attention or report.needs_attention
         summaries.append(_run_summary(state, report))
         if not state.json_output:

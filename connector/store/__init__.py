@@ -6,7 +6,8 @@ by URL. Each public method is one transaction.
 
 from __future__ import annotations
 
-from connector.store.inbox import InboundEvent, InboxMixin
+from connector.store.cycles import CycleMixin
+from connector.store.inbox import InboundEvent
 from connector.store.types import (
     ActionRecord,
     ActionStatus,
@@ -28,5 +29,5 @@ __all__ = [
 ]
 
 
-class Store(InboxMixin):
+class Store(CycleMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

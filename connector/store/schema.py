@@ -274,3 +274,16 @@ inbox = Table(
     UniqueConstraint("tenant", "platform", "event_id", name="uq_inbox_event"),
     Index("ix_inbox_pending", "tenant", "processed_at"),
 )
+
+# one row per tenant: when its scheduled cycle last finished, and who holds it now (a lease
+# that expires, so a replica killed mid-cycle loses the tenant to another one, not forever)
+cycles = Table(
+    "cycles",
+    metadata,
+    Column("tenant", String(64), ForeignKey("tenants.slug"), primary_key=True),
+    Column("lease_owner", String(100)),
+    Column("lease_until", UtcDateTime()),
+    Column("started_at", UtcDateTime()),
+    Column("finished_at", UtcDateTime()),
+    Column("outcome", String(20)),
+)

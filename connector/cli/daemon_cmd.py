@@ -1,0 +1,117 @@
+"""relance daemon: the cycles on schedule, the webhook receiver and the health endpoints."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from connector.cli._context import AppState
+from connector.cli.cycle_cmds import tenant_cycle
+from connector.clock import local_today
+from connector.daemon import Daemon, DaemonOptions, TenantSchedule
+from connector.errors import ConfigError
+from connector.intake import process_inbox
+from connector.source import Source
+
+
+def _caps(values: list[str]) -> dict[str, int]:
+    caps: dict[str, int] = {}
+    for value in values:
+        platform, _, number = value.partition("=")
+        if not number.isdigit() or int(number) < 1:
+            raise ConfigError(f"--per-platform {value!r} is not PLATFORM=N", key="--per-platform")
+        caps[platform.strip()] = int(number)
+    return caps
+
+
+def daemon(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="address of the receiver and health endpoints")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="port of the receiver and health endpoints")] = 8080,
+    max_concurrent: Annotated[int, typer.Option(help="cycles at once, all tenants")] = 4,
+    per_platform: Annotated[
+        list[str] | None, typer.Option(help="PLATFORM=N: cycles at once on one platform")
+    ] = None,
+    jitter: Annotated[int, typer.Option(help="seconds a cycle may start late")] = 300,
+) -> None:
+    """Run every tenant's cycle on its \\[schedule] (default: business days at 09:00, local),
+    receive webhooks at /webhooks/PLATFORM/TENANT, answer /healthz and /readyz. SIGTERM or
+    Ctrl-C: the cycles in flight finish, nothing new starts."""
+    import uvicorn
+
+    from connector.receiver import create_app
+
+    state = ctx.obj
+    assert isinstance(state, AppState)
+    store, lock = state.store, threading.Lock()
+    records = {r.slug: r for r in store.tenants()}
+    configs = {slug: state.tenant_config(r) for slug, r in records.items()}
+    sources: dict[str, Source | None] = {}
+
+    def source_for(slug: str) -> Source | None:
+        with lock:
+            if slug not in sources:
+                sources[slug] = state.source(configs[slug]) if slug in configs else None
+            return sources[slug]
+
+    def cycle(slug: str) -> dict[str, object]:
+        record = records[slug]
+        report = tenant_cycle(state, record, local_today(state.clock, record.timezone))
+        return {"results": len(report.results)}
+
+    def inbox(slug: str) -> object:
+        source = source_for(slug)
+        return None if source is None else process_inbox(store, slug, source, clock=state.clock)
+
+    schedules = [
+        TenantSchedule(
+            slug,
+            str(records[slug].platform),
+            config.schedule.cron,
+            config.schedule.timezone or config.timezone,
+        )
+        for slug, config in configs.items()
+    ]
+    worker = Daemon(
+        store,
+        schedules,
+        cycle,
+        inbox,
+        clock=state.clock,
+        options=DaemonOptions(
+            max_concurrent=max_concurrent,
+            per_platform=_caps(per_platform or []),
+            jitter_seconds=jitter,
+        ),
+    )
+    app = create_app(store, source_for, ready=lambda: worker.running)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    http = threading.Thread(target=server.run, name="receiver", daemon=True)
+    worker.start()
+    http.start()
+    state.console.print(
+        f"relance daemon: {len(schedules)} tenant(s), receiver on http://{host}:{port}"
+    )
+    stop.wait()
+    worker.stop()  # the cycles in flight finish
+    server.should_exit = True
+    http.join(timeout=10)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("daemon")(daemon)
