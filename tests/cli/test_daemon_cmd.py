@@ -1,0 +1,54 @@
+"""`relance daemon` as a process: health, readiness, the receiver, and a clean SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from .conftest import Run
+from .test_commands import _setup
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_daemon_serves_health_and_stops_cleanly_on_sigterm(workdir: Path, relance: Run) -> None:
+    _setup(workdir, relance)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connector", "daemon", "--port", str(port), "--jitter", "0"],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = requests.get(f"{base}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None, proc.communicate()[1].decode()
+                assert time.monotonic() < deadline, "the daemon did not come up"
+                time.sleep(0.1)
+        assert health.json() == {"status": "ok"}
+        assert requests.get(f"{base}/readyz", timeout=5).json() == {"status": "ready"}
+        unknown = requests.post(f"{base}/webhooks/pennylane/nobody", data=b"{}", timeout=5)
+        assert unknown.status_code == 404
+        files = requests.post(f"{base}/webhooks/files/lumen", data=b"{}", timeout=5)
+        assert files.status_code == 404  # a file tenant has no source to verify deliveries
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()
+    assert b"relance daemon: 1 tenant(s)" in out
