@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from connector.clock import Clock
 from connector.errors import RelanceError
+from connector.metrics import Metrics
 from connector.store import Store
 
 __all__ = ["Daemon", "DaemonOptions", "TenantSchedule", "missed_slot", "tenant_trigger"]
@@ -85,10 +87,12 @@ class Daemon:
         *,
         clock: Clock,
         options: DaemonOptions | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store, self.schedules, self.clock = store, schedules, clock
         self.options = options or DaemonOptions()
         self._cycle, self._inbox = cycle, process_inbox
+        self.metrics = metrics
         self._caps = {
             platform: threading.BoundedSemaphore(cap)
             for platform, cap in self.options.per_platform.items()
@@ -161,6 +165,7 @@ class Daemon:
                 self._count("skipped")
                 return "skipped"
             outcome = "done"
+            started = time.perf_counter()
             try:
                 self._inbox(slug)
                 summary = self._cycle(slug)
@@ -172,6 +177,9 @@ class Daemon:
                 log.warning("tenant=%s cycle failed: %s", slug, exc.message)
             finally:
                 self.store.finish_cycle(slug, owner, outcome)
+                if self.metrics is not None:
+                    self.metrics.cycles.labels(outcome).inc()
+                    self.metrics.cycle_seconds.observe(time.perf_counter() - started)
             return outcome
         finally:
             if cap is not None:

@@ -51,6 +51,18 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# who wants to know about every request (the daemon's metrics): (platform, status, seconds)
+RequestObserver = Callable[[str, int | None, float], None]
+_observers: list[RequestObserver] = []
+
+
+def observe_requests(observer: RequestObserver) -> Callable[[], None]:
+    """Call ``observer`` after every request any HttpClient makes; returns the undo."""
+    _observers.append(observer)
+    return lambda: _observers.remove(observer)
+
+
 USER_AGENT = f"relance/{__version__} (+https://github.com/relance)"
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 REQUEST_ID_HEADERS = ("x-request-id", "intuit_tid", "x-correlation-id", "request-id")
@@ -344,12 +356,15 @@ class HttpClient:
         attempt: int,
         request_id: str | None,
     ) -> None:
+        elapsed = time.perf_counter() - started
+        for observer in tuple(_observers):
+            observer(self.policy.platform, status, elapsed)
         log.info(
             "%s %s %s %.0fms attempt=%d platform=%s tenant=%s request_id=%s",
             method,
             path.split("?")[0],
             status if status is not None else "no-response",
-            (time.perf_counter() - started) * 1000,
+            elapsed * 1000,
             attempt,
             self.policy.platform,
             self.tenant,

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -38,6 +38,7 @@ from connector.errors import (
     Unsupported,
 )
 from connector.intake import receive
+from connector.metrics import CONTENT_TYPE, Metrics
 from connector.source import Source
 from connector.store import Store
 
@@ -58,6 +59,7 @@ def create_app(
     *,
     max_body: int = MAX_BODY,
     ready: Callable[[], bool] | None = None,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
     """The receiver for every tenant of ``store``; ``source_for(slug)`` opens a tenant's source
     (kept for the app's life: a source holds its HTTP session and webhook secret)."""
@@ -78,10 +80,14 @@ def create_app(
 
     def intake(platform: str, slug: str, headers: dict[str, str], body: bytes) -> Any:
         try:
-            return verified(platform, slug, headers, body)
+            answer = verified(platform, slug, headers, body)
         except SQLAlchemyError as exc:
             log.error("webhook for %s not stored: %s", slug, type(exc).__name__)
-            return _refuse(503, "the event could not be stored", "the platform will retry")
+            answer = _refuse(503, "the event could not be stored", "the platform will retry")
+        if metrics is not None:
+            outcome = {202: "stored", 401: "refused", 400: "malformed", 404: "unknown"}
+            metrics.webhooks.labels(platform[:20], outcome.get(answer.status_code, "failed")).inc()
+        return answer
 
     def verified(platform: str, slug: str, headers: dict[str, str], body: bytes) -> Any:
         try:
@@ -157,5 +163,13 @@ def create_app(
         except (RelanceError, SQLAlchemyError):
             return _refuse(503, "the store is not reachable", "check store_url and the database")
         return {"status": "ready"}
+
+    if metrics is not None:
+
+        @app.get("/metrics", response_class=Response)
+        async def prometheus() -> Response:
+            """Counters and gauges in the Prometheus text format."""
+            body = await run_in_threadpool(metrics.render)
+            return Response(body, media_type=CONTENT_TYPE)
 
     return app

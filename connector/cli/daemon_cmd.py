@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import FrameType
@@ -15,6 +16,8 @@ from connector.clock import local_today
 from connector.daemon import Daemon, DaemonOptions, TenantSchedule
 from connector.errors import ConfigError
 from connector.intake import process_inbox
+from connector.logjson import log_as_json
+from connector.metrics import Metrics
 from connector.source import Source
 
 
@@ -39,9 +42,12 @@ def daemon(
         list[str] | None, typer.Option(help="PLATFORM=N: cycles at once on one platform")
     ] = None,
     jitter: Annotated[int, typer.Option(help="seconds a cycle may start late")] = 300,
+    json_logs: Annotated[
+        bool, typer.Option("--json-logs/--text-logs", help="one JSON object per log line")
+    ] = True,
 ) -> None:
     """Run every tenant's cycle on its \\[schedule] (default: business days at 09:00, local),
-    receive webhooks at /webhooks/PLATFORM/TENANT, answer /healthz and /readyz. SIGTERM or
+    receive webhooks at /webhooks/PLATFORM/TENANT, answer /healthz, /readyz and /metrics. SIGTERM or
     Ctrl-C: the cycles in flight finish, nothing new starts."""
     import uvicorn
 
@@ -49,6 +55,8 @@ def daemon(
 
     state = ctx.obj
     assert isinstance(state, AppState)
+    if json_logs:
+        log_as_json(logging.DEBUG if state.debug else logging.INFO)
     store, lock = state.store, threading.Lock()
     records = {r.slug: r for r in store.tenants()}
     configs = {slug: state.tenant_config(r) for slug, r in records.items()}
@@ -60,9 +68,14 @@ def daemon(
                 sources[slug] = state.source(configs[slug]) if slug in configs else None
             return sources[slug]
 
+    metrics = Metrics()
+    metrics.watch_requests()
+    metrics.gauges(store.inbox_depth, store.oldest_cycle, state.clock.now)
+
     def cycle(slug: str) -> dict[str, object]:
         record = records[slug]
         report = tenant_cycle(state, record, local_today(state.clock, record.timezone))
+        metrics.report(report)
         return {"results": len(report.results)}
 
     def inbox(slug: str) -> object:
@@ -89,8 +102,9 @@ def daemon(
             per_platform=_caps(per_platform or []),
             jitter_seconds=jitter,
         ),
+        metrics=metrics,
     )
-    app = create_app(store, source_for, ready=lambda: worker.running)
+    app = create_app(store, source_for, ready=lambda: worker.running, metrics=metrics)
     server = uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     )
@@ -111,6 +125,7 @@ def daemon(
     worker.stop()  # the cycles in flight finish
     server.should_exit = True
     http.join(timeout=10)
+    metrics.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from connector.store import schema as t
@@ -77,3 +77,9 @@ class CycleMixin(InboxMixin):
                 select(t.cycles.c.finished_at).where(t.cycles.c.tenant == tenant)
             ).first()
         return None if found is None else found[0]
+
+    def oldest_cycle(self) -> datetime | None:
+        """The least recent finish among tenants that have run (the daemon's lag)."""
+        with self._engine.connect() as conn:
+            found = conn.execute(select(func.min(t.cycles.c.finished_at))).scalar_one()
+        return found if isinstance(found, datetime) else None

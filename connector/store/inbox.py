@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from connector.errors import StoreError
@@ -57,6 +57,17 @@ class InboxMixin(OutboxMixin):
                 except IntegrityError:
                     continue  # already here: a redelivery
         return new
+
+    def inbox_depth(self) -> int:
+        """Events received and not yet processed, all tenants."""
+        with self._engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(t.inbox)
+                    .where(t.inbox.c.processed_at.is_(None))
+                ).scalar_one()
+            )
 
     def pending_inbound(self, tenant: str, limit: int = 1000) -> list[InboundEvent]:
         with self._engine.connect() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -43,6 +44,8 @@ def test_the_daemon_serves_health_and_stops_cleanly_on_sigterm(workdir: Path, re
                 time.sleep(0.1)
         assert health.json() == {"status": "ok"}
         assert requests.get(f"{base}/readyz", timeout=5).json() == {"status": "ready"}
+        metrics = requests.get(f"{base}/metrics", timeout=5).text
+        assert "relance_inbox_depth 0.0" in metrics and "relance_cycles_total" in metrics
         unknown = requests.post(f"{base}/webhooks/pennylane/nobody", data=b"{}", timeout=5)
         assert unknown.status_code == 404
         files = requests.post(f"{base}/webhooks/files/lumen", data=b"{}", timeout=5)
@@ -52,3 +55,8 @@ def test_the_daemon_serves_health_and_stops_cleanly_on_sigterm(workdir: Path, re
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err.decode()
     assert b"relance daemon: 1 tenant(s)" in out
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    messages = [line["message"] for line in lines]
+    assert any(m.startswith("daemon started") for m in messages)
+    assert any(m.startswith("daemon stopped") for m in messages), "stopped cleanly, and said so"
+    assert all({"ts", "level", "logger", "message"} <= set(line) for line in lines)

@@ -13,6 +13,7 @@ import pytest
 
 from connector.clock import FrozenClock, SystemClock
 from connector.daemon import Daemon, DaemonOptions, TenantSchedule, missed_slot, tenant_trigger
+from connector.metrics import Metrics
 from connector.model import Platform
 from connector.store import Store
 
@@ -111,9 +112,10 @@ def test_a_missed_slot_runs_once_at_start(store: Store, tmp_path: Path) -> None:
 def test_the_per_platform_cap_and_the_lease_hold(store: Store) -> None:
     recorder = Recorder(seconds=0.2)
     schedules = [TenantSchedule(s, "pennylane") for s in ("acme", "bravo", "charlie")]
+    metrics = Metrics()
     daemon = Daemon(
         store, schedules, recorder.cycle, recorder.process_inbox, clock=SystemClock(),
-        options=DaemonOptions(max_concurrent=3, per_platform={"pennylane": 1}),
+        options=DaemonOptions(max_concurrent=3, per_platform={"pennylane": 1}), metrics=metrics,
     )  # fmt: skip
     threads = [threading.Thread(target=daemon.run_cycle, args=(s,)) for s in schedules]
     for thread in threads:
@@ -126,6 +128,7 @@ def test_the_per_platform_cap_and_the_lease_hold(store: Store) -> None:
     assert store.claim_cycle("bravo", "replica-elsewhere", timedelta(minutes=5))
     assert daemon.run_cycle(schedules[1]) == "skipped"
     assert daemon.counts["skipped"] == 1
+    assert metrics.registry.get_sample_value("relance_cycles_total", {"outcome": "done"}) == 3
 
 
 def test_stop_lets_the_cycle_in_flight_finish_and_starts_nothing(store: Store) -> None:

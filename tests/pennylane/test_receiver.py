@@ -13,7 +13,9 @@ import pytest
 import requests
 import uvicorn
 
-from connector.clock import FrozenClock
+from connector.clock import FrozenClock, SystemClock
+from connector.http import HttpClient, HttpPolicy
+from connector.metrics import Metrics
 from connector.model import Platform
 from connector.receiver import create_app
 from connector.store import Store
@@ -50,12 +52,23 @@ def subscription(pl_state: PennylaneState) -> int:
 
 
 @pytest.fixture
-def receiver(store: Store, make_source: MakeSource, subscription: int) -> Iterator[str]:
+def metrics(store: Store) -> Iterator[Metrics]:
+    figures = Metrics()
+    figures.watch_requests()
+    figures.gauges(store.inbox_depth, store.oldest_cycle, SystemClock().now)
+    yield figures
+    figures.close()
+
+
+@pytest.fixture
+def receiver(
+    store: Store, make_source: MakeSource, subscription: int, metrics: Metrics
+) -> Iterator[str]:
     sources = {
         "acme": make_source(webhook_secret=SECRET),
         "other": make_source(webhook_secret=OTHER_SECRET),
     }
-    app = create_app(store, sources.get, max_body=64 * 1024)
+    app = create_app(store, sources.get, max_body=64 * 1024, metrics=metrics)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     )
@@ -147,3 +160,36 @@ def test_health_readiness_and_the_published_description(receiver: str) -> None:
         "401",
         "413",
     }
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{wanted}}} ") or (not labels and line.startswith(f"{name} ")):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no {name}{{{wanted}}} in /metrics")
+
+
+def test_metrics_count_intake_depth_and_api_calls(
+    receiver: str, pl_state: PennylaneState, pl_clock: FrozenClock, subscription: int
+) -> None:
+    headers, body = pl_state.signed_delivery(subscription, "customer_invoice.updated", {"id": 1})
+    _post(f"{receiver}/webhooks/pennylane/acme", headers, body)
+    _post(f"{receiver}/webhooks/pennylane/acme", {}, body)
+    policy = HttpPolicy(platform="probe", rate=100.0, burst=10)
+    http = HttpClient(policy, base_url=receiver, tenant="acme", clock=pl_clock)
+    try:
+        http.request("GET", "/healthz")
+    finally:
+        http.close()
+    page = requests.get(f"{receiver}/metrics", timeout=5)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
+    text = page.text
+    assert (
+        _sample(text, "relance_webhook_events_total", outcome="stored", platform="pennylane") == 1
+    )
+    assert (
+        _sample(text, "relance_webhook_events_total", outcome="refused", platform="pennylane") == 1
+    )
+    assert _sample(text, "relance_inbox_depth") == 1
+    assert _sample(text, "relance_api_calls_total", platform="probe", status="200") == 1

@@ -9,9 +9,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from .test_receiver import receiver, store, subscription
+from .test_receiver import metrics, receiver, store, subscription
 
-__all__ = ["receiver", "store", "subscription"]
+__all__ = ["metrics", "receiver", "store", "subscription"]
 
 
 @pytest.fixture
