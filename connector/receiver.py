@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,12 +41,13 @@ from connector.errors import (
 from connector.intake import receive
 from connector.metrics import CONTENT_TYPE, Metrics
 from connector.source import Source
-from connector.store import Store
+from connector.store import Store, TenantRecord
 
 __all__ = ["MAX_BODY", "create_app"]
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # platforms send small JSON documents; anything bigger is refused
+TENANT_CACHE_SECONDS = 60.0
 TOKEN_HEADER = "X-Relance-Token"  # noqa: S105 - a header name, not a secret
 
 
@@ -89,9 +91,20 @@ def create_app(
             metrics.webhooks.labels(platform[:20], outcome.get(answer.status_code, "failed")).inc()
         return answer
 
+    known: dict[str, tuple[float, TenantRecord]] = {}
+
+    def tenant_record(slug: str) -> TenantRecord:
+        """Tenants change rarely: looked up once a minute, not once a delivery."""
+        cached = known.get(slug)
+        if cached is not None and time.monotonic() - cached[0] < TENANT_CACHE_SECONDS:
+            return cached[1]
+        record = store.tenant(slug)
+        known[slug] = (time.monotonic(), record)
+        return record
+
     def verified(platform: str, slug: str, headers: dict[str, str], body: bytes) -> Any:
         try:
-            tenant = store.tenant(slug)
+            tenant = tenant_record(slug)
         except StoreError:
             return _refuse(404, f"no tenant {slug!r} here", "check the address in the platform")
         if str(tenant.platform) != platform:

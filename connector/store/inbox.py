@@ -33,7 +33,6 @@ class InboxMixin(OutboxMixin):
         """Store new events (a redelivered event id is ignored); returns how many were new."""
         new = 0
         with self._tx() as conn:
-            self._require_tenant(conn, tenant)
             for event in events:
                 for ref in event.refs:
                     if ref.tenant != tenant:  # one tenant's webhook never names another's data
@@ -55,7 +54,10 @@ class InboxMixin(OutboxMixin):
                         )
                     new += 1
                 except IntegrityError:
-                    continue  # already here: a redelivery
+                    # a redelivery (the unique event id), or no such tenant (the foreign key):
+                    # the tenant is looked up only then, to keep the common path one INSERT
+                    self._require_tenant(conn, tenant)
+                    continue
         return new
 
     def inbox_depth(self) -> int:
