@@ -6,7 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from connector.errors import StoreError
@@ -32,32 +34,42 @@ class InboxMixin(OutboxMixin):
     def record_inbound(self, tenant: str, platform: str, events: Iterable[Event]) -> int:
         """Store new events (a redelivered event id is ignored); returns how many were new."""
         new = 0
-        with self._tx() as conn:
-            for event in events:
-                for ref in event.refs:
-                    if ref.tenant != tenant:  # one tenant's webhook never names another's data
-                        raise StoreError(
-                            f"event {event.event_id} for tenant {tenant} names {ref.key}",
-                            hint="a tenant's webhook only ever touches its own records",
-                        )
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(t.inbox).values(
-                                tenant=tenant,
-                                platform=platform,
-                                event_id=event.event_id,
-                                kind=event.kind.value,
-                                refs=[r.external_id for r in event.refs],
-                                received_at=event.received_at,
-                            )
-                        )
-                    new += 1
-                except IntegrityError:
-                    # a redelivery (the unique event id), or no such tenant (the foreign key):
-                    # the tenant is looked up only then, to keep the common path one INSERT
-                    self._require_tenant(conn, tenant)
-                    continue
+        dialect = self._engine.dialect.name
+        rows = []
+        for event in events:
+            for ref in event.refs:
+                if ref.tenant != tenant:  # one tenant's webhook never names another's data
+                    raise StoreError(
+                        f"event {event.event_id} for tenant {tenant} names {ref.key}",
+                        hint="a tenant's webhook only ever touches its own records",
+                    )
+            rows.append(
+                {
+                    "tenant": tenant,
+                    "platform": platform,
+                    "event_id": event.event_id,
+                    "kind": event.kind.value,
+                    "refs": [r.external_id for r in event.refs],
+                    "received_at": event.received_at,
+                }
+            )
+        if not rows:
+            return 0
+        try:
+            with self._tx() as conn:
+                for row in rows:
+                    # a redelivered event id is skipped by the database itself: one round trip
+                    statement = (
+                        pg_insert(t.inbox).values(row).on_conflict_do_nothing()
+                        if dialect == "postgresql"
+                        else sqlite_insert(t.inbox).values(row).on_conflict_do_nothing()
+                    )
+                    new += conn.execute(statement).rowcount
+        except IntegrityError:
+            # not a duplicate (those are skipped): the tenant is missing, say so clearly
+            with self._engine.connect() as conn:
+                self._require_tenant(conn, tenant)
+            raise
         return new
 
     def inbox_depth(self) -> int:
