@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,28 @@ from connector.store import schema as t
 from connector.store.outbox import OutboxMixin
 
 __all__ = ["InboundEvent", "InboxMixin"]
+
+
+def _inbox_rows(tenant: str, platform: str, events: Sequence[Event]) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for event in events:
+        for ref in event.refs:
+            if ref.tenant != tenant:  # one tenant's webhook never names another's data
+                raise StoreError(
+                    f"event {event.event_id} for tenant {tenant} names {ref.key}",
+                    hint="a tenant's webhook only ever touches its own records",
+                )
+        rows.append(
+            {
+                "tenant": tenant,
+                "platform": platform,
+                "event_id": event.event_id,
+                "kind": event.kind.value,
+                "refs": [r.external_id for r in event.refs],
+                "received_at": event.received_at,
+            }
+        )
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,44 +55,33 @@ class InboundEvent:
 class InboxMixin(OutboxMixin):
     def record_inbound(self, tenant: str, platform: str, events: Iterable[Event]) -> int:
         """Store new events (a redelivered event id is ignored); returns how many were new."""
-        new = 0
-        dialect = self._engine.dialect.name
-        rows = []
-        for event in events:
-            for ref in event.refs:
-                if ref.tenant != tenant:  # one tenant's webhook never names another's data
-                    raise StoreError(
-                        f"event {event.event_id} for tenant {tenant} names {ref.key}",
-                        hint="a tenant's webhook only ever touches its own records",
-                    )
-            rows.append(
-                {
-                    "tenant": tenant,
-                    "platform": platform,
-                    "event_id": event.event_id,
-                    "kind": event.kind.value,
-                    "refs": [r.external_id for r in event.refs],
-                    "received_at": event.received_at,
-                }
-            )
-        if not rows:
-            return 0
+        return self.record_inbound_batch([(tenant, platform, list(events))])[0]
+
+    def record_inbound_batch(
+        self, deliveries: Sequence[tuple[str, str, Sequence[Event]]]
+    ) -> list[int]:
+        """Several deliveries in one transaction (one commit, one fsync): how many events of
+        each were new. A delivery naming a missing tenant fails alone, with a clear error."""
+        batches = [_inbox_rows(tenant, platform, events) for tenant, platform, events in deliveries]
         try:
             with self._tx() as conn:
-                for row in rows:
-                    # a redelivered event id is skipped by the database itself: one round trip
-                    statement = (
-                        pg_insert(t.inbox).values(row).on_conflict_do_nothing()
-                        if dialect == "postgresql"
-                        else sqlite_insert(t.inbox).values(row).on_conflict_do_nothing()
-                    )
-                    new += conn.execute(statement).rowcount
+                return [sum(self._insert_new(conn, row) for row in rows) for rows in batches]
         except IntegrityError:
-            # not a duplicate (those are skipped): the tenant is missing, say so clearly
-            with self._engine.connect() as conn:
-                self._require_tenant(conn, tenant)
-            raise
-        return new
+            if len(deliveries) == 1:  # not a duplicate (those are skipped): a missing tenant
+                with self._engine.connect() as conn:
+                    self._require_tenant(conn, deliveries[0][0])
+                raise
+        # one of several failed: each on its own, so the others still land
+        return [self.record_inbound_batch([delivery])[0] for delivery in deliveries]
+
+    def _insert_new(self, conn: Connection, row: dict[str, object]) -> int:
+        """One INSERT; a redelivered event id is skipped by the database itself."""
+        statement = (
+            pg_insert(t.inbox).values(row).on_conflict_do_nothing()
+            if self._engine.dialect.name == "postgresql"
+            else sqlite_insert(t.inbox).values(row).on_conflict_do_nothing()
+        )
+        return int(conn.execute(statement).rowcount)
 
     def inbox_depth(self) -> int:
         """Events received and not yet processed, all tenants."""
