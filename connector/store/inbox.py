@@ -81,7 +81,8 @@ class InboxMixin(OutboxMixin):
             if self._engine.dialect.name == "postgresql"
             else sqlite_insert(t.inbox).values(row).on_conflict_do_nothing()
         )
-        return int(conn.execute(statement).rowcount)
+        # RETURNING, not rowcount: PostgreSQL reports -1 for an INSERT that returns rows
+        return len(conn.execute(statement.returning(t.inbox.c.id)).all())
 
     def inbox_depth(self) -> int:
         """Events received and not yet processed, all tenants."""
