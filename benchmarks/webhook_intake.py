@@ -191,6 +191,14 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    from connector.clock import SystemClock
+    from connector.store import Store
+
+    with Store.open(url, clock=SystemClock()) as store:
+        held = store.inbox_depth()
+    print(f"{label}: the inbox holds {held} events for {load.next} distinct deliveries sent")
+    if held != load.next:
+        sys.exit(f"{label}: {load.next - held} deliveries answered 202 were not stored")
 
 
 def main() -> None:
