@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,14 @@ from connector.errors import RelanceError
 from connector.metrics import Metrics
 from connector.store import Store
 
-__all__ = ["Daemon", "DaemonOptions", "TenantSchedule", "missed_slot", "tenant_trigger"]
+__all__ = [
+    "Daemon",
+    "DaemonOptions",
+    "TenantSchedule",
+    "missed_slot",
+    "slot_done",
+    "tenant_trigger",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,7 @@ class DaemonOptions:
     per_platform: Mapping[str, int] = field(default_factory=dict)  # platform -> cap
     jitter_seconds: int = 300
     inbox_every_seconds: int = 15
+    poll_seconds: int = 60  # how often slots missed (downtime, a dead replica) are looked for
     lease: timedelta = timedelta(minutes=30)
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
@@ -73,6 +81,12 @@ def missed_slot(schedule: TenantSchedule, last_finished: datetime | None, now: d
     trigger = tenant_trigger(schedule)
     slot = trigger.get_next_fire_time(None, last_finished)
     return slot is not None and slot <= now
+
+
+def slot_done(schedule: TenantSchedule, last_finished: datetime | None, now: datetime) -> bool:
+    """Whether the latest slot up to ``now`` is already covered by a finished cycle (another
+    replica's cron fired first): then a later firing of the same slot does nothing."""
+    return last_finished is not None and not missed_slot(schedule, last_finished, now)
 
 
 class Daemon:
@@ -108,7 +122,6 @@ class Daemon:
 
     # --- life -----------------------------------------------------------------------------------
     def start(self) -> None:
-        now = self.clock.now()
         for schedule in self.schedules:
             self.scheduler.add_job(
                 self.run_cycle,
@@ -117,11 +130,15 @@ class Daemon:
                 id=f"cycle:{schedule.slug}",
                 name=f"cycle {schedule.slug}",
             )
-            if missed_slot(schedule, self.store.last_cycle(schedule.slug), now):
-                log.info("tenant=%s missed a slot while down: one catch-up cycle", schedule.slug)
-                self.scheduler.add_job(
-                    self.run_cycle, args=[schedule], id=f"catch-up:{schedule.slug}"
-                )
+        # missed slots (downtime, or a replica that died holding a lease): once at start, then
+        # every poll_seconds; a tenant gets one catch-up cycle, not one per missed slot
+        self.scheduler.add_job(
+            self.catch_up,
+            IntervalTrigger(seconds=self.options.poll_seconds),
+            id="catch-up",
+            name="catch-up",
+            next_run_time=datetime.now(UTC),
+        )
         self.scheduler.add_job(
             self.drain_inbox,
             IntervalTrigger(seconds=self.options.inbox_every_seconds),
@@ -164,6 +181,11 @@ class Daemon:
                 log.info("tenant=%s cycle held by another replica: skipped", slug)
                 self._count("skipped")
                 return "skipped"
+            if slot_done(schedule, self.store.last_cycle(slug), self.clock.now()):
+                self.store.release_cycle(slug, owner)  # another replica ran this slot already
+                log.info("tenant=%s slot already run by another replica", slug)
+                self._count("skipped")
+                return "already done"
             outcome = "done"
             started = time.perf_counter()
             try:
@@ -184,6 +206,15 @@ class Daemon:
         finally:
             if cap is not None:
                 cap.release()
+
+    def catch_up(self) -> None:
+        now = self.clock.now()
+        for schedule in self.schedules:
+            if self._stopping.is_set():
+                return
+            if missed_slot(schedule, self.store.last_cycle(schedule.slug), now):
+                log.info("tenant=%s missed a slot: one catch-up cycle", schedule.slug)
+                self.run_cycle(schedule)
 
     def drain_inbox(self) -> None:
         for schedule in self.schedules:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import timedelta
 from types import FrameType
 from typing import Annotated
 
@@ -42,6 +43,10 @@ def daemon(
         list[str] | None, typer.Option(help="PLATFORM=N: cycles at once on one platform")
     ] = None,
     jitter: Annotated[int, typer.Option(help="seconds a cycle may start late")] = 300,
+    lease_seconds: Annotated[
+        int, typer.Option(help="how long a killed replica keeps its tenant's cycle")
+    ] = 1800,
+    poll_seconds: Annotated[int, typer.Option(help="how often missed slots are looked for")] = 60,
     json_logs: Annotated[
         bool, typer.Option("--json-logs/--text-logs", help="one JSON object per log line")
     ] = True,
@@ -101,6 +106,8 @@ def daemon(
             max_concurrent=max_concurrent,
             per_platform=_caps(per_platform or []),
             jitter_seconds=jitter,
+            lease=timedelta(seconds=lease_seconds),
+            poll_seconds=poll_seconds,
         ),
         metrics=metrics,
     )

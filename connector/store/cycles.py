@@ -70,6 +70,16 @@ class CycleMixin(InboxMixin):
                 )
             )
 
+    def release_cycle(self, tenant: str, owner: str) -> None:
+        """Give the lease back without recording a cycle."""
+        row = t.cycles.c
+        with self._tx() as conn:
+            conn.execute(
+                update(t.cycles)
+                .where(row.tenant == tenant, row.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
     def last_cycle(self, tenant: str) -> datetime | None:
         """When the tenant's last scheduled cycle finished (None: never)."""
         with self._engine.connect() as conn:

@@ -169,3 +169,36 @@ def test_pending_webhook_events_are_drained_between_cycles(store: Store) -> None
     daemon = Daemon(store, schedules, recorder.cycle, recorder.process_inbox, clock=SystemClock())
     daemon.drain_inbox()
     assert recorder.inbox == ["bravo"]
+
+
+def _finished(store: Store, slug: str, when: datetime) -> None:
+    from sqlalchemy import text
+
+    store.claim_cycle(slug, "someone", timedelta(minutes=1))
+    store.finish_cycle(slug, "someone", "done")
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE cycles SET finished_at = :t WHERE tenant = :s"), {"t": when, "s": slug}
+        )
+
+
+def test_a_slot_another_replica_already_ran_is_not_run_again(store: Store) -> None:
+    _finished(store, "acme", datetime.now(UTC))
+    recorder = Recorder()
+    daemon = Daemon(store, [ACME], recorder.cycle, recorder.process_inbox, clock=SystemClock())
+    assert daemon.run_cycle(ACME) == "already done"
+    assert recorder.done == []
+    assert store.claim_cycle("acme", "next-replica", timedelta(minutes=1)), "lease given back"
+
+
+def test_a_dead_replica_s_tenant_is_caught_up_once_its_lease_expires(store: Store) -> None:
+    _finished(store, "acme", datetime.now(UTC) - timedelta(days=7))
+    assert store.claim_cycle("acme", "dead-replica", timedelta(seconds=1))  # then SIGKILLed
+    recorder = Recorder()
+    daemon = Daemon(store, [ACME], recorder.cycle, recorder.process_inbox, clock=SystemClock())
+    daemon.catch_up()
+    assert recorder.done == [], "the dead replica's lease still holds"
+    time.sleep(1.2)
+    daemon.catch_up()
+    daemon.catch_up()
+    assert recorder.done == ["acme"], "taken over once, and only once"
