@@ -160,6 +160,10 @@ class Daemon:
         log.info("daemon stopped owner=%s", self.options.owner)
 
     @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    @property
     def running(self) -> bool:
         return bool(self.scheduler.running) and not self._stopping.is_set()
 
@@ -191,14 +195,19 @@ class Daemon:
             try:
                 self._inbox(slug)
                 summary = self._cycle(slug)
-                log.info("tenant=%s cycle done %s", slug, dict(summary))
+                if summary.get("stopped"):
+                    outcome = "interrupted"  # not finished: the next start catches it up
+                log.info("tenant=%s cycle %s %s", slug, outcome, dict(summary))
                 self._count("cycles")
             except RelanceError as exc:
                 outcome = "failed"
                 self._count("failed")
                 log.warning("tenant=%s cycle failed: %s", slug, exc.message)
             finally:
-                self.store.finish_cycle(slug, owner, outcome)
+                if outcome == "interrupted":
+                    self.store.release_cycle(slug, owner)
+                else:
+                    self.store.finish_cycle(slug, owner, outcome)
                 if self.metrics is not None:
                     self.metrics.cycles.labels(outcome).inc()
                     self.metrics.cycle_seconds.observe(time.perf_counter() - started)

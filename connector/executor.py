@@ -68,6 +68,7 @@ class RunReport:
     results: list[ActionResult] = field(default_factory=list)
     planned: list[PlannedAction] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (customer key, note)
+    stopped: bool = False  # asked to stop before the last customer: the rest waits
 
     def count(self, status: ActionStatus) -> int:
         return sum(1 for r in self.results if r.status is status)
@@ -126,7 +127,15 @@ class Executor:
         return report
 
     # --- running ------------------------------------------------------------------------------
-    def run(self, as_of: date, *, on_customer: Progress | None = None) -> RunReport:
+    def run(
+        self,
+        as_of: date,
+        *,
+        on_customer: Progress | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> RunReport:
+        """Plan and carry out the day. ``stop`` is asked between customers: once it says so,
+        what was done stays committed and the rest waits for the next cycle."""
         report = RunReport(self.tenant, as_of, dry_run=False)
         for held in self.store.hold_unknown_outcomes(self.tenant):
             report.results.append(
@@ -139,6 +148,9 @@ class Executor:
             for sender in self.channels.values():
                 stack.enter_context(sender.batch())  # one SMTP connection for the whole run
             for customer_plan in self.plan(as_of):
+                if stop is not None and stop():
+                    report.stopped = True
+                    break
                 self._tally(report, customer_plan, on_customer)
                 key = customer_plan.customer_ref.key
                 reviews[key] = customer_plan.next_review_on

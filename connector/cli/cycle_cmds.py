@@ -258,12 +258,13 @@ def tenant_cycle(
     *,
     pull: bool = True,
     on_customer: Callable[[int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> RunReport:
     """One tenant's cycle: pull what changed, plan, send, write back (the CLI and the daemon)."""
     executor = state.executor(record)
     if pull and executor.source is not None:
         run_sync(state.store, record.slug, executor.source, clock=state.clock)
-    return executor.run(day, on_customer=on_customer)
+    return executor.run(day, on_customer=on_customer, stop=stop)
 
 
 def run(

@@ -79,9 +79,14 @@ def daemon(
 
     def cycle(slug: str) -> dict[str, object]:
         record = records[slug]
-        report = tenant_cycle(state, record, local_today(state.clock, record.timezone))
+        report = tenant_cycle(
+            state,
+            record,
+            local_today(state.clock, record.timezone),
+            stop=lambda: worker.stopping,  # SIGTERM: finish the customer in hand, then stop
+        )
         metrics.report(report)
-        return {"results": len(report.results)}
+        return {"results": len(report.results), "stopped": report.stopped}
 
     def inbox(slug: str) -> object:
         source = source_for(slug)

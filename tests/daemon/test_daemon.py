@@ -202,3 +202,14 @@ def test_a_dead_replica_s_tenant_is_caught_up_once_its_lease_expires(store: Stor
     daemon.catch_up()
     daemon.catch_up()
     assert recorder.done == ["acme"], "taken over once, and only once"
+
+
+def test_an_interrupted_cycle_is_not_recorded_as_finished(store: Store) -> None:
+    _finished(store, "acme", datetime.now(UTC) - timedelta(days=7))
+    before = store.last_cycle("acme")
+    daemon = Daemon(
+        store, [ACME], lambda slug: {"stopped": True}, lambda slug: None, clock=SystemClock()
+    )
+    assert daemon.run_cycle(ACME) == "interrupted"
+    assert store.last_cycle("acme") == before, "the next start catches the rest up"
+    assert store.claim_cycle("acme", "after-restart", timedelta(minutes=1))

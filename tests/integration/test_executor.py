@@ -149,3 +149,19 @@ def test_the_notice_claims_interest_at_the_contract_rate(store: Store, tmp_path:
     text = "".join(page.extract_text() for page in PdfReader(letter).pages)
     assert "20 % =" in text  # the contract's rate, above the 3 x legal rate floor (7.86 %)
     assert "indemnit" in text and "40" in text
+
+
+def test_a_stop_between_customers_keeps_what_was_done_and_the_next_run_finishes(
+    store: Store, tmp_path: Path
+) -> None:
+    source = _ledger(store)
+    asked = iter([False, True])  # SIGTERM arrives while the first customer is in hand
+    first = make_executor(store, tmp_path / "outbox", source, DAY).run(
+        DAY, stop=lambda: next(asked, True)
+    )
+    assert first.stopped
+    assert len([r for r in first.results if r.status is ActionStatus.SENT]) == 1
+    second = make_executor(store, tmp_path / "outbox", source, DAY).run(DAY)
+    assert not second.stopped
+    assert len([r for r in second.results if r.status is ActionStatus.SENT]) == 1
+    assert len(sorted((tmp_path / "outbox").rglob("*.eml"))) == 2, "each customer once"
