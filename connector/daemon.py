@@ -190,6 +190,7 @@ class Daemon:
                 log.info("tenant=%s slot already run by another replica", slug)
                 self._count("skipped")
                 return "already done"
+            log.info("tenant=%s cycle started owner=%s", slug, owner)
             outcome = "done"
             started = time.perf_counter()
             try:
@@ -197,12 +198,12 @@ class Daemon:
                 summary = self._cycle(slug)
                 if summary.get("stopped"):
                     outcome = "interrupted"  # not finished: the next start catches it up
-                log.info("tenant=%s cycle %s %s", slug, outcome, dict(summary))
+                log.info("tenant=%s cycle finished outcome=%s %s", slug, outcome, dict(summary))
                 self._count("cycles")
             except RelanceError as exc:
                 outcome = "failed"
                 self._count("failed")
-                log.warning("tenant=%s cycle failed: %s", slug, exc.message)
+                log.warning("tenant=%s cycle finished outcome=failed: %s", slug, exc.message)
             finally:
                 if outcome == "interrupted":
                     self.store.release_cycle(slug, owner)

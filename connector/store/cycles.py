@@ -20,7 +20,8 @@ __all__ = ["CycleMixin"]
 
 class CycleMixin(InboxMixin):
     def claim_cycle(self, tenant: str, owner: str, lease: timedelta) -> bool:
-        """Take the tenant's cycle for ``lease``, unless another owner holds a live lease."""
+        """Take the tenant's cycle for ``lease``, unless a live lease holds it (even this
+        owner's: a second job of the same replica does not run the tenant twice)."""
         now = self._clock.now()
         try:
             with self._tx() as conn:
@@ -35,11 +36,7 @@ class CycleMixin(InboxMixin):
                 .where(
                     and_(
                         row.tenant == tenant,
-                        or_(
-                            row.lease_until.is_(None),
-                            row.lease_until < now,
-                            row.lease_owner == owner,
-                        ),
+                        or_(row.lease_until.is_(None), row.lease_until < now),
                     )
                 )
                 .values(lease_owner=owner, lease_until=now + lease, started_at=now)

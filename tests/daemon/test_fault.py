@@ -1,0 +1,201 @@
+"""Three `relance daemon` replicas on one PostgreSQL store, one killed with SIGKILL at random
+points and restarted: every due reminder reaches the SMTP server once, no tenant's cycle
+runs on two replicas at once, and every tenant's cycle completes."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from connector.clock import SystemClock
+from connector.model import (
+    Contact,
+    Customer,
+    Platform,
+    Receivable,
+    ReceivableStatus,
+    SourceRef,
+)
+from connector.money import Money
+from connector.store import ActionStatus, Store
+from tests.smtp_server import SmtpServer
+
+TENANTS = int(os.environ.get("RELANCE_FAULT_TENANTS", "200"))
+CREDITOR = """
+[creditor]
+name = "Atelier Lumen"
+email = "relances@lumen.example.fr"
+iban = "FR76 1027 8073 0000 0201 2345 678"
+[creditor.address]
+lines = ["14 rue Burdeau"]
+postal_code = "69001"
+city = "Lyon"
+"""
+
+
+def _ref(tenant: str, external_id: str) -> SourceRef:
+    return SourceRef(platform=Platform.FILES, tenant=tenant, external_id=external_id)
+
+
+def _ledger(store: Store, tenant: str, today: date) -> None:
+    customers, receivables = [], []
+    for n in (1, 2):
+        customers.append(
+            Customer(
+                ref=_ref(tenant, f"C{n}"),
+                name=f"Client {n} of {tenant}",
+                contacts=(Contact(name="AP", email=f"ap{n}@{tenant}.example", primary=True),),
+            )
+        )
+        due = today - timedelta(days=3)
+        receivables.append(
+            Receivable(
+                ref=_ref(tenant, f"F{n}"),
+                customer_ref=_ref(tenant, f"C{n}"),
+                number=f"F-{tenant}-{n}",
+                issued_on=due - timedelta(days=30),
+                due_on=due,
+                currency="EUR",
+                total=Money.of("500.00", "EUR"),
+                open_balance=Money.of("500.00", "EUR"),
+                status=ReceivableStatus.OPEN,
+            )
+        )
+    store.upsert_ledger(tenant, customers=customers, receivables=receivables)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.postgres
+def test_three_replicas_one_killed_again_and_again(pg_url: str, tmp_path: Path) -> None:
+    smtp = SmtpServer().start()
+    slugs = [f"t{n:03d}" for n in range(TENANTS)]
+    (tmp_path / "tenants").mkdir()
+    (tmp_path / "relance.toml").write_text(
+        f'store_url = "{pg_url}"\noutbox_dir = "outbox"\ntenants_dir = "tenants"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n',
+        encoding="utf-8",
+    )
+    today = datetime.now(UTC).date()
+    week_ago = datetime.now(UTC) - timedelta(days=7)
+    with Store.open(pg_url, clock=SystemClock()) as store:
+        for slug in slugs:
+            (tmp_path / "tenants" / f"{slug}.toml").write_text(
+                f'slug = "{slug}"\nplatform = "files"\ntimezone = "UTC"\n'
+                '[schedule]\ncron = "0 9 * * *"\n' + CREDITOR,
+                encoding="utf-8",
+            )
+            store.ensure_tenant(slug, platform=Platform.FILES, timezone="UTC")
+            _ledger(store, slug, today)
+            store.claim_cycle(slug, "setup", timedelta(seconds=1))
+            store.finish_cycle(slug, "setup", "done")
+        with store.engine.begin() as conn:  # every tenant missed yesterday's slot
+            conn.execute(text("UPDATE cycles SET finished_at = :t"), {"t": week_ago})
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    log_of: dict[str, str] = {}
+    killed_at: dict[str, str] = {}  # log file -> when its process was killed
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
+
+    def start(name: str) -> None:
+        path = logs / f"{name}.{time.monotonic_ns()}.log"
+        log_of[name] = path.name
+        with path.open("wb") as log:  # the child keeps its own copy of the descriptor
+            procs[name] = subprocess.Popen(
+                [
+                    sys.executable, "-m", "connector", "daemon", "--port", str(_free_port()),
+                    "--jitter", "0", "--poll-seconds", "1", "--lease-seconds", "3",
+                    "--max-concurrent", "3",
+                ],
+                cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=log,
+            )  # fmt: skip
+
+    for name in ("a", "b", "c"):
+        start(name)
+    chaos = random.Random(os.environ.get("RELANCE_FAULT_SEED", "7"))
+    kills = 0
+    deadline = time.monotonic() + 240
+    try:
+        for _ in range(3):  # kill the same replica at random points, three times
+            time.sleep(chaos.uniform(1.0, 4.0))
+            procs["a"].send_signal(signal.SIGKILL)
+            procs["a"].wait(timeout=10)
+            killed_at[log_of["a"]] = datetime.now(UTC).isoformat(timespec="milliseconds")
+            kills += 1
+            start("a")
+        with Store.open(pg_url, clock=SystemClock()) as store:
+            while True:
+                with store.engine.connect() as conn:
+                    behind = conn.execute(
+                        text("SELECT count(*) FROM cycles WHERE finished_at < :t"),
+                        {"t": week_ago + timedelta(hours=1)},
+                    ).scalar_one()
+                if behind == 0:
+                    break
+                assert time.monotonic() < deadline, f"{behind} tenant(s) never completed"
+                time.sleep(0.5)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs.values():
+            proc.wait(timeout=60)
+        smtp.stop()
+
+    # every reminder reached the relay once
+    keys = Counter(
+        email.message_from_bytes(m.data, policy=email.policy.default)["X-Relance-Action"]
+        for m in smtp.messages
+    )
+    assert all(n == 1 for n in keys.values()), [k for k, n in keys.items() if n > 1]
+    with Store.open(pg_url, clock=SystemClock()) as store:
+        sent = {a.key for slug in slugs for a in store.actions(slug, status=ActionStatus.SENT)}
+        held = {a.key for slug in slugs for a in store.actions(slug, status=ActionStatus.HELD)}
+    assert len(sent) + len(held) == 2 * TENANTS, (len(sent), len(held))
+    assert sent <= set(keys), "every action recorded as sent reached the relay"
+    # held: killed between the relay's acceptance and the commit, never sent twice
+    assert set(keys) <= sent | held
+    assert len(held) <= kills
+
+    # no tenant's cycle ran on two replicas at once (from the replicas' JSON logs)
+    spans: dict[str, list[tuple[str, str, str | None]]] = {}
+    for path in logs.iterdir():
+        opened: dict[str, str] = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("{"):
+                continue
+            entry = json.loads(line)
+            message = entry["message"]
+            if message.startswith("tenant=") and " cycle started" in message:
+                opened[message.split()[0][7:]] = entry["ts"]
+            elif message.startswith("tenant=") and " cycle finished " in message:
+                slug = message.split()[0][7:]
+                if slug in opened:
+                    spans.setdefault(slug, []).append((path.name, opened.pop(slug), entry["ts"]))
+        for slug, began in opened.items():  # killed mid-cycle: it ran until the kill
+            spans.setdefault(slug, []).append((path.name, began, killed_at.get(path.name)))
+    for slug, runs in spans.items():
+        runs.sort(key=lambda r: r[1])
+        for (_, _, end), (_, begin, _) in pairwise(runs):
+            assert end is not None and end <= begin, f"{slug} overlapped: {runs}"
