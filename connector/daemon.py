@@ -193,6 +193,7 @@ class Daemon:
             log.info("tenant=%s cycle started owner=%s", slug, owner)
             outcome = "done"
             started = time.perf_counter()
+            renewing = self._keep_lease(slug)
             try:
                 self._inbox(slug)
                 summary = self._cycle(slug)
@@ -205,6 +206,7 @@ class Daemon:
                 self._count("failed")
                 log.warning("tenant=%s cycle finished outcome=failed: %s", slug, exc.message)
             finally:
+                renewing.set()
                 if outcome == "interrupted":
                     self.store.release_cycle(slug, owner)
                 else:
@@ -216,6 +218,21 @@ class Daemon:
         finally:
             if cap is not None:
                 cap.release()
+
+    def _keep_lease(self, slug: str) -> threading.Event:
+        """Renew the tenant's lease every third of it while its cycle runs: a long cycle keeps
+        its tenant; a killed process stops renewing, and the lease runs out."""
+        done = threading.Event()
+        every = self.options.lease.total_seconds() / 3
+
+        def renew() -> None:
+            while not done.wait(every):
+                if not self.store.renew_cycle(slug, self.options.owner, self.options.lease):
+                    log.warning("tenant=%s lease lost while the cycle runs", slug)
+                    return
+
+        threading.Thread(target=renew, name=f"lease-{slug}", daemon=True).start()
+        return done
 
     def catch_up(self) -> None:
         now = self.clock.now()

@@ -213,3 +213,19 @@ def test_an_interrupted_cycle_is_not_recorded_as_finished(store: Store) -> None:
     assert daemon.run_cycle(ACME) == "interrupted"
     assert store.last_cycle("acme") == before, "the next start catches the rest up"
     assert store.claim_cycle("acme", "after-restart", timedelta(minutes=1))
+
+
+def test_a_long_cycle_keeps_renewing_its_lease(store: Store) -> None:
+    recorder = Recorder(seconds=2.5)
+    daemon = Daemon(
+        store, [ACME], recorder.cycle, recorder.process_inbox, clock=SystemClock(),
+        options=DaemonOptions(lease=timedelta(seconds=1)),
+    )  # fmt: skip
+    worker = threading.Thread(target=daemon.run_cycle, args=(ACME,))
+    worker.start()
+    _wait(lambda: recorder.running == 1)
+    time.sleep(1.6)  # past the first lease: only renewal keeps it
+    assert not store.claim_cycle("acme", "another-replica", timedelta(seconds=1))
+    worker.join()
+    assert recorder.done == ["acme"]
+    assert store.claim_cycle("acme", "another-replica", timedelta(seconds=1)), "released"
