@@ -33,19 +33,10 @@ from connector.model import (
 )
 from connector.money import Money
 from connector.store import ActionStatus, Store
+from tests.cli.test_commands import CREDITOR
 from tests.smtp_server import SmtpServer
 
 TENANTS = int(os.environ.get("RELANCE_FAULT_TENANTS", "200"))
-CREDITOR = """
-[creditor]
-name = "Atelier Lumen"
-email = "relances@lumen.example.fr"
-iban = "FR76 1027 8073 0000 0201 2345 678"
-[creditor.address]
-lines = ["14 rue Burdeau"]
-postal_code = "69001"
-city = "Lyon"
-"""
 
 
 def _ref(tenant: str, external_id: str) -> SourceRef:
