@@ -32,6 +32,14 @@ from connector.source import Resource
 from tests.emulators.odoo import OdooEmulator, OdooState, seed
 
 
+def full_pull(source: OdooSource) -> tuple[int, int, float]:
+    """Customers and open invoices read whole: (customers, invoices, seconds)."""
+    started = time.perf_counter()
+    customers = sum(len(b.customers) for b in source.pull(Resource.CUSTOMERS, None))
+    invoices = sum(len(b.receivables) for b in source.pull(Resource.RECEIVABLES, None))
+    return customers, invoices, time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--invoices", type=int, default=10_000)
@@ -59,10 +67,7 @@ def main() -> None:
         client = OdooClient(http, database="acme", login="relance-bot", key="odoo-key-0123456789")
         source = OdooSource(client, "b", clock)
         state.calls.clear()
-        started = time.perf_counter()
-        customers = sum(len(b.customers) for b in source.pull(Resource.CUSTOMERS, None))
-        invoices = sum(len(b.receivables) for b in source.pull(Resource.RECEIVABLES, None))
-        wall = time.perf_counter() - started
+        customers, invoices, wall = full_pull(source)
         print(
             f"{name}: {invoices} open invoices and {customers} customers in "
             f"{len(state.calls)} requests, {wall:.1f} s"
@@ -83,10 +88,7 @@ def real(args: argparse.Namespace, clock: SystemClock) -> None:
             http, database=args.database, login=args.login, key=key, protocol=protocol
         )
         source = OdooSource(client, "b", clock)
-        started = time.perf_counter()
-        customers = sum(len(b.customers) for b in source.pull(Resource.CUSTOMERS, None))
-        invoices = sum(len(b.receivables) for b in source.pull(Resource.RECEIVABLES, None))
-        wall = time.perf_counter() - started
+        customers, invoices, wall = full_pull(source)
         print(
             f"real Odoo {client.version} over {client.protocol}: {invoices} open invoices and "
             f"{customers} customers in {len(calls)} requests, {wall:.1f} s"
