@@ -1,51 +1,67 @@
 """``relance daemon``: every tenant's cycle on its own schedule, the inbox drained in between.
 
-* One APScheduler cron job per tenant, in the tenant's timezone (default: business days at
-  09:00), with jitter so tenants do not all start at once.
-* After downtime, one catch-up cycle (not one per missed slot): a tenant whose last finished
-  cycle is older than its last scheduled slot is run once at start.
-* A cycle runs only under the tenant's lease in the store (``claim_cycle``): with the store
-  on PostgreSQL any number of replicas share the tenants, and none runs a tenant's cycle
-  while another holds it. A replica killed mid-cycle keeps the lease until it expires.
-* A global cap (the thread pool) and a per-platform cap (semaphores) on concurrent cycles.
-* Webhook events in the inbox are processed every few seconds (targeted re-reads), so a
-  paid invoice is known as paid before the next send.
-* ``stop()`` lets the cycles in flight finish and starts nothing new.
+* Each tenant's schedule is a cron line in its own timezone (default: business days at
+  09:00), read with APScheduler's ``CronTrigger``. The store keeps one row per tenant with
+  the time its next cycle is due (``due_at``); a start within ``jitter`` seconds after the
+  slot is drawn once and stored, so tenants do not all start at once and every replica
+  agrees on it.
+* After downtime, one catch-up cycle, not one per missed slot: the next cycle is due at the
+  first slot after the last finished one, and once it has run the next is the first slot
+  after *now*.
+* APScheduler runs two jobs: every ``poll_seconds`` (and whenever a cycle ends) the replica
+  claims due cycles up to its free capacity, ``SELECT … FOR UPDATE SKIP LOCKED`` in the
+  store, so replicas on one PostgreSQL take different tenants without waiting on each
+  other; every ``inbox_every_seconds`` it claims webhook events the same way and acts on
+  them (targeted re-reads), so a paid invoice is known as paid before the next send.
+* A claim is a lease, renewed every third of it while the cycle runs: a replica killed
+  mid-cycle holds its tenant until the lease runs out, then another replica claims it.
+  A cycle whose lease was lost stops at the next customer.
+* A global cap (the cycle pool) and per-platform caps on concurrent cycles, per replica.
+* ``stop()`` lets the cycles in flight finish the customer in hand and starts nothing new.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.executors.pool import ThreadPoolExecutor as JobPool
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from connector.clock import Clock
 from connector.errors import RelanceError
+from connector.intake import INBOX_LEASE
 from connector.metrics import Metrics
-from connector.store import Store
+from connector.store import CyclePlan, CycleRow, InboundEvent, Store
 
 __all__ = [
+    "CycleFn",
     "Daemon",
     "DaemonOptions",
+    "InboxFn",
     "TenantSchedule",
-    "missed_slot",
-    "slot_done",
+    "first_due",
+    "next_due",
     "tenant_trigger",
 ]
 
 log = logging.getLogger(__name__)
+
+CycleFn = Callable[[str, Callable[[], bool]], Mapping[str, Any]]  # (tenant, stop) -> summary
+InboxFn = Callable[[str, Sequence[InboundEvent]], Any]  # (tenant, its claimed events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +71,11 @@ class TenantSchedule:
     cron: str = "0 9 * * mon-fri"
     timezone: str = "Europe/Paris"
 
+    @property
+    def key(self) -> str:
+        """What the stored ``due_at`` was computed with: a change re-plans the tenant."""
+        return f"{self.cron}|{self.timezone}"
+
 
 @dataclass(frozen=True, slots=True)
 class DaemonOptions:
@@ -62,42 +83,49 @@ class DaemonOptions:
     per_platform: Mapping[str, int] = field(default_factory=dict)  # platform -> cap
     jitter_seconds: int = 300
     inbox_every_seconds: int = 15
-    poll_seconds: int = 60  # how often slots missed (downtime, a dead replica) are looked for
+    poll_seconds: int = 10  # how often due cycles are looked for (also when a cycle ends)
     lease: timedelta = timedelta(minutes=30)
+    inbox_lease: timedelta = INBOX_LEASE
+    inbox_batch: int = 500
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
 
-def tenant_trigger(schedule: TenantSchedule, jitter: int = 0) -> CronTrigger:
-    """The tenant's crontab line in its own timezone, started up to ``jitter`` seconds late."""
-    trigger = CronTrigger.from_crontab(schedule.cron, timezone=ZoneInfo(schedule.timezone))
-    trigger.jitter = jitter or None
-    return trigger
+def tenant_trigger(schedule: TenantSchedule) -> CronTrigger:
+    """The tenant's crontab line in its own timezone."""
+    return CronTrigger.from_crontab(schedule.cron, timezone=ZoneInfo(schedule.timezone))
 
 
-def missed_slot(schedule: TenantSchedule, last_finished: datetime | None, now: datetime) -> bool:
-    """Whether a scheduled slot passed since the last finished cycle (then: one catch-up)."""
-    if last_finished is None:
-        return False  # never ran: the first slot comes on schedule
-    trigger = tenant_trigger(schedule)
-    slot = trigger.get_next_fire_time(None, last_finished)
-    return slot is not None and slot <= now
+def next_due(
+    schedule: TenantSchedule, after: datetime, jitter: int = 0, rng: random.Random | None = None
+) -> datetime | None:
+    """The first slot after ``after``, started up to ``jitter`` seconds late (None: the cron
+    line never fires again)."""
+    slot: datetime | None = tenant_trigger(schedule).get_next_fire_time(None, after)
+    if slot is None:
+        return None
+    late = (rng or random).uniform(0, jitter) if jitter else 0.0
+    return (slot + timedelta(seconds=late)).astimezone(UTC)
 
 
-def slot_done(schedule: TenantSchedule, last_finished: datetime | None, now: datetime) -> bool:
-    """Whether the latest slot up to ``now`` is already covered by a finished cycle (another
-    replica's cron fired first): then a later firing of the same slot does nothing."""
-    return last_finished is not None and not missed_slot(schedule, last_finished, now)
+def first_due(
+    schedule: TenantSchedule, row: CycleRow | None, now: datetime, jitter: int = 0
+) -> datetime | None:
+    """When a tenant's next cycle is due, as a daemon finds it at start: the first slot after
+    its last finished cycle (in the past after downtime: one catch-up cycle), or, for a
+    tenant that never ran, the first slot from now."""
+    after = row.finished_at if row is not None and row.finished_at is not None else now
+    return next_due(schedule, after, jitter)
 
 
 class Daemon:
-    """Schedules and runs cycles; ``run_cycle`` is what a job does for one tenant."""
+    """Claims due cycles and inbox events from the store and runs them."""
 
     def __init__(
         self,
         store: Store,
         schedules: list[TenantSchedule],
-        cycle: Callable[[str], Mapping[str, Any]],
-        process_inbox: Callable[[str], Any],
+        cycle: CycleFn,
+        process_inbox: InboxFn,
         *,
         clock: Clock,
         options: DaemonOptions | None = None,
@@ -107,43 +135,40 @@ class Daemon:
         self.options = options or DaemonOptions()
         self._cycle, self._inbox = cycle, process_inbox
         self.metrics = metrics
-        self._caps = {
-            platform: threading.BoundedSemaphore(cap)
-            for platform, cap in self.options.per_platform.items()
-        }
+        self._by_slug = {s.slug: s for s in schedules}
+        self._by_platform: dict[str, list[str]] = defaultdict(list)
+        for schedule in schedules:
+            self._by_platform[schedule.platform].append(schedule.slug)
         self._stopping = threading.Event()
+        self._claiming = threading.Lock()  # one claim at a time: the counts below stay true
+        self._busy: Counter[str] = Counter()  # platform -> cycles running here
+        self._idle = threading.Condition()
+        self._pool = ThreadPoolExecutor(self.options.max_concurrent, thread_name_prefix="cycle")
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(self.options.max_concurrent)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+            executors={"default": JobPool(2)},
+            job_defaults={"coalesce": True, "max_instances": 1},
             timezone="UTC",
         )
-        self.counts: dict[str, int] = {"cycles": 0, "skipped": 0, "failed": 0, "inbox": 0}
+        self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     # --- life -----------------------------------------------------------------------------------
     def start(self) -> None:
-        for schedule in self.schedules:
-            self.scheduler.add_job(
-                self.run_cycle,
-                tenant_trigger(schedule, self.options.jitter_seconds),
-                args=[schedule],
-                id=f"cycle:{schedule.slug}",
-                name=f"cycle {schedule.slug}",
-            )
-        # missed slots (downtime, or a replica that died holding a lease): once at start, then
-        # every poll_seconds; a tenant gets one catch-up cycle, not one per missed slot
+        self.plan()
+        now = datetime.now(UTC)
         self.scheduler.add_job(
-            self.catch_up,
+            self.dispatch,
             IntervalTrigger(seconds=self.options.poll_seconds),
-            id="catch-up",
-            name="catch-up",
-            next_run_time=datetime.now(UTC),
+            id="dispatch",
+            name="claim due cycles",
+            next_run_time=now,
         )
         self.scheduler.add_job(
             self.drain_inbox,
             IntervalTrigger(seconds=self.options.inbox_every_seconds),
             id="inbox",
-            name="inbox",
+            name="claim inbox events",
+            next_run_time=now,
         )
         self.scheduler.start()
         log.info(
@@ -156,7 +181,9 @@ class Daemon:
     def stop(self) -> None:
         """Finish what is in flight, start nothing new."""
         self._stopping.set()
-        self.scheduler.shutdown(wait=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self._pool.shutdown(wait=True)
         log.info("daemon stopped owner=%s", self.options.owner)
 
     @property
@@ -167,59 +194,132 @@ class Daemon:
     def running(self) -> bool:
         return bool(self.scheduler.running) and not self._stopping.is_set()
 
+    @property
+    def busy(self) -> int:
+        """Cycles running on this replica now."""
+        return sum(self._busy.values())
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until no cycle runs here (tests, and a clean stop)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self.busy == 0, timeout)
+
     def _count(self, name: str) -> None:
         with self._lock:
             self.counts[name] += 1
 
-    # --- jobs -----------------------------------------------------------------------------------
-    def run_cycle(self, schedule: TenantSchedule) -> str:
-        """One tenant's cycle under its lease; returns what happened."""
-        if self._stopping.is_set():
-            return "stopping"
-        cap = self._caps.get(schedule.platform)
-        if cap is not None:
-            cap.acquire()
-        try:
-            owner, slug = self.options.owner, schedule.slug
-            if not self.store.claim_cycle(slug, owner, self.options.lease):
-                log.info("tenant=%s cycle held by another replica: skipped", slug)
-                self._count("skipped")
-                return "skipped"
-            if slot_done(schedule, self.store.last_cycle(slug), self.clock.now()):
-                self.store.release_cycle(slug, owner)  # another replica ran this slot already
-                log.info("tenant=%s slot already run by another replica", slug)
-                self._count("skipped")
-                return "already done"
-            log.info("tenant=%s cycle started owner=%s", slug, owner)
-            outcome = "done"
-            started = time.perf_counter()
-            renewing = self._keep_lease(slug)
-            try:
-                self._inbox(slug)
-                summary = self._cycle(slug)
-                if summary.get("stopped"):
-                    outcome = "interrupted"  # not finished: the next start catches it up
-                log.info("tenant=%s cycle finished outcome=%s %s", slug, outcome, dict(summary))
-                self._count("cycles")
-            except RelanceError as exc:
-                outcome = "failed"
-                self._count("failed")
-                log.warning("tenant=%s cycle finished outcome=failed: %s", slug, exc.message)
-            finally:
-                renewing.set()
-                if outcome == "interrupted":
-                    self.store.release_cycle(slug, owner)
-                else:
-                    self.store.finish_cycle(slug, owner, outcome)
-                if self.metrics is not None:
-                    self.metrics.cycles.labels(outcome).inc()
-                    self.metrics.cycle_seconds.observe(time.perf_counter() - started)
-            return outcome
-        finally:
-            if cap is not None:
-                cap.release()
+    # --- the schedule ---------------------------------------------------------------------------
+    def plan(self) -> int:
+        """Give each tenant whose schedule is new or changed its first due cycle."""
+        rows, now = self.store.cycle_rows(), self.clock.now()
+        plans: list[CyclePlan] = []
+        for schedule in self.schedules:
+            row = rows.get(schedule.slug)
+            if row is not None and row.schedule == schedule.key:
+                continue  # planned already (by this replica before, or by another)
+            due = first_due(schedule, row, now, self.options.jitter_seconds)
+            if due is not None:
+                plans.append(CyclePlan(schedule.slug, schedule.key, due))
+                if due <= now:
+                    log.info("tenant=%s missed a slot: one catch-up cycle", schedule.slug)
+        changed = self.store.schedule_cycles(plans) if plans else 0
+        log.info("schedule: %d tenant(s) planned, %d already were", changed, len(self.schedules))
+        return changed
 
-    def _keep_lease(self, slug: str) -> threading.Event:
+    # --- cycles ---------------------------------------------------------------------------------
+    def claim(self) -> list[TenantSchedule]:
+        """Due cycles, as many as this replica has room for (globally and per platform)."""
+        claimed: list[TenantSchedule] = []
+        caps = self.options.per_platform
+        with self._claiming:
+            while not self._stopping.is_set():
+                free = self.options.max_concurrent - self.busy
+                rooms = {
+                    p: caps[p] - self._busy[p] if p in caps else free for p in self._by_platform
+                }
+                open_ = [p for p, room in rooms.items() if room > 0]
+                if free <= 0 or not open_:
+                    break
+                # no platform can overshoot its cap within one claim
+                limit = min([free] + [rooms[p] for p in open_ if p in caps])
+                slugs = [s for p in open_ for s in self._by_platform[p]]
+                got = self.store.claim_due_cycles(
+                    self.options.owner, self.options.lease, slugs, limit
+                )
+                for slug in got:
+                    schedule = self._by_slug[slug]
+                    self._busy[schedule.platform] += 1
+                    claimed.append(schedule)
+                if len(got) < limit:
+                    break  # nothing more is due
+        return claimed
+
+    def dispatch(self) -> int:
+        """Claim due cycles and start them in the pool; returns how many started."""
+        claimed = self.claim()
+        for schedule in claimed:
+            self._pool.submit(self._run_claimed, schedule)
+        return len(claimed)
+
+    def _run_claimed(self, schedule: TenantSchedule) -> None:
+        try:
+            self.run_cycle(schedule)
+        finally:
+            with self._idle:
+                self._busy[schedule.platform] -= 1
+                self._idle.notify_all()
+            if not self._stopping.is_set():
+                try:
+                    self.dispatch()  # the next due tenant now, not at the next poll
+                except RelanceError as exc:
+                    log.warning("claiming due cycles failed: %s", exc.message)
+
+    def run_cycle(self, schedule: TenantSchedule) -> str:
+        """One tenant's cycle, already claimed by this replica; returns its outcome."""
+        owner, slug = self.options.owner, schedule.slug
+        log.info("tenant=%s cycle started owner=%s", slug, owner)
+        outcome = "done"
+        started = time.perf_counter()
+        lost = threading.Event()
+        renewing = self._keep_lease(slug, lost)
+
+        def stop() -> bool:  # the daemon stops, or another replica took the tenant over
+            return self._stopping.is_set() or lost.is_set()
+
+        try:
+            events = self.store.claim_inbound(
+                owner, self.options.inbox_lease, tenants=[slug], limit=self.options.inbox_batch
+            )
+            if events:
+                self._inbox(slug, events)
+            summary = self._cycle(slug, stop)
+            if summary.get("stopped"):
+                outcome = "interrupted"  # not finished: still due, for whoever claims it next
+            log.info("tenant=%s cycle finished outcome=%s %s", slug, outcome, dict(summary))
+            self._count("cycles")
+        except RelanceError as exc:
+            outcome = "failed"
+            self._count("failed")
+            log.warning("tenant=%s cycle finished outcome=failed: %s", slug, exc.message)
+        except Exception:  # a bug in one tenant's cycle: logged, the daemon goes on
+            outcome = "failed"
+            self._count("failed")
+            log.exception("tenant=%s cycle finished outcome=failed: unexpected error", slug)
+        finally:
+            renewing.set()
+            if outcome == "interrupted":
+                self.store.release_cycle(slug, owner)
+            else:
+                after = self.clock.now()
+                upcoming = next_due(schedule, after, self.options.jitter_seconds)
+                if not self.store.finish_cycle(slug, owner, outcome, upcoming):
+                    log.warning("tenant=%s lease was lost before the cycle finished", slug)
+            if self.metrics is not None:
+                self.metrics.cycles.labels(outcome).inc()
+                self.metrics.cycle_seconds.observe(time.perf_counter() - started)
+        return outcome
+
+    def _keep_lease(self, slug: str, lost: threading.Event) -> threading.Event:
         """Renew the tenant's lease every third of it while its cycle runs: a long cycle keeps
         its tenant; a killed process stops renewing, and the lease runs out."""
         done = threading.Event()
@@ -228,28 +328,35 @@ class Daemon:
         def renew() -> None:
             while not done.wait(every):
                 if not self.store.renew_cycle(slug, self.options.owner, self.options.lease):
-                    log.warning("tenant=%s lease lost while the cycle runs", slug)
+                    log.warning("tenant=%s lease lost while the cycle runs: stopping it", slug)
+                    lost.set()
                     return
 
         threading.Thread(target=renew, name=f"lease-{slug}", daemon=True).start()
         return done
 
-    def catch_up(self) -> None:
-        now = self.clock.now()
-        for schedule in self.schedules:
-            if self._stopping.is_set():
-                return
-            if missed_slot(schedule, self.store.last_cycle(schedule.slug), now):
-                log.info("tenant=%s missed a slot: one catch-up cycle", schedule.slug)
-                self.run_cycle(schedule)
-
-    def drain_inbox(self) -> None:
-        for schedule in self.schedules:
-            if self._stopping.is_set():
-                return
-            try:
-                if self.store.pending_inbound(schedule.slug, limit=1):
-                    self._inbox(schedule.slug)
+    # --- the inbox ------------------------------------------------------------------------------
+    def drain_inbox(self) -> int:
+        """Claim pending webhook events (batch after batch) and act on each tenant's; returns
+        how many events were claimed."""
+        total = 0
+        while not self._stopping.is_set():
+            events = self.store.claim_inbound(
+                self.options.owner,
+                self.options.inbox_lease,
+                tenants=list(self._by_slug),
+                limit=self.options.inbox_batch,
+            )
+            by_tenant: dict[str, list[InboundEvent]] = defaultdict(list)
+            for event in events:
+                by_tenant[event.tenant].append(event)
+            for slug, mine in by_tenant.items():
+                try:
+                    self._inbox(slug, mine)
                     self._count("inbox")
-            except RelanceError as exc:
-                log.warning("tenant=%s inbox left pending: %s", schedule.slug, exc.message)
+                except RelanceError as exc:  # left claimed: retried when the claim runs out
+                    log.warning("tenant=%s inbox left pending: %s", slug, exc.message)
+            total += len(events)
+            if len(events) < self.options.inbox_batch:
+                break
+        return total

@@ -2,7 +2,8 @@
 
 ``receive`` verifies a delivery with the tenant's source (a forgery raises before anything
 is stored), then keeps its events in the inbox, once per platform event id, so that a
-redelivery is harmless. ``process_inbox`` acts on what is pending: a source that can re-read
+redelivery is harmless. ``process_inbox`` claims what is pending (several replicas take
+different events: ``SELECT … FOR UPDATE SKIP LOCKED``) and acts on it: a source that can re-read
 records by id does so for just the records named (and their customers); any other source
 gets an incremental sync, sooner than its schedule. A paid invoice then reads as paid, so
 no reminder is planned for it; pending actions are re-checked against fresh balances
@@ -12,18 +13,23 @@ before any send anyway.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from connector.clock import Clock
-from connector.errors import RelanceError
+from connector.errors import RelanceError, StoreError
 from connector.source import Source, TargetedRead
-from connector.store import Store
+from connector.store import InboundEvent, Store
 from connector.sync import store_batch, sync
 
-__all__ = ["InboxReport", "Intake", "process_inbox", "receive"]
+__all__ = ["INBOX_LEASE", "InboxReport", "Intake", "process_events", "process_inbox", "receive"]
 
 log = logging.getLogger(__name__)
+
+# how long a claimed event is left to its claimer: a replica that died, or a platform that
+# failed, hands the event to the next claim after this long
+INBOX_LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +56,34 @@ class InboxReport:
     problems: tuple[str, ...] = ()
 
 
-def process_inbox(store: Store, tenant: str, source: Source, *, clock: Clock) -> InboxReport:
-    pending = store.pending_inbound(tenant)
-    if not pending:
+def process_inbox(
+    store: Store,
+    tenant: str,
+    source: Source,
+    *,
+    clock: Clock,
+    owner: str = "relance",
+    lease: timedelta = INBOX_LEASE,
+) -> InboxReport:
+    """Claim the tenant's unprocessed events and act on them."""
+    events = store.claim_inbound(owner, lease, tenants=[tenant])
+    return process_events(store, tenant, source, events, clock=clock)
+
+
+def process_events(
+    store: Store, tenant: str, source: Source, events: Sequence[InboundEvent], *, clock: Clock
+) -> InboxReport:
+    """Act on events already claimed: re-read what they name, then mark them processed.
+    When the platform fails, they stay claimed until the claim runs out, then are retried
+    (by this replica or another)."""
+    if not events:
         return InboxReport(0, 0, False)
-    refs = list({ref.key: ref for event in pending for ref in event.refs}.values())
-    ids = [event.id for event in pending]
+    if any(event.tenant != tenant for event in events):  # never one tenant's source for another
+        raise StoreError(
+            f"events of several tenants given to {tenant}'s inbox",
+            hint="group claimed events by tenant before processing them",
+        )
+    refs = list({ref.key: ref for event in events for ref in event.refs}.values())
     problems: list[str] = []
     try:
         if isinstance(source, TargetedRead):
@@ -65,8 +93,8 @@ def process_inbox(store: Store, tenant: str, source: Source, *, clock: Clock) ->
             problems.extend(sync(store, tenant, source, clock=clock).problems)
     except RelanceError as exc:
         log.warning("inbox of %s not processed yet: %s", tenant, exc.message)
-        raise  # left pending: the next run retries
-    store.mark_inbound(ids)
+        raise  # left claimed: retried once the claim runs out
+    store.mark_inbound([event.id for event in events])
     return InboxReport(
-        len(pending), len(refs), not isinstance(source, TargetedRead), tuple(problems)
+        len(events), len(refs), not isinstance(source, TargetedRead), tuple(problems)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from types import FrameType
 from typing import Annotated
@@ -16,10 +17,11 @@ from connector.cli.cycle_cmds import tenant_cycle
 from connector.clock import local_today
 from connector.daemon import Daemon, DaemonOptions, TenantSchedule
 from connector.errors import ConfigError
-from connector.intake import process_inbox
+from connector.intake import process_events
 from connector.logjson import log_as_json
 from connector.metrics import Metrics
 from connector.source import Source
+from connector.store import InboundEvent
 
 
 def _caps(values: list[str]) -> dict[str, int]:
@@ -46,7 +48,9 @@ def daemon(
     lease_seconds: Annotated[
         int, typer.Option(help="how long a killed replica keeps its tenant's cycle")
     ] = 1800,
-    poll_seconds: Annotated[int, typer.Option(help="how often missed slots are looked for")] = 60,
+    poll_seconds: Annotated[
+        int, typer.Option(help="how often due cycles are looked for (also when one ends)")
+    ] = 10,
     json_logs: Annotated[
         bool, typer.Option("--json-logs/--text-logs", help="one JSON object per log line")
     ] = True,
@@ -77,20 +81,22 @@ def daemon(
     metrics.watch_requests()
     metrics.gauges(store.inbox_depth, store.oldest_cycle, state.clock.now)
 
-    def cycle(slug: str) -> dict[str, object]:
+    def cycle(slug: str, stop: Callable[[], bool]) -> dict[str, object]:
         record = records[slug]
         report = tenant_cycle(
             state,
             record,
             local_today(state.clock, record.timezone),
-            stop=lambda: worker.stopping,  # SIGTERM: finish the customer in hand, then stop
+            stop=stop,  # SIGTERM, or the lease lost: finish the customer in hand, then stop
         )
         metrics.report(report)
         return {"results": len(report.results), "stopped": report.stopped}
 
-    def inbox(slug: str) -> object:
+    def inbox(slug: str, events: Sequence[InboundEvent]) -> object:
         source = source_for(slug)
-        return None if source is None else process_inbox(store, slug, source, clock=state.clock)
+        if source is None:  # the tenant is in the store but has no configuration here
+            raise ConfigError(f"no configuration for tenant {slug}", key=slug)
+        return process_events(store, slug, source, events, clock=state.clock)
 
     schedules = [
         TenantSchedule(

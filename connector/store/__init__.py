@@ -6,7 +6,7 @@ by URL. Each public method is one transaction.
 
 from __future__ import annotations
 
-from connector.store.cycles import CycleMixin
+from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
 from connector.store.inbox import InboundEvent
 from connector.store.types import (
     ActionRecord,
@@ -21,6 +21,8 @@ __all__ = [
     "ActionRecord",
     "ActionStatus",
     "AuditEvent",
+    "CyclePlan",
+    "CycleRow",
     "EventType",
     "InboundEvent",
     "Store",

@@ -1,82 +1,179 @@
-"""Scheduled cycles: who runs a tenant now (a lease that expires) and when it last finished.
+"""Scheduled cycles: when each tenant's next one is due, who runs it now, when it finished.
 
-A claim is one conditional UPDATE: of several replicas claiming the same tenant at once, the
-database lets exactly one through (PostgreSQL re-checks the condition on the locked row).
-A replica killed mid-cycle holds its lease until it expires; then another may claim it.
+Every tenant has one row. ``due_at`` is its next scheduled cycle (computed by the daemon
+from the tenant's cron line and timezone); a replica takes due cycles with
+``claim_due_cycles``: one UPDATE over the rows a ``SELECT … FOR UPDATE SKIP LOCKED`` picked,
+so replicas claiming at the same moment take different tenants and never wait on each
+other. A claim is a lease: a replica killed mid-cycle holds its tenant until the lease
+expires, then another one claims it (``due_at`` only moves when a cycle finishes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from connector.store import schema as t
 from connector.store.inbox import InboxMixin
 
-__all__ = ["CycleMixin"]
+__all__ = ["CycleMixin", "CyclePlan", "CycleRow"]
+
+
+@dataclass(frozen=True, slots=True)
+class CycleRow:
+    tenant: str
+    schedule: str | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    lease_owner: str | None
+    lease_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CyclePlan:
+    """A tenant's schedule (``"cron|timezone"``) and the cycle it makes due first."""
+
+    tenant: str
+    schedule: str
+    due_at: datetime
 
 
 class CycleMixin(InboxMixin):
-    def claim_cycle(self, tenant: str, owner: str, lease: timedelta) -> bool:
-        """Take the tenant's cycle for ``lease``, unless a live lease holds it (even this
-        owner's: a second job of the same replica does not run the tenant twice)."""
-        now = self._clock.now()
+    # --- the schedule ---------------------------------------------------------------------------
+    def cycle_rows(self) -> dict[str, CycleRow]:
+        c = t.cycles.c
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(c.tenant, c.schedule, c.due_at, c.finished_at, c.lease_owner, c.lease_until)
+            ).all()
+        return {row.tenant: CycleRow(*row) for row in rows}
+
+    def schedule_cycles(self, plans: Sequence[CyclePlan]) -> int:
+        """Record each tenant's first due cycle under its schedule, unless the row already
+        follows that schedule (another replica got there first, or nothing changed): several
+        replicas starting at once agree on one ``due_at``. Returns how many rows changed."""
+        c, changed = t.cycles.c, 0
         try:
             with self._tx() as conn:
-                self._require_tenant(conn, tenant)
-                conn.execute(insert(t.cycles).values(tenant=tenant))
+                for plan in sorted(plans, key=lambda p: p.tenant):  # one lock order
+                    self._cycle_row(conn, plan.tenant)
+                    changed += conn.execute(
+                        update(t.cycles)
+                        .where(c.tenant == plan.tenant, c.schedule.is_distinct_from(plan.schedule))
+                        .values(schedule=plan.schedule, due_at=plan.due_at)
+                    ).rowcount
         except IntegrityError:
-            pass  # the row exists already: the UPDATE below decides
-        row = t.cycles.c
+            self._name_missing_tenant([plan.tenant for plan in plans])
+            raise
+        return changed
+
+    def _cycle_row(self, conn: Connection, tenant: str) -> None:
+        """The tenant's row, created empty if missing (racing creators: one wins, quietly)."""
+        insert_ = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(insert_(t.cycles).values(tenant=tenant).on_conflict_do_nothing())
+
+    def _name_missing_tenant(self, tenants: Collection[str]) -> None:
+        """After an IntegrityError (the transaction is gone): which tenant does not exist."""
+        with self._engine.connect() as conn:
+            for tenant in tenants:
+                self._require_tenant(conn, tenant)
+
+    # --- claims ---------------------------------------------------------------------------------
+    def claim_due_cycles(
+        self, owner: str, lease: timedelta, tenants: Collection[str], limit: int
+    ) -> list[str]:
+        """Take up to ``limit`` of ``tenants`` whose cycle is due and not held by a live
+        lease, most overdue first. Rows another transaction is claiming are skipped, not
+        waited for."""
+        if limit < 1 or not tenants:
+            return []
+        now, c = self._clock.now(), t.cycles.c
+        due = (
+            select(c.tenant)
+            .where(
+                c.tenant.in_(list(tenants)),
+                c.due_at <= now,
+                or_(c.lease_until.is_(None), c.lease_until < now),
+            )
+            .order_by(c.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         with self._tx() as conn:
             claimed = conn.execute(
                 update(t.cycles)
-                .where(
-                    and_(
-                        row.tenant == tenant,
-                        or_(row.lease_until.is_(None), row.lease_until < now),
-                    )
-                )
+                .where(c.tenant.in_(due.scalar_subquery()))
                 .values(lease_owner=owner, lease_until=now + lease, started_at=now)
-            )
-            return claimed.rowcount == 1
+                .returning(c.tenant)
+            ).all()
+        return [row.tenant for row in claimed]
+
+    def claim_cycle(self, tenant: str, owner: str, lease: timedelta) -> bool:
+        """Take one tenant's cycle now, due or not (``relance run``, tests), unless a live
+        lease holds it (even this owner's: the same tenant never runs twice at once)."""
+        now, c = self._clock.now(), t.cycles.c
+        try:
+            with self._tx() as conn:
+                self._cycle_row(conn, tenant)
+                claimed = conn.execute(
+                    update(t.cycles)
+                    .where(
+                        and_(c.tenant == tenant, or_(c.lease_until.is_(None), c.lease_until < now))
+                    )
+                    .values(lease_owner=owner, lease_until=now + lease, started_at=now)
+                )
+                return claimed.rowcount == 1
+        except IntegrityError:
+            self._name_missing_tenant([tenant])
+            raise
 
     def renew_cycle(self, tenant: str, owner: str, lease: timedelta) -> bool:
-        row = t.cycles.c
+        c = t.cycles.c
         with self._tx() as conn:
             renewed = conn.execute(
                 update(t.cycles)
-                .where(row.tenant == tenant, row.lease_owner == owner)
+                .where(c.tenant == tenant, c.lease_owner == owner)
                 .values(lease_until=self._clock.now() + lease)
             )
             return renewed.rowcount == 1
 
-    def finish_cycle(self, tenant: str, owner: str, outcome: str) -> None:
-        row = t.cycles.c
+    def finish_cycle(
+        self, tenant: str, owner: str, outcome: str, next_due: datetime | None = None
+    ) -> bool:
+        """Record the cycle as finished and, with ``next_due``, when the next one is; a
+        replica whose lease was taken over finishes nothing (returns False)."""
+        c = t.cycles.c
+        values: dict[str, object] = {
+            "lease_owner": None,
+            "lease_until": None,
+            "finished_at": self._clock.now(),
+            "outcome": outcome,
+        }
+        if next_due is not None:
+            values["due_at"] = next_due
         with self._tx() as conn:
-            conn.execute(
-                update(t.cycles)
-                .where(row.tenant == tenant, row.lease_owner == owner)
-                .values(
-                    lease_owner=None,
-                    lease_until=None,
-                    finished_at=self._clock.now(),
-                    outcome=outcome,
-                )
+            done = conn.execute(
+                update(t.cycles).where(c.tenant == tenant, c.lease_owner == owner).values(values)
             )
+            return done.rowcount == 1
 
     def release_cycle(self, tenant: str, owner: str) -> None:
-        """Give the lease back without recording a cycle."""
-        row = t.cycles.c
+        """Give the lease back without recording a cycle: still due, for anyone."""
+        c = t.cycles.c
         with self._tx() as conn:
             conn.execute(
                 update(t.cycles)
-                .where(row.tenant == tenant, row.lease_owner == owner)
+                .where(c.tenant == tenant, c.lease_owner == owner)
                 .values(lease_owner=None, lease_until=None)
             )
 
+    # --- figures --------------------------------------------------------------------------------
     def last_cycle(self, tenant: str) -> datetime | None:
         """When the tenant's last scheduled cycle finished (None: never)."""
         with self._engine.connect() as conn:
@@ -86,7 +183,10 @@ class CycleMixin(InboxMixin):
         return None if found is None else found[0]
 
     def oldest_cycle(self) -> datetime | None:
-        """The least recent finish among tenants that have run (the daemon's lag)."""
+        """Since when the most overdue cycle has been due (None: none is): the lag."""
+        c = t.cycles.c
         with self._engine.connect() as conn:
-            found = conn.execute(select(func.min(t.cycles.c.finished_at))).scalar_one()
+            found = conn.execute(
+                select(func.min(c.due_at)).where(c.due_at <= self._clock.now())
+            ).scalar_one()
         return found if isinstance(found, datetime) else None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Row, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +46,7 @@ def _inbox_rows(tenant: str, platform: str, events: Sequence[Event]) -> list[dic
 @dataclass(frozen=True, slots=True)
 class InboundEvent:
     id: int
+    tenant: str
     platform: str
     event_id: str
     kind: EventKind
@@ -96,6 +98,7 @@ class InboxMixin(OutboxMixin):
             )
 
     def pending_inbound(self, tenant: str, limit: int = 1000) -> list[InboundEvent]:
+        """Events of ``tenant`` not processed yet, claimed or not (for display)."""
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(t.inbox)
@@ -103,20 +106,43 @@ class InboxMixin(OutboxMixin):
                 .order_by(t.inbox.c.id)
                 .limit(limit)
             ).all()
-        return [
-            InboundEvent(
-                row.id,
-                row.platform,
-                row.event_id,
-                EventKind(row.kind),
-                tuple(
-                    SourceRef(platform=Platform(row.platform), tenant=tenant, external_id=e)
-                    for e in row.refs
-                ),
-                row.received_at,
-            )
-            for row in rows
+        return [_inbound(row) for row in rows]
+
+    def claim_inbound(
+        self,
+        owner: str,
+        lease: timedelta,
+        *,
+        tenants: Collection[str] | None = None,
+        limit: int = 500,
+    ) -> list[InboundEvent]:
+        """Take up to ``limit`` unprocessed events (of ``tenants``, or all), oldest first, for
+        ``lease``: rows another replica is claiming are skipped, not waited for, and events
+        whose claim ran out (a replica died, or acting on them failed) are taken again."""
+        if limit < 1 or (tenants is not None and not tenants):
+            return []
+        now, i = self._now(), t.inbox.c
+        conditions = [
+            i.processed_at.is_(None),
+            or_(i.claim_until.is_(None), i.claim_until < now),
         ]
+        if tenants is not None:
+            conditions.append(i.tenant.in_(list(tenants)))
+        free = (
+            select(i.id)
+            .where(*conditions)
+            .order_by(i.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self._tx() as conn:
+            rows = conn.execute(
+                update(t.inbox)
+                .where(i.id.in_(free.scalar_subquery()))
+                .values(claimed_by=owner, claim_until=now + lease)
+                .returning(*t.inbox.c)
+            ).all()
+        return sorted((_inbound(row) for row in rows), key=lambda event: event.id)
 
     def mark_inbound(self, ids: Sequence[int], *, error: str | None = None) -> None:
         if not ids:
@@ -125,5 +151,20 @@ class InboxMixin(OutboxMixin):
             conn.execute(
                 update(t.inbox)
                 .where(t.inbox.c.id.in_(list(ids)))
-                .values(processed_at=self._now(), error=error)
+                .values(processed_at=self._now(), error=error, claimed_by=None, claim_until=None)
             )
+
+
+def _inbound(row: Row[Any]) -> InboundEvent:
+    return InboundEvent(
+        row.id,
+        row.tenant,
+        row.platform,
+        row.event_id,
+        EventKind(row.kind),
+        tuple(
+            SourceRef(platform=Platform(row.platform), tenant=row.tenant, external_id=e)
+            for e in row.refs
+        ),
+        row.received_at,
+    )

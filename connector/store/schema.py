@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
@@ -271,12 +272,22 @@ inbox = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Column("processed_at", UtcDateTime()),
     Column("error", Text),
+    # who is acting on the event now, until when (a replica killed meanwhile loses it)
+    Column("claimed_by", String(100)),
+    Column("claim_until", UtcDateTime()),
     UniqueConstraint("tenant", "platform", "event_id", name="uq_inbox_event"),
     Index("ix_inbox_pending", "tenant", "processed_at"),
+    Index(
+        "ix_inbox_unprocessed",
+        "id",
+        postgresql_where=text("processed_at IS NULL"),
+        sqlite_where=text("processed_at IS NULL"),
+    ),
 )
 
-# one row per tenant: when its scheduled cycle last finished, and who holds it now (a lease
-# that expires, so a replica killed mid-cycle loses the tenant to another one, not forever)
+# one row per tenant: when its next scheduled cycle is due (and by which schedule), who
+# holds it now (a lease that expires, so a replica killed mid-cycle loses the tenant to
+# another one, not forever), and when the last one finished
 cycles = Table(
     "cycles",
     metadata,
@@ -286,4 +297,7 @@ cycles = Table(
     Column("started_at", UtcDateTime()),
     Column("finished_at", UtcDateTime()),
     Column("outcome", String(20)),
+    Column("due_at", UtcDateTime()),
+    Column("schedule", String(120)),  # "cron|timezone" that due_at was computed with
+    Index("ix_cycles_due", "due_at"),
 )
