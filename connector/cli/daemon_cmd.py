@@ -17,7 +17,7 @@ from connector.cli.cycle_cmds import tenant_cycle
 from connector.clock import local_today
 from connector.daemon import Daemon, DaemonOptions, TenantSchedule
 from connector.errors import ConfigError
-from connector.intake import process_events
+from connector.intake import INBOX_LEASE, process_events
 from connector.logjson import log_as_json
 from connector.metrics import Metrics
 from connector.source import Source
@@ -51,6 +51,12 @@ def daemon(
     poll_seconds: Annotated[
         int, typer.Option(help="how often due cycles are looked for (also when one ends)")
     ] = 10,
+    inbox_seconds: Annotated[
+        int, typer.Option(help="how often webhook events are looked for")
+    ] = 15,
+    inbox_lease_seconds: Annotated[
+        int, typer.Option(help="how long a killed replica keeps the events it claimed")
+    ] = int(INBOX_LEASE.total_seconds()),
     json_logs: Annotated[
         bool, typer.Option("--json-logs/--text-logs", help="one JSON object per log line")
     ] = True,
@@ -94,8 +100,9 @@ def daemon(
 
     def inbox(slug: str, events: Sequence[InboundEvent]) -> object:
         source = source_for(slug)
-        if source is None:  # the tenant is in the store but has no configuration here
-            raise ConfigError(f"no configuration for tenant {slug}", key=slug)
+        if source is None:  # a file tenant fed by `relance import`: nothing to re-read
+            store.mark_inbound([e.id for e in events], error="no live source to re-read")
+            return None
         return process_events(store, slug, source, events, clock=state.clock)
 
     schedules = [
@@ -119,6 +126,8 @@ def daemon(
             jitter_seconds=jitter,
             lease=timedelta(seconds=lease_seconds),
             poll_seconds=poll_seconds,
+            inbox_every_seconds=inbox_seconds,
+            inbox_lease=timedelta(seconds=inbox_lease_seconds),
         ),
         metrics=metrics,
     )

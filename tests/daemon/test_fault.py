@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -23,15 +24,8 @@ import pytest
 from sqlalchemy import text
 
 from connector.clock import SystemClock
-from connector.model import (
-    Contact,
-    Customer,
-    Platform,
-    Receivable,
-    ReceivableStatus,
-    SourceRef,
-)
-from connector.money import Money
+from connector.model import Platform, SourceRef
+from connector.source import Event, EventKind
 from connector.store import ActionStatus, Store
 from tests.cli.test_commands import CREDITOR
 from tests.smtp_server import SmtpServer
@@ -39,35 +33,29 @@ from tests.smtp_server import SmtpServer
 TENANTS = int(os.environ.get("RELANCE_FAULT_TENANTS", "200"))
 
 
-def _ref(tenant: str, external_id: str) -> SourceRef:
-    return SourceRef(platform=Platform.FILES, tenant=tenant, external_id=external_id)
+def _csv_ledger(folder: Path, tenant: str, today: date) -> None:
+    """Two customers, each with one invoice three days overdue: two reminders due."""
+    folder.mkdir(parents=True)
+    due = today - timedelta(days=3)
+    (folder / "customers.csv").write_text(
+        "id,name,email,contact_name\n"
+        + "".join(f"C{n},Client {n} of {tenant},ap{n}@{tenant}.example,AP\n" for n in (1, 2)),
+        encoding="utf-8",
+    )
+    (folder / "invoices.csv").write_text(
+        "id,number,customer_id,issued_on,due_on,total,open\n"
+        + "".join(
+            f"F{n},F-{tenant}-{n},C{n},{due - timedelta(days=30)},{due},500.00,500.00\n"
+            for n in (1, 2)
+        ),
+        encoding="utf-8",
+    )
 
 
-def _ledger(store: Store, tenant: str, today: date) -> None:
-    customers, receivables = [], []
-    for n in (1, 2):
-        customers.append(
-            Customer(
-                ref=_ref(tenant, f"C{n}"),
-                name=f"Client {n} of {tenant}",
-                contacts=(Contact(name="AP", email=f"ap{n}@{tenant}.example", primary=True),),
-            )
-        )
-        due = today - timedelta(days=3)
-        receivables.append(
-            Receivable(
-                ref=_ref(tenant, f"F{n}"),
-                customer_ref=_ref(tenant, f"C{n}"),
-                number=f"F-{tenant}-{n}",
-                issued_on=due - timedelta(days=30),
-                due_on=due,
-                currency="EUR",
-                total=Money.of("500.00", "EUR"),
-                open_balance=Money.of("500.00", "EUR"),
-                status=ReceivableStatus.OPEN,
-            )
-        )
-    store.upsert_ledger(tenant, customers=customers, receivables=receivables)
+def _event(tenant: str, n: int) -> Event:
+    """A platform's notice that an invoice changed, as a stateless receiver stores it."""
+    ref = SourceRef(platform=Platform.FILES, tenant=tenant, external_id=f"F{n % 2 + 1}")
+    return Event(f"evt-{tenant}-{n}", EventKind.CHANGED, (ref,), datetime.now(UTC))
 
 
 def _free_port() -> int:
@@ -92,11 +80,12 @@ def test_three_replicas_one_killed_again_and_again(pg_url: str, tmp_path: Path) 
         for slug in slugs:
             (tmp_path / "tenants" / f"{slug}.toml").write_text(
                 f'slug = "{slug}"\nplatform = "files"\ntimezone = "UTC"\n'
-                '[schedule]\ncron = "0 9 * * *"\n' + CREDITOR,
+                '[schedule]\ncron = "0 9 * * *"\n'
+                f'[files]\ncsv_dir = "{tmp_path / "ledgers" / slug}"\n' + CREDITOR,
                 encoding="utf-8",
             )
             store.ensure_tenant(slug, platform=Platform.FILES, timezone="UTC")
-            _ledger(store, slug, today)
+            _csv_ledger(tmp_path / "ledgers" / slug, slug, today)
             store.claim_cycle(slug, "setup", timedelta(seconds=1))
             store.finish_cycle(slug, "setup", "done")
         with store.engine.begin() as conn:  # every tenant missed yesterday's slot
@@ -117,16 +106,28 @@ def test_three_replicas_one_killed_again_and_again(pg_url: str, tmp_path: Path) 
                 [
                     sys.executable, "-m", "connector", "daemon", "--port", str(_free_port()),
                     "--jitter", "0", "--poll-seconds", "1", "--lease-seconds", "3",
-                    "--max-concurrent", "3",
+                    "--max-concurrent", "3", "--inbox-seconds", "1",
+                    "--inbox-lease-seconds", "3",
                 ],
                 cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=log,
             )  # fmt: skip
+
+    events = [_event(slug, n) for n in range(2) for slug in slugs]
+
+    def receive() -> None:  # webhook events arrive all through the chaos
+        with Store.open(pg_url, clock=SystemClock()) as receiver:
+            for first in range(0, len(events), 10):
+                for event in events[first : first + 10]:
+                    receiver.record_inbound(event.refs[0].tenant, "files", [event])
+                time.sleep(0.15)
 
     for name in ("a", "b", "c"):
         start(name)
     chaos = random.Random(os.environ.get("RELANCE_FAULT_SEED", "7"))
     kills = 0
     deadline = time.monotonic() + 240
+    receiver = threading.Thread(target=receive)
+    receiver.start()
     try:
         for _ in range(3):  # kill the same replica at random points, three times
             time.sleep(chaos.uniform(1.0, 4.0))
@@ -142,9 +143,13 @@ def test_three_replicas_one_killed_again_and_again(pg_url: str, tmp_path: Path) 
                         text("SELECT count(*) FROM cycles WHERE finished_at < :t"),
                         {"t": week_ago + timedelta(hours=1)},
                     ).scalar_one()
-                if behind == 0:
+                receiver.join(timeout=0)
+                pending = store.inbox_depth()
+                if behind == 0 and pending == 0 and not receiver.is_alive():
                     break
-                assert time.monotonic() < deadline, f"{behind} tenant(s) never completed"
+                assert time.monotonic() < deadline, (
+                    f"{behind} tenant(s) never completed, {pending} event(s) never processed"
+                )
                 time.sleep(0.5)
     finally:
         for proc in procs.values():
@@ -153,6 +158,14 @@ def test_three_replicas_one_killed_again_and_again(pg_url: str, tmp_path: Path) 
         for proc in procs.values():
             proc.wait(timeout=60)
         smtp.stop()
+        receiver.join(timeout=30)
+
+    # no webhook event was lost: each one stored, claimed and acted on (a sync of its tenant)
+    with Store.open(pg_url, clock=SystemClock()) as store, store.engine.connect() as conn:
+        inbox = conn.execute(
+            text("SELECT count(*), count(processed_at), count(error), count(claimed_by) FROM inbox")
+        ).one()
+    assert tuple(inbox) == (len(events), len(events), 0, 0), inbox
 
     # every reminder reached the relay once
     keys = Counter(
