@@ -54,6 +54,7 @@ __all__ = [
     "InboxFn",
     "TenantSchedule",
     "first_due",
+    "keep_lease",
     "next_due",
     "tenant_trigger",
 ]
@@ -115,6 +116,26 @@ def first_due(
     tenant that never ran, the first slot from now."""
     after = row.finished_at if row is not None and row.finished_at is not None else now
     return next_due(schedule, after, jitter)
+
+
+def keep_lease(
+    store: Store, slug: str, owner: str, lease: timedelta, lost: threading.Event
+) -> threading.Event:
+    """Renew the tenant's lease every third of it until the returned event is set: a long
+    cycle keeps its tenant; a killed process stops renewing, and the lease runs out. If
+    the lease was taken over meanwhile, ``lost`` is set (the cycle should stop)."""
+    done = threading.Event()
+    every = lease.total_seconds() / 3
+
+    def renew() -> None:
+        while not done.wait(every):
+            if not store.renew_cycle(slug, owner, lease):
+                log.warning("tenant=%s lease lost while the cycle runs: stopping it", slug)
+                lost.set()
+                return
+
+    threading.Thread(target=renew, name=f"lease-{slug}", daemon=True).start()
+    return done
 
 
 class Daemon:
@@ -281,7 +302,7 @@ class Daemon:
         outcome = "done"
         started = time.perf_counter()
         lost = threading.Event()
-        renewing = self._keep_lease(slug, lost)
+        renewing = keep_lease(self.store, slug, owner, self.options.lease, lost)
 
         def stop() -> bool:  # the daemon stops, or another replica took the tenant over
             return self._stopping.is_set() or lost.is_set()
@@ -318,22 +339,6 @@ class Daemon:
                 self.metrics.cycles.labels(outcome).inc()
                 self.metrics.cycle_seconds.observe(time.perf_counter() - started)
         return outcome
-
-    def _keep_lease(self, slug: str, lost: threading.Event) -> threading.Event:
-        """Renew the tenant's lease every third of it while its cycle runs: a long cycle keeps
-        its tenant; a killed process stops renewing, and the lease runs out."""
-        done = threading.Event()
-        every = self.options.lease.total_seconds() / 3
-
-        def renew() -> None:
-            while not done.wait(every):
-                if not self.store.renew_cycle(slug, self.options.owner, self.options.lease):
-                    log.warning("tenant=%s lease lost while the cycle runs: stopping it", slug)
-                    lost.set()
-                    return
-
-        threading.Thread(target=renew, name=f"lease-{slug}", daemon=True).start()
-        return done
 
     # --- the inbox ------------------------------------------------------------------------------
     def drain_inbox(self) -> int:

@@ -1,8 +1,8 @@
 """The daemon's figures in the Prometheus text format, served at ``/metrics``.
 
 Cycles and their duration, actions by channel and outcome, API calls and throttles by
-platform, webhook intake by outcome, the inbox's depth and how long since the oldest
-tenant's last cycle (lag). One registry per process (not the library's global one), so
+platform, webhook intake by outcome, the inbox's depth and how long the most overdue
+tenant cycle has been waiting (lag). One registry per process (not the library's global one), so
 tests and several apps in one process do not mix their counts.
 """
 
@@ -51,7 +51,7 @@ class Metrics:
         )
         self.lag = Gauge(
             "relance_cycle_lag_seconds",
-            "Seconds since the least recently finished tenant cycle",
+            "Seconds the most overdue tenant cycle has been waiting to start",
             registry=r,
         )
         self._undo: Callable[[], None] | None = None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +14,7 @@ import typer
 from rich.table import Table
 
 from connector.cli._context import AppState, parse_date
+from connector.daemon import keep_lease
 from connector.errors import ConfigError
 from connector.executor import RunReport
 from connector.model import Channel, Platform
@@ -23,6 +27,9 @@ from connector.sync import sync as run_sync
 __all__ = ["register"]
 
 EXIT_ATTENTION = 10
+# how long a `relance run` killed mid-cycle keeps its tenant from the daemons (renewed while
+# it runs)
+RUN_LEASE = timedelta(minutes=10)
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="the day to act for (YYYY-MM-DD)")]
 
@@ -278,17 +285,40 @@ def run(
     tenants = [state.tenant(tenant)] if tenant or state.tenant_opt else state.store.tenants()
     if not tenants:
         state.tenant()  # says there is none, and how to create one
-    summaries, attention = [], False
+    summaries: list[dict[str, object]] = []
+    attention = False
+    owner = f"relance run {socket.gethostname()}:{os.getpid()}"
     for record in tenants:
         day = state.today(record, as_of)
-        with state.progress(f"{record.slug}: reviewing", None) as bar:
-            report = tenant_cycle(
-                state,
-                record,
-                day,
-                pull=not no_sync,
-                on_customer=lambda n: bar.advance(bar.task_ids[0], n),
-            )
+        # under the tenant's lease, like a daemon's cycle: never both at once on one tenant
+        if not state.store.claim_cycle(record.slug, owner, RUN_LEASE):
+            holder = state.store.cycle_rows()[record.slug].lease_owner
+            attention = True
+            summaries.append({"tenant": record.slug, "skipped": f"running on {holder}"})
+            if not state.json_output:
+                state.console.print(
+                    f"[yellow]{record.slug}: its cycle is running on {holder} now: skipped[/] "
+                    "(run it again once that one ends)"
+                )
+            continue
+        lost = threading.Event()
+        renewing = keep_lease(state.store, record.slug, owner, RUN_LEASE, lost)
+        try:
+            with state.progress(f"{record.slug}: reviewing", None) as bar:
+                report = tenant_cycle(
+                    state,
+                    record,
+                    day,
+                    pull=not no_sync,
+                    on_customer=lambda n: bar.advance(bar.task_ids[0], n),
+                    stop=lost.is_set,
+                )
+        except BaseException:
+            renewing.set()
+            state.store.release_cycle(record.slug, owner)
+            raise
+        renewing.set()
+        state.store.finish_cycle(record.slug, owner, "interrupted" if report.stopped else "done")
         attention = attention or report.needs_attention
         summaries.append(_run_summary(state, report))
         if not state.json_output:

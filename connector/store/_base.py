@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -138,6 +138,21 @@ class StoreBase:
                 payload=payload or {},
             )
         )
+
+    def _lock_tenant(self, conn: Connection, tenant: str) -> None:
+        """Make the tenant's ledger writers take turns: two syncs of one tenant at once (one
+        replica's cycle, another's webhook re-read) would otherwise both insert the same new
+        records. PostgreSQL: a row lock on the tenant that foreign keys do not wait for;
+        SQLite: a first write, which takes the database's write lock at once."""
+        c = t.tenants.c
+        if self._engine.dialect.name == "postgresql":
+            query = select(c.slug).where(c.slug == tenant).with_for_update(key_share=True)
+            found = conn.execute(query).first() is not None
+        else:
+            touch = update(t.tenants).where(c.slug == tenant).values(platform=c.platform)
+            found = conn.execute(touch).rowcount == 1
+        if not found:
+            self._require_tenant(conn, tenant)
 
     def _require_tenant(self, conn: Connection, tenant: str) -> None:
         if conn.execute(select(t.tenants.c.slug).where(t.tenants.c.slug == tenant)).first() is None:

@@ -183,10 +183,13 @@ class CycleMixin(InboxMixin):
         return None if found is None else found[0]
 
     def oldest_cycle(self) -> datetime | None:
-        """Since when the most overdue cycle has been due (None: none is): the lag."""
-        c = t.cycles.c
+        """Since when the most overdue cycle that no replica runs yet has been due (None: none
+        is waiting): the daemon's lag."""
+        now, c = self._clock.now(), t.cycles.c
         with self._engine.connect() as conn:
             found = conn.execute(
-                select(func.min(c.due_at)).where(c.due_at <= self._clock.now())
+                select(func.min(c.due_at)).where(
+                    c.due_at <= now, or_(c.lease_until.is_(None), c.lease_until < now)
+                )
             ).scalar_one()
         return found if isinstance(found, datetime) else None

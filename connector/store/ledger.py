@@ -236,7 +236,7 @@ class LedgerMixin(StoreBase):
                     hint="a source only writes its own tenant",
                 )
         with self._tx() as conn:
-            self._require_tenant(conn, tenant)
+            self._lock_tenant(conn, tenant)
             touched: set[str] = set()
             self._upsert_customers(conn, tenant, customers, touched)
             closed = self._upsert_receivables(conn, tenant, receivables, touched)
@@ -410,7 +410,7 @@ class LedgerMixin(StoreBase):
         one transaction. Until then no cursor moves, so a read cut short is simply done again.
         """
         with self._tx() as conn:
-            self._require_tenant(conn, tenant)
+            self._lock_tenant(conn, tenant)
             touched: set[str] = set()
             closed = 0
             if present and resource is Resource.RECEIVABLES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 from adapters.files import sample_dir
@@ -215,3 +216,20 @@ def test_connect_with_an_api_token_stores_it_encrypted(workdir: Path, relance: R
     # OAuth needs the app's credentials: the error names the variables
     code, _, err = relance("connect", "pennylane", "--tenant", "acme", "--no-browser")
     assert code == 3 and "RELANCE_PENNYLANE__CLIENT_ID" in err
+
+
+def test_run_leaves_a_tenant_whose_cycle_a_daemon_is_running(workdir: Path, relance: Run) -> None:
+    _setup(workdir, relance)
+    with Store.open(f"sqlite:///{workdir / 'relance.sqlite'}") as store:
+        assert store.claim_cycle("lumen", "daemon-on-host-b:4242", timedelta(minutes=5))
+    code, out, _ = relance("--json", "run", "--as-of", "2026-11-23")
+    assert code == 10, "a person should know it did not run"
+    assert as_json(out) == [{"tenant": "lumen", "skipped": "running on daemon-on-host-b:4242"}]
+    assert not (workdir / "outbox").exists(), "nothing sent beside the daemon"
+    with Store.open(f"sqlite:///{workdir / 'relance.sqlite'}") as store:
+        store.release_cycle("lumen", "daemon-on-host-b:4242")
+    code, out, _ = relance("--json", "run", "--as-of", "2026-11-23")
+    assert code in (0, 10) and as_json(out)[0]["actions"]
+    with Store.open(f"sqlite:///{workdir / 'relance.sqlite'}") as store:
+        row = store.cycle_rows()["lumen"]
+    assert row.lease_owner is None and row.finished_at is not None, "its lease given back"
