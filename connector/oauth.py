@@ -6,6 +6,8 @@
   the refresh was *requested*. A rotated refresh token is stored, in one transaction with
   the new access token, before the access token is handed out: a crash never strands a
   tenant with a refresh token the platform already revoked.
+* One refresh at a time per tenant, across threads and, on PostgreSQL, across replicas: the
+  one that waited finds the rotated pair stored and uses it.
 * A refresh the platform refuses for good (``invalid_grant``) marks the tenant
   "reconnect needed" and raises AuthorizationLost with the command to run.
 * :class:`BearerAuth` puts the token on each request and, on a 401, refreshes once and
@@ -18,6 +20,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,6 +143,10 @@ class TokenVault:
             data["access_token"], data["refresh_token"], row.expires_at, data.get("extra", {})
         )
 
+    def exclusive(self, tenant: str, platform: str) -> AbstractContextManager[None]:
+        """One refresh of this tenant's tokens at a time, across every replica."""
+        return self._store.exclusive(f"credential:{tenant}:{platform}")
+
     def reconnect_needed(self, tenant: str, platform: str, detail: str) -> None:
         row = self._store.credential(tenant, platform)
         if row is not None:
@@ -168,8 +175,9 @@ class TokenManager:
     ) -> None:
         self.app, self.vault, self.tenant, self.clock = app, vault, tenant, clock
         self.margin, self.timeout = margin, timeout
-        # one refresh at a time: a rotation kills the previous pair, so two concurrent
-        # refreshes would leave the tenant disconnected
+        # one refresh at a time, in this process and across replicas (the vault's lock): a
+        # rotation kills the previous pair, so two concurrent refreshes would leave the
+        # tenant disconnected
         self._lock = threading.Lock()
 
     def access_token(self) -> str:
@@ -179,7 +187,7 @@ class TokenManager:
         return token.access_token
 
     def refresh(self, token: Token | None = None) -> Token:
-        with self._lock:
+        with self._lock, self.vault.exclusive(self.tenant, self.app.platform):
             stored = self.vault.load(self.tenant, self.app.platform)
             if token is not None and stored.refresh_token != token.refresh_token:
                 return stored  # another thread rotated it meanwhile: use the new pair
@@ -187,7 +195,7 @@ class TokenManager:
 
     def replace_rejected(self, access_token: str) -> Token:
         """After a 401 on ``access_token``: refresh, unless another call already did."""
-        with self._lock:
+        with self._lock, self.vault.exclusive(self.tenant, self.app.platform):
             stored = self.vault.load(self.tenant, self.app.platform)
             if stored.access_token != access_token:
                 return stored

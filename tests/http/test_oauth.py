@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +34,7 @@ class Identity(ThreadingHTTPServer):
         self.access_tokens: set[str] = set()
         self.issued = 0
         self.api_calls: list[str] = []
+        self.refresh_seconds = 0.0  # a slow token endpoint: concurrent refreshes overlap
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -51,6 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
         token = form.get("refresh_token", [""])[0]
         if form.get("client_secret") != ["app-secret"]:
             return self._send(401, {"error": "invalid_client"})
+        time.sleep(self.server.refresh_seconds)
         if token not in self.server.refresh_tokens:
             return self._send(400, {"error": "invalid_grant"})
         self.server.refresh_tokens.discard(token)  # rotation: the old one dies
@@ -159,3 +162,37 @@ def test_no_key_no_storage(tmp_path: Path) -> None:
     key_file = tmp_path / "key"
     key_file.write_text(Fernet.generate_key().decode(), encoding="utf-8")
     assert load_fernet(Settings(secret_key_file=key_file))
+
+
+def test_two_replicas_refreshing_at_once_rotate_the_token_once(
+    identity: Identity, pg_url: str
+) -> None:
+    """Two daemons (two stores, two processes' worth of state) find the same token expiring:
+    one refreshes, the other waits for it and uses the rotated pair."""
+    clock = FrozenClock.on(date(2026, 3, 10))
+    key = Fernet.generate_key()
+    stores = [Store.open(pg_url, clock=clock) for _ in range(2)]
+    try:
+        stores[0].ensure_tenant("acme", platform=Platform.PENNYLANE)
+        vaults = [TokenVault(store, Fernet(key)) for store in stores]
+        vaults[0].save("acme", "pennylane", Token("at-0", "rt-0", clock.now()))
+        identity.refresh_seconds = 0.3
+        managers = [_manager(identity, vault, clock) for vault in vaults]
+        start, got = threading.Barrier(2), []
+
+        def replica(manager: TokenManager) -> None:
+            start.wait()
+            got.append(manager.access_token())
+
+        threads = [threading.Thread(target=replica, args=(m,)) for m in managers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert got == ["at-1", "at-1"] and identity.issued == 1
+        assert vaults[1].load("acme", "pennylane").refresh_token == "rt-1", "still connected"
+    finally:
+        with stores[0].engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        for store in stores:
+            store.close()
