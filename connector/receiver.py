@@ -19,18 +19,20 @@ handed to the source as the ``X-Relance-Token`` header, never logged.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from connector.errors import (
     AuthorizationLost,
@@ -49,17 +51,67 @@ __all__ = ["MAX_BODY", "create_app"]
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # platforms send small JSON documents; anything bigger is refused
 TENANT_CACHE_SECONDS = 60.0
+STORE_TIMEOUT = 30.0  # seconds a delivery waits for its commit before a 503
+VERIFIERS = 4  # threads verifying deliveries: a source may read its secret from the store
 TOKEN_HEADER = "X-Relance-Token"  # noqa: S105 - a header name, not a secret
 
 
+WEBHOOK_PATH = "/webhooks/{platform}/{tenant}"
+_TEXT = {"schema": {"type": "string"}}
+_REFUSAL = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "properties": {"error": {"type": "string"}, "hint": {"type": "string"}},
+        }
+    }
+}
+WEBHOOK_OPERATION: dict[str, Any] = {
+    "summary": "One delivery from a platform",
+    "description": "Verified with the tenant's own source and stored, once per platform event "
+    "id, before the answer.",
+    "operationId": "webhook",
+    "parameters": [
+        {"name": "platform", "in": "path", "required": True, **_TEXT},
+        {"name": "tenant", "in": "path", "required": True, **_TEXT},
+        {"name": "token", "in": "query", "required": False, **_TEXT},
+    ],
+    "requestBody": {"content": {"application/json": {"schema": {}}}},
+    "responses": {
+        "202": {
+            "description": "stored (or already stored)",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"events": {"type": "integer"}, "new": {"type": "integer"}},
+                    }
+                }
+            },
+        },
+        **{
+            str(status): {"description": text, "content": _REFUSAL}
+            for status, text in (
+                (400, "malformed delivery"),
+                (401, "forged or unsigned delivery"),
+                (404, "unknown tenant or platform"),
+                (413, "body too large"),
+                (503, "store unavailable; retry"),
+            )
+        },
+    },
+}
+_Delivery = tuple[str, str, list[Event], Future[int]]  # tenant, platform, events, commit
+
+
 class InboxWriter:
-    """One thread that stores what the request threads verified, a few deliveries per
+    """One thread that stores what the request handlers verified, a few deliveries per
     transaction: each request still waits for its own commit before it answers, but
     concurrent requests share one commit (one fsync) instead of one each."""
 
     def __init__(self, store: Store, *, batch: int = 64, linger: float = 0.002) -> None:
         self.store, self.batch, self.linger = store, batch, linger
-        self._queue: queue.Queue[tuple[str, str, list[Event], Future[int]] | None] = queue.Queue()
+        self._queue: queue.SimpleQueue[_Delivery | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
         self._thread.start()
 
@@ -88,9 +140,13 @@ class InboxWriter:
                     self._queue.put(None)  # finish this batch, then stop
                     break
                 items.append(item)
-            self._store(items)
+            # a request that gave up waiting (and answered 503) is not stored now: its
+            # platform retries; one already being stored is kept (a retry is then a duplicate)
+            self._store([item for item in items if item[3].set_running_or_notify_cancel()])
 
-    def _store(self, items: list[tuple[str, str, list[Event], Future[int]]]) -> None:
+    def _store(self, items: list[_Delivery]) -> None:
+        if not items:
+            return
         try:
             counts = self.store.record_inbound_batch([(t, p, e) for t, p, e, _ in items])
         except (RelanceError, SQLAlchemyError):
@@ -108,6 +164,27 @@ def _refuse(status: int, error: str, hint: str = "") -> JSONResponse:
     return JSONResponse({"error": error, "hint": hint}, status_code=status)
 
 
+def _unstored(slug: str, exc: Exception) -> JSONResponse:
+    """The answer to a verified delivery the store refused or could not take."""
+    if isinstance(exc, DataError) or (isinstance(exc, StoreError) and "names" in exc.message):
+        return _refuse(400, exc.message, exc.hint or "")  # e.g. naming another tenant's record
+    reason = exc.message if isinstance(exc, RelanceError) else type(exc).__name__
+    log.error("webhook for %s not stored: %s", slug, reason)
+    return _refuse(503, "the event could not be stored", "the platform will retry")
+
+
+def _describe_webhook(app: FastAPI) -> None:
+    """Add the webhook route, which FastAPI does not see, to the published description."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            generate()["paths"][WEBHOOK_PATH] = {"post": WEBHOOK_OPERATION}
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     store: Store,
     source_for: Callable[[str], Source | None],
@@ -115,9 +192,14 @@ def create_app(
     max_body: int = MAX_BODY,
     ready: Callable[[], bool] | None = None,
     metrics: Metrics | None = None,
+    verifiers: int = VERIFIERS,
 ) -> FastAPI:
     """The receiver for every tenant of ``store``; ``source_for(slug)`` opens a tenant's source
-    (kept for the app's life: a source holds its HTTP session and webhook secret)."""
+    (kept for the app's life: a source holds its HTTP session and webhook secret).
+
+    A delivery is read on the event loop, verified by one of ``verifiers`` threads (a source
+    may read its secret from the store) and handed to the inbox writer; the event loop
+    awaits the commit, so no thread is held while a delivery waits for its transaction."""
     app = FastAPI(
         title="relance webhook receiver",
         version="1",
@@ -127,24 +209,15 @@ def create_app(
     sources: dict[str, Source | None] = {}
     lock = threading.Lock()
     writer = InboxWriter(store)
+    pool = ThreadPoolExecutor(verifiers, thread_name_prefix="webhook-verify")
     app.router.on_shutdown.append(writer.close)
+    app.router.on_shutdown.append(pool.shutdown)
 
     def source(slug: str) -> Source | None:
         with lock:
             if slug not in sources:
                 sources[slug] = source_for(slug)
             return sources[slug]
-
-    def intake(platform: str, slug: str, headers: dict[str, str], body: bytes) -> Any:
-        try:
-            answer = verified(platform, slug, headers, body)
-        except SQLAlchemyError as exc:
-            log.error("webhook for %s not stored: %s", slug, type(exc).__name__)
-            answer = _refuse(503, "the event could not be stored", "the platform will retry")
-        if metrics is not None:
-            outcome = {202: "stored", 401: "refused", 400: "malformed", 404: "unknown"}
-            metrics.webhooks.labels(platform[:20], outcome.get(answer.status_code, "failed")).inc()
-        return answer
 
     known: dict[str, tuple[float, TenantRecord]] = {}
 
@@ -157,7 +230,10 @@ def create_app(
         known[slug] = (time.monotonic(), record)
         return record
 
-    def verified(platform: str, slug: str, headers: dict[str, str], body: bytes) -> Any:
+    def verified(
+        platform: str, slug: str, headers: dict[str, str], body: bytes
+    ) -> JSONResponse | tuple[str, list[Event]]:
+        """The tenant's platform and the delivery's events, or the answer refusing it."""
         try:
             tenant = tenant_record(slug)
         except StoreError:
@@ -168,45 +244,43 @@ def create_app(
         if found is None:
             return _refuse(404, f"tenant {slug!r} has no live source to verify deliveries")
         try:
-            events = found.parse_webhook(headers, body)
-            new = writer.submit(slug, str(tenant.platform), events).result(timeout=30)
+            return str(tenant.platform), found.parse_webhook(headers, body)
         except (SourceRejected, AuthorizationLost) as exc:
             if exc.status in (None, 401, 403):
                 log.warning("webhook for %s refused: %s", slug, exc.message)
                 return _refuse(401, exc.message, exc.hint or "")
             return _refuse(400, exc.message, exc.hint or "")
-        except Unsupported as exc:
+        except (Unsupported, DataError) as exc:
             return _refuse(400, exc.message, exc.hint or "")
+        except RelanceError as exc:  # the source could not read its secret
+            return _unstored(slug, exc)
+
+    async def intake(
+        platform: str, slug: str, headers: dict[str, str], body: bytes
+    ) -> JSONResponse:
+        loop = asyncio.get_running_loop()
+        try:
+            checked = await loop.run_in_executor(pool, verified, platform, slug, headers, body)
+        except SQLAlchemyError as exc:  # the store is down: no tenant, no secret to read
+            return _unstored(slug, exc)
+        if isinstance(checked, JSONResponse):
+            return checked
+        stored, events = checked
+        commit = writer.submit(slug, stored, events)
+        try:
+            async with asyncio.timeout(STORE_TIMEOUT):
+                new = await asyncio.wrap_future(commit)
         except TimeoutError:
             log.error("webhook for %s not stored in time", slug)
             return _refuse(503, "the event could not be stored in time", "the platform will retry")
-        except DataError as exc:
-            return _refuse(400, exc.message, exc.hint or "")
-        except StoreError as exc:
-            if "names" in exc.message:  # an event naming another tenant's record
-                return _refuse(400, exc.message, exc.hint or "")
-            log.error("webhook for %s not stored: %s", slug, exc.message)
-            return _refuse(503, "the event could not be stored", "the platform will retry")
-        except RelanceError as exc:
-            log.error("webhook for %s not stored: %s", slug, exc.message)
-            return _refuse(503, "the event could not be stored", "the platform will retry")
+        except (RelanceError, SQLAlchemyError) as exc:
+            return _unstored(slug, exc)
         log.info("webhook for %s: %d event(s), %d new", slug, len(events), new)
         return JSONResponse({"events": len(events), "new": new}, status_code=202)
 
-    @app.post(
-        "/webhooks/{platform}/{tenant}",
-        status_code=202,
-        responses={
-            202: {"description": "stored (or already stored)"},
-            400: {"description": "malformed delivery"},
-            401: {"description": "forged or unsigned delivery"},
-            404: {"description": "unknown tenant or platform"},
-            413: {"description": "body too large"},
-            503: {"description": "store unavailable; retry"},
-        },
-    )
-    async def webhook(platform: str, tenant: str, request: Request) -> Any:
+    async def webhook(request: Request) -> Response:
         """One delivery from a platform, verified and stored before the answer."""
+        platform, tenant = request.path_params["platform"], request.path_params["tenant"]
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_body:
             return _refuse(413, f"body over {max_body} bytes")
@@ -219,7 +293,16 @@ def create_app(
         token = request.query_params.get("token")
         if token:
             headers[TOKEN_HEADER] = token
-        return await run_in_threadpool(intake, platform, tenant, headers, bytes(body))
+        answer = await intake(platform, tenant, headers, bytes(body))
+        if metrics is not None:
+            outcome = {202: "stored", 401: "refused", 400: "malformed", 404: "unknown"}
+            metrics.webhooks.labels(platform[:20], outcome.get(answer.status_code, "failed")).inc()
+        return answer
+
+    # a plain Starlette route: the body is read raw (its signature covers the bytes), so
+    # FastAPI's per-request parameter handling would only cost time; described by hand
+    app.router.routes.append(Route(WEBHOOK_PATH, webhook, methods=["POST"]))
+    _describe_webhook(app)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,7 +14,10 @@ from connector.cli._context import AppState
 from connector.errors import Unsupported
 from connector.source import Source, WebhookAdmin
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["receiver_app", "register"]
 
 webhooks = typer.Typer(help="Webhook subscriptions at the tenant's platform.", no_args_is_help=True)
 
@@ -84,25 +91,77 @@ def unsubscribe(
     state.console.print(f"{slug}: subscription {subscription_id} deleted")
 
 
+SERVE_ENV = "RELANCE_SERVE_OPTIONS"  # how `serve --workers` hands its options to each worker
+
+
+def _state_from_env() -> AppState:
+    options = json.loads(os.environ.get(SERVE_ENV, "{}"))
+    logging.basicConfig(
+        level=logging.DEBUG if options.get("debug") else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    config = options.get("config")
+    return AppState(config=Path(config) if config else None, store_url=options.get("store_url"))
+
+
+def _receiver(state: AppState) -> FastAPI:
+    from connector.receiver import create_app
+
+    def source_for(slug: str) -> Source | None:
+        return state.source(state.tenant_config(state.tenant(slug)))
+
+    return create_app(state.store, source_for)
+
+
+def receiver_app() -> FastAPI:
+    """The app of one `serve --workers` process: its own store connections, sources and
+    inbox writer, built from the options the command line gave (uvicorn's factory)."""
+    state = _state_from_env()
+    app = _receiver(state)
+    app.router.on_shutdown.append(state.close)
+    return app
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="the port to listen on")] = 8080,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="receiver processes sharing the port (they are stateless: each only "
+            "inserts events)",
+        ),
+    ] = 1,
 ) -> None:
     """Run the webhook receiver alone: POST /webhooks/PLATFORM/TENANT, /healthz, /readyz,
     /docs and /openapi.json. Events are stored; `relance sync` or the daemon processes them."""
     import uvicorn
 
-    from connector.receiver import create_app
-
     state = ctx.obj
     assert isinstance(state, AppState)
-
-    def source_for(slug: str) -> Source | None:
-        return state.source(state.tenant_config(state.tenant(slug)))
-
-    app = create_app(state.store, source_for)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    state.store  # noqa: B018 - a wrong store URL fails here, with its exit code, not in a worker
+    if workers == 1:
+        uvicorn.run(_receiver(state), host=host, port=port, log_level="info", access_log=False)
+        return
+    state.close()  # each worker opens its own connections
+    os.environ[SERVE_ENV] = json.dumps(
+        {
+            "config": str(state.config.resolve()) if state.config else None,
+            "store_url": state.store_url,
+            "debug": state.debug,
+        }
+    )
+    uvicorn.run(
+        f"{__name__}:receiver_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -7,11 +7,14 @@ import hmac
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import requests
 import uvicorn
+from sqlalchemy.exc import OperationalError
 
 from connector.clock import FrozenClock, SystemClock
 from connector.http import HttpClient, HttpPolicy
@@ -102,6 +105,44 @@ def test_a_signed_delivery_is_stored_once(
     assert (again.status_code, again.json()) == (202, {"events": 1, "new": 0})
     (pending,) = store.pending_inbound("acme")
     assert pending.event_id == "dlv_r1"
+
+
+def test_concurrent_deliveries_each_answer_after_their_own_commit(
+    receiver: str, pl_state: PennylaneState, store: Store, subscription: int
+) -> None:
+    deliveries = [
+        pl_state.signed_delivery(
+            subscription, "customer_invoice.updated", {"id": n}, delivery_id=f"dlv_c{n}"
+        )
+        for n in range(40)
+    ]
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(
+            pool.map(lambda d: _post(f"{receiver}/webhooks/pennylane/acme", *d), deliveries)
+        )
+    assert [(a.status_code, a.json()) for a in answers] == [(202, {"events": 1, "new": 1})] * 40
+    assert store.inbox_depth() == 40  # every 202 was committed before it was sent
+
+
+def test_a_store_that_cannot_commit_answers_503_so_the_platform_retries(
+    receiver: str,
+    pl_state: PennylaneState,
+    store: Store,
+    subscription: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def down(*_: object) -> NoReturn:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(store, "record_inbound_batch", down)
+    monkeypatch.setattr(store, "record_inbound", down)
+    headers, body = pl_state.signed_delivery(subscription, "customer_invoice.updated", {"id": 1})
+    answer = _post(f"{receiver}/webhooks/pennylane/acme", headers, body)
+    assert answer.status_code == 503
+    assert answer.json()["hint"] == "the platform will retry"
+    monkeypatch.undo()
+    again = _post(f"{receiver}/webhooks/pennylane/acme", headers, body)
+    assert (again.status_code, again.json()["new"]) == (202, 1)
 
 
 def test_a_forged_or_unsigned_delivery_is_refused_and_nothing_stored(
