@@ -23,9 +23,7 @@
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
 import threading
 import time
 from collections import Counter, defaultdict
@@ -44,6 +42,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from connector.clock import Clock
 from connector.errors import RelanceError
 from connector.intake import INBOX_LEASE
+from connector.leases import gone_local_owner, keep_lease, process_owner
 from connector.metrics import Metrics
 from connector.store import CyclePlan, CycleRow, InboundEvent, Store
 
@@ -54,7 +53,6 @@ __all__ = [
     "InboxFn",
     "TenantSchedule",
     "first_due",
-    "keep_lease",
     "next_due",
     "tenant_trigger",
 ]
@@ -88,7 +86,7 @@ class DaemonOptions:
     lease: timedelta = timedelta(minutes=30)
     inbox_lease: timedelta = INBOX_LEASE
     inbox_batch: int = 500
-    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    owner: str = field(default_factory=lambda: process_owner("daemon"))
 
 
 def tenant_trigger(schedule: TenantSchedule) -> CronTrigger:
@@ -116,26 +114,6 @@ def first_due(
     tenant that never ran, the first slot from now."""
     after = row.finished_at if row is not None and row.finished_at is not None else now
     return next_due(schedule, after, jitter)
-
-
-def keep_lease(
-    store: Store, slug: str, owner: str, lease: timedelta, lost: threading.Event
-) -> threading.Event:
-    """Renew the tenant's lease every third of it until the returned event is set: a long
-    cycle keeps its tenant; a killed process stops renewing, and the lease runs out. If
-    the lease was taken over meanwhile, ``lost`` is set (the cycle should stop)."""
-    done = threading.Event()
-    every = lease.total_seconds() / 3
-
-    def renew() -> None:
-        while not done.wait(every):
-            if not store.renew_cycle(slug, owner, lease):
-                log.warning("tenant=%s lease lost while the cycle runs: stopping it", slug)
-                lost.set()
-                return
-
-    threading.Thread(target=renew, name=f"lease-{slug}", daemon=True).start()
-    return done
 
 
 class Daemon:
@@ -175,6 +153,7 @@ class Daemon:
 
     # --- life -----------------------------------------------------------------------------------
     def start(self) -> None:
+        self.take_back()
         self.plan()
         now = datetime.now(UTC)
         self.scheduler.add_job(
@@ -228,6 +207,16 @@ class Daemon:
     def _count(self, name: str) -> None:
         with self._lock:
             self.counts[name] += 1
+
+    def take_back(self) -> int:
+        """Free at once what relance processes of this machine that are gone still hold (a
+        restart after a crash): no wait for their leases to run out."""
+        dead = {owner for owner in self.store.lease_owners() if gone_local_owner(owner)}
+        if not dead:
+            return 0
+        freed = self.store.expire_leases_of(dead)
+        log.info("took back %d tenant(s) from %s, gone from this machine", freed, sorted(dead))
+        return freed
 
     # --- the schedule ---------------------------------------------------------------------------
     def plan(self) -> int:

@@ -34,8 +34,9 @@ from connector.errors import (
     SourceError,
     Unsupported,
 )
-from connector.legal import ContractTerms, InvoiceDebt, LegalClaim, MissingRate, RateTables, assess
-from connector.model import Channel, Creditor, Customer, LegalKind, SourceRef, StepKind
+from connector.legal import ContractTerms, LegalClaim, MissingRate, RateTables
+from connector.legal.notice import notice_claim
+from connector.model import Channel, Creditor, Customer, SourceRef
 from connector.money import Money
 from connector.planner import CustomerPlan, PlannedAction, plan, plan_customer
 from connector.policy import Policy
@@ -300,14 +301,7 @@ class Executor:
         return next((a for a in again.actions if a.step == action.step), None)
 
     def _legal(self, action: PlannedAction, customer: Customer) -> LegalClaim | None:
-        """The statutory figures for a formal notice; None lets the letter cite the terms.
-
-        Each invoice is taken at its open balance from its due date: earlier partial
-        payments are not replayed, so the interest claimed is never more than owed.
-        """
-        if action.kind is not StepKind.NOTICE:
-            return None
-        debts = [InvoiceDebt(line.number, line.open, line.due_on) for line in action.lines]
+        """The statutory figures for a formal notice; None lets the letter cite the terms."""
         terms = self.contract.for_customer(customer.ref.external_id)
         contract = ContractTerms(
             rate=terms.late_payment_rate,
@@ -316,12 +310,10 @@ class Executor:
             else Money(terms.recovery_indemnity, "EUR"),
         )
         try:
-            return assess(
-                debts,
-                as_of=action.planned_on,
+            return notice_claim(
+                action,
+                customer,
                 jurisdiction=self.jurisdiction,
-                b2c=customer.legal_kind is LegalKind.B2C,
-                notice_on=action.planned_on,
                 tables=self.rate_tables,
                 contract=contract,
             )

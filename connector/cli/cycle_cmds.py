@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -14,9 +12,9 @@ import typer
 from rich.table import Table
 
 from connector.cli._context import AppState, parse_date
-from connector.daemon import keep_lease
 from connector.errors import ConfigError
 from connector.executor import RunReport
+from connector.leases import gone_local_owner, keep_lease, process_owner
 from connector.model import Channel, Platform
 from connector.planner import PlannedAction
 from connector.reports import aged_balance
@@ -287,18 +285,27 @@ def run(
         state.tenant()  # says there is none, and how to create one
     summaries: list[dict[str, object]] = []
     attention = False
-    owner = f"relance run {socket.gethostname()}:{os.getpid()}"
+    owner = process_owner("run")
     for record in tenants:
         day = state.today(record, as_of)
         # under the tenant's lease, like a daemon's cycle: never both at once on one tenant
+        holder: str | None = None
         if not state.store.claim_cycle(record.slug, owner, RUN_LEASE):
-            holder = state.store.cycle_rows()[record.slug].lease_owner
+            row = state.store.cycle_rows()[record.slug]
+            holder = row.lease_owner or "?"
+            if gone_local_owner(holder) and state.store.take_over_cycle(
+                record.slug, holder, owner, RUN_LEASE
+            ):
+                holder = None  # a relance process of this machine that was killed: taken back
+        if holder is not None:
             attention = True
             summaries.append({"tenant": record.slug, "skipped": f"running on {holder}"})
             if not state.json_output:
+                until = f"{row.lease_until:%Y-%m-%d %H:%M} UTC" if row.lease_until else "soon"
                 state.console.print(
                     f"[yellow]{record.slug}: its cycle is running on {holder} now: skipped[/] "
-                    "(run it again once that one ends)"
+                    f"(run it again once that one ends; if that process is gone, its lease "
+                    f"runs out at {until})"
                 )
             continue
         lost = threading.Event()

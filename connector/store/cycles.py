@@ -133,6 +133,51 @@ class CycleMixin(InboxMixin):
             self._name_missing_tenant([tenant])
             raise
 
+    def take_over_cycle(self, tenant: str, stale_owner: str, owner: str, lease: timedelta) -> bool:
+        """Take the tenant's lease from ``stale_owner``, known to be dead (a process of this
+        machine that is gone), whatever its expiry; False if someone else holds it now."""
+        now, c = self._clock.now(), t.cycles.c
+        with self._tx() as conn:
+            taken = conn.execute(
+                update(t.cycles)
+                .where(c.tenant == tenant, c.lease_owner == stale_owner)
+                .values(lease_owner=owner, lease_until=now + lease, started_at=now)
+            )
+            return taken.rowcount == 1
+
+    def expire_leases_of(self, owners: Collection[str]) -> int:
+        """Make what dead ``owners`` held claimable now: their cycles' leases and their inbox
+        claims end. Returns how many cycles were freed."""
+        if not owners:
+            return 0
+        c, i = t.cycles.c, t.inbox.c
+        with self._tx() as conn:
+            freed = conn.execute(
+                update(t.cycles)
+                .where(c.lease_owner.in_(list(owners)))
+                .values(lease_owner=None, lease_until=None)
+            ).rowcount
+            conn.execute(
+                update(t.inbox)
+                .where(i.claimed_by.in_(list(owners)), i.processed_at.is_(None))
+                .values(claimed_by=None, claim_until=None)
+            )
+        return freed
+
+    def lease_owners(self) -> set[str]:
+        """Everyone holding a cycle lease or an inbox claim now (live or not)."""
+        c, i = t.cycles.c, t.inbox.c
+        with self._engine.connect() as conn:
+            cycles = conn.execute(
+                select(c.lease_owner).where(c.lease_owner.is_not(None)).distinct()
+            )
+            inbox = conn.execute(
+                select(i.claimed_by)
+                .where(i.claimed_by.is_not(None), i.processed_at.is_(None))
+                .distinct()
+            )
+            return {row[0] for row in cycles} | {row[0] for row in inbox}
+
     def renew_cycle(self, tenant: str, owner: str, lease: timedelta) -> bool:
         c = t.cycles.c
         with self._tx() as conn:

@@ -10,9 +10,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from connector.calendar import BusinessCalendar
-from connector.legal.claim import InvoiceDebt, assess
+from connector.legal.notice import notice_claim
 from connector.legal.rates import MissingRate
-from connector.model import Channel, LegalKind, StepKind
+from connector.model import Channel, StepKind
 from connector.planner import (
     ClaimLine,
     ItemKind,
@@ -301,17 +301,8 @@ class RelanceAction(models.Model):
 
     def _legal(self, planned, policy, customer):
         """The statutory indemnity and interest, from relance's legal calculators, on a notice."""
-        if planned.kind is not StepKind.NOTICE:
-            return None
-        debts = [InvoiceDebt(ln.number, ln.open, ln.due_on) for ln in planned.lines if ln.ref]
         try:
-            return assess(
-                debts,
-                as_of=planned.planned_on,
-                jurisdiction=policy.jurisdiction,
-                b2c=customer.legal_kind is LegalKind.B2C,
-                notice_on=planned.planned_on,
-            )
+            return notice_claim(planned, customer, jurisdiction=policy.jurisdiction)
         except MissingRate as exc:
             _logger.warning("relance: notice figures left to the terms of sale: %s", exc)
             return None
