@@ -34,7 +34,7 @@ import math
 import operator
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -269,11 +269,30 @@ class PennylaneState:
 
 
 class PennylaneEmulator(ThreadingHTTPServer):
+    """Serves ``state`` at the bare paths and each of ``companies`` (several Pennylane
+    companies, one state each) under ``/companies/<name>``, e.g. for a fan-out benchmark."""
+
     daemon_threads = True
 
-    def __init__(self, state: PennylaneState) -> None:
+    def __init__(
+        self, state: PennylaneState, companies: Mapping[str, PennylaneState] | None = None
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state
+        self.companies = dict(companies or {})
+
+    def resolve(self, path: str) -> tuple[PennylaneState, str, str] | None:
+        """The state a request path addresses, its origin, and the path inside it."""
+        if not path.startswith("/companies/"):
+            return self.state, self.origin, path
+        name, _, rest = path.removeprefix("/companies/").partition("/")
+        state = self.companies.get(name)
+        if state is None:
+            return None
+        return state, self.company_origin(name), "/" + rest
+
+    def company_origin(self, name: str) -> str:
+        return f"{self.origin}/companies/{name}"
 
     def start(self) -> PennylaneEmulator:
         """Serve in a background thread (a short poll, so that shutdown is quick)."""
@@ -403,6 +422,8 @@ def _scope_family(path: str) -> str | None:
 
 class _Handler(BaseHTTPRequestHandler):
     server: PennylaneEmulator
+    state: PennylaneState  # the company the current request addresses
+    origin: str
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body leave at once: no 40 ms delayed ACK
 
@@ -438,7 +459,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reply(400, {"message": "body is not JSON", "code": "ValidateError"}) from None
 
     def _limited(self, token: str) -> dict[str, str]:
-        state = self.server.state
+        state = self.state
         now = state.clock.now()
         hits = [t for t in state.hits.get(token, []) if now - t < WINDOW]
         reset = int(((hits[0] if hits else now) + WINDOW).timestamp())
@@ -462,11 +483,15 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _handle(self, method: str) -> None:
-        state = self.server.state
         if hasattr(self, "_raw"):
             del self._raw  # the handler object serves every request of a connection
         self._body()
-        parts = urlsplit(self.path)
+        resolved = self.server.resolve(self.path)
+        if resolved is None:
+            return self._send(404, {"error": "Not Found", "status": 404})
+        self.state, self.origin, target = resolved
+        state = self.state
+        parts = urlsplit(target)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if parts.path.startswith("/oauth/"):
             return self._oauth(parts.path, method)
@@ -526,7 +551,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- OAuth --------------------------------------------------------------------------------
     def _oauth(self, path: str, method: str) -> None:
-        state = self.server.state
+        state = self.state
         form = {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
         if method != "POST":
             return self._send(405, {"error": "method_not_allowed"})
@@ -554,7 +579,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- files (public_file_url) --------------------------------------------------------------
     def _file(self, path: str, query: dict[str, str]) -> None:
-        state = self.server.state
+        state = self.state
         state.file_auth.append(self.headers.get("Authorization", ""))
         name = path.rsplit("/", 1)[-1].removesuffix(".pdf")
         expires = query.get("expires", "")
@@ -566,13 +591,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, _invoice_pdf(invoice))
 
     def _with_link(self, invoice: dict[str, Any]) -> dict[str, Any]:
-        expires = int((self.server.state.clock.now() + FILE_LIFE).timestamp())
-        link = f"{self.server.origin}/files/{invoice['id']}.pdf?expires={expires}"
+        expires = int((self.state.clock.now() + FILE_LIFE).timestamp())
+        link = f"{self.origin}/files/{invoice['id']}.pdf?expires={expires}"
         return {**invoice, "public_file_url": None if invoice.get("draft") else link}
 
     # --- the API ------------------------------------------------------------------------------
     def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[int, Any]:
-        state = self.server.state
+        state = self.state
         segments = path.strip("/").split("/")
         if method == "GET":
             if "limit" in query:
@@ -633,7 +658,7 @@ class _Handler(BaseHTTPRequestHandler):
         raise _error(404, "Not Found")
 
     def _customer(self, method: str, segments: list[str]) -> tuple[int, Any]:
-        state = self.server.state
+        state = self.state
         if len(segments) != 2 or not segments[1].isdigit():
             raise _error(404, "Not Found")
         record = state.customers.get(int(segments[1]))
@@ -677,7 +702,7 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, updated
 
     def _invoice(self, method: str, segments: list[str], query: dict[str, str]) -> tuple[int, Any]:
-        state = self.server.state
+        state = self.state
         if not segments[1].isdigit() or int(segments[1]) not in state.invoices:
             raise _error(404, "Not Found")
         invoice_id = int(segments[1])
@@ -698,14 +723,14 @@ class _Handler(BaseHTTPRequestHandler):
         raise _error(404, "Not Found")
 
     def _categories_of(self, invoice_id: int) -> list[dict[str, Any]]:
-        state = self.server.state
+        state = self.state
         return [
             {**{k: v for k, v in state.categories[c].items() if k != "direction"}, "weight": w}
             for c, w in state.invoice_categories.get(invoice_id, [])
         ]
 
     def _put_categories(self, invoice: dict[str, Any], body: Any) -> tuple[int, Any]:
-        state = self.server.state
+        state = self.state
         if invoice.get("draft"):
             raise _error(422, "Categories cannot be set on a draft invoice")
         if not isinstance(body, list):
@@ -750,7 +775,7 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, self._categories_of(invoice["id"])
 
     def _upload(self, invoice_id: int) -> tuple[int, Any]:
-        state = self.server.state
+        state = self.state
         ctype = self.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
             raise _Reply(
@@ -770,7 +795,7 @@ class _Handler(BaseHTTPRequestHandler):
             now = state.clock.now().isoformat()
             record = {
                 "id": appendix_id,
-                "url": f"{self.server.origin}/appendices/{appendix_id}",
+                "url": f"{self.origin}/appendices/{appendix_id}",
                 "filename": part.get_filename() or "appendix",
                 "created_at": now,
                 "updated_at": now,
@@ -783,7 +808,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _create_category(self, body: Any) -> tuple[int, Any]:
-        state = self.server.state
+        state = self.state
         if not isinstance(body, dict) or not body.get("label") or "category_group_id" not in body:
             raise _Reply(
                 400,
@@ -804,7 +829,7 @@ class _Handler(BaseHTTPRequestHandler):
         return 201, state.categories[category_id]
 
     def _subscription(self, method: str, segments: list[str]) -> tuple[int, Any]:
-        state = self.server.state
+        state = self.state
         now = state.clock.now().isoformat()
         if len(segments) == 1 and method == "POST":
             body = self._json_body()
@@ -865,7 +890,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
 
     def _changelog(self, resource: str, query: dict[str, str]) -> tuple[int, Any]:
-        state = self.server.state
+        state = self.state
         if "start_date" in query and "cursor" in query:
             raise _Reply(400, {"message": "start_date and cursor are exclusive"})
         since, offset = query.get("start_date"), 0
