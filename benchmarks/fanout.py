@@ -11,9 +11,9 @@ What runs (each phase from scratch: a new database, a new emulator process, the 
   tenant's first cycle pulls 3 customers and 5 invoices, sends 2 reminder e-mails over SMTP
   and writes both back (step categories on 3 invoices, a line in 2 customers' notes).
 * A relance folder: ``relance.toml`` (the store on PostgreSQL, the SMTP relay), the French
-  policy with every day a send day (so the figures do not depend on the weekday), and one
-  Pennylane tenant file per tenant with ``api_url`` at its company in the emulator; the
-  tenants and their API tokens are put in the store as ``relance init`` / ``relance connect
+  policy with a send window open all day, every day (so the figures do not depend on the
+  hour or the weekday), and one Pennylane tenant file per tenant with ``api_url`` at its
+  company in the emulator; the tenants and their API tokens are put in the store as ``relance init`` / ``relance connect
   --token`` leave them (the store's tenant and token-vault API, no cycle method).
 * Every tenant's ``[schedule]`` is one daily slot, the same minute for all (``M H * * *``
   in UTC, ``--lead`` seconds ahead or more), so all tenants fall due at that instant and each
@@ -51,6 +51,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.policies import always_open_policy  # noqa: E402
 
 PG_URL = os.environ.get(
     "RELANCE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -126,12 +128,7 @@ def prepare(workdir: Path, url: str, world: World, slugs: list[str], key: str) -
         f'[smtp]\nhost = "127.0.0.1"\nport = {world.smtp_port}\nsecurity = "none"\n',
         encoding="utf-8",
     )
-    policy = (ROOT / "config" / "policy.fr.toml").read_text(encoding="utf-8")
-    policy = policy.replace(
-        'days = ["mon", "tue", "wed", "thu", "fri"]',
-        'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
-    ).replace("skip_public_holidays = true", "skip_public_holidays = false")
-    (workdir / "policy.toml").write_text(policy, encoding="utf-8")
+    always_open_policy(workdir).rename(workdir / "policy.toml")
     with Store.open(url, clock=SystemClock()) as store:
         vault = TokenVault(store, Fernet(key.encode()))
         for slug in slugs:

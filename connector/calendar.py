@@ -7,8 +7,9 @@ country, from the maintained ``holidays`` library, are skipped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -89,3 +90,13 @@ class BusinessCalendar:
             if self.is_send_day(day):
                 remaining -= 1
         return day
+
+    def window_opens(self, window: SendWindow, now: datetime, timezone: str) -> datetime | None:
+        """None while ``now`` is inside the send window (a send day, between its start and end
+        hours, in ``timezone``); otherwise when the window next opens."""
+        zone = ZoneInfo(timezone)
+        local = now.astimezone(zone)
+        if self.is_send_day(local.date()) and window.start <= local.time() < window.end:
+            return None
+        day = local.date() if local.time() < window.start else local.date() + timedelta(days=1)
+        return datetime.combine(self.on_or_after(day), window.start, tzinfo=zone)

@@ -17,6 +17,8 @@
   mid-cycle holds its tenant until the lease runs out, then another replica claims it.
   A cycle whose lease was lost stops at the next customer.
 * A global cap (the cycle pool) and per-platform caps on concurrent cycles, per replica.
+* A cycle claimed outside the tenant's send window (a catch-up at night, a custom cron slot
+  on a holiday) is deferred to when the window opens: no reminder leaves at 23:00.
 * ``stop()`` lets the cycles in flight finish the customer in hand and starts nothing new.
 """
 
@@ -52,6 +54,7 @@ __all__ = [
     "DaemonOptions",
     "InboxFn",
     "TenantSchedule",
+    "WindowFn",
     "first_due",
     "next_due",
     "tenant_trigger",
@@ -61,6 +64,7 @@ log = logging.getLogger(__name__)
 
 CycleFn = Callable[[str, Callable[[], bool]], Mapping[str, Any]]  # (tenant, stop) -> summary
 InboxFn = Callable[[str, Sequence[InboundEvent]], Any]  # (tenant, its claimed events)
+WindowFn = Callable[[str, datetime], datetime | None]  # (tenant, now) -> when it opens, or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +133,10 @@ class Daemon:
         clock: Clock,
         options: DaemonOptions | None = None,
         metrics: Metrics | None = None,
+        window: WindowFn | None = None,
     ) -> None:
         self.store, self.schedules, self.clock = store, schedules, clock
+        self._window = window
         self.options = options or DaemonOptions()
         self._cycle, self._inbox = cycle, process_inbox
         self.metrics = metrics
@@ -233,7 +239,11 @@ class Daemon:
                 if due <= now:
                     log.info("tenant=%s missed a slot: one catch-up cycle", schedule.slug)
         changed = self.store.schedule_cycles(plans) if plans else 0
-        log.info("schedule: %d tenant(s) planned, %d already were", changed, len(self.schedules))
+        log.info(
+            "schedule: %d tenant(s) planned now, %d already were",
+            changed,
+            len(self.schedules) - changed,
+        )
         return changed
 
     # --- cycles ---------------------------------------------------------------------------------
@@ -287,6 +297,12 @@ class Daemon:
     def run_cycle(self, schedule: TenantSchedule) -> str:
         """One tenant's cycle, already claimed by this replica; returns its outcome."""
         owner, slug = self.options.owner, schedule.slug
+        opens = None if self._window is None else self._window(slug, self.clock.now())
+        if opens is not None:  # a catch-up at night, a slot on a holiday: not now
+            self.store.defer_cycle(slug, owner, opens)
+            log.info("tenant=%s outside its send window: cycle deferred to %s", slug, opens)
+            self._count("deferred")
+            return "deferred"
         log.info("tenant=%s cycle started owner=%s", slug, owner)
         outcome = "done"
         started = time.perf_counter()

@@ -179,18 +179,29 @@ class TokenManager:
         # rotation kills the previous pair, so two concurrent refreshes would leave the
         # tenant disconnected
         self._lock = threading.Lock()
+        self._current: Token | None = None
 
     def access_token(self) -> str:
-        token = self.vault.load(self.tenant, self.app.platform)
-        if token.expires_at is not None and token.expires_at - self.margin <= self.clock.now():
-            token = self.refresh(token)
+        """The current access token: kept in memory while it is fresh (an access token
+        stays valid until it expires, even once another replica has refreshed), read
+        from the vault, and refreshed if need be, when it is not."""
+        token = self._current
+        if token is None or self._stale(token):
+            token = self.vault.load(self.tenant, self.app.platform)
+            if self._stale(token):
+                token = self.refresh(token)
+            self._current = token
         return token.access_token
+
+    def _stale(self, token: Token) -> bool:
+        return token.expires_at is not None and token.expires_at - self.margin <= self.clock.now()
 
     def refresh(self, token: Token | None = None) -> Token:
         with self._lock, self.vault.exclusive(self.tenant, self.app.platform):
             stored = self.vault.load(self.tenant, self.app.platform)
             if token is not None and stored.refresh_token != token.refresh_token:
-                return stored  # another thread rotated it meanwhile: use the new pair
+                self._current = stored  # another thread or replica rotated it: the new pair
+                return stored
             return self._refresh(stored)
 
     def replace_rejected(self, access_token: str) -> Token:
@@ -198,6 +209,7 @@ class TokenManager:
         with self._lock, self.vault.exclusive(self.tenant, self.app.platform):
             stored = self.vault.load(self.tenant, self.app.platform)
             if stored.access_token != access_token:
+                self._current = stored
                 return stored
             return self._refresh(stored)
 
@@ -246,6 +258,7 @@ class TokenManager:
             token.extra,
         )
         self.vault.save(self.tenant, platform, fresh)  # rotated token stored before any use
+        self._current = fresh
         log.info("refreshed the %s token of tenant %s: %r", platform, self.tenant, fresh)
         return fresh
 

@@ -79,15 +79,17 @@ RETENTION = timedelta(days=27)  # the changelogs keep 4 weeks; keep a day of mar
 
 
 class _StoredToken(requests.auth.AuthBase):
-    """Bearer auth from the tenant's encrypted API token (read at each request)."""
+    """Bearer auth from the tenant's encrypted API token, read once per source (a source
+    lives for one cycle or one batch of webhook events, so a new token is seen at the next)."""
 
     def __init__(self, vault: TokenVault, tenant: str) -> None:
         self.vault, self.tenant = vault, tenant
+        self._header: str | None = None
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = (
-            f"Bearer {self.vault.load(self.tenant, 'pennylane').access_token}"
-        )
+        if self._header is None:
+            self._header = f"Bearer {self.vault.load(self.tenant, 'pennylane').access_token}"
+        request.headers["Authorization"] = self._header
         return request
 
 

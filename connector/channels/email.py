@@ -3,6 +3,7 @@ or, with no relay configured, ``.eml`` files in the outbox folder."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 import ssl
@@ -110,17 +111,17 @@ class EmailChannel:
         config = self._smtp
         assert config is not None
         where = f"{config.host}:{config.port}"
-        context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
+        cafile = str(config.ca_file) if config.ca_file else None
         connection: smtplib.SMTP | None = None
         try:
             if config.security == "ssl":
                 connection = smtplib.SMTP_SSL(
-                    config.host, config.port, timeout=config.timeout, context=context
+                    config.host, config.port, timeout=config.timeout, context=_tls(cafile)
                 )
             else:
                 connection = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
                 if config.security == "starttls":
-                    connection.starttls(context=context)
+                    connection.starttls(context=_tls(cafile))
             if config.username and config.password is not None:
                 connection.login(config.username, config.password.get_secret_value())
         except smtplib.SMTPAuthenticationError as exc:
@@ -172,3 +173,10 @@ class EmailChannel:
                 len(refused),
                 email["X-Relance-Action"],
             )
+
+
+@functools.lru_cache(maxsize=8)
+def _tls(cafile: str | None) -> ssl.SSLContext:
+    """One verifying TLS context per CA file, built once: loading the certificate bundle
+    costs tens of milliseconds, and a context is safe to share between connections."""
+    return ssl.create_default_context(cafile=cafile)

@@ -113,6 +113,17 @@ class AppState:
         self._sources.append(source)
         return source
 
+    def discard(self, source: Source | None) -> None:
+        """Close a source now (its connections), rather than with the store: a daemon opens
+        one per cycle, and would otherwise keep every one's sockets until it stops."""
+        if source is None:
+            return
+        if source in self._sources:
+            self._sources.remove(source)
+        closer = getattr(source, "close", None)
+        if callable(closer):
+            closer()
+
     def executor(self, tenant: TenantRecord, *, with_source: bool = True) -> Executor:
         config = self.tenant_config(tenant)
         policy = self.policy(config)

@@ -267,9 +267,12 @@ def tenant_cycle(
 ) -> RunReport:
     """One tenant's cycle: pull what changed, plan, send, write back (the CLI and the daemon)."""
     executor = state.executor(record)
-    if pull and executor.source is not None:
-        run_sync(state.store, record.slug, executor.source, clock=state.clock)
-    return executor.run(day, on_customer=on_customer, stop=stop)
+    try:
+        if pull and executor.source is not None:
+            run_sync(state.store, record.slug, executor.source, clock=state.clock)
+        return executor.run(day, on_customer=on_customer, stop=stop)
+    finally:
+        state.discard(executor.source)  # its connections end with the cycle
 
 
 def run(

@@ -6,12 +6,13 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Annotated
 
 import typer
 
+from connector.calendar import BusinessCalendar
 from connector.cli._context import AppState
 from connector.cli.cycle_cmds import tenant_cycle
 from connector.clock import local_today
@@ -99,11 +100,14 @@ def daemon(
         return {"results": len(report.results), "stopped": report.stopped}
 
     def inbox(slug: str, events: Sequence[InboundEvent]) -> object:
-        source = source_for(slug)
+        source = state.source(configs[slug]) if slug in configs else None
         if source is None:  # a file tenant fed by `relance import`: nothing to re-read
             store.mark_inbound([e.id for e in events], error="no live source to re-read")
             return None
-        return process_events(store, slug, source, events, clock=state.clock)
+        try:
+            return process_events(store, slug, source, events, clock=state.clock)
+        finally:
+            state.discard(source)  # its connections end with the batch
 
     schedules = [
         TenantSchedule(
@@ -114,11 +118,21 @@ def daemon(
         )
         for slug, config in configs.items()
     ]
+    windows = {slug: state.policy(config).send_window for slug, config in configs.items()}
+    calendars = {
+        slug: BusinessCalendar.for_window(windows[slug], config.country)
+        for slug, config in configs.items()
+    }
+
+    def window(slug: str, now: datetime) -> datetime | None:
+        return calendars[slug].window_opens(windows[slug], now, records[slug].timezone)
+
     worker = Daemon(
         store,
         schedules,
         cycle,
         inbox,
+        window=window,
         clock=state.clock,
         options=DaemonOptions(
             max_concurrent=max_concurrent,

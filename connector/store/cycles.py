@@ -208,6 +208,16 @@ class CycleMixin(InboxMixin):
             )
             return done.rowcount == 1
 
+    def defer_cycle(self, tenant: str, owner: str, due_at: datetime) -> None:
+        """Give the lease back and make the cycle due later (outside the send window now)."""
+        c = t.cycles.c
+        with self._tx() as conn:
+            conn.execute(
+                update(t.cycles)
+                .where(c.tenant == tenant, c.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None, due_at=due_at)
+            )
+
     def release_cycle(self, tenant: str, owner: str) -> None:
         """Give the lease back without recording a cycle: still due, for anyone."""
         c = t.cycles.c

@@ -328,3 +328,40 @@ def test_a_bug_in_one_cycle_is_logged_and_the_tenant_rescheduled(store: Store) -
     assert row.lease_owner is None and row.due_at is not None
     assert row.due_at > datetime.now(UTC)
     daemon.stop()
+
+
+def test_the_send_window_opens_on_the_next_send_day_at_its_start() -> None:
+    from connector.calendar import BusinessCalendar
+    from connector.policy import SendWindow
+
+    window = SendWindow()  # weekdays 09:00-18:00, public holidays skipped
+    calendar = BusinessCalendar.for_window(window, "FR")
+    tuesday = datetime(2026, 3, 10, 10, 0, tzinfo=PARIS)
+    assert calendar.window_opens(window, tuesday, "Europe/Paris") is None
+    early = datetime(2026, 3, 10, 7, 30, tzinfo=PARIS)
+    assert calendar.window_opens(window, early, "Europe/Paris") == tuesday.replace(hour=9)
+    friday_night = datetime(2026, 3, 13, 23, 0, tzinfo=PARIS)
+    monday = datetime(2026, 3, 16, 9, 0, tzinfo=PARIS)
+    assert calendar.window_opens(window, friday_night, "Europe/Paris") == monday
+    may_day_eve = datetime(2026, 4, 30, 19, 0, tzinfo=PARIS)  # 1 May: a public holiday
+    opens = calendar.window_opens(window, may_day_eve, "Europe/Paris")
+    assert opens == datetime(2026, 5, 4, 9, 0, tzinfo=PARIS)
+    utc_evening = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)  # 17:30 in Paris: still open
+    assert calendar.window_opens(window, utc_evening, "Europe/Paris") is None
+
+
+def test_a_cycle_claimed_outside_the_send_window_is_deferred_not_run(store: Store) -> None:
+    _due_now(store, ACME)
+    opens = datetime.now(UTC) + timedelta(hours=9)
+    recorder = Recorder()
+    daemon = Daemon(
+        store, [ACME], recorder.cycle, recorder.process_inbox, clock=SystemClock(),
+        window=lambda slug, now: opens,
+    )  # fmt: skip
+    assert daemon.dispatch() == 1
+    assert daemon.wait_idle(5)
+    assert recorder.done == [] and daemon.counts["deferred"] == 1
+    row = store.cycle_rows()["acme"]
+    assert row.due_at == opens and row.lease_owner is None and row.finished_at is None
+    assert daemon.dispatch() == 0, "not due again before the window opens"
+    daemon.stop()

@@ -28,6 +28,7 @@ from connector.model import Platform, SourceRef
 from connector.source import Event, EventKind
 from connector.store import ActionStatus, Store
 from tests.cli.test_commands import CREDITOR
+from tests.policies import always_open_policy
 from tests.smtp_server import SmtpServer
 
 TENANTS = int(os.environ.get("RELANCE_FAULT_TENANTS", "200"))
@@ -75,12 +76,13 @@ def test_three_replicas_one_killed_again_and_again(pg_url: str, tmp_path: Path) 
         encoding="utf-8",
     )
     today = datetime.now(UTC).date()
+    policy = always_open_policy(tmp_path)  # CI runs at any hour, on any day
     week_ago = datetime.now(UTC) - timedelta(days=7)
     with Store.open(pg_url, clock=SystemClock()) as store:
         for slug in slugs:
             (tmp_path / "tenants" / f"{slug}.toml").write_text(
                 f'slug = "{slug}"\nplatform = "files"\ntimezone = "UTC"\n'
-                '[schedule]\ncron = "0 9 * * *"\n'
+                f'policy = "{policy}"\n[schedule]\ncron = "0 9 * * *"\n'
                 f'[files]\ncsv_dir = "{tmp_path / "ledgers" / slug}"\n' + CREDITOR,
                 encoding="utf-8",
             )

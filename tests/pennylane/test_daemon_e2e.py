@@ -27,6 +27,7 @@ from connector.oauth import TokenVault
 from connector.store import Store
 from tests.cli.test_commands import CREDITOR
 from tests.emulators.pennylane import PennylaneEmulator, PennylaneState
+from tests.policies import always_open_policy
 from tests.smtp_server import SmtpServer
 
 from .test_mapping import invoice
@@ -82,7 +83,8 @@ def test_a_paid_webhook_spares_that_invoice_from_the_next_reminder(
         config.write_text(
             body.replace(
                 'platform = "pennylane"',
-                f'platform = "pennylane"\napi_url = "{emulator.base_url}"',
+                f'platform = "pennylane"\napi_url = "{emulator.base_url}"\n'
+                f'policy = "{always_open_policy(tmp_path)}"',  # CI runs at any hour
             )
             + '[schedule]\ncron = "0 9 1 1 *"\ntimezone = "UTC"\n'  # not due by itself
             + CREDITOR,
