@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # platforms send small JSON documents; anything bigger is refused
 TENANT_CACHE_SECONDS = 60.0
 STORE_TIMEOUT = 30.0  # seconds a delivery waits for its commit before a 503
-VERIFIERS = 4  # threads verifying deliveries: a source may read its secret from the store
+VERIFIERS = 2  # threads verifying deliveries: a source may read its secret from the store
 TOKEN_HEADER = "X-Relance-Token"  # noqa: S105 - a header name, not a secret
 
 
