@@ -474,12 +474,17 @@ class OdooSource:
 
     # --- webhooks: an automation rule's "Send Webhook Notification" ---------------------------
     def _token(self) -> str | None:
-        if self.webhook_token is None and self.vault is not None:
-            try:
-                self.webhook_token = self.vault.load(self.tenant, WEBHOOK_KEY).access_token
-            except AuthorizationLost:
-                return None
+        if self.webhook_token is None:
+            self.webhook_token = self._stored_token()
         return self.webhook_token
+
+    def _stored_token(self) -> str | None:
+        if self.vault is None:
+            return None
+        try:
+            return self.vault.load(self.tenant, WEBHOOK_KEY).access_token
+        except AuthorizationLost:
+            return None
 
     def subscribe(self, url: str) -> Subscription:
         """A token for the automation rule's URL (Odoo signs nothing): kept encrypted."""
@@ -521,9 +526,12 @@ class OdooSource:
             )
         given = next((v for k, v in headers.items() if k.lower() == "x-relance-token"), "")
         if not given or not hmac.compare_digest(given.encode(), expected.encode()):
-            raise SourceRejected(
-                "Odoo webhook without the tenant's token", platform="odoo", status=401
-            )
+            fresh = self._stored_token() if given else None  # subscribed again since?
+            if fresh is None or not hmac.compare_digest(given.encode(), fresh.encode()):
+                raise SourceRejected(
+                    "Odoo webhook without the tenant's token", platform="odoo", status=401
+                )
+            self.webhook_token = fresh
         try:
             payload = json.loads(body)
             model, record_id = str(payload["_model"]), int(payload["_id"])

@@ -18,7 +18,13 @@ from typing import Any, ClassVar
 import requests
 
 from connector.clock import Clock
-from connector.errors import AuthorizationLost, ConfigError, DataError, Unsupported
+from connector.errors import (
+    AuthorizationLost,
+    ConfigError,
+    DataError,
+    SourceRejected,
+    Unsupported,
+)
 from connector.http import HttpClient
 from connector.model import (
     Customer,
@@ -110,6 +116,7 @@ class PennylaneSource:
         self.client, self.tenant, self.clock = client, tenant, clock
         self.webhook_secret = webhook_secret
         self.vault = vault
+        self._secret: str | None = None  # the vault's webhook secret, once read
         self.writer = PennylaneWriter(client, options or WriteOptions())
         self.skipped: list[str] = []  # records that could not be normalized, with why
         self.read_payments = read_payments
@@ -331,19 +338,34 @@ class PennylaneSource:
     # --- webhooks -----------------------------------------------------------------------------
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
         """Verify the signature, then name the invoices to re-read."""
-        secret = self.webhook_secret
-        if secret is None and self.vault is not None:
-            try:
-                secret = self.vault.load(self.tenant, WEBHOOK_KEY).access_token
-            except AuthorizationLost:
-                secret = None
+        secret = self.webhook_secret or self._stored_secret(cached=True)
         if secret is None:
             raise Unsupported(
                 f"no Pennylane webhook subscription for tenant {self.tenant}",
                 hint=f"relance webhooks subscribe --tenant {self.tenant} --url https://…",
             )
-        verify(headers, body, secret, self.clock.now())
+        try:
+            verify(headers, body, secret, self.clock.now())
+        except SourceRejected:
+            # the secret in memory may be an old one (subscribed again since): one more look
+            fresh = None if self.webhook_secret else self._stored_secret(cached=False)
+            if fresh is None or fresh == secret:
+                raise
+            verify(headers, body, fresh, self.clock.now())
         return parse_delivery(body, self.tenant, self.clock.now())
+
+    def _stored_secret(self, *, cached: bool) -> str | None:
+        """The subscription's signing secret from the vault, kept in memory once read (a
+        delivery then costs no store read and no decryption)."""
+        if cached and self._secret is not None:
+            return self._secret
+        if self.vault is None:
+            return None
+        try:
+            self._secret = self.vault.load(self.tenant, WEBHOOK_KEY).access_token
+        except AuthorizationLost:
+            self._secret = None
+        return self._secret
 
     # --- connection check and webhook subscriptions ------------------------------------------
     def check_connection(self) -> ConnectionInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -146,6 +147,10 @@ def daemon(
         metrics=metrics,
     )
     app = create_app(store, source_for, ready=lambda: worker.running, metrics=metrics)
+    # what exists now lives as long as the process: out of the collector's full passes, which
+    # would otherwise stall deliveries in flight (as in `relance serve`)
+    gc.collect()
+    gc.freeze()
     server = uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     )

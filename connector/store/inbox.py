@@ -43,6 +43,10 @@ def _inbox_rows(tenant: str, platform: str, events: Sequence[Event]) -> list[dic
     return rows
 
 
+def _event_key(row: dict[str, object]) -> tuple[str, ...]:
+    return (str(row["tenant"]), str(row["platform"]), str(row["event_id"]))
+
+
 @dataclass(frozen=True, slots=True)
 class InboundEvent:
     id: int
@@ -62,29 +66,42 @@ class InboxMixin(OutboxMixin):
     def record_inbound_batch(
         self, deliveries: Sequence[tuple[str, str, Sequence[Event]]]
     ) -> list[int]:
-        """Several deliveries in one transaction (one commit, one fsync): how many events of
-        each were new. A delivery naming a missing tenant fails alone, with a clear error."""
+        """Several deliveries in one INSERT and one transaction (one commit, one fsync): how
+        many events of each were new. A redelivered event id is skipped by the database; an
+        event in two deliveries of the batch counts as new for the first. A delivery naming
+        a missing tenant fails alone, with a clear error."""
         batches = [_inbox_rows(tenant, platform, events) for tenant, platform, events in deliveries]
+        rows = [row for batch in batches for row in batch]
+        if not rows:
+            return [0] * len(deliveries)
         try:
             with self._tx() as conn:
-                return [sum(self._insert_new(conn, row) for row in rows) for rows in batches]
+                new = self._insert_new(conn, rows)
         except IntegrityError:
             if len(deliveries) == 1:  # not a duplicate (those are skipped): a missing tenant
                 with self._engine.connect() as conn:
                     self._require_tenant(conn, deliveries[0][0])
                 raise
-        # one of several failed: each on its own, so the others still land
-        return [self.record_inbound_batch([delivery])[0] for delivery in deliveries]
+            # one of several failed: each on its own, so the others still land
+            return [self.record_inbound_batch([delivery])[0] for delivery in deliveries]
+        counts = []
+        for batch in batches:
+            keys = {_event_key(row) for row in batch}
+            counts.append(len(keys & new))
+            new -= keys
+        return counts
 
-    def _insert_new(self, conn: Connection, row: dict[str, object]) -> int:
-        """One INSERT; a redelivered event id is skipped by the database itself."""
+    def _insert_new(self, conn: Connection, rows: list[dict[str, object]]) -> set[tuple[str, ...]]:
+        """One multi-row INSERT; the (tenant, platform, event id) of the rows it added."""
+        insert_ = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        i = t.inbox.c
         statement = (
-            pg_insert(t.inbox).values(row).on_conflict_do_nothing()
-            if self._engine.dialect.name == "postgresql"
-            else sqlite_insert(t.inbox).values(row).on_conflict_do_nothing()
+            insert_(t.inbox)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(i.tenant, i.platform, i.event_id)
         )
-        # RETURNING, not rowcount: PostgreSQL reports -1 for an INSERT that returns rows
-        return len(conn.execute(statement.returning(t.inbox.c.id)).all())
+        return {(r.tenant, r.platform, r.event_id) for r in conn.execute(statement)}
 
     def inbox_depth(self) -> int:
         """Events received and not yet processed, all tenants."""

@@ -104,3 +104,21 @@ def test_one_company_of_a_multi_company_database(make: object, state: OdooState)
     assert all(r.ref.external_id != "move:77777" for r in batch.receivables)
     (everything,) = make().pull(Resource.RECEIVABLES, None)  # type: ignore[operator]
     assert any(r.ref.external_id == "move:77777" for r in everything.receivables)
+
+
+def test_a_new_rule_token_is_picked_up_by_a_running_receiver(
+    make: object, state: OdooState, clock: FrozenClock
+) -> None:
+    receiver = make()  # type: ignore[operator]
+    first = receiver.subscribe("https://relance.example.fr/webhooks/odoo/acme")
+    token1 = first.url.split("token=", 1)[1]
+    target = next(iter(state.records["account.move"].values()))
+    body = json.dumps({"_id": target["id"], "_model": "account.move"}).encode()
+    assert receiver.parse_webhook({"X-Relance-Token": token1}, body)
+    # `relance webhooks subscribe` again, from another process: a new token in the vault
+    other = OdooSource(receiver.client, "acme", clock, vault=receiver.vault)
+    token2 = other.subscribe("https://relance.example.fr/webhooks/odoo/acme").url.split("=")[-1]
+    assert token2 != token1
+    assert receiver.parse_webhook({"X-Relance-Token": token2}, body), "found on a second look"
+    with pytest.raises(SourceRejected):
+        receiver.parse_webhook({"X-Relance-Token": token1}, body)  # the old rule's: no more

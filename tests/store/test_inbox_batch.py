@@ -37,3 +37,14 @@ def test_a_missing_tenant_fails_alone_with_a_clear_error(store: Store) -> None:
         store.record_inbound("acme", "files", [event("other", 8)])  # another tenant's record
     assert store.record_inbound_batch([("acme", "files", [event("acme", 9)])]) == [1]
     assert store.inbox_depth() == 1
+
+
+def test_an_event_twice_in_one_batch_is_stored_and_counted_once(store: Store) -> None:
+    counts = store.record_inbound_batch(
+        [
+            ("acme", "files", [event("acme", 1), event("acme", 1), event("acme", 2)]),
+            ("acme", "files", [event("acme", 2), event("acme", 3)]),
+        ]
+    )
+    assert counts == [2, 1], "the second delivery brought only evt-3"
+    assert store.inbox_depth() == 3
