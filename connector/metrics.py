@@ -74,14 +74,14 @@ class Metrics:
         for result in report.results:
             self.actions.labels(str(result.channel), str(result.status)).inc()
 
-    def gauges(self, depth: Callable[[], int], oldest: Callable[[], datetime | None],
+    def gauges(self, depth: Callable[[], int], overdue_since: Callable[[], datetime | None],
                now: Callable[[], datetime]) -> None:  # fmt: skip
         """Read at each scrape, not kept up to date by hand."""
         self.inbox_depth.set_function(lambda: float(depth()))
 
         def lag() -> float:
-            last = oldest()
-            return 0.0 if last is None else max(0.0, (now() - last).total_seconds())
+            since = overdue_since()
+            return 0.0 if since is None else max(0.0, (now() - since).total_seconds())
 
         self.lag.set_function(lag)
 

@@ -87,7 +87,7 @@ def daemon(
 
     metrics = Metrics()
     metrics.watch_requests()
-    metrics.gauges(store.inbox_depth, store.oldest_cycle, state.clock.now)
+    metrics.gauges(store.inbox_depth, store.overdue_since, state.clock.now)
 
     def cycle(slug: str, stop: Callable[[], bool]) -> dict[str, object]:
         record = records[slug]

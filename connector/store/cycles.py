@@ -237,7 +237,7 @@ class CycleMixin(InboxMixin):
             ).first()
         return None if found is None else found[0]
 
-    def oldest_cycle(self) -> datetime | None:
+    def overdue_since(self) -> datetime | None:
         """Since when the most overdue cycle that no replica runs yet has been due (None: none
         is waiting): the daemon's lag."""
         now, c = self._clock.now(), t.cycles.c

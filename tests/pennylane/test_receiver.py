@@ -58,7 +58,7 @@ def subscription(pl_state: PennylaneState) -> int:
 def metrics(store: Store) -> Iterator[Metrics]:
     figures = Metrics()
     figures.watch_requests()
-    figures.gauges(store.inbox_depth, store.oldest_cycle, SystemClock().now)
+    figures.gauges(store.inbox_depth, store.overdue_since, SystemClock().now)
     yield figures
     figures.close()
 

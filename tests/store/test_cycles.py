@@ -61,12 +61,12 @@ def test_due_cycles_are_claimed_most_overdue_first_and_not_before(store: Store) 
             CyclePlan(c, DAILY, now + timedelta(hours=1)),
         ]
     )
-    assert store.oldest_cycle() == now - timedelta(days=2), "the lag: b waits for two days"
+    assert store.overdue_since() == now - timedelta(days=2), "the lag: b waits for two days"
     assert store.claim_due_cycles("r1", LEASE, [a, b, c], limit=1) == [b]
-    assert store.oldest_cycle() == now - timedelta(hours=1)
+    assert store.overdue_since() == now - timedelta(hours=1)
     assert store.claim_due_cycles("r2", LEASE, [a, b, c], limit=5) == [a]
     assert store.claim_due_cycles("r3", LEASE, [a, b, c], limit=5) == [], "held or not due"
-    assert store.oldest_cycle() is None, "both overdue ones are running: no lag"
+    assert store.overdue_since() is None, "both overdue ones are running: no lag"
     store.finish_cycle(b, "r1", "done", next_due=now + timedelta(days=1))
     clock.advance(LEASE + timedelta(seconds=1))  # r2 died holding a
     assert store.claim_due_cycles("r3", LEASE, [a, b, c], limit=5) == [a], "taken over"
