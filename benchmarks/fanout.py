@@ -13,8 +13,9 @@ What runs (each phase from scratch: a new database, a new emulator process, the 
 * A relance folder: ``relance.toml`` (the store on PostgreSQL, the SMTP relay), the French
   policy with a send window open all day, every day (so the figures do not depend on the
   hour or the weekday), and one Pennylane tenant file per tenant with ``api_url`` at its
-  company in the emulator; the tenants and their API tokens are put in the store as ``relance init`` / ``relance connect
-  --token`` leave them (the store's tenant and token-vault API, no cycle method).
+  company in the emulator; the tenants and their API tokens are put in the store as
+  ``relance init`` / ``relance connect --token`` leave them (the store's tenant and
+  token-vault API, no cycle method).
 * Every tenant's ``[schedule]`` is one daily slot, the same minute for all (``M H * * *``
   in UTC, ``--lead`` seconds ahead or more), so all tenants fall due at that instant and each
   runs exactly once. ``relance daemon --jitter 0`` is started once (phase 1) or three times
