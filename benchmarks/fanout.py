@@ -53,25 +53,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import procstat  # noqa: E402
+from tests.cli.test_commands import CREDITOR as CREDITOR_BLOCK  # noqa: E402
 from tests.policies import always_open_policy  # noqa: E402
 
 PG_URL = os.environ.get(
     "RELANCE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TICK = os.sysconf("SC_CLK_TCK")
-CREDITOR = """
-[creditor]
-name = "Atelier Lumen"
-email = "relances@lumen.example.fr"
-iban = "FR76 1027 8073 0000 0201 2345 678"
-[creditor.address]
-lines = ["14 rue Burdeau"]
-postal_code = "69001"
-city = "Lyon"
-
-[pennylane]
-category_group = "Relances"
-"""
+CREDITOR = CREDITOR_BLOCK + '\n[pennylane]\ncategory_group = "Relances"\n'
 
 
 # --- the platforms' process ---------------------------------------------------------------------
@@ -231,41 +220,22 @@ class Events:
             self.samples.append(sample)
 
 
-# --- CPU accounting from /proc --------------------------------------------------------------------
-def _stat(pid: str) -> tuple[str, int, float] | None:
-    """(command, parent pid, CPU seconds of the process and its reaped children)."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-    fields = raw[raw.rindex(")") + 2 :].split()
-    return comm, int(fields[1]), sum(int(v) for v in fields[11:15]) / TICK
-
-
-def _cmdline(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
+# --- CPU accounting ----------------------------------------------------------------------------
 def cpu_now(world: int, replicas: list[int], database: str) -> dict[str, float]:
     """CPU seconds so far: the emulator process, the replicas, PostgreSQL (the backends of
     this benchmark's database, and the rest), this driver, and the whole machine."""
-    table = {pid: s for pid in os.listdir("/proc") if pid.isdigit() and (s := _stat(pid))}
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]
+    table = procstat.process_table()
+    busy, total = procstat.machine_cpu()
     postgres = {pid: s[2] for pid, s in table.items() if s[0] == "postgres"}
-    ours = {pid for pid in postgres if f" {database} " in _cmdline(pid)}
+    ours = {pid for pid in postgres if f" {database} " in procstat.cmdline(pid)}
     return {
         "emulator+smtp": table.get(str(world), ("", 0, 0.0))[2],
         "relance": sum(table.get(str(p), ("", 0, 0.0))[2] for p in replicas),
         "postgres": sum(v for pid, v in postgres.items() if pid in ours),
         "postgres_other": sum(v for pid, v in postgres.items() if pid not in ours),
         "driver": table.get(str(os.getpid()), ("", 0, 0.0))[2],
-        "machine": (sum(values[:8]) - idle) / TICK,
-        "machine_total": sum(values[:8]) / TICK,
+        "machine": busy,
+        "machine_total": total,
     }
 
 

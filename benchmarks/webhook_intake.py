@@ -41,14 +41,13 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import loadgen
+from benchmarks import loadgen, procstat
 
 SECRET = "whsec_bench_0123456789abcdef"  # a throwaway secret for the benchmark
 PG_URL = os.environ.get(
     "RELANCE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 PATH = "/webhooks/pennylane/acme"
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 # --- the receiver ------------------------------------------------------------------------------
@@ -135,23 +134,11 @@ class Deliveries:
         return out
 
 
-# --- CPU accounting from /proc --------------------------------------------------------------------
-def _stat(pid: str) -> tuple[str, int, float] | None:
-    """(command, parent pid, CPU seconds of the process and its reaped children)."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-    fields = raw[raw.rindex(")") + 2 :].split()
-    # fields[0] is the state (field 3); utime, stime, cutime, cstime are fields 14-17
-    return comm, int(fields[1]), sum(int(v) for v in fields[11:15]) / TICK
-
-
+# --- CPU accounting ----------------------------------------------------------------------------
 def cpu_by_owner(receiver: int, postgres: bool) -> dict[str, float]:
     """CPU seconds so far of the receiver's process tree and (when the store is PostgreSQL)
     of every PostgreSQL process."""
-    table = {pid: s for pid in os.listdir("/proc") if pid.isdigit() and (s := _stat(pid))}
+    table = procstat.process_table()
     mine, found = {str(receiver)}, True
     while found:
         found = False
@@ -167,9 +154,7 @@ def cpu_by_owner(receiver: int, postgres: bool) -> dict[str, float]:
 
 def machine_busy() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, all cores."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values[:8]) - idle) / TICK, sum(values[:8]) / TICK
+    return procstat.machine_cpu()
 
 
 def measured(
