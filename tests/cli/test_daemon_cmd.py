@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
+
+from tests.processes import free_port, wait_until_up
 
 from .conftest import Run
 from .test_commands import _setup
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_the_daemon_serves_health_and_stops_cleanly_on_sigterm(workdir: Path, relance: Run) -> None:
     _setup(workdir, relance)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "connector", "daemon", "--port", str(port), "--jitter", "0"],
         cwd=workdir,
@@ -33,16 +27,8 @@ def test_the_daemon_serves_health_and_stops_cleanly_on_sigterm(workdir: Path, re
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = requests.get(f"{base}/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert proc.poll() is None, proc.communicate()[1].decode()
-                assert time.monotonic() < deadline, "the daemon did not come up"
-                time.sleep(0.1)
-        assert health.json() == {"status": "ok"}
+        wait_until_up(proc, f"{base}/healthz")
+        assert requests.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
         assert requests.get(f"{base}/readyz", timeout=5).json() == {"status": "ready"}
         metrics = requests.get(f"{base}/metrics", timeout=5).text
         assert "relance_inbox_depth 0.0" in metrics and "relance_cycles_total" in metrics

@@ -7,7 +7,6 @@ import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,17 +20,12 @@ from adapters.pennylane.source import WEBHOOK_KEY
 from connector.clock import SystemClock
 from connector.oauth import Token, TokenVault
 from connector.store import Store
+from tests.processes import free_port, wait_until_up
 from tests.secrets_watch import watch
 
 from .conftest import Run
 
 SECRET = "whsec_serve_0123456789abcdef"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _signed(event_id: str) -> tuple[dict[str, str], bytes]:
@@ -60,7 +54,7 @@ def test_serve_verifies_with_the_vault_secret_and_stores_each_delivery_once(
         TokenVault(store, Fernet(key.encode())).save(
             "acme", WEBHOOK_KEY, Token(SECRET, None, None, {"subscription_id": "1"})
         )
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -79,16 +73,7 @@ def test_serve_verifies_with_the_vault_secret_and_stores_each_delivery_once(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert proc.poll() is None, proc.communicate()[1].decode()
-            assert time.monotonic() < deadline, "the receiver did not come up"
-            time.sleep(0.1)
+        wait_until_up(proc, f"{base}/readyz")
         answers = []
         for n in range(20):  # fresh connections: with 2 workers, both take some
             headers, body = _signed(f"evt_serve_{n % 10}")

@@ -10,7 +10,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ from connector.source import Event, EventKind
 from connector.store import ActionStatus, Store
 from tests.cli.test_commands import CREDITOR
 from tests.policies import always_open_policy
+from tests.processes import free_port
 from tests.smtp_server import SmtpServer
 
 TENANTS = int(os.environ.get("RELANCE_FAULT_TENANTS", "200"))
@@ -57,12 +57,6 @@ def _event(tenant: str, n: int) -> Event:
     """A platform's notice that an invoice changed, as a stateless receiver stores it."""
     ref = SourceRef(platform=Platform.FILES, tenant=tenant, external_id=f"F{n % 2 + 1}")
     return Event(f"evt-{tenant}-{n}", EventKind.CHANGED, (ref,), datetime.now(UTC))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.postgres
@@ -106,7 +100,7 @@ def test_three_replicas_one_killed_again_and_again(pg_url: str, tmp_path: Path) 
         with path.open("wb") as log:  # the child keeps its own copy of the descriptor
             procs[name] = subprocess.Popen(
                 [
-                    sys.executable, "-m", "connector", "daemon", "--port", str(_free_port()),
+                    sys.executable, "-m", "connector", "daemon", "--port", str(free_port()),
                     "--jitter", "0", "--poll-seconds", "1", "--lease-seconds", "3",
                     "--max-concurrent", "3", "--inbox-seconds", "1",
                     "--inbox-lease-seconds", "3",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import email.policy
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,15 +27,10 @@ from connector.store import Store
 from tests.cli.test_commands import CREDITOR
 from tests.emulators.pennylane import PennylaneEmulator, PennylaneState
 from tests.policies import always_open_policy
+from tests.processes import free_port, wait_until_up
 from tests.smtp_server import SmtpServer
 
 from .test_mapping import invoice
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
@@ -97,7 +91,7 @@ def test_a_paid_webhook_spares_that_invoice_from_the_next_reminder(
         assert main(["sync", "--tenant", "acme"]) == 0
         (sub_id,) = state.subscriptions
 
-        port = _free_port()
+        port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "connector", "daemon", "--port", str(port), "--jitter", "0",
              "--poll-seconds", "1", "--inbox-seconds", "1"],
@@ -105,14 +99,7 @@ def test_a_paid_webhook_spares_that_invoice_from_the_next_reminder(
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
 
-        def ready() -> bool:
-            assert proc is not None and proc.poll() is None, "the daemon exited"
-            try:
-                return requests.get(f"{base}/readyz", timeout=1).status_code == 200
-            except requests.ConnectionError:
-                return False
-
-        _until(ready, 30, "the daemon")
+        wait_until_up(proc, f"{base}/readyz")
         paid = {**state.invoices[4021], "remaining_amount_with_tax": "0.00", "status": "paid"}
         state.put("customer_invoices", paid)
         state.calls.clear()
