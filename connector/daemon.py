@@ -302,6 +302,8 @@ class Daemon:
             self.store.defer_cycle(slug, owner, opens)
             log.info("tenant=%s outside its send window: cycle deferred to %s", slug, opens)
             self._count("deferred")
+            if self.metrics is not None:
+                self.metrics.cycles.labels("deferred").inc()
             return "deferred"
         log.info("tenant=%s cycle started owner=%s", slug, owner)
         outcome = "done"

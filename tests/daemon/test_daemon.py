@@ -354,13 +354,15 @@ def test_a_cycle_claimed_outside_the_send_window_is_deferred_not_run(store: Stor
     _due_now(store, ACME)
     opens = datetime.now(UTC) + timedelta(hours=9)
     recorder = Recorder()
+    metrics = Metrics()
     daemon = Daemon(
         store, [ACME], recorder.cycle, recorder.process_inbox, clock=SystemClock(),
-        window=lambda slug, now: opens,
+        window=lambda slug, now: opens, metrics=metrics,
     )  # fmt: skip
     assert daemon.dispatch() == 1
     assert daemon.wait_idle(5)
     assert recorder.done == [] and daemon.counts["deferred"] == 1
+    assert metrics.registry.get_sample_value("relance_cycles_total", {"outcome": "deferred"}) == 1
     row = store.cycle_rows()["acme"]
     assert row.due_at == opens and row.lease_owner is None and row.finished_at is None
     assert daemon.dispatch() == 0, "not due again before the window opens"
