@@ -19,6 +19,8 @@
 * A global cap (the cycle pool) and per-platform caps on concurrent cycles, per replica.
 * A cycle claimed outside the tenant's send window (a catch-up at night, a custom cron slot
   on a holiday) is deferred to when the window opens: no reminder leaves at 23:00.
+* Tenants added, changed or removed (in the store, or their files) are picked up every
+  ``reload_seconds``, without a restart.
 * ``stop()`` lets the cycles in flight finish the customer in hand and starts nothing new.
 """
 
@@ -90,6 +92,7 @@ class DaemonOptions:
     lease: timedelta = timedelta(minutes=30)
     inbox_lease: timedelta = INBOX_LEASE
     inbox_batch: int = 500
+    reload_seconds: int = 60  # how often tenants added, changed or removed are looked for
     owner: str = field(default_factory=lambda: process_owner("daemon"))
 
 
@@ -134,23 +137,21 @@ class Daemon:
         options: DaemonOptions | None = None,
         metrics: Metrics | None = None,
         window: WindowFn | None = None,
+        reload: Callable[[], list[TenantSchedule]] | None = None,
     ) -> None:
-        self.store, self.schedules, self.clock = store, schedules, clock
-        self._window = window
+        self.store, self.clock = store, clock
+        self._window, self._reload = window, reload
         self.options = options or DaemonOptions()
         self._cycle, self._inbox = cycle, process_inbox
         self.metrics = metrics
-        self._by_slug = {s.slug: s for s in schedules}
-        self._by_platform: dict[str, list[str]] = defaultdict(list)
-        for schedule in schedules:
-            self._by_platform[schedule.platform].append(schedule.slug)
+        self._index(schedules)
         self._stopping = threading.Event()
         self._claiming = threading.Lock()  # one claim at a time: the counts below stay true
         self._busy: Counter[str] = Counter()  # platform -> cycles running here
         self._idle = threading.Condition()
         self._pool = ThreadPoolExecutor(self.options.max_concurrent, thread_name_prefix="cycle")
         self.scheduler = BackgroundScheduler(
-            executors={"default": JobPool(2)},
+            executors={"default": JobPool(3)},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone="UTC",
         )
@@ -176,6 +177,13 @@ class Daemon:
             name="claim inbox events",
             next_run_time=now,
         )
+        if self._reload is not None:
+            self.scheduler.add_job(
+                self.reload,
+                IntervalTrigger(seconds=self.options.reload_seconds),
+                id="reload",
+                name="look for tenants added, changed or removed",
+            )
         self.scheduler.start()
         log.info(
             "daemon started owner=%s tenants=%d max_concurrent=%d",
@@ -225,6 +233,34 @@ class Daemon:
         return freed
 
     # --- the schedule ---------------------------------------------------------------------------
+    def _index(self, schedules: list[TenantSchedule]) -> None:
+        by_platform: dict[str, list[str]] = defaultdict(list)
+        for schedule in schedules:
+            by_platform[schedule.platform].append(schedule.slug)
+        self.schedules = schedules
+        self._by_slug = {s.slug: s for s in schedules}
+        self._by_platform = by_platform
+
+    def set_schedules(self, schedules: list[TenantSchedule]) -> None:
+        """Serve these tenants from now on (a cycle in flight for one removed finishes)."""
+        with self._claiming:
+            self._index(schedules)
+        self.plan()
+
+    def reload(self) -> bool:
+        """Read the tenants again; returns whether anything changed."""
+        if self._reload is None:
+            return False
+        fresh = self._reload()
+        before, after = set(self.schedules), set(fresh)
+        if before == after:
+            return False
+        added = sorted({s.slug for s in after} - {s.slug for s in before})
+        removed = sorted({s.slug for s in before} - {s.slug for s in after})
+        self.set_schedules(fresh)
+        log.info("tenants reloaded: added %s, removed %s, %d in all", added, removed, len(fresh))
+        return True
+
     def plan(self) -> int:
         """Give each tenant whose schedule is new or changed its first due cycle."""
         rows, now = self.store.cycle_rows(), self.clock.now()

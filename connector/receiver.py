@@ -206,7 +206,7 @@ def create_app(
         description="Platforms report invoices paid or changed; relance stores each event "
         "once and re-reads what it names.",
     )
-    sources: dict[str, Source | None] = {}
+    sources: dict[str, tuple[float, Source | None]] = {}
     lock = threading.Lock()
     writer = InboxWriter(store)
     pool = ThreadPoolExecutor(verifiers, thread_name_prefix="webhook-verify")
@@ -214,10 +214,13 @@ def create_app(
     app.router.on_shutdown.append(pool.shutdown)
 
     def source(slug: str) -> Source | None:
+        """Asked of ``source_for`` once a minute per tenant, so that a tenant added or
+        changed meanwhile is served as it is now (``source_for`` keeps its own sources)."""
         with lock:
-            if slug not in sources:
-                sources[slug] = source_for(slug)
-            return sources[slug]
+            cached = sources.get(slug)
+            if cached is None or time.monotonic() - cached[0] >= TENANT_CACHE_SECONDS:
+                cached = sources[slug] = (time.monotonic(), source_for(slug))
+            return cached[1]
 
     known: dict[str, tuple[float, TenantRecord]] = {}
 
@@ -240,7 +243,11 @@ def create_app(
             return _refuse(404, f"no tenant {slug!r} here", "check the address in the platform")
         if str(tenant.platform) != platform:
             return _refuse(404, f"tenant {slug!r} is not on {platform}", "check the address")
-        found = source(slug)
+        try:
+            found = source(slug)
+        except RelanceError as exc:  # its file does not load: fixable, and the platform retries
+            log.error("webhook for %s: the tenant's source does not open: %s", slug, exc.message)
+            return _refuse(503, f"tenant {slug!r} cannot be served now", "the platform will retry")
         if found is None:
             return _refuse(404, f"tenant {slug!r} has no live source to verify deliveries")
         try:

@@ -18,12 +18,16 @@ from connector.cli._context import AppState
 from connector.cli.cycle_cmds import tenant_cycle
 from connector.clock import local_today
 from connector.daemon import Daemon, DaemonOptions, TenantSchedule
-from connector.errors import ConfigError
+from connector.errors import ConfigError, RelanceError
 from connector.intake import INBOX_LEASE, process_events
 from connector.logjson import log_as_json
 from connector.metrics import Metrics
+from connector.policy import SendWindow
+from connector.settings import TenantConfig
 from connector.source import Source
-from connector.store import InboundEvent
+from connector.store import InboundEvent, TenantRecord
+
+log = logging.getLogger(__name__)
 
 
 def _caps(values: list[str]) -> dict[str, int]:
@@ -34,6 +38,61 @@ def _caps(values: list[str]) -> dict[str, int]:
             raise ConfigError(f"--per-platform {value!r} is not PLATFORM=N", key="--per-platform")
         caps[platform.strip()] = int(number)
     return caps
+
+
+class _Tenants:
+    """The store's tenants and their files, read at start and again every --reload-seconds.
+    A file that no longer loads is reported, and the tenant keeps its last good version (a
+    tenant new with a bad file waits until it is fixed): one mistake never stops the rest."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state, self.lock = state, threading.Lock()
+        self.records: dict[str, TenantRecord] = {}
+        self.configs: dict[str, TenantConfig] = {}
+        self._windows: dict[str, tuple[SendWindow, BusinessCalendar]] = {}
+        self._sources: dict[str, Source | None] = {}  # the receiver's, one per tenant
+
+    def load(self) -> list[TenantSchedule]:
+        records = {r.slug: r for r in self.state.store.tenants()}
+        configs, windows = {}, {}
+        for slug, record in records.items():
+            try:
+                config = self.state.tenant_config(record)
+                window = self.state.policy(config).send_window
+                windows[slug] = (window, BusinessCalendar.for_window(window, config.country))
+                configs[slug] = config
+            except RelanceError as exc:
+                log.error("tenant=%s configuration not loaded: %s", slug, exc.message)
+                if slug in self.configs:  # the last good one stands
+                    configs[slug], windows[slug] = self.configs[slug], self._windows[slug]
+        with self.lock:
+            stale = [s for s in self._sources if configs.get(s) != self.configs.get(s)]
+            for slug in stale:  # removed or changed: the receiver opens it again when needed
+                self.state.discard(self._sources.pop(slug))
+            self.records, self.configs, self._windows = records, configs, windows
+        return [
+            TenantSchedule(
+                slug,
+                str(records[slug].platform),
+                config.schedule.cron,
+                config.schedule.timezone or config.timezone,
+            )
+            for slug, config in configs.items()
+        ]
+
+    def source(self, slug: str) -> Source | None:
+        """The tenant's source for verifying deliveries (None: no tenant, or no live source)."""
+        with self.lock:
+            if slug not in self._sources:
+                config = self.configs.get(slug)
+                if config is None:
+                    return None  # not cached: a tenant added later is found after a reload
+                self._sources[slug] = self.state.source(config)
+            return self._sources[slug]
+
+    def window(self, slug: str, now: datetime) -> datetime | None:
+        window, calendar = self._windows[slug]
+        return calendar.window_opens(window, now, self.records[slug].timezone)
 
 
 def daemon(
@@ -59,6 +118,9 @@ def daemon(
     inbox_lease_seconds: Annotated[
         int, typer.Option(help="how long a killed replica keeps the events it claimed")
     ] = int(INBOX_LEASE.total_seconds()),
+    reload_seconds: Annotated[
+        int, typer.Option(help="how often tenants added, changed or removed are looked for")
+    ] = 60,
     json_logs: Annotated[
         bool, typer.Option("--json-logs/--text-logs", help="one JSON object per log line")
     ] = True,
@@ -74,23 +136,15 @@ def daemon(
     assert isinstance(state, AppState)
     if json_logs:
         log_as_json(logging.DEBUG if state.debug else logging.INFO)
-    store, lock = state.store, threading.Lock()
-    records = {r.slug: r for r in store.tenants()}
-    configs = {slug: state.tenant_config(r) for slug, r in records.items()}
-    sources: dict[str, Source | None] = {}
-
-    def source_for(slug: str) -> Source | None:
-        with lock:
-            if slug not in sources:
-                sources[slug] = state.source(configs[slug]) if slug in configs else None
-            return sources[slug]
-
+    store = state.store
+    tenants = _Tenants(state)
+    schedules = tenants.load()
     metrics = Metrics()
     metrics.watch_requests()
     metrics.gauges(store.inbox_depth, store.overdue_since, state.clock.now)
 
     def cycle(slug: str, stop: Callable[[], bool]) -> dict[str, object]:
-        record = records[slug]
+        record = tenants.records[slug]
         report = tenant_cycle(
             state,
             record,
@@ -101,7 +155,8 @@ def daemon(
         return {"results": len(report.results), "stopped": report.stopped}
 
     def inbox(slug: str, events: Sequence[InboundEvent]) -> object:
-        source = state.source(configs[slug]) if slug in configs else None
+        config = tenants.configs.get(slug)
+        source = None if config is None else state.source(config)
         if source is None:  # a file tenant fed by `relance import`: nothing to re-read
             store.mark_inbound([e.id for e in events], error="no live source to re-read")
             return None
@@ -110,30 +165,13 @@ def daemon(
         finally:
             state.discard(source)  # its connections end with the batch
 
-    schedules = [
-        TenantSchedule(
-            slug,
-            str(records[slug].platform),
-            config.schedule.cron,
-            config.schedule.timezone or config.timezone,
-        )
-        for slug, config in configs.items()
-    ]
-    windows = {slug: state.policy(config).send_window for slug, config in configs.items()}
-    calendars = {
-        slug: BusinessCalendar.for_window(windows[slug], config.country)
-        for slug, config in configs.items()
-    }
-
-    def window(slug: str, now: datetime) -> datetime | None:
-        return calendars[slug].window_opens(windows[slug], now, records[slug].timezone)
-
     worker = Daemon(
         store,
         schedules,
         cycle,
         inbox,
-        window=window,
+        window=tenants.window,
+        reload=tenants.load,
         clock=state.clock,
         options=DaemonOptions(
             max_concurrent=max_concurrent,
@@ -143,10 +181,11 @@ def daemon(
             poll_seconds=poll_seconds,
             inbox_every_seconds=inbox_seconds,
             inbox_lease=timedelta(seconds=inbox_lease_seconds),
+            reload_seconds=reload_seconds,
         ),
         metrics=metrics,
     )
-    app = create_app(store, source_for, ready=lambda: worker.running, metrics=metrics)
+    app = create_app(store, tenants.source, ready=lambda: worker.running, metrics=metrics)
     # what exists now lives as long as the process: out of the collector's full passes, which
     # would otherwise stall deliveries in flight (as in `relance serve`)
     gc.collect()

@@ -13,6 +13,7 @@ import typer
 
 from connector.cli._context import AppState
 from connector.errors import Unsupported
+from connector.settings import TenantConfig
 from connector.source import Source, WebhookAdmin
 
 if TYPE_CHECKING:
@@ -108,8 +109,16 @@ def _state_from_env() -> AppState:
 def _receiver(state: AppState) -> FastAPI:
     from connector.receiver import create_app
 
+    opened: dict[str, tuple[TenantConfig, Source | None]] = {}
+
     def source_for(slug: str) -> Source | None:
-        return state.source(state.tenant_config(state.tenant(slug)))
+        """One source per tenant, opened again only when its file changed."""
+        config = state.tenant_config(state.tenant(slug))
+        if slug not in opened or opened[slug][0] != config:
+            if slug in opened:
+                state.discard(opened[slug][1])
+            opened[slug] = (config, state.source(config))
+        return opened[slug][1]
 
     app = create_app(state.store, source_for)
     # what exists now (modules, classes, the app) lives as long as the process: kept out of

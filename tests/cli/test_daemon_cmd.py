@@ -6,10 +6,12 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import requests
 
+from connector.store import Store
 from tests.processes import free_port, wait_until_up
 
 from .conftest import Run
@@ -46,3 +48,38 @@ def test_the_daemon_serves_health_and_stops_cleanly_on_sigterm(workdir: Path, re
     assert any(m.startswith("daemon started") for m in messages)
     assert any(m.startswith("daemon stopped") for m in messages), "stopped cleanly, and said so"
     assert all({"ts", "level", "logger", "message"} <= set(line) for line in lines)
+
+
+def test_a_tenant_added_while_the_daemon_runs_is_served_and_a_broken_file_reported(
+    workdir: Path, relance: Run
+) -> None:
+    _setup(workdir, relance)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connector", "daemon", "--port", str(port), "--jitter", "0",
+         "--reload-seconds", "1"],
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_until_up(proc, f"http://127.0.0.1:{port}/readyz")
+        code, out, _ = relance("init", "--tenant", "nouveau", "--name", "Nouveau")
+        assert code == 0, out
+        lumen = workdir / "tenants" / "lumen.toml"
+        lumen.write_text(lumen.read_text(encoding="utf-8") + "\nnot toml at all [[[\n")
+        deadline = time.monotonic() + 30
+        with Store.open(f"sqlite:///{workdir / 'relance.sqlite'}") as store:
+            while "nouveau" not in store.cycle_rows():
+                assert proc.poll() is None, proc.communicate()[1].decode()
+                assert time.monotonic() < deadline, "the new tenant was not picked up"
+                time.sleep(0.2)
+            assert store.cycle_rows()["nouveau"].due_at is not None, "on its schedule"
+        assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    messages = [
+        json.loads(line)["message"] for line in err.decode().splitlines() if line.startswith("{")
+    ]
+    assert any("tenants reloaded: added ['nouveau']" in m for m in messages), messages
+    assert any(m.startswith("tenant=lumen configuration not loaded") for m in messages)

@@ -367,3 +367,24 @@ def test_a_cycle_claimed_outside_the_send_window_is_deferred_not_run(store: Stor
     assert row.due_at == opens and row.lease_owner is None and row.finished_at is None
     assert daemon.dispatch() == 0, "not due again before the window opens"
     daemon.stop()
+
+
+def test_tenants_added_or_removed_are_picked_up_without_a_restart(store: Store) -> None:
+    served = [ACME]
+    recorder = Recorder()
+    daemon = Daemon(
+        store, list(served), recorder.cycle, recorder.process_inbox, clock=SystemClock(),
+        reload=lambda: list(served), options=DaemonOptions(jitter_seconds=0),
+    )  # fmt: skip
+    assert not daemon.reload(), "nothing changed"
+    served.append(TenantSchedule("bravo", "pennylane", EVERY_MINUTE, "UTC"))
+    assert daemon.reload()
+    assert store.cycle_rows()["bravo"].schedule == f"{EVERY_MINUTE}|UTC", "planned at once"
+    with store.engine.begin() as conn:  # both due now
+        conn.execute(text("UPDATE cycles SET due_at = :t"), {"t": datetime.now(UTC)})
+    served.pop(0)  # acme leaves this replica
+    assert daemon.reload()
+    assert daemon.dispatch() == 1
+    assert daemon.wait_idle(5)
+    assert recorder.done == ["bravo"], "acme is no longer this replica's"
+    daemon.stop()
