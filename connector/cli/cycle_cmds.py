@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -359,6 +359,12 @@ def status(
     for action in actions:
         by_status[action.status.value] = by_status.get(action.status.value, 0) + 1
     attention = [a for a in actions if a.status in (ActionStatus.HELD, ActionStatus.FAILED)]
+    cycle = store.cycle_rows().get(record.slug)
+    waiting = store.inbox_depth(record.slug)
+
+    def when(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat(timespec="seconds")
+
     payload = {
         "tenant": record.slug,
         "store": store.url_for_display,
@@ -368,6 +374,12 @@ def status(
         "attention": [
             {"key": a.key, "status": a.status.value, "reason": a.error} for a in attention
         ],
+        "cycle": {
+            "next_due": when(cycle.due_at if cycle else None),
+            "last_finished": when(cycle.finished_at if cycle else None),
+            "running_on": cycle.lease_owner if cycle else None,
+        },
+        "webhook_events_waiting": waiting,
     }
     if state.json_output:
         state.emit_json(payload)
@@ -377,6 +389,14 @@ def status(
     owed = ", ".join(str(m) for m in totals.values())
     console.print(f"Open documents: {open_count}; net open: {owed or 'nothing'}")
     console.print("Actions: " + (", ".join(f"{v} {k}" for k, v in by_status.items()) or "none"))
+    if cycle is not None:
+        console.print(
+            f"Scheduled cycle: last finished {when(cycle.finished_at) or 'never'}, next due "
+            f"{when(cycle.due_at) or 'not planned (no daemon yet)'}"
+            + (f", running now on {cycle.lease_owner}" if cycle.lease_owner else "")
+        )
+    if waiting:
+        console.print(f"Webhook events waiting to be acted on: {waiting}")
     for item in attention:
         console.print(f"  [yellow]{item.status}[/] {item.key}: {item.error}")
     if attention:

@@ -229,14 +229,6 @@ class CycleMixin(InboxMixin):
             )
 
     # --- figures --------------------------------------------------------------------------------
-    def last_cycle(self, tenant: str) -> datetime | None:
-        """When the tenant's last scheduled cycle finished (None: never)."""
-        with self._engine.connect() as conn:
-            found = conn.execute(
-                select(t.cycles.c.finished_at).where(t.cycles.c.tenant == tenant)
-            ).first()
-        return None if found is None else found[0]
-
     def overdue_since(self) -> datetime | None:
         """Since when the most overdue cycle that no replica runs yet has been due (None: none
         is waiting): the daemon's lag."""

@@ -103,16 +103,14 @@ class InboxMixin(OutboxMixin):
         )
         return {(r.tenant, r.platform, r.event_id) for r in conn.execute(statement)}
 
-    def inbox_depth(self) -> int:
-        """Events received and not yet processed, all tenants."""
+    def inbox_depth(self, tenant: str | None = None) -> int:
+        """Events received and not yet processed: one tenant's, or all tenants'."""
+        i = t.inbox.c
+        query = select(func.count()).select_from(t.inbox).where(i.processed_at.is_(None))
+        if tenant is not None:
+            query = query.where(i.tenant == tenant)
         with self._engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(t.inbox)
-                    .where(t.inbox.c.processed_at.is_(None))
-                ).scalar_one()
-            )
+            return int(conn.execute(query).scalar_one())
 
     def pending_inbound(self, tenant: str, limit: int = 1000) -> list[InboundEvent]:
         """Events of ``tenant`` not processed yet, claimed or not (for display)."""

@@ -226,6 +226,9 @@ def test_run_leaves_a_tenant_whose_cycle_a_daemon_is_running(workdir: Path, rela
     assert code == 10, "a person should know it did not run"
     assert as_json(out) == [{"tenant": "lumen", "skipped": "running on daemon-on-host-b:4242"}]
     assert not (workdir / "outbox").exists(), "nothing sent beside the daemon"
+    code, out, _ = relance("--json", "status")
+    assert as_json(out)["cycle"]["running_on"] == "daemon-on-host-b:4242"
+    assert as_json(out)["webhook_events_waiting"] == 0
     with Store.open(f"sqlite:///{workdir / 'relance.sqlite'}") as store:
         store.release_cycle("lumen", "daemon-on-host-b:4242")
     code, out, _ = relance("--json", "run", "--as-of", "2026-11-23")
@@ -233,3 +236,5 @@ def test_run_leaves_a_tenant_whose_cycle_a_daemon_is_running(workdir: Path, rela
     with Store.open(f"sqlite:///{workdir / 'relance.sqlite'}") as store:
         row = store.cycle_rows()["lumen"]
     assert row.lease_owner is None and row.finished_at is not None, "its lease given back"
+    code, out, _ = relance("status")
+    assert "Scheduled cycle: last finished 20" in out and "running now" not in out

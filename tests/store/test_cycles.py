@@ -36,7 +36,7 @@ def _tenants(store: Store, count: int) -> list[str]:
 
 
 def test_one_holder_then_another_once_the_lease_expires(store: Store) -> None:
-    assert store.last_cycle("acme") is None
+    assert "acme" not in store.cycle_rows()
     assert store.claim_cycle("acme", "replica-a", LEASE)
     assert not store.claim_cycle("acme", "replica-b", LEASE)
     assert not store.claim_cycle("acme", "replica-a", LEASE), "not twice, even by the holder"
@@ -44,9 +44,9 @@ def test_one_holder_then_another_once_the_lease_expires(store: Store) -> None:
     clock.advance(LEASE + timedelta(seconds=1))  # replica-a died: its lease ran out
     assert store.claim_cycle("acme", "replica-b", LEASE)
     assert not store.finish_cycle("acme", "replica-a", "done"), "a late finish: ignored"
-    assert store.last_cycle("acme") is None
+    assert store.cycle_rows()["acme"].finished_at is None
     assert store.finish_cycle("acme", "replica-b", "done")
-    assert store.last_cycle("acme") == clock.now()
+    assert store.cycle_rows()["acme"].finished_at == clock.now()
     assert store.claim_cycle("acme", "replica-a", LEASE), "released: free again"
 
 
@@ -134,6 +134,7 @@ def test_inbox_events_are_claimed_once_and_again_when_the_claim_runs_out(store: 
     again = store.claim_inbound("r3", lease)
     assert {e.event_id for e in again} == {"evt-acme-3", "evt-acme-4", f"evt-{bravo}-1"}
     assert store.inbox_depth() == 3, "processed ones are gone from the depth"
+    assert (store.inbox_depth("acme"), store.inbox_depth(bravo)) == (2, 1)
     assert store.claim_inbound("r3", lease, tenants=[]) == []
 
 
