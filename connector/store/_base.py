@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from importlib.resources import files
@@ -13,7 +13,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Table,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -155,6 +167,28 @@ class StoreBase:
         with self._engine.connect() as conn, conn.begin():
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
             yield
+
+    def _claim(
+        self,
+        table: Table,
+        key: ColumnElement[Any],
+        where: Sequence[ColumnElement[bool]],
+        order: ColumnElement[Any],
+        limit: int,
+        values: dict[str, Any],
+        returning: Sequence[ColumnElement[Any]],
+    ) -> list[Row[Any]]:
+        """Update the first ``limit`` rows matching ``where`` (in ``order``) that no other
+        transaction is claiming at this moment, and return them: one UPDATE over what a
+        ``SELECT … FOR UPDATE SKIP LOCKED`` picked, so claimers at the same instant take
+        different rows and never wait on each other (SQLite, one writer at a time, needs no
+        row lock: the single statement is atomic)."""
+        chosen = (
+            select(key).where(*where).order_by(order).limit(limit).with_for_update(skip_locked=True)
+        )
+        with self._tx() as conn:
+            claimed = update(table).where(key.in_(chosen.scalar_subquery())).values(values)
+            return list(conn.execute(claimed.returning(*returning)).all())
 
     def _lock_tenant(self, conn: Connection, tenant: str) -> None:
         """Make the tenant's ledger writers take turns: two syncs of one tenant at once (one

@@ -94,24 +94,19 @@ class CycleMixin(InboxMixin):
         if limit < 1 or not tenants:
             return []
         now, c = self._clock.now(), t.cycles.c
-        due = (
-            select(c.tenant)
-            .where(
+        claimed = self._claim(
+            t.cycles,
+            c.tenant,
+            [
                 c.tenant.in_(list(tenants)),
                 c.due_at <= now,
                 or_(c.lease_until.is_(None), c.lease_until < now),
-            )
-            .order_by(c.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            ],
+            c.due_at,
+            limit,
+            {"lease_owner": owner, "lease_until": now + lease, "started_at": now},
+            [c.tenant],
         )
-        with self._tx() as conn:
-            claimed = conn.execute(
-                update(t.cycles)
-                .where(c.tenant.in_(due.scalar_subquery()))
-                .values(lease_owner=owner, lease_until=now + lease, started_at=now)
-                .returning(c.tenant)
-            ).all()
         return [row.tenant for row in claimed]
 
     def claim_cycle(self, tenant: str, owner: str, lease: timedelta) -> bool:

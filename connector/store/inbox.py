@@ -143,20 +143,15 @@ class InboxMixin(OutboxMixin):
         ]
         if tenants is not None:
             conditions.append(i.tenant.in_(list(tenants)))
-        free = (
-            select(i.id)
-            .where(*conditions)
-            .order_by(i.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        rows = self._claim(
+            t.inbox,
+            i.id,
+            conditions,
+            i.id,
+            limit,
+            {"claimed_by": owner, "claim_until": now + lease},
+            list(t.inbox.c),
         )
-        with self._tx() as conn:
-            rows = conn.execute(
-                update(t.inbox)
-                .where(i.id.in_(free.scalar_subquery()))
-                .values(claimed_by=owner, claim_until=now + lease)
-                .returning(*t.inbox.c)
-            ).all()
         return sorted((_inbound(row) for row in rows), key=lambda event: event.id)
 
     def mark_inbound(self, ids: Sequence[int], *, error: str | None = None) -> None:
