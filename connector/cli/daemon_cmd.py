@@ -8,6 +8,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -51,11 +52,30 @@ class _Tenants:
         self.configs: dict[str, TenantConfig] = {}
         self._windows: dict[str, tuple[SendWindow, BusinessCalendar]] = {}
         self._sources: dict[str, Source | None] = {}  # the receiver's, one per tenant
+        self._stamps: dict[str, tuple[object, ...]] = {}  # what each tenant was loaded from
+
+    def _stamp(self, record: TenantRecord) -> tuple[object, ...]:
+        """The tenant's record and the size and time of its files: unchanged, no re-read."""
+
+        def of(path: Path | None) -> tuple[int, int] | None:
+            try:
+                return None if path is None else (path.stat().st_mtime_ns, path.stat().st_size)
+            except OSError:
+                return None
+
+        config = self.configs.get(record.slug)
+        tenant_file = self.state.settings.tenants_dir / f"{record.slug}.toml"
+        return (record, of(tenant_file), of(config.policy if config else None))
 
     def load(self) -> list[TenantSchedule]:
         records = {r.slug: r for r in self.state.store.tenants()}
         configs, windows = {}, {}
+        stamps = {slug: self._stamp(record) for slug, record in records.items()}
         for slug, record in records.items():
+            if stamps[slug] == self._stamps.get(slug):  # as last time: loaded, or still broken
+                if slug in self.configs:
+                    configs[slug], windows[slug] = self.configs[slug], self._windows[slug]
+                continue
             try:
                 config = self.state.tenant_config(record)
                 window = self.state.policy(config).send_window
@@ -70,6 +90,7 @@ class _Tenants:
             for slug in stale:  # removed or changed: the receiver opens it again when needed
                 self.state.discard(self._sources.pop(slug))
             self.records, self.configs, self._windows = records, configs, windows
+            self._stamps = stamps
         return [
             TenantSchedule(
                 slug,
