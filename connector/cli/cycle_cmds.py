@@ -14,6 +14,7 @@ from rich.table import Table
 from connector.cli._context import AppState, parse_date
 from connector.errors import ConfigError
 from connector.executor import RunReport
+from connector.intake import INBOX_LEASE
 from connector.leases import gone_local_owner, keep_lease, process_owner
 from connector.model import Channel, Platform
 from connector.planner import PlannedAction
@@ -265,11 +266,17 @@ def tenant_cycle(
     on_customer: Callable[[int], None] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> RunReport:
-    """One tenant's cycle: pull what changed, plan, send, write back (the CLI and the daemon)."""
+    """One tenant's cycle: pull what changed, plan, send, write back (the CLI and the daemon).
+    Webhook events waiting when the pull starts are covered by it: marked done after it
+    (with `relance serve` and a cron'd `relance run`, nothing else would act on them)."""
     executor = state.executor(record)
     try:
         if pull and executor.source is not None:
+            waiting = state.store.claim_inbound(
+                process_owner("cycle"), INBOX_LEASE, tenants=[record.slug], limit=100_000
+            )
             run_sync(state.store, record.slug, executor.source, clock=state.clock)
+            state.store.mark_inbound([event.id for event in waiting])
         return executor.run(day, on_customer=on_customer, stop=stop)
     finally:
         state.discard(executor.source)  # its connections end with the cycle

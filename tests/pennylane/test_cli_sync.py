@@ -188,3 +188,51 @@ def test_connect_says_which_company_and_which_permissions_are_missing(
     assert "reaches Atelier Dupont SAS (id 1)" in done.stdout
     assert "customers:all (the line in the customer's notes)" in done.stdout
     assert "plt_read_only_token" not in done.stdout + done.stderr
+
+
+def test_a_run_by_hand_covers_the_webhook_events_waiting(
+    emulator: PennylaneEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`relance serve` stores events; with a cron'd `relance run` and no daemon, the run's pull
+    acts on them, so they do not pile up unprocessed."""
+    from connector.intake import receive
+    from connector.settings import Settings, load_tenant_config
+    from connector.sources import open_source
+    from tests.cli.test_commands import CREDITOR
+
+    monkeypatch.chdir(tmp_path)
+    key = Fernet.generate_key()
+    monkeypatch.setenv("RELANCE_SECRET_KEY", key.decode())
+    (tmp_path / "relance.toml").write_text(
+        'store_url = "sqlite:///r.sqlite"\ntenants_dir = "tenants"\noutbox_dir = "outbox"\n',
+        encoding="utf-8",
+    )
+    assert main(["init", "--tenant", "acme", "--platform", "pennylane"]) == 0
+    config = tmp_path / "tenants" / "acme.toml"
+    head = config.read_text(encoding="utf-8").split("[creditor]")[0]
+    config.write_text(
+        head.replace(
+            'platform = "pennylane"', f'platform = "pennylane"\napi_url = "{emulator.base_url}"'
+        )
+        + CREDITOR,
+        encoding="utf-8",
+    )
+    with Store.open("sqlite:///r.sqlite") as store:
+        connect_token(TokenVault(store, Fernet(key)), "acme", "pennylane", "plt_test_token")
+    assert main(["webhooks", "subscribe", "--tenant", "acme", "--url", "https://r.example/w"]) == 0
+    (sub_id,) = emulator.state.subscriptions
+    headers, body = emulator.state.signed_delivery(sub_id, "customer_invoice.created", {"id": 4021})
+    with Store.open("sqlite:///r.sqlite", clock=emulator.state.clock) as store:
+        source = open_source(
+            load_tenant_config(config), clock=emulator.state.clock, store=store, settings=Settings()
+        )
+        assert receive(store, "acme", source, headers, body).new == 1
+        assert store.inbox_depth("acme") == 1
+    capsys.readouterr()
+    assert main(["--json", "run", "--tenant", "acme", "--as-of", "2026-03-10"]) in (0, 10)
+    with Store.open("sqlite:///r.sqlite") as store:
+        assert store.inbox_depth("acme") == 0, "covered by the run's pull"
+        assert store.receivable("acme", "pennylane:acme:invoice:4021").is_open
