@@ -18,7 +18,7 @@ from typing import Any
 from connector.calendar import BusinessCalendar
 from connector.channels import channels_for
 from connector.clock import FrozenClock
-from connector.dossier import build_dossier
+from connector.dossier import build_dossier, dossier_name
 from connector.errors import ConfigError
 from connector.executor import Executor
 from connector.model import (
@@ -200,7 +200,10 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
                 creditor=config.creditor,
                 policy=executor.policy,
                 as_of=end,
-                out=directory.resolve() / f"dossier-{ref.external_id}.zip",
+                out=directory.resolve() / dossier_name(ref, end),
+                source=source,
+                jurisdiction=config.jurisdiction,
+                contract=config.contract.terms_for(ref.external_id),
             ).path
     result.seconds = time.perf_counter() - began
     return result

@@ -12,6 +12,7 @@ from connector.legal.claim import (
     InvoiceDebt,
     LegalClaim,
     assess,
+    recovery_indemnity,
 )
 from connector.legal.rates import MissingRate, RatePeriod, RateTable, RateTables
 
@@ -27,4 +28,5 @@ __all__ = [
     "RateTable",
     "RateTables",
     "assess",
+    "recovery_indemnity",
 ]

@@ -1,0 +1,246 @@
+"""The cover sheets: the décompte (what is owed, and how it is computed) and the bordereau
+de pièces (the numbered list of every document in the file)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from connector.dossier.decompte import (
+    Decompte,
+    DeductionKind,
+    Exclusion,
+    InvoiceEntry,
+)
+from connector.dossier.sheet import Column, Line, Note, Sheet
+from connector.dossier.wording import Wording
+from connector.model import Creditor, Customer, PostalAddress
+from connector.money import Totals
+
+__all__ = ["Piece", "bordereau_pdf", "decompte_pdf", "party_lines"]
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One document of the file: its number, what it is, its name in the archive."""
+
+    number: int
+    title: str
+    name: str
+
+
+def _address(address: PostalAddress | None) -> list[str]:
+    if address is None:
+        return []
+    lines = [*address.lines, f"{address.postal_code} {address.city}".strip()]
+    if address.country != "FR":
+        lines.append(address.country)
+    return [line for line in lines if line]
+
+
+def party_lines(
+    words: Wording, creditor: Creditor, customer: Customer
+) -> list[tuple[str, list[str]]]:
+    """The creditor's and the debtor's identity blocks: name, SIREN, VAT, address."""
+    debtor_address = customer.address or next(
+        (c.address for c in customer.contacts if c.address), None
+    )
+    creditor_lines = [f"{creditor.name} {creditor.legal_form}".strip()]
+    creditor_lines.append(
+        words.say("field", words["siren"], creditor.registration_id or words["not_given"])
+    )
+    if creditor.vat_id:
+        creditor_lines.append(words.say("field", words["vat"], creditor.vat_id))
+    debtor_lines = [
+        customer.name,
+        words.say("field", words["siren"], customer.registration_id or words["not_given"]),
+    ]
+    return [
+        (words["creditor"], creditor_lines + _address(creditor.address)),
+        (words["debtor"], debtor_lines + _address(debtor_address)),
+    ]
+
+
+def decompte_pdf(
+    decompte: Decompte, words: Wording, creditor: Creditor, customer: Customer
+) -> bytes:
+    sheet = Sheet(words, creditor=creditor.name, title=words["decompte"])
+    sheet.title_block(words["decompte"], words.say("as_of_title", decompte.as_of))
+    sheet.parties(party_lines(words, creditor, customer))
+    b2c = decompte.b2c
+    columns = [
+        Column(words["col_invoice"], 16),
+        Column(words["col_issued"], 13),
+        Column(words["col_due"], 13),
+        Column(words["col_amount"], 16, "RIGHT"),
+        Column(words["col_paid"], 14, "RIGHT"),
+        Column(words["col_principal"], 16, "RIGHT"),
+        Column(words.say("interest_column", b2c), 14, "RIGHT"),
+        *([] if b2c else [Column(words["col_indemnity"], 15, "RIGHT")]),
+        Column(words["col_total"], 16, "RIGHT"),
+    ]
+    sheet.heading(words["claimed"])
+    if decompte.invoices:
+        sheet.ruled(columns, _invoice_rows(decompte, words))
+    else:
+        sheet.paragraph(words["none"])
+    if decompte.deductions:
+        sheet.heading(words["deductions"])
+        sheet.ruled(
+            [
+                Column(words["col_reference"], 100),
+                Column(words["col_deduction"], 25, "RIGHT"),
+            ],
+            (
+                Line([_deduction_label(words, d.kind, d.reference, d.on), words.money(-d.amount)])
+                for d in decompte.deductions
+            ),
+        )
+    sheet.heading(words["summary"])
+    sheet.ruled(
+        [Column("", 100), *(Column(c, 25, "RIGHT") for c in decompte.currencies)],
+        _summary_rows(decompte, words),
+    )
+    if decompte.excluded:
+        sheet.heading(words["not_claimed"])
+        sheet.ruled(
+            [
+                Column(words["col_invoice"], 17),
+                Column(words["col_issued"], 13),
+                Column(words["col_due"], 13),
+                Column(words["col_principal"], 16, "RIGHT"),
+                Column(words["col_reason"], 41),
+            ],
+            (
+                Line(
+                    [
+                        x.receivable.number,
+                        words.date(x.receivable.issued_on),
+                        words.date(x.receivable.due_on),
+                        words.money(x.receivable.open_balance),
+                        exclusion_text(words, x.reason, x.since, x.detail),
+                    ]
+                )
+                for x in decompte.excluded
+            ),
+        )
+    sheet.heading(words["grounds"])
+    sheet.paragraph(
+        words.say(
+            "grounds",
+            decompte.jurisdiction,
+            b2c,
+            decompte.day_count,
+            decompte.contract_rate,
+            list(decompte.legal_basis),
+        )
+    )
+    return sheet.finish()
+
+
+def exclusion_text(words: Wording, reason: Exclusion, since: date, detail: str) -> str:
+    if reason is Exclusion.NOT_DUE:
+        return words.say("not_due", since)
+    return words.say("disputed", since, detail)
+
+
+def _deduction_label(words: Wording, kind: DeductionKind, reference: str, on: date) -> str:
+    if kind is DeductionKind.CREDIT_NOTE:
+        return words.say("credit_note", reference, on)
+    return words.say("unapplied", reference, on)
+
+
+def _basis_days(day_count: str) -> str:
+    return "365" if day_count == "actual/365" else "365/366"
+
+
+def entry_notes(
+    entry: InvoiceEntry, decompte: Decompte, words: Wording, *, periods: bool = True
+) -> list[str]:
+    """What explains an invoice's interest, one sentence each: the formal notice a
+    consumer's interest runs from, the periods, the rounding, a missing rate."""
+    notes = []
+    if entry.no_notice:
+        notes.append(words.say("no_notice"))
+    elif entry.interest_from is not None:
+        notes.append(words.say("from_notice", entry.interest_from))
+    basis = _basis_days(decompte.day_count)
+    for p in entry.periods if periods else ():
+        notes.append(
+            words.say("period", p.start, p.end, p.days, p.rate, basis, p.principal, p.amount)
+        )
+    if not entry.rounding.is_zero:
+        notes.append(words.say("rounding", entry.rounding))
+    if entry.missing_from is not None:
+        notes.append(
+            words.say("missing_rate", entry.computed_until, entry.missing_from, decompte.b2c)
+        )
+    return notes
+
+
+def _invoice_rows(decompte: Decompte, words: Wording) -> Iterator[Line | Note]:
+    for entry in decompte.invoices:
+        r = entry.receivable
+        interest = words.money(entry.interest) if entry.computed else "—"
+        total = entry.total
+        yield Line(
+            [
+                r.number,
+                words.date(r.issued_on),
+                words.date(r.due_on),
+                words.money(r.total),
+                words.money(entry.paid),
+                words.money(entry.principal),
+                interest,
+                *([] if decompte.b2c else [words.money(entry.indemnity)]),
+                words.money(total) if total is not None else "—",
+            ]
+        )
+        for note in entry_notes(entry, decompte, words):
+            yield Note(note)
+
+
+def _summary_rows(decompte: Decompte, words: Wording) -> Iterator[Line]:
+    currencies = decompte.currencies
+
+    def row(label: str, totals: Totals, *, sign: int = 1, bold: bool = False) -> Line:
+        cells = [label]
+        for currency in currencies:
+            money = totals.get_or_zero(currency)
+            cells.append(words.money(-money if sign < 0 else money))
+        return Line(cells, bold=bold)
+
+    yield row(words["total_principal"], decompte.principal)
+    yield row(words.say("total_interest", decompte.b2c), decompte.interest)
+    if not decompte.b2c:
+        yield row(words["total_indemnity"], decompte.indemnities)
+    if decompte.deductions:
+        yield row(words["total_deductions"], decompte.deducted, sign=-1)
+    yield row(words.say("total_due", decompte.as_of), decompte.total, bold=True)
+
+
+def bordereau_pdf(
+    pieces: Sequence[Piece],
+    notes: Sequence[str],
+    words: Wording,
+    creditor: Creditor,
+    customer: Customer,
+    as_of: date,
+) -> bytes:
+    sheet = Sheet(words, creditor=creditor.name, title=words["bordereau"])
+    sheet.title_block(
+        words["bordereau"], words.say("dateline", creditor.name, customer.name, as_of)
+    )
+    sheet.parties(party_lines(words, creditor, customer))
+    sheet.ruled(
+        [
+            Column(words["col_number"], 8, "RIGHT"),
+            Column(words["col_piece"], 62),
+            Column(words["col_file"], 40),
+        ],
+        (Line([str(p.number), p.title, p.name]) for p in pieces),
+    )
+    for note in notes:
+        sheet.paragraph(note, grey=True)
+    return sheet.finish()
