@@ -51,13 +51,15 @@ def safe_name(key: str, *, fallback: str = "document") -> str:
 
     Accents are dropped (``Société`` -> ``Societe``); anything but ASCII letters, digits,
     ``.``, ``_`` and ``-`` becomes ``_``, so no ``/``, ``\\``, ``:`` or control character
-    survives; leading dots, underscores and dashes go (no ``..``, no hidden file, nothing
-    read as an option), and so do trailing dots, which Windows drops. When nothing is left,
+    survives, and a run of dots and underscores becomes one ``_`` (no ``..`` anywhere);
+    leading dots, underscores and dashes go (no hidden file, nothing read as an option),
+    and so do trailing dots, which Windows drops. When nothing is left,
     or the name is one Windows reserves (``CON``, ``NUL``, ``COM1`` …), the name is
     ``fallback`` and a short digest of the original. At most 180 characters.
     """
     ascii_only = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_only).lstrip("._-")[:180].rstrip("._")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_only)
+    name = re.sub(r"[._]{2,}", "_", name).lstrip("._-")[:180].rstrip("._")
     if not name or name.split(".")[0].upper() in _RESERVED:
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
         return f"{fallback}-{digest}"

@@ -70,15 +70,15 @@ def decompte_pdf(
     sheet.parties(party_lines(words, creditor, customer))
     b2c = decompte.b2c
     columns = [
-        Column(words["col_invoice"], 16),
-        Column(words["col_issued"], 13),
-        Column(words["col_due"], 13),
-        Column(words["col_amount"], 16, "RIGHT"),
-        Column(words["col_paid"], 14, "RIGHT"),
-        Column(words["col_principal"], 16, "RIGHT"),
+        Column(words["col_invoice"], 17),
+        Column(words["col_issued"], 15.5),
+        Column(words["col_due"], 15.5),
+        Column(words["col_amount"], 17, "RIGHT"),
+        Column(words["col_paid"], 15, "RIGHT"),
+        Column(words["col_principal"], 17, "RIGHT"),
         Column(words.say("interest_column", b2c), 14, "RIGHT"),
-        *([] if b2c else [Column(words["col_indemnity"], 15, "RIGHT")]),
-        Column(words["col_total"], 16, "RIGHT"),
+        *([] if b2c else [Column(words["col_indemnity"], 14.5, "RIGHT")]),
+        Column(words["col_total"], 17, "RIGHT"),
     ]
     sheet.heading(words["claimed"])
     if decompte.invoices:
@@ -107,10 +107,10 @@ def decompte_pdf(
         sheet.ruled(
             [
                 Column(words["col_invoice"], 17),
-                Column(words["col_issued"], 13),
-                Column(words["col_due"], 13),
-                Column(words["col_principal"], 16, "RIGHT"),
-                Column(words["col_reason"], 41),
+                Column(words["col_issued"], 15.5),
+                Column(words["col_due"], 15.5),
+                Column(words["col_principal"], 17, "RIGHT"),
+                Column(words["col_reason"], 50),
             ],
             (
                 Line(

@@ -144,7 +144,7 @@ class Sheet(FPDF):
             borders_layout=TableBordersLayout.HORIZONTAL_LINES,
             headings_style=head_style,
             line_height=4.4,
-            padding=(1.2, 1.5),
+            padding=(1.2, 1.2),
             width=self.epw,
             align="LEFT",
             first_row_as_headings=heading,
