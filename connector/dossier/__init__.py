@@ -28,19 +28,18 @@ from datetime import date
 from pathlib import Path
 
 from connector.dossier.archive import Archive, dossier_name
-from connector.dossier.chronology import Step, chronology_pdf, steps
+from connector.dossier.chronology import chronology_pdf, steps
 from connector.dossier.contents import Contents, gather
 from connector.dossier.cover import bordereau_pdf, decompte_pdf
 from connector.dossier.decompte import Decompte, compute_decompte
 from connector.dossier.invoice import rebuilt_invoice_pdf, source_pdf
+from connector.dossier.reminders import add_reminders
 from connector.dossier.tables import decompte_csv, payments_csv, trail_csv
 from connector.dossier.wording import Wording, language_for
 from connector.errors import ConfigError
-from connector.legal import ContractTerms, MissingRate, RateTables
-from connector.legal.notice import notice_claim
+from connector.legal import ContractTerms, RateTables
 from connector.model import Creditor, SourceRef
 from connector.policy import Policy
-from connector.render import render
 from connector.source import Source
 from connector.store import Store
 
@@ -70,6 +69,7 @@ def build_dossier(
     rate_tables: RateTables | None = None,
 ) -> DossierResult:
     """Write the collection file of one customer on ``as_of`` to ``out`` (a zip)."""
+    terms = _terms_of_sale(creditor)
     tables = rate_tables or RateTables()
     words = Wording(language_for(creditor))
     contents = gather(store, tenant, customer_ref, as_of)
@@ -106,25 +106,21 @@ def build_dossier(
                 ".pdf",
                 rebuilt_invoice_pdf(r, contents, words, creditor),
             )
-    notes = []
-    if creditor.terms_of_sale:
-        terms = Path(creditor.terms_of_sale)
-        if not terms.is_file():
-            raise ConfigError(
-                "the terms of sale file is missing",
-                path=terms,
-                key="creditor.terms_of_sale",
-                hint="put the file there, or correct terms_of_sale in the tenant file "
-                "(a path relative to the tenant file)",
-            )
+    if terms is not None:
         archive.add(
             words.say("piece_terms"), "conditions-generales", terms.suffix, terms.read_bytes()
         )
-    else:
-        notes.append(words.say("no_terms"))
     named = steps(contents, words)
-    numbers = _reminders(
-        archive, named, contents, words, creditor, policy, jurisdiction, contract, tables
+    numbers = add_reminders(
+        archive,
+        named,
+        contents,
+        words,
+        creditor=creditor,
+        policy=policy,
+        jurisdiction=jurisdiction,
+        contract=contract,
+        tables=tables,
     )
     archive.add(
         words.say("piece_chronology"),
@@ -137,57 +133,26 @@ def build_dossier(
     )
     archive.add(words.say("piece_trail_json"), "journal", ".json", _trail_json(contents))
     archive.add(words.say("piece_trail_csv"), "journal", ".csv", trail_csv(contents, words))
+    notes = [] if terms is not None else [words.say("no_terms")]
     bordereau = bordereau_pdf(archive.pieces, notes, words, creditor, contents.customer, as_of)
     archive.write(out, bordereau)
     return DossierResult(out, archive.names, len(named), decompte)
 
 
-def _reminders(
-    archive: Archive,
-    named: list[Step],
-    contents: Contents,
-    words: Wording,
-    creditor: Creditor,
-    policy: Policy,
-    jurisdiction: str,
-    contract: ContractTerms | None,
-    tables: RateTables,
-) -> dict[str, int]:
-    """Each reminder as it went out, else rebuilt and marked; its piece number by key."""
-    numbers = {}
-    for step in named:
-        record, item = step.delivered.record, step.delivered
-        stem = f"{record.planned_on.isoformat()}-{record.step}"
-        if item.file is not None:
-            title = words.say("piece_reminder", step.label, item.on, step.channel)
-            piece = archive.add(title, stem, item.file.suffix, item.file.read_bytes())
-        else:
-            legal = None
-            try:
-                legal = notice_claim(
-                    record.action,
-                    contents.customer,
-                    jurisdiction=jurisdiction,
-                    tables=tables,
-                    contract=contract,
-                )
-            except MissingRate:
-                legal = None
-            promises = [p for p in contents.state.promises if p.id in record.action.broken_promises]
-            message = render(
-                record.action,
-                customer=contents.customer,
-                creditor=creditor,
-                policy=policy,
-                legal=legal,
-                promises=promises,
-            )
-            header = words.say("rebuilt_reminder", item.on, step.channel, record.receipt or "")
-            text = f"{header}\n\n{message.text}"
-            title = words.say("piece_reminder_rebuilt", step.label, item.on, step.channel)
-            piece = archive.add(title, stem, ".txt", text.encode())
-        numbers[record.key] = piece.number
-    return numbers
+def _terms_of_sale(creditor: Creditor) -> Path | None:
+    """The terms of sale file the tenant names; a named file that is missing is an error."""
+    if not creditor.terms_of_sale:
+        return None
+    terms = Path(creditor.terms_of_sale)
+    if not terms.is_file():
+        raise ConfigError(
+            "the terms of sale file is missing",
+            path=terms,
+            key="creditor.terms_of_sale",
+            hint="put the file there, or correct terms_of_sale in the tenant file "
+            "(a path relative to the tenant file)",
+        )
+    return terms
 
 
 def _trail_json(contents: Contents) -> bytes:

@@ -15,7 +15,7 @@ from connector.dossier.decompte import (
 )
 from connector.dossier.sheet import Column, Line, Note, Sheet
 from connector.dossier.wording import Wording
-from connector.model import Creditor, Customer, PostalAddress
+from connector.model import Creditor, Customer, LegalKind, PostalAddress
 from connector.money import Totals
 
 __all__ = ["Piece", "bordereau_pdf", "decompte_pdf", "party_lines"]
@@ -52,10 +52,10 @@ def party_lines(
     )
     if creditor.vat_id:
         creditor_lines.append(words.say("field", words["vat"], creditor.vat_id))
-    debtor_lines = [
-        customer.name,
-        words.say("field", words["siren"], customer.registration_id or words["not_given"]),
-    ]
+    debtor_lines = [customer.name]
+    if customer.registration_id or customer.legal_kind is LegalKind.B2B:  # a consumer has none
+        registration = customer.registration_id or words["not_given"]
+        debtor_lines.append(words.say("field", words["siren"], registration))
     return [
         (words["creditor"], creditor_lines + _address(creditor.address)),
         (words["debtor"], debtor_lines + _address(debtor_address)),
