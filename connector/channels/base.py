@@ -19,10 +19,6 @@ from connector.render import RenderedMessage
 
 __all__ = ["ChannelSender", "DeliveryReceipt", "no_batch", "safe_name", "write_atomically"]
 
-_RESERVED = frozenset(
-    ["CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(1, 10))]
-)
-
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReceipt:
@@ -44,6 +40,11 @@ class ChannelSender(Protocol):
 @contextmanager
 def no_batch() -> Iterator[None]:
     yield
+
+
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(1, 10))]
+)  # names Windows will not give a file
 
 
 def safe_name(key: str, *, fallback: str = "document") -> str:

@@ -65,7 +65,9 @@ def chronology_pdf(
                     [
                         words.date(s.delivered.on),
                         s.label,
-                        s.channel,
+                        words.say("written_only", s.channel)
+                        if s.delivered.written_only
+                        else s.channel,
                         str(pieces.get(s.delivered.record.key, "")),
                     ]
                 )

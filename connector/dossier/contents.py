@@ -6,8 +6,10 @@ dossier's own evidence (the steps carried out and the audit trail) is cut at the
 date here: a step planned later, or an event recorded after that day in the tenant's
 timezone, is not in a file dated that day.
 
-A step counts as carried out when its action is *sent*. The debtor-facing ones (e-mail,
-letter, text message) are the file's reminders; a phone task or an escalation is the
+A step counts as carried out when its action is done: *sent* (a relay took it), *written*
+(only a file in the outbox folder: the file says so) or *posted* (a letter whose posting was
+recorded); a letter still to post is not. The debtor-facing ones (e-mail, letter, text
+message) are the file's reminders; a phone task or an escalation is the
 creditor's own to-do and shows only in the audit trail. For each reminder the outbox file
 written when it went out (``.eml``, the letter's ``.pdf``) is used while it still exists.
 
@@ -34,6 +36,7 @@ from connector.store import ActionRecord, ActionStatus, AuditEvent, Store
 __all__ = ["Contents", "Delivered", "LetterProof", "allocated_refs", "gather", "ledger_on"]
 
 DEBTOR_CHANNELS = frozenset({Channel.EMAIL, Channel.LETTER, Channel.SMS})
+_DONE = frozenset(s for s in ActionStatus if s.value in ("sent", "written", "posted"))
 _TRACKING = ("tracking_number", "tracking")
 _POSTED = ("posted_on",)
 _RECEIVED = ("received_on", "delivered_on")
@@ -56,6 +59,11 @@ class Delivered:
     record: ActionRecord
     file: Path | None  # the outbox file as sent, None when it is gone (or never was: SMTP)
     proof: LetterProof | None = None  # letters only
+
+    @property
+    def written_only(self) -> bool:
+        """Written to the outbox folder, and nothing says it left the machine."""
+        return self.record.status.value == "written"
 
     @property
     def on(self) -> date:
@@ -115,8 +123,9 @@ def gather(store: Store, tenant: str, customer_ref: SourceRef, as_of: date) -> C
     )
     records = [
         record
-        for record in store.actions(tenant, status=ActionStatus.SENT)
-        if record.customer_ref == customer_ref
+        for record in store.actions(tenant)
+        if record.status in _DONE
+        and record.customer_ref == customer_ref
         and record.channel in DEBTOR_CHANNELS
         and record.planned_on <= as_of
     ]

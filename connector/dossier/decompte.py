@@ -36,8 +36,8 @@ from connector.legal import (
     MissingRate,
     RateTables,
     assess,
-    recovery_indemnity,
 )
+from connector.legal.indemnity import recovery_indemnity
 from connector.model import LegalKind, Receivable, ReceivableKind
 from connector.money import Money, Totals
 from connector.planner import CustomerState

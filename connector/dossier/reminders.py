@@ -36,7 +36,8 @@ def add_reminders(
         record, item = step.delivered.record, step.delivered
         stem = f"{record.planned_on.isoformat()}-{record.step}"
         if item.file is not None:
-            title = words.say("piece_reminder", step.label, item.on, step.channel)
+            kind = "piece_reminder_written" if item.written_only else "piece_reminder"
+            title = words.say(kind, step.label, item.on, step.channel)
             piece = archive.add(title, stem, item.file.suffix, item.file.read_bytes())
         else:
             legal: LegalClaim | None

@@ -12,7 +12,6 @@ from connector.legal.claim import (
     InvoiceDebt,
     LegalClaim,
     assess,
-    recovery_indemnity,
 )
 from connector.legal.rates import MissingRate, RatePeriod, RateTable, RateTables
 
@@ -28,5 +27,4 @@ __all__ = [
     "RateTable",
     "RateTables",
     "assess",
-    "recovery_indemnity",
 ]

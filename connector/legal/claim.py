@@ -31,7 +31,6 @@ __all__ = [
     "InvoiceDebt",
     "LegalClaim",
     "assess",
-    "recovery_indemnity",
 ]
 
 CENT = Decimal("0.01")
@@ -245,20 +244,6 @@ def _fraction(start: date, end: date, day_count: DayCount) -> Fraction:
     return total
 
 
-def _indemnity(
-    debt: InvoiceDebt, rule: _Rule, as_of: date, contract: ContractTerms | None
-) -> Money | None:
-    statutory = rule.indemnity(debt.principal) if as_of > debt.due_on else None
-    if (
-        statutory is not None
-        and contract is not None
-        and contract.indemnity is not None
-        and contract.indemnity.currency == statutory.currency
-    ):
-        return max(statutory, contract.indemnity)
-    return statutory
-
-
 def _assess_one(
     debt: InvoiceDebt,
     rule: _Rule,
@@ -269,7 +254,15 @@ def _assess_one(
 ) -> InvoiceClaim:
     currency = debt.principal.currency
     principal = debt.principal.amount
-    indemnity = _indemnity(debt, rule, as_of, contract)
+    statutory = rule.indemnity(debt.principal) if as_of > debt.due_on else None
+    indemnity = statutory
+    if (
+        statutory is not None
+        and contract is not None
+        and contract.indemnity is not None
+        and contract.indemnity.currency == statutory.currency
+    ):
+        indemnity = max(statutory, contract.indemnity)
     same = indemnity is not None and indemnity.currency == currency
     owed_accessory = indemnity.amount if indemnity is not None and same else Decimal(0)
     accrued, periods = Fraction(0), []  # exact rationals: rounding happens once, at the end
@@ -359,18 +352,3 @@ def assess(
         interest,
         rule.basis,
     )
-
-
-def recovery_indemnity(
-    debt: InvoiceDebt,
-    *,
-    as_of: date,
-    jurisdiction: str = "FR",
-    b2c: bool = False,
-    contract: ContractTerms | None = None,
-) -> Money:
-    """The fixed recovery sum one invoice carries on ``as_of`` (zero when none is due), the
-    same as :func:`assess` gives it. It needs no rate: when the interest cannot be computed
-    (:class:`MissingRate`), the indemnity is still owed and still claimed."""
-    rule = _rule(jurisdiction.upper(), b2c, RateTables(), False, contract)
-    return _indemnity(debt, rule, as_of, contract) or Money.zero(debt.principal.currency)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from connector.dossier.cover import decompte_pdf
 from connector.dossier.decompte import compute_decompte
 from connector.dossier.wording import Wording
-from connector.legal import InvoiceDebt, RateTables, assess
+from connector.legal import ContractTerms, InvoiceDebt, RateTables, assess
+from connector.legal.indemnity import recovery_indemnity
 from connector.model import (
     Customer,
     LegalKind,
@@ -176,3 +177,25 @@ def test_every_decompte_adds_up_to_its_total(ledger: CustomerState, as_of: date)
     assert len(decompte.deductions) == sum(
         1 for r in ledger.receivables if r.kind is ReceivableKind.CREDIT_NOTE
     ) + len(ledger.payments)
+
+
+def test_the_indemnity_without_a_rate_is_the_one_assess_gives() -> None:
+    debt = InvoiceDebt("F-1", Money.of("900.00", "EUR"), date(2026, 2, 2))
+    for contract in (None, ContractTerms(indemnity=Money.of("60", "EUR"))):
+        (claim,) = assess([debt], as_of=date(2026, 5, 4), contract=contract, tables=TABLES).invoices
+        assert (
+            recovery_indemnity(debt, as_of=date(2026, 5, 4), contract=contract) == claim.indemnity
+        )
+    assert recovery_indemnity(debt, as_of=debt.due_on).is_zero  # not late yet
+    assert recovery_indemnity(debt, as_of=date(2026, 5, 4), b2c=True).is_zero
+    # a rate missing for the whole period: the contract's higher sum is still claimed
+    late = invoice("F-2", date(2026, 7, 10), "500.00")
+    decompte = compute_decompte(
+        state(late),
+        as_of=date(2026, 9, 30),
+        notices={},
+        contract=ContractTerms(indemnity=Money.of("60", "EUR")),
+        tables=TABLES,
+    )
+    (entry,) = decompte.invoices
+    assert not entry.computed and entry.indemnity == Money.of("60", "EUR")
