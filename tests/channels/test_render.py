@@ -185,7 +185,7 @@ def test_the_notice_shows_the_interest_period_by_period_when_computed() -> None:
     )
     text = render(notice, customer=customer(), creditor=CREDITOR, policy=POLICY, legal=legal).text
     for invoice in legal.invoices:
-        assert f"{invoice.number} : du" in text
+        assert f"{invoice.number}\u00a0: du" in text  # French no-break space before the colon
         assert "12.15 %" in text  # ECB 2.15 on 1 January 2026 + 10 points
     assert str(legal.interest_total["EUR"]) in text
     assert "actual/365" in text
