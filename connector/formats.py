@@ -31,10 +31,10 @@ __all__ = [
     "addressee",
     "count",
     "long_date",
-    "period",
     "money",
     "number",
     "percent",
+    "period",
     "place_and_date",
     "salutation",
     "short_date",
@@ -167,14 +167,11 @@ def addressee(civility: Civility | None, given_name: str, family_name: str, lang
 
 
 _WORDS = {
-    "fr": (
-        "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze"
-    ).split(),
-    "en": (
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen"
-    ).split(),
-}
+    "fr": ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
+           "onze", "douze", "treize", "quatorze", "quinze"),
+    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+           "eleven", "twelve", "thirteen", "fourteen", "fifteen"),
+}  # fmt: skip
 
 
 def period(days: int, language: str) -> str:

@@ -92,7 +92,9 @@ def safe_url(value: object) -> str | None:
 def _environment(*, html: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("connector", "templates"),
-        autoescape=html,  # every template read through the HTML environment, by design
+        # the HTML environment escapes every template it reads, whatever its name; the text
+        # one writes plain text, where an escaped "&amp;" would be a mistake
+        autoescape=html,  # noqa: S701
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -113,6 +115,7 @@ def _language(customer: Customer, action: PlannedAction, creditor: Creditor) -> 
     return customer.language if customer.language in LANGUAGES else "en"
 
 
+_ONE_LINE = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -276,10 +279,9 @@ def render(
     module = _TEXT.get_template(f"{language}/{action.template}.j2").make_module(context)
     exported = vars(module)  # what the step template set: subject, intro, outro
     parts = {
-        name: _tidy(str(exported[name]).strip(), language)
-        for name in ("subject", "intro", "outro")
+        name: _tidy(str(exported[name]).strip(), language) for name in ("subject", "intro", "outro")
     }
-    parts["subject"] = " ".join(parts["subject"].split())
+    parts["subject"] = _ONE_LINE.sub(" ", parts["subject"])  # a header: no line break
     text = _TEXT.get_template(f"{language}/layout.txt.j2").render(**context, **parts)
     html = _HTML.get_template(f"{language}/layout.html.j2").render(
         **context,
