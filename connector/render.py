@@ -31,6 +31,7 @@ from connector import formats
 from connector.calendar import BusinessCalendar
 from connector.model import (
     Channel,
+    Civility,
     Contact,
     Creditor,
     Customer,
@@ -161,20 +162,24 @@ def _addressed(customer: Customer) -> Contact | None:
 _TITLES = frozenset({"m", "m.", "mme", "mlle", "madame", "monsieur", "mr", "mrs", "ms", "miss"})
 
 
-def _attention(contact: Contact | None, language: str) -> str:
-    """« Madame Claire Durand » for the attention line; "" when the contact has no name."""
-    if contact is None or not contact.name.strip():
+def _attention(contact: Contact | None, customer: Customer, language: str) -> str:
+    """« Madame Claire Durand » for the attention line; "" when no person is named (a contact
+    that is the company itself, as some platforms keep it, names no one)."""
+    if contact is None:
         return ""
     words = contact.name.split()
     if contact.civility is not None and len(words) > 1 and words[0].lower() in _TITLES:
         words = words[1:]  # the source wrote the title into the name: « Mme Roux »
     full, family = " ".join(words), " ".join(contact.family_name.split())
-    given = full
-    if family and full.lower().endswith(family.lower()):
-        given = full[: len(full) - len(family)].strip()
-    elif family and contact.civility is None:
-        given, family = full, ""
-    return formats.addressee(contact.civility, given, family, language)
+    if full.lower() == " ".join(customer.name.split()).lower():
+        full = ""
+    if not full and not (family and contact.civility is not None):
+        return ""
+    if family and family.lower() in full.lower() and contact.civility is not Civility.COUPLE:
+        family = ""  # the full name already has it: « Claire Durand »
+    elif family and family.lower() in full.lower():
+        full = ""  # « Monsieur et Madame Durand »
+    return formats.addressee(contact.civility, full, family, language)
 
 
 def _calendar(policy: Policy, creditor: Creditor) -> BusinessCalendar:
@@ -234,7 +239,7 @@ def _context(
         "today": action.planned_on,
         "contacts": customer.email_contacts or customer.contacts,
         "contact": contact,
-        "attention": _attention(contact, language),
+        "attention": _attention(contact, customer, language),
         "salutation": formats.salutation(known, family, language),
         "phones": [c for c in customer.contacts if c.phone],
         "reminders_sent": len(reminders),

@@ -184,3 +184,17 @@ def test_french_punctuation_takes_a_no_break_space() -> None:
         for sign in ";:!?»":
             assert f" {sign}" not in part, f"a breaking space before {sign!r}"
     assert f"Deuxième relance{NBSP}:" in sent.subject
+
+
+def test_a_contact_that_is_the_company_itself_names_no_one() -> None:
+    # Odoo and QuickBooks keep the company's own address as its contact
+    text = _with_contact(Contact(name="Hôtel des Célestins", email="h@x.fr", primary=True))
+    assert "À l’attention du service comptabilité fournisseurs" in text
+
+
+def test_a_couple_known_by_its_family_name() -> None:
+    couple = Contact(civility=Civility.COUPLE, family_name="Petit", email="p@x.fr", primary=True)
+    text = _with_contact(couple)
+    assert "À l’attention de Monsieur et Madame Petit\n" in text
+    assert "\nMadame, Monsieur,\n" in text
+    assert "Dear Mr and Mrs Petit," in _with_contact(couple, "en")

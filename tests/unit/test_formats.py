@@ -86,8 +86,8 @@ def test_salutations() -> None:
 
 @pytest.mark.parametrize(
     ("days", "fr", "en"),
-    [(1, "un jour", "one day"), (8, "huit jours", "eight days"), (15, "quinze jours", "fifteen days"),
-     (30, "30 jours", "30 days")],
+    [(1, "un jour", "one day"), (8, "huit jours", "eight days"),
+     (15, "quinze jours", "fifteen days"), (30, "30 jours", "30 days")],
 )  # fmt: skip
 def test_a_period_is_written_in_words_up_to_fifteen(days: int, fr: str, en: str) -> None:
     assert period(days, "fr") == fr and period(days, "en") == en
