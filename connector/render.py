@@ -246,15 +246,24 @@ def _context(
         "last_reminder_on": reminders[-1] if reminders else None,
         "next_kind": None if (nxt := _next_kind(action, policy)) is None else nxt.value,
         "language": language,
+        "nbsp": NBSP,  # French punctuation in a layout's own words (docs/writing.md §7)
         **_format_functions(language),
     }
 
 
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
 def _format_functions(language: str) -> dict[str, Callable[..., str]]:
+    """The house formats, as a mail client shows them: the thousands separator is the plain
+    no-break space (the narrow one, U+202F, is drawn as almost nothing by common mail fonts,
+    « 10093,02 € »), and a long date never breaks between the day and the month."""
     return {
-        "money": lambda m: formats.money(m, language),
+        "money": lambda m: formats.money(m, language).replace(NNBSP, NBSP),
         "day": lambda d, fmt="long": (
-            formats.short_date(d, language) if fmt == "short" else formats.long_date(d, language)
+            formats.short_date(d, language)
+            if fmt == "short"
+            else formats.long_date(d, language).replace(" ", NBSP, 1)
         ),
         "count": lambda n, singular, plural: formats.count(n, singular, plural, language),
         "period": lambda days: formats.period(days, language),

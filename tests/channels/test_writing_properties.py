@@ -205,7 +205,7 @@ def test_every_email_keeps_the_house_rules(
         assert "despite our reminders" not in everything
     if action.step == "courtesy":
         assert "retard" not in everything and "overdue" not in everything
-    deadline = re.search(r"soit au plus tard le (\d+)(?:er)? (\w+) (\d{4})", words)
+    deadline = re.search(r"soit au plus tard le (\d+)(?:er)?\s(\w+) (\d{4})", words)
     if deadline:
         day = date(int(deadline[3]), FRENCH_MONTHS[deadline[2]], int(deadline[1]))
         assert CALENDAR.is_send_day(day), f"deadline {day} is not a business day"
