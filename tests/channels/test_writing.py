@@ -22,6 +22,8 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 def shown(amount: Money, language: str) -> str:
     """A figure as an e-mail prints it: no-break spaces a mail client's fonts all have."""
     return money(amount, language).replace(NNBSP, NBSP)
+
+
 KINDS = [LegalKind.B2B, LegalKind.B2C]
 
 
