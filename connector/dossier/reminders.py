@@ -13,7 +13,7 @@ from connector.legal import ContractTerms, LegalClaim, MissingRate, RateTables
 from connector.legal.notice import notice_claim
 from connector.model import Creditor
 from connector.policy import Policy
-from connector.render import render
+from connector.render import reminder_days, render
 
 __all__ = ["add_reminders"]
 
@@ -32,6 +32,7 @@ def add_reminders(
 ) -> dict[str, int]:
     """Each reminder as it went out, else rebuilt and marked; its piece number by key."""
     numbers = {}
+    done = [s.delivered.record.action for s in named]
     for step in named:
         record, item = step.delivered.record, step.delivered
         stem = f"{record.planned_on.isoformat()}-{record.step}"
@@ -59,6 +60,7 @@ def add_reminders(
                 policy=policy,
                 legal=legal,
                 promises=promises,
+                reminders=reminder_days(record.action, done),
             )
             header = words.say("rebuilt_reminder", item.on, step.channel, record.receipt or "")
             text = f"{header}\n\n{message.text}"
