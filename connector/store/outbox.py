@@ -324,6 +324,19 @@ class OutboxMixin(StatesMixin):
             error=None,
         )
 
+    def released_by_person(self, tenant: str, key: str) -> bool:
+        """Whether a person has released this action from a hold (it goes out as it is)."""
+        with self._engine.connect() as conn:
+            row = self._get(conn, tenant, key)
+            payloads = conn.execute(
+                select(t.events.c.payload).where(
+                    t.events.c.tenant == tenant,
+                    t.events.c.customer_key == row.customer_key,
+                    t.events.c.kind == EventType.ACTION_RELEASED.value,
+                )
+            ).scalars()
+            return any(payload.get("action") == key for payload in payloads)
+
     def hold_unknown_outcomes(self, tenant: str) -> list[ActionRecord]:
         """Actions left *sending* by a crash are held for a person, never re-sent blindly."""
         held = []
