@@ -314,8 +314,9 @@ class OutboxMixin(StatesMixin):
         )
 
     def release_held(self, tenant: str, key: str) -> ActionRecord:
-        """A person checked the held action was not sent: it goes out on the next run."""
-        return self._move(
+        """A person checked the held action was not sent: it goes out on the next run (its
+        customer is reviewed then, whatever date the last run had set)."""
+        record = self._move(
             tenant,
             key,
             (ActionStatus.HELD, ActionStatus.FAILED),
@@ -323,6 +324,9 @@ class OutboxMixin(StatesMixin):
             EventType.ACTION_RELEASED,
             error=None,
         )
+        with self._tx() as conn:
+            self._touch(conn, tenant, {record.customer_ref.key})
+        return record
 
     def released_by_person(self, tenant: str, key: str) -> bool:
         """Whether a person has released this action from a hold (it goes out as it is)."""
