@@ -45,9 +45,12 @@ from connector.settings import ContractConfig
 from connector.source import GroupedWriteBack, Outcome, Source, WriteReceipt
 from connector.store import ActionStatus, EventType, Store
 
-__all__ = ["ActionResult", "Executor", "RunReport"]
+__all__ = ["INTEREST_WITHOUT_RATE", "ActionResult", "Executor", "RunReport"]
 
 log = logging.getLogger(__name__)
+
+# how a formal notice held because its interest has no figure starts its reason
+INTEREST_WITHOUT_RATE = "the late-payment interest of this formal notice has no figure"
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,10 +330,9 @@ class Executor:
         if self.store.released_by_person(self.tenant, action.key):
             return None
         reason = (
-            f"the late-payment interest of this formal notice has no figure: "
-            f"{legal.interest_missing}. The notice claims the recovery indemnity and says the "
-            f"interest runs at the legal rate. Add the rate and release it, or release it as "
-            f"it is: relance action release {action.key}"
+            f"{INTEREST_WITHOUT_RATE}: {legal.interest_missing}. The notice claims the "
+            f"recovery indemnity and says the interest runs at the legal rate. Add the rate "
+            f"and release it, or release it as it is: relance action release {action.key}"
         )
         log.warning("action %s held: interest without a rate", action.key)
         self.store.mark_held(self.tenant, action.key, reason)

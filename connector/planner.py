@@ -70,6 +70,8 @@ __all__ = [
     "plan",
     "plan_customer",
     "progress_after",
+    "receivable_lines",
+    "term_key",
 ]
 
 _EMPTY: Mapping[str, Progress] = MappingProxyType({})

@@ -742,6 +742,32 @@ class LedgerMixin(StoreBase):
                 if receivable.is_open:
                     yield receivable
 
+    def customer_names(self, tenant: str) -> dict[str, str]:
+        """Each customer's name by its key, for reports."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(t.customers.c.key, t.customers.c.name).where(t.customers.c.tenant == tenant)
+            ).all()
+        return {row.key: row.name for row in rows}
+
+    def unapplied_payments(self, tenant: str) -> Iterator[Payment]:
+        """Every payment with a part not yet matched to an invoice (it lowers what is owed)."""
+        last = 0
+        while True:
+            with self._engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.payments)
+                    .where(t.payments.c.tenant == tenant, t.payments.c.id > last)
+                    .order_by(t.payments.c.id)
+                    .limit(_CHUNK * 4)
+                ).all()
+            if not rows:
+                return
+            last = rows[-1].id
+            for row in rows:
+                if row.unapplied > 0:  # a string on SQLite: compared once decoded
+                    yield row_to_payment(row)
+
     def invoiced_totals(self, tenant: str, *, since: date, until: date) -> Totals:
         """What was invoiced (net of credit notes) between two dates, per currency."""
         totals = Totals()
