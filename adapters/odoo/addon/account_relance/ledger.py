@@ -9,9 +9,10 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from adapters.odoo.source import (
+from adapters.odoo.mapping import (
     MOVE_FIELDS,
     OPEN,
+    TERM_FIELDS,
     customer_from_odoo,
     payment_from_odoo,
     receivable_from_odoo,
@@ -81,16 +82,20 @@ class OrmLedger:
     def states(self, partner_ids=None):
         """``(partner id, CustomerState)`` for every customer with an open receivable."""
         rows = self._open_moves(partner_ids)
-        due = self._first_open_due([r["id"] for r in rows])
+        terms = self._terms([r["id"] for r in rows])
         receivables = defaultdict(list)
         progress = defaultdict(dict)
         disputes = defaultdict(list)
         for raw in rows:
             try:
                 receivable = receivable_from_odoo(
-                    {**raw, "invoice_date": _iso(raw["invoice_date"])},
+                    {
+                        **raw,
+                        "invoice_date": _iso(raw["invoice_date"]),
+                        "invoice_date_due": _iso(raw["invoice_date_due"]),
+                    },
                     self.tenant,
-                    due.get(raw["id"]),
+                    terms.get(raw["id"], ()),
                 )
             except DataError as exc:
                 self.problems.append(exc.message)
@@ -149,23 +154,24 @@ class OrmLedger:
             domain, [*MOVE_FIELDS, *DUNNING_FIELDS], order="id"
         )
 
-    def _first_open_due(self, move_ids):
-        """Each invoice's earliest unpaid instalment (``invoice_date_due`` is the last one)."""
-        found = {}
+    def _terms(self, move_ids):
+        """Each invoice's receivable lines: one per instalment of its payment terms, with what
+        is still open on it (``invoice_date_due`` holds only the last one's date)."""
+        found = defaultdict(list)
         Line = self.env["account.move.line"]
         for start in range(0, len(move_ids), CHUNK):
-            groups = Line._read_group(
+            lines = Line.search_read(
                 [
                     ("move_id", "in", move_ids[start : start + CHUNK]),
                     ("account_id.account_type", "=", "asset_receivable"),
-                    ("reconciled", "=", False),
-                    ("date_maturity", "!=", False),
                 ],
-                ["move_id"],
-                ["date_maturity:min"],
+                list(TERM_FIELDS),
+                order="id",
             )
-            for move, first in groups:
-                found[move.id] = first.isoformat()
+            for line in lines:
+                found[line["move_id"][0]].append(
+                    {**line, "date_maturity": _iso(line["date_maturity"])}
+                )
         return found
 
     def _customers(self, partner_ids):
