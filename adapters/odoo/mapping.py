@@ -50,6 +50,7 @@ __all__ = [
     "payment_from_odoo",
     "receivable_from_odoo",
     "record_ref",
+    "term_rows",
     "utc_stamp",
 ]
 
@@ -167,9 +168,13 @@ def receivable_from_odoo(
         due_on = date.fromisoformat(clean_text(raw.get("invoice_date_due")) or issued.isoformat())
         total = Decimal(str(raw.get("amount_total") or 0))
         residual = Decimal(str(raw.get("amount_residual") or 0))
-        parts = _instalments(terms, currency) if raw.get("move_type") == "out_invoice" else ()
     except (ValueError, TypeError, IndexError, ArithmeticError) as exc:
         raise DataError(f"{label}: {exc}", hint="the record is skipped") from None
+    try:
+        parts = _instalments(terms, currency) if raw.get("move_type") == "out_invoice" else ()
+    except (ValueError, TypeError, ArithmeticError) as exc:  # read whole, as before terms
+        log.warning("%s: instalments ignored: %s", label, str(exc).splitlines()[0])
+        parts = ()
     state, paying = raw.get("state"), raw.get("payment_state")
     if state == "cancel":
         status, residual = ReceivableStatus.CANCELLED, Decimal(0)
@@ -212,19 +217,23 @@ def receivable_from_odoo(
         raise DataError(f"{label}: {str(exc).splitlines()[0]}") from None
 
 
-def _instalments(terms: Sequence[Mapping[str, Any]], currency: str) -> tuple[Instalment, ...]:
-    """A move's receivable lines as its instalments, in due-date order (amounts unsigned, in
-    the invoice's currency)."""
+def term_rows(terms: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A move's receivable lines in instalment order (by due date, then id), the empty ones
+    left out: the n-th row is the n-th instalment."""
     rows = sorted(terms, key=lambda row: (clean_text(row.get("date_maturity")), int(row["id"])))
+    return [row for row in rows if Decimal(str(row.get("amount_currency") or 0)) != 0]
+
+
+def _instalments(terms: Sequence[Mapping[str, Any]], currency: str) -> tuple[Instalment, ...]:
+    """A move's receivable lines as its instalments (amounts unsigned, in the invoice's
+    currency); none when a line has no due date."""
     found = []
-    for row in rows:
+    for row in term_rows(terms):
         when = clean_text(row.get("date_maturity"))
         if not when:
             return ()  # a line without a due date: not a schedule relance can follow
         amount = Money(abs(Decimal(str(row.get("amount_currency") or 0))), currency).rounded()
         left = Money(abs(Decimal(str(row.get("amount_residual_currency") or 0))), currency)
-        if not amount.is_positive:
-            continue
         found.append(
             Instalment(due_on=date.fromisoformat(when), amount=amount, open_balance=left.rounded())
         )

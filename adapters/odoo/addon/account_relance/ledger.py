@@ -16,6 +16,7 @@ from adapters.odoo.mapping import (
     customer_from_odoo,
     payment_from_odoo,
     receivable_from_odoo,
+    term_rows,
 )
 from connector.errors import DataError
 from connector.model import (
@@ -28,7 +29,7 @@ from connector.model import (
     SourceRef,
 )
 from connector.money import Money
-from connector.planner import CustomerState, Progress
+from connector.planner import CustomerState, Progress, term_key
 
 _logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class OrmLedger:
         self.as_of = as_of
         self.tenant = tenant_of(company)
         self.problems = []
+        self.term_lines = {}  # a split invoice's instalment key -> its receivable line id
 
     # --- the planner's input, customer by customer ----------------------------------------------
     def states(self, partner_ids=None):
@@ -104,6 +106,16 @@ class OrmLedger:
                 continue
             partner = raw["commercial_partner_id"][0]
             receivables[partner].append(receivable)
+            if receivable.instalments:  # each instalment keeps its own progress, on its line
+                for n, line in enumerate(term_rows(terms.get(raw["id"], ())), start=1):
+                    key = term_key(receivable.ref.key, n)
+                    self.term_lines[key] = line["id"]
+                    if line["relance_step"]:
+                        progress[partner][key] = Progress(
+                            line["relance_step"],
+                            line["relance_reminder_count"],
+                            line["relance_last_date"] or None,
+                        )
             if raw["relance_step"]:
                 progress[partner][receivable.ref.key] = Progress(
                     raw["relance_step"],
@@ -165,7 +177,7 @@ class OrmLedger:
                     ("move_id", "in", move_ids[start : start + CHUNK]),
                     ("account_id.account_type", "=", "asset_receivable"),
                 ],
-                list(TERM_FIELDS),
+                [*TERM_FIELDS, "relance_step", "relance_reminder_count", "relance_last_date"],
                 order="id",
             )
             for line in lines:
