@@ -23,6 +23,7 @@ from connector.model import (
     Civility,
     Contact,
     Customer,
+    Instalment,
     LegalKind,
     Payment,
     Platform,
@@ -61,7 +62,7 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {  # file -> (required, optional
     ),
     "invoices.csv": (
         {"number", "customer_id", "issued_on", "due_on", "total", "open"},
-        {"id", "kind", "currency", "status", "document_url", "payment_url"},
+        {"id", "kind", "currency", "status", "document_url", "payment_url", "instalments"},
     ),
     "payments.csv": (
         {"id", "customer_id", "received_on", "amount"},
@@ -117,6 +118,28 @@ class _Row:
         if not value.is_finite():
             raise self.fail(column, "is not a finite amount")
         return value
+
+    def instalments(self, currency: str) -> tuple[Instalment, ...]:
+        """``2026-01-15=300.00;2026-03-16=700.00``: each instalment's due date and amount."""
+        found = []
+        for part in filter(None, (p.strip() for p in self.text("instalments").split(";"))):
+            when, sep, amount = part.partition("=")
+            try:
+                if not sep:
+                    raise ValueError
+                found.append(
+                    Instalment(
+                        due_on=date.fromisoformat(when.strip()),
+                        amount=Money(Decimal(amount.strip()), currency),
+                    )
+                )
+            except (ValueError, InvalidOperation, ValidationError):
+                raise self.fail(
+                    "instalments",
+                    f"{part!r} is not an instalment like 2026-03-31=300.00 "
+                    "(due date=amount, instalments separated by ;)",
+                ) from None
+        return tuple(found)
 
     def currency(self) -> str:
         return self._parse("currency", check_currency, "an ISO 4217 code like EUR", "EUR")
@@ -265,6 +288,7 @@ def _receivable(row: _Row, ref: Callable[[str], SourceRef], known: set[str]) -> 
         status=row.choice("status", statuses, derived),
         document_url=row.text("document_url") or None,
         payment_url=row.text("payment_url") or None,
+        instalments=row.instalments(currency),
     )
 
 
