@@ -89,8 +89,7 @@ def build_dossier(
         decompte_pdf(decompte, words, creditor, contents.customer),
     )
     archive.add(words.say("piece_decompte_csv"), "decompte", ".csv", decompte_csv(decompte, words))
-    for entry in decompte.invoices:
-        r = entry.receivable
+    for r in decompte.receivables:
         original = source_pdf(source, r)
         if original is not None:
             archive.add(

@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from connector.dossier.decompte import (
+    ClaimedLine,
+    Debt,
     Decompte,
     DeductionKind,
     Exclusion,
-    InvoiceEntry,
 )
 from connector.dossier.sheet import Column, Line, Note, Sheet
 from connector.dossier.wording import Wording
 from connector.model import Creditor, Customer, LegalKind, PostalAddress
 from connector.money import Totals
+from connector.planner import ItemKind
 
 __all__ = ["Piece", "bordereau_pdf", "decompte_pdf", "party_lines"]
 
@@ -81,7 +83,7 @@ def decompte_pdf(
         Column(words["col_total"], 17, "RIGHT"),
     ]
     sheet.heading(words["claimed"])
-    if decompte.invoices:
+    if decompte.lines:
         sheet.ruled(columns, _invoice_rows(decompte, words))
     else:
         sheet.paragraph(words["none"])
@@ -115,10 +117,10 @@ def decompte_pdf(
             (
                 Line(
                     [
-                        x.receivable.number,
-                        words.date(x.receivable.issued_on),
-                        words.date(x.receivable.due_on),
-                        words.money(x.receivable.open_balance),
+                        debt_label(words, x.debt),
+                        words.date(x.debt.issued_on),
+                        words.date(x.debt.due_on),
+                        words.money(x.debt.open),
                         exclusion_text(words, x.reason, x.since, x.detail),
                     ]
                 )
@@ -155,12 +157,22 @@ def _basis_days(day_count: str) -> str:
     return "365" if day_count == "actual/365" else "365/366"
 
 
+def debt_label(words: Wording, debt: Debt) -> str:
+    """« F-0123 », « F-0123, échéance 1/2 », « Échéancier du 2 octobre 2026, échéance 2/4 »."""
+    return words.say("debt", debt.kind.value, debt.number, debt.part, debt.parts, debt.issued_on)
+
+
 def entry_notes(
-    entry: InvoiceEntry, decompte: Decompte, words: Wording, *, periods: bool = True
+    entry: ClaimedLine, decompte: Decompte, words: Wording, *, periods: bool = True
 ) -> list[str]:
-    """What explains an invoice's interest, one sentence each: the formal notice a
-    consumer's interest runs from, the periods, the rounding, a missing rate."""
+    """What explains a line's figures, one sentence each: the invoices a plan is for and
+    whose indemnities it carries, the formal notice a consumer's interest runs from, the
+    periods, the rounding, a missing rate."""
     notes = []
+    if entry.debt.kind is ItemKind.INSTALMENT:
+        notes.append(words.say("covers", [r.number for r in entry.debt.receivables]))
+        if entry.indemnity_for:
+            notes.append(words.say("indemnity_for", list(entry.indemnity_for)))
     if entry.no_notice:
         notes.append(words.say("no_notice"))
     elif entry.interest_from is not None:
@@ -180,17 +192,17 @@ def entry_notes(
 
 
 def _invoice_rows(decompte: Decompte, words: Wording) -> Iterator[Line | Note]:
-    for entry in decompte.invoices:
-        r = entry.receivable
-        interest = words.money(entry.interest) if entry.computed else "—"
+    for entry in decompte.lines:
+        debt = entry.debt
+        interest = words.money(entry.interest_figure) if entry.computed else "—"
         total = entry.total
         yield Line(
             [
-                r.number,
-                words.date(r.issued_on),
-                words.date(r.due_on),
-                words.money(r.total),
-                words.money(entry.paid),
+                debt_label(words, debt),
+                words.date(debt.issued_on),
+                words.date(debt.due_on),
+                words.money(debt.amount),
+                words.money(debt.paid),
                 words.money(entry.principal),
                 interest,
                 *([] if decompte.b2c else [words.money(entry.indemnity)]),

@@ -9,7 +9,7 @@ from connector.dossier.archive import Archive
 from connector.dossier.chronology import Step
 from connector.dossier.contents import Contents
 from connector.dossier.wording import Wording
-from connector.legal import ContractTerms, LegalClaim, MissingRate, RateTables
+from connector.legal import ContractTerms, RateTables
 from connector.legal.notice import notice_claim
 from connector.model import Creditor
 from connector.policy import Policy
@@ -41,17 +41,13 @@ def add_reminders(
             title = words.say(kind, step.label, item.on, step.channel)
             piece = archive.add(title, stem, item.file.suffix, item.file.read_bytes())
         else:
-            legal: LegalClaim | None
-            try:
-                legal = notice_claim(
-                    record.action,
-                    contents.customer,
-                    jurisdiction=jurisdiction,
-                    tables=tables,
-                    contract=contract,
-                )
-            except MissingRate:
-                legal = None
+            legal = notice_claim(  # the figures it had: the same computation, the same day
+                record.action,
+                contents.customer,
+                jurisdiction=jurisdiction,
+                tables=tables,
+                contract=contract,
+            )
             promises = [p for p in contents.state.promises if p.id in record.action.broken_promises]
             message = render(
                 record.action,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from connector.dossier.contents import Contents, allocated_refs
-from connector.dossier.cover import entry_notes, exclusion_text
+from connector.dossier.cover import debt_label, entry_notes, exclusion_text
 from connector.dossier.decompte import Decompte, DeductionKind
 from connector.dossier.wording import Wording
 from connector.exports import Cell, csv_document
@@ -56,28 +56,29 @@ def decompte_csv(decompte: Decompte, words: Wording) -> bytes:
 
 def _decompte_rows(decompte: Decompte, words: Wording) -> Iterator[Sequence[Cell]]:
     basis = 365 if decompte.day_count == "actual/365" else None
-    for entry in decompte.invoices:
-        r = entry.receivable
+    for entry in decompte.lines:
+        debt = entry.debt
+        label = debt_label(words, debt)
         total = entry.total
         same = total is not None
         yield _row(
             section=words["section_invoice"],
-            reference=r.number,
-            issued=r.issued_on,
-            due=r.due_on,
-            amount=r.total,
-            paid=entry.paid,
+            reference=label,
+            issued=debt.issued_on,
+            due=debt.due_on,
+            amount=debt.amount,
+            paid=debt.paid,
             principal=entry.principal,
-            interest=entry.interest if entry.computed else None,
+            interest=entry.interest,
             indemnity=entry.indemnity if same else None,
-            total=total if same else entry.principal + entry.interest,
-            currency=r.currency,
+            total=total if same else entry.principal + entry.interest_figure,
+            currency=debt.open.currency,
             note=" ".join(entry_notes(entry, decompte, words, periods=False)),
         )
         for p in entry.periods:
             yield _row(
                 section=words["section_period"],
-                reference=r.number,
+                reference=label,
                 **{"from": p.start, "to": p.end},
                 days=p.days,
                 rate=p.rate,
@@ -89,7 +90,7 @@ def _decompte_rows(decompte: Decompte, words: Wording) -> Iterator[Sequence[Cell
         if not same and entry.indemnity.is_positive:
             yield _row(
                 section=words["section_indemnity"],
-                reference=r.number,
+                reference=label,
                 indemnity=entry.indemnity,
                 total=entry.indemnity,
                 currency=entry.indemnity.currency,
@@ -105,16 +106,15 @@ def _decompte_rows(decompte: Decompte, words: Wording) -> Iterator[Sequence[Cell
             currency=d.amount.currency,
         )
     for x in decompte.excluded:
-        r = x.receivable
         yield _row(
             section=words["section_not_claimed"],
-            reference=r.number,
-            issued=r.issued_on,
-            due=r.due_on,
-            amount=r.total,
-            paid=r.total - r.open_balance,
-            principal=r.open_balance,
-            currency=r.currency,
+            reference=debt_label(words, x.debt),
+            issued=x.debt.issued_on,
+            due=x.debt.due_on,
+            amount=x.debt.amount,
+            paid=x.debt.paid,
+            principal=x.debt.open,
+            currency=x.debt.open.currency,
             note=exclusion_text(words, x.reason, x.since, x.detail),
         )
     for currency in decompte.currencies:

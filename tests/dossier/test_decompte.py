@@ -3,6 +3,7 @@ what it says instead of a figure when a rate is missing or a consumer had no not
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,11 +14,12 @@ from connector.dossier.cover import decompte_pdf
 from connector.dossier.decompte import compute_decompte
 from connector.dossier.wording import Wording
 from connector.legal import ContractTerms, InvoiceDebt, RateTables, assess
-from connector.legal.indemnity import recovery_indemnity
 from connector.model import (
     Customer,
+    Instalment,
     LegalKind,
     Payment,
+    PaymentPlan,
     Platform,
     Receivable,
     ReceivableKind,
@@ -70,7 +72,7 @@ def test_a_missing_half_year_stops_the_interest_at_the_last_rate_known() -> None
     late = invoice("F-2", date(2026, 7, 10), "500.00")
     as_of = date(2026, 9, 30)
     decompte = compute_decompte(state(early, late), as_of=as_of, notices={}, tables=TABLES)
-    first, second = decompte.invoices
+    first, second = decompte.lines
     (expected,) = assess(
         [InvoiceDebt("F-1", early.open_balance, early.due_on)], as_of=COVERED_UNTIL, tables=TABLES
     ).invoices
@@ -80,7 +82,7 @@ def test_a_missing_half_year_stops_the_interest_at_the_last_rate_known() -> None
     # nothing computable: no interest figure at all, never a zero printed as one
     assert not second.computed
     assert second.missing_from == date(2026, 7, 11)
-    assert second.interest.is_zero
+    assert second.interest is None and second.interest_figure.is_zero
     # the indemnity needs no rate: still claimed on both
     assert first.indemnity == second.indemnity == Money.of("40", "EUR")
     assert decompte.total["EUR"] == Money.of("1580.00", "EUR") + expected.interest
@@ -100,7 +102,7 @@ def test_a_consumer_owes_legal_interest_only_from_the_notice_and_no_indemnity() 
     decompte = compute_decompte(
         state(owed, other, b2c=True), as_of=as_of, notices={owed.ref.key: notice_on}, tables=TABLES
     )
-    with_notice, without = decompte.invoices
+    with_notice, without = decompte.lines
     (expected,) = assess(
         [InvoiceDebt("F-1", owed.open_balance, owed.due_on)],
         as_of=as_of,
@@ -111,7 +113,7 @@ def test_a_consumer_owes_legal_interest_only_from_the_notice_and_no_indemnity() 
     assert with_notice.interest == expected.interest and with_notice.interest.is_positive
     assert with_notice.periods[0].start == notice_on
     assert with_notice.interest_from == notice_on
-    assert without.no_notice and without.interest.is_zero
+    assert without.no_notice and without.interest == Money.zero("EUR")
     assert with_notice.indemnity.is_zero and without.indemnity.is_zero
     assert decompte.indemnities == Totals()
 
@@ -123,7 +125,7 @@ def test_not_yet_due_and_disputed_invoices_are_listed_apart() -> None:
         notices={},
         tables=TABLES,
     )
-    assert decompte.invoices == () and [x.receivable.number for x in decompte.excluded] == ["F-1"]
+    assert decompte.lines == () and [x.debt.number for x in decompte.excluded] == ["F-1"]
     assert decompte.total == Totals()
 
 
@@ -158,20 +160,20 @@ def ledgers(draw: st.DrawFn) -> CustomerState:
 def test_every_decompte_adds_up_to_its_total(ledger: CustomerState, as_of: date) -> None:
     decompte = compute_decompte(ledger, as_of=as_of, notices={}, tables=TABLES)
     lines = Totals()
-    for entry in decompte.invoices:
+    for entry in decompte.lines:
         assert entry.total is not None
         lines.add(entry.total)
         shown = sum((p.amount for p in entry.periods), Money.zero("EUR"))
-        if entry.periods:
-            assert shown + entry.rounding == entry.interest  # the periods add up too
+        if entry.periods:  # the periods add up to the line's interest, with its rounding line
+            assert shown + entry.rounding == entry.interest
             assert abs(entry.rounding.amount) <= Decimal("0.01") * len(entry.periods)
     for deduction in decompte.deductions:
         lines.add(-deduction.amount)
     total = decompte.total
     for currency in set(lines) | set(total):
         assert lines.get_or_zero(currency) == total.get_or_zero(currency)
-    claimed = {e.receivable.number for e in decompte.invoices}
-    apart = {x.receivable.number for x in decompte.excluded}
+    claimed = {e.debt.number for e in decompte.lines}
+    apart = {x.debt.number for x in decompte.excluded}
     open_invoices = {r.number for r in ledger.receivables if r.kind is ReceivableKind.INVOICE}
     assert claimed | apart == open_invoices and not claimed & apart
     assert len(decompte.deductions) == sum(
@@ -180,22 +182,78 @@ def test_every_decompte_adds_up_to_its_total(ledger: CustomerState, as_of: date)
 
 
 def test_the_indemnity_without_a_rate_is_the_one_assess_gives() -> None:
-    debt = InvoiceDebt("F-1", Money.of("900.00", "EUR"), date(2026, 2, 2))
-    for contract in (None, ContractTerms(indemnity=Money.of("60", "EUR"))):
-        (claim,) = assess([debt], as_of=date(2026, 5, 4), contract=contract, tables=TABLES).invoices
-        assert (
-            recovery_indemnity(debt, as_of=date(2026, 5, 4), contract=contract) == claim.indemnity
-        )
-    assert recovery_indemnity(debt, as_of=debt.due_on).is_zero  # not late yet
-    assert recovery_indemnity(debt, as_of=date(2026, 5, 4), b2c=True).is_zero
     # a rate missing for the whole period: the contract's higher sum is still claimed
     late = invoice("F-2", date(2026, 7, 10), "500.00")
+    contract = ContractTerms(indemnity=Money.of("60", "EUR"))
     decompte = compute_decompte(
-        state(late),
-        as_of=date(2026, 9, 30),
-        notices={},
-        contract=ContractTerms(indemnity=Money.of("60", "EUR")),
-        tables=TABLES,
+        state(late), as_of=date(2026, 9, 30), notices={}, contract=contract, tables=TABLES
     )
-    (entry,) = decompte.invoices
+    (entry,) = decompte.lines
     assert not entry.computed and entry.indemnity == Money.of("60", "EUR")
+    assert decompte.total["EUR"] == Money.of("560.00", "EUR")
+
+
+def test_a_split_invoice_is_claimed_instalment_by_instalment() -> None:
+    split = invoice("F-S", date(2026, 4, 1), "1000.00").model_copy(
+        update={
+            "instalments": (
+                Instalment(due_on=date(2026, 2, 2), amount=Money.of("300.00", "EUR")),
+                Instalment(due_on=date(2026, 4, 1), amount=Money.of("700.00", "EUR")),
+            )
+        }
+    )
+    as_of = date(2026, 3, 16)
+    decompte = compute_decompte(state(split), as_of=as_of, notices={}, tables=TABLES)
+    (line,) = decompte.lines
+    (later,) = decompte.excluded
+    (expected,) = assess(
+        [InvoiceDebt("F-S", Money.of("300.00", "EUR"), date(2026, 2, 2))],
+        as_of=as_of,
+        tables=TABLES,
+    ).invoices
+    assert (line.debt.part, line.debt.parts, line.principal) == (1, 2, Money.of("300.00", "EUR"))
+    assert line.interest == expected.interest and line.indemnity == Money.of("40", "EUR")
+    assert (later.debt.part, later.debt.open, later.since) == (
+        2,
+        Money.of("700.00", "EUR"),
+        date(2026, 4, 1),
+    )
+    words = Wording("fr")
+    assert words.say("debt", "term", "F-S", 1, 2, split.issued_on) == "F-S, échéance 1/2"
+    assert decompte.receivables == (split,)
+
+
+def test_a_live_payment_plan_is_claimed_by_its_missed_instalments() -> None:
+    first = invoice("F-A", date(2026, 1, 12), "600.00")
+    second = invoice("F-B", date(2026, 1, 20), "400.00")
+    plan = PaymentPlan(
+        id="PL-7",
+        customer_ref=CUSTOMER.ref,
+        agreed_on=date(2026, 2, 2),
+        receivable_refs=(first.ref, second.ref),
+        instalments=(
+            Instalment(due_on=date(2026, 3, 2), amount=Money.of("500.00", "EUR")),
+            Instalment(due_on=date(2026, 4, 1), amount=Money.of("500.00", "EUR")),
+        ),
+        balance_at_plan=Money.of("1000.00", "EUR"),
+    )
+    ledger = replace(state(first, second), plans=(plan,))
+    as_of = date(2026, 3, 16)
+    decompte = compute_decompte(ledger, as_of=as_of, notices={}, tables=TABLES)
+    (missed,) = decompte.lines
+    (upcoming,) = decompte.excluded
+    assert missed.debt.number == "PL-7" and missed.debt.part == 1
+    assert missed.principal == Money.of("500.00", "EUR")
+    assert missed.indemnity == Money.of("80", "EUR")  # the two invoices' indemnities, once
+    assert missed.indemnity_for == ("F-A", "F-B")
+    (expected,) = assess(
+        [InvoiceDebt("PL-7", Money.of("500.00", "EUR"), date(2026, 3, 2))],
+        as_of=as_of,
+        tables=TABLES,
+    ).invoices
+    assert missed.interest == expected.interest
+    assert upcoming.debt.part == 2 and upcoming.since == date(2026, 4, 1)
+    assert decompte.receivables == (first, second)  # their PDFs justify the claim
+    words = Wording("fr")
+    label = words.say("debt", "instalment", "PL-7", 1, 2, plan.agreed_on)
+    assert label == "Échéancier du 02/02/2026, échéance 1/2"
