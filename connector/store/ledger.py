@@ -9,8 +9,10 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
+from connector.asof import receivables_as_of
 from connector.errors import StoreError
 from connector.model import (
+    Allocation,
     Contact,
     Customer,
     LegalKind,
@@ -115,13 +117,20 @@ def customer_from_json(data: dict[str, Any]) -> Customer:
 
 
 def row_to_payment(row: Row[Any]) -> Payment:
+    currency = row.currency
     return Payment.model_construct(
         ref=ref_from_key(row.key),
         customer_ref=ref_from_key(row.customer_key),
         received_on=row.received_on,
-        amount=Money(row.amount, row.currency),
-        unapplied=Money(row.unapplied, row.currency),
-        applied_to=tuple(ref_from_key(k) for k in row.applied_to),
+        amount=Money(row.amount, currency),
+        unapplied=Money(row.unapplied, currency),
+        allocations=tuple(
+            Allocation.model_construct(
+                receivable_ref=ref_from_key(a["receivable"]),
+                amount=Money(Decimal(a["amount"]), currency),
+            )
+            for a in row.allocations
+        ),
     )
 
 
@@ -147,6 +156,17 @@ def _receivable_values(tenant: str, r: Receivable) -> dict[str, Any]:
         "payment_url": r.payment_url,
         "updated_at": r.updated_at,
     }
+
+
+def _chunks(items: Iterable[Receivable], size: int) -> Iterator[list[Receivable]]:
+    chunk: list[Receivable] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _is_open(status: str, balance: Decimal) -> bool:
@@ -476,7 +496,10 @@ class LedgerMixin(StoreBase):
                 "currency": payment.amount.currency,
                 "amount": payment.amount.amount,
                 "unapplied": payment.unapplied.amount,
-                "applied_to": [r.key for r in payment.applied_to],
+                "allocations": [
+                    {"receivable": a.receivable_ref.key, "amount": str(a.amount.amount)}
+                    for a in payment.allocations
+                ],
             }
             touched.add(payment.customer_ref.key)
             if payment.ref.key in existing:
@@ -492,7 +515,7 @@ class LedgerMixin(StoreBase):
                     tenant,
                     EventType.PAYMENT_RECEIVED,
                     customer_key=payment.customer_ref.key,
-                    receivable_keys=[r.key for r in payment.applied_to],
+                    receivable_keys=[a.receivable_ref.key for a in payment.allocations],
                     payload={"payment": payment.ref.external_id, "amount": str(payment.amount)},
                 )
         if complete and payments:
@@ -681,7 +704,35 @@ class LedgerMixin(StoreBase):
             )
         return row_to_receivable(rows[0])
 
-    def open_receivables(self, tenant: str) -> Iterator[Receivable]:
+    def open_receivables(self, tenant: str, *, as_of: date | None = None) -> Iterator[Receivable]:
+        """The documents open now or, with ``as_of``, open on that day (issued by then, and
+        open by what the payments received after it settled: see :mod:`connector.asof`)."""
+        if as_of is None:
+            yield from self._open_now(tenant)
+            return
+        with self._engine.connect() as conn:
+            later = [
+                row_to_payment(row)
+                for row in conn.execute(
+                    select(t.payments).where(
+                        t.payments.c.tenant == tenant, t.payments.c.received_on > as_of
+                    )
+                )
+            ]
+        settled = {a.receivable_ref.key for p in later for a in p.allocations}
+        if settled:
+            with self._engine.connect() as conn:
+                closed = [
+                    row_to_receivable(row)
+                    for row in self._existing(conn, t.receivables, tenant, sorted(settled)).values()
+                    if not _is_open(row.status, row.open_balance)
+                ]
+        else:
+            closed = []
+        for chunk in (closed, *_chunks(self._open_now(tenant), _CHUNK)):
+            yield from (r for r in receivables_as_of(chunk, later, as_of) if r.is_open)
+
+    def _open_now(self, tenant: str) -> Iterator[Receivable]:
         last = 0
         while True:
             with self._engine.connect() as conn:
