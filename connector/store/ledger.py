@@ -310,7 +310,15 @@ class LedgerMixin(StoreBase):
                 "name": customer.name,
                 "data": customer.model_dump(mode="json"),
             }
-            (changed if customer.ref.key in existing else new).append(values)
+            before = existing.get(customer.ref.key)
+            if before is None:
+                new.append(values)
+            elif (before.name, before.external_id, before.data) != (
+                values["name"],
+                values["external_id"],
+                values["data"],
+            ):
+                changed.append(values)
             touched.add(customer.ref.key)
         if new:
             conn.execute(insert(t.customers), new)
@@ -334,11 +342,15 @@ class LedgerMixin(StoreBase):
             if before is None:
                 new.append(values)
                 continue
-            conn.execute(
-                update(t.receivables)
-                .where(t.receivables.c.id == before.id)
-                .values(**{k: v for k, v in values.items() if k not in ("tenant", "key")})
-            )
+            changed = {
+                k: v
+                for k, v in values.items()
+                if k not in ("tenant", "key") and getattr(before, k) != v
+            }
+            if changed:  # a full snapshot re-reads everything: only what differs is written
+                conn.execute(
+                    update(t.receivables).where(t.receivables.c.id == before.id).values(**changed)
+                )
             was_open = _is_open(before.status, before.open_balance)
             if was_open and not _is_open(values["status"], values["open_balance"]):
                 closed += 1
@@ -502,12 +514,12 @@ class LedgerMixin(StoreBase):
                 ],
             }
             touched.add(payment.customer_ref.key)
-            if payment.ref.key in existing:
-                conn.execute(
-                    update(t.payments)
-                    .where(t.payments.c.id == existing[payment.ref.key].id)
-                    .values(**values)
-                )
+            before = existing.get(payment.ref.key)
+            if before is not None:
+                if any(getattr(before, k) != v for k, v in values.items()):
+                    conn.execute(
+                        update(t.payments).where(t.payments.c.id == before.id).values(**values)
+                    )
             else:
                 conn.execute(insert(t.payments).values(**values))
                 self._log(
