@@ -353,13 +353,18 @@ def run(
 
 
 def status(
-    ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="the open documents as they were that day")
+    ] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
 ) -> None:
     """Open receivables, the outbox by status, and what needs a person's attention."""
     state = _state(ctx)
     record = state.tenant(tenant)
     store = state.store
-    aged = aged_balance(store.open_receivables(record.slug), state.today(record, None))
+    day = state.today(record, as_of)
+    aged = aged_balance(store.open_receivables(record.slug, as_of=day), day)
     open_count, totals = aged.invoices + aged.credit_notes, aged.totals()
     actions = store.actions(record.slug)
     by_status: dict[str, int] = {}
