@@ -11,7 +11,8 @@
   the rest). Amounts arrive as JSON numbers: parsed as Decimal, rounded to the currency.
 
 * Payments: ``account.payment`` of customers, with the part still unmatched (the payment's
-  unreconciled receivable lines), which the planner deducts.
+  unreconciled receivable lines), which the planner deducts, and what it settled of each
+  invoice (its reconciliations: reconcile.py).
 
 Write-back: writeback.py. Webhooks: an automation rule's "Send Webhook Notification" with
 a token in its URL, each one a hint to re-read the record named. Not built yet (issue 6
@@ -41,6 +42,7 @@ from connector.errors import (
 )
 from connector.http import HttpClient
 from connector.model import (
+    Allocation,
     Contact,
     Customer,
     LegalKind,
@@ -68,6 +70,7 @@ from connector.source import (
 from connector.store import Store
 
 from .client import POLICY, OdooClient, classify
+from .reconcile import payment_allocations
 from .writeback import OdooWriter
 
 __all__ = ["WEBHOOK_KEY", "OdooSource"]
@@ -212,7 +215,14 @@ def receivable_from_odoo(raw: Mapping[str, Any], tenant: str, due: Any = None) -
         raise DataError(f"{label}: {str(exc).splitlines()[0]}") from None
 
 
-def payment_from_odoo(raw: Mapping[str, Any], tenant: str, unapplied: Decimal | None) -> Payment:
+def payment_from_odoo(
+    raw: Mapping[str, Any],
+    tenant: str,
+    unapplied: Decimal | None,
+    allocated: Mapping[int, Decimal] | None = None,
+) -> Payment:
+    """``allocated``: what the payment settled of each invoice (move id -> amount), from
+    :func:`adapters.odoo.reconcile.payment_allocations`; without it, no allocations."""
     label = f"Odoo payment {raw.get('id', '?')} ({_text(raw.get('name')) or 'no number'})"
     partner = _id(raw.get("partner_id"))
     if partner is None:
@@ -227,8 +237,13 @@ def payment_from_odoo(raw: Mapping[str, Any], tenant: str, unapplied: Decimal | 
             received_on=date.fromisoformat(_text(raw.get("date"))),
             amount=amount,
             unapplied=left,
-            applied_to=tuple(
-                _ref(tenant, "move", int(i)) for i in raw.get("reconciled_invoice_ids") or []
+            allocations=tuple(
+                Allocation(
+                    receivable_ref=_ref(tenant, "move", move),
+                    amount=Money(amount, currency).rounded(),
+                )
+                for move, amount in sorted((allocated or {}).items())
+                if Money(amount, currency).rounded().is_positive
             ),
         )
     except (ValueError, TypeError, IndexError, ArithmeticError) as exc:
@@ -422,15 +437,28 @@ class OdooSource:
                 if payment is not None:
                     left = abs(Decimal(str(line.get("amount_residual") or 0)))
                     unapplied[payment] = unapplied.get(payment, Decimal(0)) + left
-        payments, problems = [], []
+        read, problems = {}, []
         for raw in rows:
             seen = _stamp(raw.get("write_date"))
             if since is not None and seen is not None and seen > as_of:
                 as_of = seen
             try:
-                payments.append(payment_from_odoo(raw, self.tenant, unapplied.get(int(raw["id"]))))
+                read[int(raw["id"])] = payment_from_odoo(
+                    raw, self.tenant, unapplied.get(int(raw["id"]))
+                )
             except DataError as exc:
                 problems.append(exc.message)
+        named = {
+            int(r["id"]): [int(i) for i in r.get("reconciled_invoice_ids") or []] for r in rows
+        }
+        allocated = payment_allocations(
+            self.client, self.tenant, {i: (p.applied, named[i]) for i, p in read.items()}
+        )
+        payments = [
+            payment_from_odoo(raw, self.tenant, unapplied.get(i), allocated.get(i))
+            for raw in rows
+            if (i := int(raw["id"])) in read
+        ]
         return Batch(
             Resource.PAYMENTS,
             payments=payments,

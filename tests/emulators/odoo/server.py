@@ -45,6 +45,8 @@ RELATIONS = {
     ("account.move.line", "account_id"): "account.account",
     ("account.move.line", "currency_id"): "res.currency",
     ("account.move.line", "payment_id"): "account.payment",
+    ("account.partial.reconcile", "debit_move_id"): "account.move.line",
+    ("account.partial.reconcile", "credit_move_id"): "account.move.line",
     ("account.payment", "partner_id"): "res.partner",
     ("account.payment", "currency_id"): "res.currency",
     ("res.partner", "country_id"): "res.country",
@@ -346,6 +348,14 @@ _KNOWN = {
         "state",
         "reconciled_invoice_ids",
         "write_date",
+    },
+    "account.partial.reconcile": {
+        "debit_move_id",
+        "credit_move_id",
+        "amount",
+        "debit_amount_currency",
+        "credit_amount_currency",
+        "max_date",
     },
     "account.move.line": {
         "payment_id",
