@@ -19,6 +19,7 @@ from connector.money import Currency, Money
 __all__ = [
     "Allocation",
     "Channel",
+    "Civility",
     "Contact",
     "Creditor",
     "Customer",
@@ -129,6 +130,14 @@ class SourceRef(_Frozen):
         return self.key
 
 
+class Civility(StrEnum):
+    """How a person is addressed (Madame, Monsieur, M. et Mme); ``None`` means unknown."""
+
+    MADAME = "mme"
+    MONSIEUR = "m"
+    COUPLE = "m_mme"
+
+
 class PostalAddress(_Frozen):
     lines: tuple[str, ...] = ()
     postal_code: str = ""
@@ -137,7 +146,9 @@ class PostalAddress(_Frozen):
 
 
 class Contact(_Frozen):
-    name: str = ""
+    name: str = ""  # the full name as the source spells it ("Claire Durand")
+    civility: Civility | None = None  # unknown: « Madame, Monsieur, »
+    family_name: str = ""  # "Durand", when the source keeps it apart
     email: str | None = None
     phone: str | None = None
     address: PostalAddress | None = None
