@@ -14,7 +14,8 @@ existed on it, and leave an audit trail where everything is dated when it happen
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar
 
@@ -61,20 +62,17 @@ class LedgerOnDay:
             )
         return self._payments
 
-    def _documents(self, receivables: Any) -> tuple[Receivable, ...]:
+    def _documents(self, receivables: Iterable[Receivable]) -> tuple[Receivable, ...]:
         return receivables_as_of(receivables, self._all_payments(), self.day)
 
     def pull(self, resource: Resource, since: Cursor | None) -> Iterator[Batch]:
         for batch in self.source.pull(resource, since):
+            documents = self._documents(batch.receivables)
             if resource is Resource.RECEIVABLES:
-                documents = self._documents(batch.receivables)
                 self._balances = {r.ref.key: r.open_balance for r in documents}
-                yield Batch(resource, receivables=documents, complete=batch.complete)
-            elif resource is Resource.PAYMENTS:
-                payments = payments_as_of(batch.payments, self.day)
-                yield Batch(resource, payments=payments, complete=batch.complete)
-            else:
-                yield batch
+            yield replace(
+                batch, receivables=documents, payments=payments_as_of(batch.payments, self.day)
+            )
 
     def open_balance(self, ref: SourceRef) -> Money:
         if not self._balances:
