@@ -148,6 +148,31 @@ def _known_progress(state: CustomerState, day: date) -> tuple[Mapping[str, Progr
     return MappingProxyType(kept), last
 
 
+def _nothing_later(state: CustomerState, day: date) -> bool:
+    """True when no record of ``state`` is dated after ``day`` (the usual case, and fast)."""
+    if state.last_action_on is not None and state.last_action_on > day:
+        return False
+    if state.pause is not None and state.pause.since > day:
+        return False
+    return (
+        all(r.issued_on <= day for r in state.receivables)
+        and all(p.received_on <= day for p in state.payments)
+        and all(
+            p.recorded_on <= day and (p.broken_on is None or p.broken_on <= day)
+            for p in state.promises
+        )
+        and all(
+            p.agreed_on <= day and (p.cancelled_on is None or p.cancelled_on <= day)
+            for p in state.plans
+        )
+        and all(
+            d.opened_on <= day and (d.resolved_on is None or d.resolved_on <= day)
+            for d in state.disputes
+        )
+        and all(p.last_on is None or p.last_on <= day for p in state.progress.values())
+    )
+
+
 def state_as_of(state: CustomerState, day: date) -> CustomerState:
     """The customer as it stood on ``day``: see the module's docstring for what that means.
 
@@ -155,6 +180,8 @@ def state_as_of(state: CustomerState, day: date) -> CustomerState:
     the documents they settled (the store's ``customer_states(..., as_of=day)`` does). Applying
     it twice for the same day changes nothing more.
     """
+    if _nothing_later(state, day):
+        return state
     progress, last_action_on = _known_progress(state, day)
     pause = state.pause if state.pause is not None and state.pause.since <= day else None
     return replace(
