@@ -40,7 +40,7 @@ from connector.model import Channel, Creditor, Customer, SourceRef
 from connector.money import Money
 from connector.planner import CustomerPlan, PlannedAction, plan, plan_customer
 from connector.policy import Policy
-from connector.render import render
+from connector.render import reminder_days, render
 from connector.settings import ContractConfig
 from connector.source import GroupedWriteBack, Outcome, Source, WriteReceipt
 from connector.store import ActionStatus, EventType, Store
@@ -218,6 +218,7 @@ class Executor:
                 policy=self.policy,
                 legal=self._legal(action, customer),
                 promises=promises,
+                reminders=reminder_days(action, self._sent_to(action.customer_ref)),
             )
             sender = self.channels[action.channel]
         except KeyError:
@@ -254,6 +255,11 @@ class Executor:
         log.info("action %s sent via %s", action.key, action.channel)
         self._write_back(action, as_of, receipt)
         return _outcome(action, ActionStatus.SENT, receipt.reference)
+
+    def _sent_to(self, customer_ref: SourceRef) -> list[PlannedAction]:
+        """What was really sent to this customer: « malgré nos relances » needs two of them."""
+        sent = self.store.actions(self.tenant, status=ActionStatus.SENT)
+        return [record.action for record in sent if record.customer_ref == customer_ref]
 
     def _invoice_pdfs(self, action: PlannedAction) -> tuple[tuple[str, bytes, str], ...]:
         """The invoices' own PDFs, appended to a letter where the source has them."""

@@ -137,6 +137,40 @@ class Civility(StrEnum):
     MONSIEUR = "m"
     COUPLE = "m_mme"
 
+    @classmethod
+    def from_title(cls, title: str | None) -> Civility | None:
+        """The civility a title written by a platform stands for: « Mme », "Mrs.", "Madam",
+        "M. et Mme", or one of the codes ``mme`` / ``m`` / ``m_mme``. None for a title that
+        does not tell (Dr, Prof., Maître) or nothing at all."""
+        key = " ".join((title or "").lower().replace(".", " ").replace("&", " et ").split())
+        return _TITLES.get(key)
+
+    @classmethod
+    def split_name(cls, text: str | None) -> tuple[Civility | None, str]:
+        """A name written with its title, « Mme Claire Roux » or "M. et Mme Durand", as the
+        civility and the name without it; a name with no title it knows comes back whole."""
+        words = (text or "").split()
+        for size in (3, 1):  # « M. et Mme » first, then « Mme »
+            civility = cls.from_title(" ".join(words[:size])) if len(words) > size else None
+            if civility is not None:
+                return civility, " ".join(words[size:])
+        return None, " ".join(words)
+
+
+_TITLES = {
+    **dict.fromkeys(
+        ("mme", "madame", "madam", "mrs", "ms", "miss", "mlle", "mademoiselle"), Civility.MADAME
+    ),
+    **dict.fromkeys(("m", "monsieur", "mister", "mr", "sir"), Civility.MONSIEUR),
+    **dict.fromkeys(
+        (
+            "m_mme", "m et mme", "mme et m", "monsieur et madame", "madame et monsieur",
+            "mr et mrs", "mr and mrs", "mrs and mr",
+        ),
+        Civility.COUPLE,
+    ),
+}  # fmt: skip
+
 
 class PostalAddress(_Frozen):
     lines: tuple[str, ...] = ()

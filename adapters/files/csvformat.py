@@ -29,6 +29,7 @@ from connector.allocations import Settled, allocate_in_due_order
 from connector.errors import ImportFileError
 from connector.model import (
     Allocation,
+    Civility,
     Contact,
     Customer,
     LegalKind,
@@ -54,6 +55,8 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {  # file -> (required, optional
             "email",
             "phone",
             "contact_name",
+            "contact_civility",
+            "contact_family_name",
             "address",
             "postal_code",
             "city",
@@ -181,6 +184,19 @@ def _build(row: _Row, build: Callable[[], T]) -> T:
         raise row.fail(None, str(exc)) from None
 
 
+def _civility(row: _Row) -> Civility | None:
+    """``mme``, ``m`` or ``m_mme`` (« Madame », « Mme », "Mr." are understood too)."""
+    value = row.text("contact_civility")
+    civility = Civility.from_title(value)
+    if value and civility is None:
+        raise row.fail(
+            "contact_civility",
+            f"{value!r} is not mme (Madame), m (Monsieur) or m_mme (M. et Mme); "
+            "leave it empty when unknown",
+        )
+    return civility
+
+
 def _customer(row: _Row, ref: Callable[[str], SourceRef]) -> Customer:
     address = (
         PostalAddress(
@@ -196,17 +212,23 @@ def _customer(row: _Row, ref: Callable[[str], SourceRef]) -> Customer:
     for email in emails:
         if "@" not in email:
             raise row.fail("email", f"{email!r} is not an email address")
+    person = Contact(
+        name=row.text("contact_name"),
+        civility=_civility(row),
+        family_name=row.text("contact_family_name"),
+    )
     contacts = [
-        Contact(
-            name=row.text("contact_name"),
-            email=email,
-            primary=i == 0,
-            phone=row.text("phone") or None if i == 0 else None,
+        person.model_copy(
+            update={
+                "email": email,
+                "primary": i == 0,
+                "phone": row.text("phone") or None if i == 0 else None,
+            }
         )
         for i, email in enumerate(emails)
     ]
     if not contacts and row.text("phone"):
-        contacts = [Contact(name=row.text("contact_name"), phone=row.text("phone"), primary=True)]
+        contacts = [person.model_copy(update={"phone": row.text("phone"), "primary": True})]
     terms = row.text("payment_terms_days")
     return Customer(
         ref=ref(row.required("id")),

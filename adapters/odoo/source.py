@@ -43,6 +43,7 @@ from connector.errors import (
 from connector.http import HttpClient
 from connector.model import (
     Allocation,
+    Civility,
     Contact,
     Customer,
     LegalKind,
@@ -84,6 +85,7 @@ PARTNER_FIELDS = (
     "lang", "vat", "company_registry", "is_company", "parent_id", "write_date",
 )  # fmt: skip
 MOBILE_UNTIL = 19  # res.partner.mobile is gone from Odoo 19 on
+TITLE_UNTIL = 19  # res.partner.title (Madam, Mister…) is gone from saas~18.1 on (odoo/odoo#187357)
 MOVE_FIELDS = (
     "name", "move_type", "state", "payment_state", "invoice_date", "invoice_date_due",
     "amount_total", "amount_residual", "currency_id", "commercial_partner_id", "write_date",
@@ -128,6 +130,11 @@ def _odoo_time(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _civility(title: Any) -> Civility | None:
+    """Madame or Monsieur from a partner's title (``[id, "Madam"]``); None when not gendered."""
+    return Civility.from_title(_text(title[1]) if isinstance(title, list | tuple) else "")
+
+
 def customer_from_odoo(raw: Mapping[str, Any], tenant: str, country: str) -> Customer:
     label = f"Odoo partner {raw.get('id', '?')}"
     name = _text(raw.get("name"))
@@ -146,12 +153,14 @@ def customer_from_odoo(raw: Mapping[str, Any], tenant: str, country: str) -> Cus
         else None
     )
     emails = [e.strip() for e in _text(raw.get("email")).replace(";", ",").split(",") if "@" in e]
+    civility = None if raw.get("is_company") else _civility(raw.get("title"))
     contacts = [
-        Contact(name=name, email=e, address=address, primary=i == 0) for i, e in enumerate(emails)
+        Contact(name=name, civility=civility, email=e, address=address, primary=i == 0)
+        for i, e in enumerate(emails)
     ]
     phone = _text(raw.get("phone")) or _text(raw.get("mobile"))
     if phone:
-        contacts.append(Contact(name=name, phone=phone, primary=not contacts))
+        contacts.append(Contact(name=name, civility=civility, phone=phone, primary=not contacts))
     try:
         return Customer(
             ref=_ref(tenant, "partner", int(raw["id"])),
@@ -345,7 +354,10 @@ class OdooSource:
             yield self._receivables(rows, cursor, full)
 
     def _partner_fields(self) -> list[str]:
-        extra = ["mobile"] if self.client.major < MOBILE_UNTIL else []
+        major = self.client.major
+        extra = ["mobile"] if major < MOBILE_UNTIL else []
+        if 0 < major < TITLE_UNTIL:  # a saas~18.x server reports no number: left out
+            extra.append("title")
         return [*PARTNER_FIELDS, *extra]
 
     def _customers(self, rows: list[dict[str, Any]], cursor: Cursor, full: bool) -> Batch:

@@ -134,6 +134,14 @@ WORK = [
     ("Dépannage", 95, 450),
 ]
 CENT = Decimal("0.01")
+# the customers whose contact is a person (name, civility, family name), not a department
+PEOPLE = {
+    "C003": ("Sophie Durand", "mme", "Durand"),
+    "C033": ("Oliver Bennett", "m", "Bennett"),
+    "C035": ("Julien Fabre", "m", "Fabre"),
+    "C036": ("Sophie Marchand", "mme", "Marchand"),
+    "C037": ("Paul et Anne Rousseau", "m_mme", "Rousseau"),
+}
 
 
 def _due(issued: date, terms: str) -> date:
@@ -172,7 +180,8 @@ def generate() -> dict[str, list[dict[str, str]]]:
                 "phone": f"+33 4 72 00 {index:02d} {rng.randint(10, 99)}"
                 if country == "FR"
                 else "",
-                "contact_name": "Service comptabilité" if lang == "fr" else "Accounts payable",
+                "contact_name": PEOPLE.get(cid, ("",))[0]
+                or ("Service comptabilité" if lang == "fr" else "Accounts payable"),
                 "address": f"{rng.randint(1, 120)} {rng.choice(STREETS)}"
                 if country == "FR"
                 else f"{rng.randint(1, 60)} Harbour Street",
@@ -182,6 +191,8 @@ def generate() -> dict[str, list[dict[str, str]]]:
                 "language": lang,
                 "registration_id": _siren(rng) if kind == "b2b" and country == "FR" else "",
                 "payment_terms_days": "45" if terms == "45eom" else terms,
+                "contact_civility": PEOPLE.get(cid, ("", "", ""))[1],
+                "contact_family_name": PEOPLE.get(cid, ("", "", ""))[2],
             }
         )
         count = rng.randint(4, 12)

@@ -50,6 +50,7 @@ RELATIONS = {
     ("account.payment", "partner_id"): "res.partner",
     ("account.payment", "currency_id"): "res.currency",
     ("res.partner", "country_id"): "res.country",
+    ("res.partner", "title"): "res.partner.title",
     ("res.partner", "commercial_partner_id"): "res.partner",
     ("res.partner", "parent_id"): "res.partner",
     ("res.partner", "property_payment_term_id"): "account.payment.term",
@@ -283,7 +284,7 @@ def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:
 
 
 # fields Odoo 19 removed: asking for one is an error there, as on a real server
-_GONE_IN_19 = {"res.partner": {"mobile"}}
+_GONE_IN_19 = {"res.partner": {"mobile", "title"}}
 _KNOWN = {
     "account.move": {
         "name",
@@ -327,6 +328,7 @@ _KNOWN = {
         "property_payment_term_id",
         "write_date",
         "company_registry",
+        "title",
     },
     "mail.message": {"model", "res_id", "body", "subtype_xmlid", "message_type", "author_id"},
     "mail.activity": {
