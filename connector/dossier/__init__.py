@@ -72,7 +72,7 @@ def build_dossier(
     terms = _terms_of_sale(creditor)
     tables = rate_tables or RateTables()
     words = Wording(language_for(creditor))
-    contents = gather(store, tenant, customer_ref, as_of)
+    contents = gather(store, tenant, customer_ref, as_of, policy)
     decompte = compute_decompte(
         contents.state,
         as_of=as_of,

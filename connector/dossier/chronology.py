@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from connector.dossier.contents import Contents, Delivered, allocated_refs
+from connector.dossier.contents import Contents, Delivered
 from connector.dossier.sheet import Column, Line, Sheet
 from connector.dossier.wording import Wording
 from connector.model import Creditor, StepKind
@@ -124,7 +124,10 @@ def _payments(sheet: Sheet, contents: Contents, words: Wording) -> None:
                     words.date(p.received_on),
                     p.ref.external_id,
                     words.money(p.amount),
-                    ", ".join(contents.number(r.key) for r in allocated_refs(p)),
+                    ", ".join(
+                        words.say("allocation", contents.number(a.receivable_ref.key), a.amount)
+                        for a in p.allocations
+                    ),
                     words.money(p.unapplied) if p.unapplied.is_positive else "",
                 ]
             )

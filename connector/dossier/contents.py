@@ -1,22 +1,22 @@
 """What goes into a collection file, read from the store once, as of the file's date.
 
 :func:`gather` is the only place the dossier reads the store. The ledger (open documents,
-payments) comes through :func:`ledger_on`, where the as-of view of the ledger slots in; the
-dossier's own evidence (the steps carried out and the audit trail) is cut at the as-of
-date here: a step planned later, or an event recorded after that day in the tenant's
-timezone, is not in a file dated that day.
+payments, promises, plans, disputes) comes through :func:`ledger_on`, the as-of view of the
+store (:mod:`connector.asof`); the dossier's own evidence (the steps carried out and the
+audit trail) is cut at the as-of date here: a step planned later, or an event recorded
+after that day in the tenant's timezone, is not in a file dated that day.
 
 A step counts as carried out when its action is done: *sent* (a relay took it), *written*
 (only a file in the outbox folder: the file says so) or *posted* (a letter whose posting was
 recorded); a letter still to post is not. The debtor-facing ones (e-mail, letter, text
-message) are the file's reminders; a phone task or an escalation is the
-creditor's own to-do and shows only in the audit trail. For each reminder the outbox file
-written when it went out (``.eml``, the letter's ``.pdf``) is used while it still exists.
+message) are the file's reminders; a phone task or an escalation is the creditor's own
+to-do and shows only in the audit trail. For each reminder the outbox file written when it
+went out (``.eml``, the letter's ``.pdf``) is used while it still exists.
 
 A registered letter's proof (tracking number, posting date, delivery date) is read from the
-details recorded with the action when it went out and from any later
-``letter_tracked`` event naming the action (``relance action letter KEY --tracking …``),
-the later value winning; the keys are read generically so a newer recorder adds to them.
+details recorded with the action and from any later ``letter_tracked`` event naming the
+action (``relance action letter KEY --tracking …``), the later value winning; the keys are
+read generically, so a newer recorder adds to them.
 """
 
 from __future__ import annotations
@@ -28,12 +28,23 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from connector.asof import payments_as_of
 from connector.errors import StoreError
 from connector.model import Channel, Customer, Payment, SourceRef, StepKind
+from connector.money import Money
 from connector.planner import CustomerState
+from connector.policy import Policy
 from connector.store import ActionRecord, ActionStatus, AuditEvent, Store
 
-__all__ = ["Contents", "Delivered", "LetterProof", "allocated_refs", "gather", "ledger_on"]
+__all__ = [
+    "Contents",
+    "Delivered",
+    "LetterProof",
+    "allocated_refs",
+    "allocated_to",
+    "gather",
+    "ledger_on",
+]
 
 DEBTOR_CHANNELS = frozenset({Channel.EMAIL, Channel.LETTER, Channel.SMS})
 _DONE = frozenset(s for s in ActionStatus if s.value in ("sent", "written", "posted"))
@@ -99,23 +110,26 @@ class Contents:
 
 
 def ledger_on(
-    store: Store, tenant: str, customer_ref: SourceRef, as_of: date
+    store: Store, tenant: str, customer_ref: SourceRef, as_of: date, policy: Policy
 ) -> tuple[CustomerState, tuple[Payment, ...]]:
-    """The customer's ledger and side states as they stood on ``as_of``.
-
-    The as-of view of the ledger (documents, payments, promises, plans and disputes dated
-    after ``as_of`` made invisible) replaces these two reads; today they are the store's
-    current view."""
-    states = list(store.customer_states(tenant, customer_refs=[customer_ref]))
+    """The customer's ledger and side states as they stood on ``as_of`` (the as-of view,
+    :mod:`connector.asof`): documents issued, payments received, promises recorded, plans
+    agreed and disputes opened after the day do not exist yet; what a later payment settled
+    is open again."""
+    states = list(
+        store.customer_states(tenant, customer_refs=[customer_ref], as_of=as_of, policy=policy)
+    )
     if not states:
         raise StoreError(f"no customer {customer_ref.key} in tenant {tenant}")
-    return states[0], tuple(store.payments(tenant, customer_ref))
+    return states[0], payments_as_of(store.payments(tenant, customer_ref), as_of)
 
 
-def gather(store: Store, tenant: str, customer_ref: SourceRef, as_of: date) -> Contents:
+def gather(
+    store: Store, tenant: str, customer_ref: SourceRef, as_of: date, policy: Policy
+) -> Contents:
     """Everything the file shows, read once."""
     zone = ZoneInfo(store.tenant(tenant).timezone)
-    state, payments = ledger_on(store, tenant, customer_ref, as_of)
+    state, payments = ledger_on(store, tenant, customer_ref, as_of, policy)
     trail = tuple(
         event
         for event in store.history(tenant, customer_ref=customer_ref)
@@ -146,7 +160,12 @@ def gather(store: Store, tenant: str, customer_ref: SourceRef, as_of: date) -> C
 
 def allocated_refs(payment: Payment) -> tuple[SourceRef, ...]:
     """The documents a payment went to."""
-    return payment.applied_to
+    return tuple(allocation.receivable_ref for allocation in payment.allocations)
+
+
+def allocated_to(payment: Payment, ref: SourceRef) -> Money | None:
+    """What of ``payment`` went to the document ``ref`` (None: nothing)."""
+    return next((a.amount for a in payment.allocations if a.receivable_ref == ref), None)
 
 
 def _outbox_file(receipt: str | None) -> Path | None:

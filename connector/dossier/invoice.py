@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from connector.dossier.contents import Contents, allocated_refs
+from connector.dossier.contents import Contents, allocated_to
 from connector.dossier.cover import party_lines
 from connector.dossier.sheet import Column, Line, Sheet
 from connector.dossier.wording import Wording
@@ -65,11 +65,10 @@ def rebuilt_invoice_pdf(
         (Line(pair, bold=n == balance) for n, pair in enumerate(fields)),
         heading=False,
     )
-    payments = [
-        p for p in contents.payments if any(ref == receivable.ref for ref in allocated_refs(p))
-    ]
+    payments = [(p, allocated_to(p, receivable.ref)) for p in contents.payments]
+    allocated = [(p, amount) for p, amount in payments if amount is not None]
     sheet.heading(words["allocated_payments"])
-    if not payments:
+    if not allocated:
         sheet.paragraph(words["none"])
         return sheet.finish()
     sheet.ruled(
@@ -77,7 +76,7 @@ def rebuilt_invoice_pdf(
             Column(words["col_date"], 20),
             Column(words["col_reference"], 35),
             Column(words["col_payment_amount"], 25, "RIGHT"),
-            Column(words["col_allocated"], 20),
+            Column(words["col_allocated_here"], 25, "RIGHT"),
         ],
         (
             Line(
@@ -85,10 +84,10 @@ def rebuilt_invoice_pdf(
                     words.date(p.received_on),
                     p.ref.external_id,
                     words.money(p.amount),
-                    words["several_invoices"] if len(allocated_refs(p)) > 1 else receivable.number,
+                    words.money(amount),
                 ]
             )
-            for p in payments
+            for p, amount in allocated
         ),
     )
     return sheet.finish()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from connector.dossier.contents import Contents, allocated_refs
+from connector.dossier.contents import Contents
 from connector.dossier.cover import debt_label, entry_notes, exclusion_text
 from connector.dossier.decompte import Decompte, DeductionKind
 from connector.dossier.wording import Wording
@@ -132,25 +132,25 @@ def _decompte_rows(decompte: Decompte, words: Wording) -> Iterator[Sequence[Cell
 
 
 def payments_csv(contents: Contents, words: Wording) -> bytes:
+    """One row per document a payment went to, and one for its unapplied part: the
+    allocated and unapplied amounts of a payment's rows add up to the payment."""
     header = [
         words["col_received_on"],
         words["col_payment"],
         words["col_payment_amount"],
         words["col_currency"],
         words["col_allocated"],
+        words["col_allocated_amount"],
         words["col_unapplied"],
     ]
-    rows: list[list[Cell]] = [
-        [
-            p.received_on,
-            p.ref.external_id,
-            p.amount,
-            p.amount.currency,
-            ", ".join(contents.number(ref.key) for ref in allocated_refs(p)),
-            p.unapplied,
-        ]
-        for p in sorted(contents.payments, key=lambda p: (p.received_on, p.ref.key))
-    ]
+    rows: list[list[Cell]] = []
+    for p in sorted(contents.payments, key=lambda p: (p.received_on, p.ref.key)):
+        head: list[Cell] = [p.received_on, p.ref.external_id, p.amount, p.amount.currency]
+        for allocation in p.allocations:
+            number = contents.number(allocation.receivable_ref.key)
+            rows.append([*head, number, allocation.amount, None])
+        if p.unapplied.is_positive or not p.allocations:
+            rows.append([*head, None, None, p.unapplied])
     return csv_document(header, rows)
 
 

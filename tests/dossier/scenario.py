@@ -22,6 +22,7 @@ from connector.clock import FrozenClock
 from connector.errors import Unsupported
 from connector.executor import Executor
 from connector.model import (
+    Allocation,
     Contact,
     Creditor,
     Customer,
@@ -118,7 +119,7 @@ PAYMENTS = (
         received_on=date(2026, 1, 10),
         amount=Money.of("1200.00", "EUR"),
         unapplied=Money.of("0", "EUR"),
-        applied_to=(ref(FORMULA),),
+        allocations=(Allocation(receivable_ref=ref(FORMULA), amount=Money.of("1200.00", "EUR")),),
     ),
     Payment(
         ref=ref(UNAPPLIED),

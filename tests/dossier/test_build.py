@@ -195,7 +195,8 @@ def test_no_csv_cell_can_be_read_as_a_formula(dossier: zipfile.ZipFile) -> None:
                     assert re.fullmatch(r"-\d+(\.\d+)?", cell), (name, cell)
     payments = _rows(dossier.read("11-reglements.csv"))
     assert [p["Règlement"] for p in payments] == ["P-1", "'" + UNAPPLIED]
-    assert payments[0]["Affecté à"] == "'" + FORMULA
+    assert (payments[0]["Affecté à"], payments[0]["Montant affecté"]) == ("'" + FORMULA, "1200.00")
+    assert (payments[1]["Affecté à"], payments[1]["Non affecté"]) == ("", "100.00")
     trail = dossier.read("13-journal.csv").decode("utf-8-sig")
     assert "Démarche effectuée" in trail and "Suivi de lettre recommandée" in trail
 
