@@ -279,6 +279,13 @@ def test_a_file_dated_earlier_shows_only_what_had_happened(
     names = archive.namelist()
     assert not any("formal_notice" in n for n in names)  # sent on 4 February
     assert any("reminder_2" in n for n in names)
+    decompte = _rows(archive.read("02-decompte.csv"))
+    sections = {r["Rubrique"] for r in decompte}
+    assert "avoir" not in sections  # the credit note is dated 2 February
+    assert "règlement non affecté" not in sections  # the payment came on 20 March
+    assert not any(r["Référence"] == "'" + CMD for r in decompte)  # issued 1 May
+    payments = next(n for n in names if n.endswith("-reglements.csv"))
+    assert [p["Règlement"] for p in _rows(archive.read(payments))] == ["P-1"]
     journal = next(n for n in names if n.endswith("-journal.json"))
     trail = json.loads(archive.read(journal))
     assert trail and all(e["at"][:10] <= "2026-01-25" for e in trail)
