@@ -18,6 +18,7 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from connector.letters import Letter, compose, letter_facts
 from connector.model import Channel, Creditor, Customer, LegalKind, PostalAddress, Promise, StepKind
 from connector.money import Money, Totals
 from connector.planner import PlannedAction
@@ -50,6 +51,7 @@ class RenderedMessage:
     reply_to: str = ""
     phones: tuple[str, ...] = ()
     attachments: tuple[tuple[str, bytes, str], ...] = field(default=())  # name, data, mime
+    letter: Letter | None = None  # the same message as a letter on paper (a debtor's steps)
 
 
 def _environment() -> Environment:
@@ -135,10 +137,24 @@ def render(
     policy: Policy,
     legal: Any = None,
     promises: Sequence[Promise] = (),
+    reminders: Sequence[date] = (),
 ) -> RenderedMessage:
     """The message for ``action`` in the customer's language (English when unsupported)."""
     language = _language(customer, action, creditor)
     context = _context(action, customer, creditor, policy, language, legal, promises)
+    facts = None
+    if action.kind not in (StepKind.CALL, StepKind.ESCALATION):  # what a debtor reads
+        facts = letter_facts(
+            action,
+            customer=customer,
+            creditor=creditor,
+            policy=policy,
+            language=language,
+            legal=legal,
+            promises=promises,
+            reminders=reminders,
+        )
+    context["letter"] = facts
     module = _ENV.get_template(f"{language}/{action.template}.j2").make_module(context)
     exported = vars(module)  # what the step template set: subject, intro, outro
     parts = {name: str(exported[name]).strip() for name in ("subject", "intro", "outro")}
@@ -168,4 +184,5 @@ def render(
         sender_address=creditor.email,
         reply_to=creditor.reply_to or creditor.email,
         phones=tuple(c.phone for c in customer.contacts if c.phone),
+        letter=None if facts is None else compose(facts, exported),
     )

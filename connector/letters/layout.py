@@ -1,0 +1,292 @@
+"""A :class:`~connector.letters.document.Letter` laid out on A4 pages, as a French business
+letter is: letterhead at the top left, the recipient in the window of a DL envelope, the
+registered-mail mention and the reference beside it, place and date, one object line, the
+body with its tables, the signature block, the annexes; on every page the legal mentions
+and « Page 1/2 ».
+
+Nothing here words anything: every string comes worded and formatted in the Letter. Values
+are printed as they are: never read as markup, a page alias or a link (a character the
+typeface cannot draw prints as « ? », and a warning says how many did).
+
+The window: a DL envelope (220 x 110 mm) has its window of 100 x 45 mm at 20 mm from its
+right edge and 15 mm from its bottom edge, so on an A4 sheet folded in three it shows the
+area from about 50 mm to 95 mm from the top and from about 95 mm to 195 mm from the left.
+The address is printed inside the band French mailing practice recommends for window
+envelopes, 110 mm from the left and 55 mm from the top, at most 85 x 33 mm (six lines of
+the postal standard NF Z10-011), leaving the top of the window free for the registered
+mail's barcode label — see https://edics.fr/rediger-vos-adresses-les-bonnes-pratiques/
+and La Poste's « Guide pratique courrier » (mai 2021, « La rédaction et l'impression de
+l'adresse »).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from fpdf import FPDF, FontFace
+from fpdf.fonts import TTFFont
+from fpdf.enums import TableBordersLayout
+
+from connector.letters.document import Align, Block, Letter, Letterhead, Paragraph, Table
+from connector.pdf import FAMILY, add_fonts
+
+__all__ = ["LetterPage", "draw_blocks", "draw_letterhead", "print_letter", "print_pages"]
+
+log = logging.getLogger(__name__)
+
+LEFT, RIGHT, TOP, BOTTOM = 20.0, 20.0, 15.0, 24.0  # mm
+WINDOW_X, WINDOW_Y, WINDOW_W = 110.0, 55.0, 85.0  # the recipient's address (see above)
+HEAD_W = 82.0  # the letterhead column, clear of the window
+LOGO_W, LOGO_H = 60.0, 18.0  # the box the logo fits in
+TEXT = (25, 25, 25)
+MUTED = (105, 105, 105)
+RULE = (170, 170, 170)
+SHADE = (236, 236, 236)
+LINE = 5.0  # the body's line height at 10 pt
+
+
+class LetterPage(FPDF):
+    """A4 pages in the house typeface, the legal mentions and the page number in each
+    footer, and from the second page on a running header naming the letter."""
+
+    def __init__(
+        self,
+        letterhead: Letterhead,
+        *,
+        page_words: str,
+        running_header: str = "",
+        pages: int | None = None,
+    ) -> None:
+        super().__init__(format="A4", unit="mm")
+        add_fonts(self)
+        font = self.fonts[FAMILY.lower()]
+        assert isinstance(font, TTFFont)  # connector.pdf registers TrueType files
+        self._glyphs = frozenset(font.cmap)
+        self.unprintable = 0
+        self._footer = letterhead.footer
+        self._page_words = page_words
+        self._running = running_header
+        # the page count is known from a first pass (see print_pages), never from an alias
+        # that a customer's name could contain
+        self._pages = pages
+        self.alias_nb_pages(None)
+        self.set_margins(LEFT, TOP, RIGHT)
+        self.set_auto_page_break(auto=True, margin=BOTTOM)
+        self.set_text_color(*TEXT)
+        self.set_draw_color(*RULE)
+        self.set_font(FAMILY, size=10)
+
+    def printable(self, text: str) -> str:
+        """``text`` as the typeface can draw it: line breaks kept, any other control
+        character a space, a character it has no glyph for « ? » (counted)."""
+        out = []
+        for char in text:
+            if char == "\n":
+                out.append(char)
+            elif char < " " or "\x7f" <= char < "\xa0":
+                out.append(" ")
+            elif ord(char) in self._glyphs:
+                out.append(char)
+            else:
+                self.unprintable += 1
+                out.append("?")
+        return "".join(out)
+
+    def write_lines(
+        self, text: str, *, size: float = 10, style: str = "", height: float = LINE, **kw: object
+    ) -> None:
+        self.set_font(FAMILY, style=style, size=size)
+        self.multi_cell(
+            kw.pop("w", 0),  # type: ignore[arg-type]
+            height,
+            self.printable(text),
+            new_x="LMARGIN",
+            new_y="NEXT",
+            **kw,  # type: ignore[arg-type]
+        )
+
+    def header(self) -> None:
+        if self.page_no() > 1 and self._running:
+            self.set_y(9)
+            self.set_text_color(*MUTED)
+            self.write_lines(self._running, size=8, height=4)
+            self.set_text_color(*TEXT)
+            self.set_y(TOP + 4)
+
+    def footer(self) -> None:
+        self.set_y(-BOTTOM + 6)
+        self.set_text_color(*MUTED)
+        if self._footer:
+            self.write_lines(self._footer, size=7.5, height=3.4, align="C")
+        words = self._page_words.replace("{page}", str(self.page_no()))
+        words = words.replace("{pages}", str(self._pages or self.page_no()))
+        self.set_y(-9)
+        self.set_font(FAMILY, size=8)
+        self.cell(0, 4, self.printable(words), align="R")
+        self.set_text_color(*TEXT)
+
+
+def draw_letterhead(pdf: LetterPage, letterhead: Letterhead) -> float:
+    """The sender at the top left of the page; returns where it ends (mm from the top)."""
+    y = TOP - 3
+    if letterhead.logo is not None:
+        info = pdf.image(
+            str(letterhead.logo), x=LEFT, y=y, w=LOGO_W, h=LOGO_H, keep_aspect_ratio=True
+        )
+        y += float(info.rendered_height) + 3
+    pdf.set_xy(LEFT, y)
+    pdf.write_lines(letterhead.name, size=12.5, style="B", height=6, w=HEAD_W)
+    pdf.set_text_color(*MUTED)
+    for line in letterhead.lines:
+        pdf.write_lines(line, size=8.5, height=4, w=HEAD_W)
+    pdf.set_text_color(*TEXT)
+    return float(pdf.get_y())
+
+
+def _recipient(pdf: LetterPage, lines: Sequence[str]) -> float:
+    pdf.set_xy(WINDOW_X, WINDOW_Y)
+    for n, line in enumerate(lines):
+        pdf.set_x(WINDOW_X)
+        pdf.set_font(FAMILY, style="B" if n == 0 else "", size=10)
+        pdf.multi_cell(WINDOW_W, 4.8, pdf.printable(line), new_x="LMARGIN", new_y="NEXT")
+    return float(pdf.get_y())
+
+
+def _notes(pdf: LetterPage, notes: Sequence[str], strong: int, top: float) -> float:
+    pdf.set_y(max(top + 6, WINDOW_Y + 6))
+    for n, note in enumerate(notes):
+        pdf.write_lines(note, size=9, style="B" if n < strong else "", height=4.6, w=HEAD_W)
+        if n + 1 == strong:
+            pdf.ln(1.5)
+    return float(pdf.get_y())
+
+
+def _paragraph(pdf: LetterPage, block: Paragraph, following: Block | None) -> None:
+    text = pdf.printable(block.text)
+    pdf.set_font(FAMILY, style="B" if block.strong else "", size=10)
+    if block.keep_with_next and isinstance(following, Table):
+        height = pdf.multi_cell(0, LINE, text, dry_run=True, output="HEIGHT")
+        assert isinstance(height, float | int)
+        if pdf.will_page_break(float(height) + 4 * LINE):
+            pdf.add_page()
+    pdf.multi_cell(0, LINE, text, align="J", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2.5)
+
+
+_ALIGN = {Align.LEFT: "LEFT", Align.RIGHT: "RIGHT", Align.CENTER: "CENTER"}
+
+
+def _table(pdf: LetterPage, table: Table) -> None:
+    width = pdf.epw * table.width
+    headings = table.has_headings
+    if pdf.will_page_break(LINE * (3 if headings else 2)):
+        pdf.add_page()
+    pdf.set_font(FAMILY, size=8.8 if headings else 9.5)
+    with pdf.table(
+        width=width,
+        align="RIGHT" if table.width < 1 else "LEFT",
+        col_widths=tuple(c.width for c in table.columns),
+        text_align=tuple(_ALIGN[c.align] for c in table.columns),
+        first_row_as_headings=headings,
+        repeat_headings=1,
+        headings_style=FontFace(emphasis="BOLD", fill_color=SHADE),
+        borders_layout=(
+            TableBordersLayout.HORIZONTAL_LINES if table.ruled else TableBordersLayout.NONE
+        ),
+        line_height=4.6,
+        padding=(1, 1.2, 1, 1.2),
+        markdown=False,
+    ) as drawn:
+        if headings:
+            heading = drawn.row()
+            for column in table.columns:
+                heading.cell(pdf.printable(column.heading))
+        for row in table.rows:
+            style = FontFace(emphasis="BOLD", fill_color=SHADE) if row.strong else None
+            cells = drawn.row(style=style)
+            for value in row.cells:
+                cells.cell(pdf.printable(value))
+    if table.note:
+        pdf.ln(1)
+        pdf.set_text_color(*MUTED)
+        pdf.write_lines(table.note, size=8.5, height=4)
+        pdf.set_text_color(*TEXT)
+    pdf.ln(3.5)
+
+
+def draw_blocks(pdf: LetterPage, blocks: Sequence[Block]) -> None:
+    """Paragraphs and tables, one after the other, breaking pages where they must."""
+    for n, block in enumerate(blocks):
+        following = blocks[n + 1] if n + 1 < len(blocks) else None
+        if isinstance(block, Paragraph):
+            _paragraph(pdf, block, following)
+        else:
+            _table(pdf, block)
+
+
+def _signature(pdf: LetterPage, lines: Sequence[str]) -> None:
+    space = 20.0  # room for a hand-written signature above the name
+    if pdf.will_page_break(space + LINE * (len(lines) + 1)):
+        pdf.add_page()
+    pdf.ln(space)
+    for n, line in enumerate(lines):
+        pdf.set_x(WINDOW_X)
+        pdf.set_font(FAMILY, style="B" if n == 0 else "", size=10)
+        pdf.multi_cell(WINDOW_W, LINE, pdf.printable(line), new_x="LMARGIN", new_y="NEXT")
+
+
+def print_pages(
+    draw: Callable[[LetterPage], None],
+    letterhead: Letterhead,
+    *,
+    page_words: str,
+    running_header: str = "",
+) -> tuple[bytes, LetterPage]:
+    """A document of pages ``draw`` fills, printed twice: once to count the pages, once
+    with « Page 1/3 » in each footer. Returns the PDF and the pages it was drawn on."""
+    pages = None
+    for _ in range(2):
+        pdf = LetterPage(
+            letterhead, page_words=page_words, running_header=running_header, pages=pages
+        )
+        pdf.set_author(pdf.printable(letterhead.name))
+        pdf.set_creator("relance")
+        draw(pdf)
+        pages = pdf.pages_count
+    if pdf.unprintable:
+        log.warning("%d character(s) the typeface cannot draw were printed as '?'", pdf.unprintable)
+    return bytes(pdf.output()), pdf
+
+
+def print_letter(letter: Letter) -> bytes:
+    """The letter as a PDF with the house typeface embedded."""
+
+    def draw(pdf: LetterPage) -> None:
+        pdf.set_title(pdf.printable(letter.title))
+        pdf.set_lang(letter.language)
+        pdf.add_page()
+        head_end = draw_letterhead(pdf, letter.letterhead)
+        window_end = _recipient(pdf, letter.recipient)
+        notes_end = _notes(pdf, letter.notes, letter.strong_notes, head_end)
+        pdf.set_y(max(window_end, notes_end, WINDOW_Y + 38) + 4)
+        pdf.set_font(FAMILY, size=10)
+        pdf.cell(0, LINE, pdf.printable(letter.dateline), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+        pdf.write_lines(letter.subject, style="B")
+        pdf.ln(4)
+        pdf.write_lines(letter.salutation)
+        pdf.ln(2.5)
+        draw_blocks(pdf, letter.body)
+        _signature(pdf, letter.signature)
+        if letter.annexes:
+            pdf.ln(8)
+            pdf.write_lines(letter.annexes, size=9, height=4.6)
+
+    data, _ = print_pages(
+        draw,
+        letter.letterhead,
+        page_words=letter.page_words,
+        running_header=letter.running_header,
+    )
+    return data
