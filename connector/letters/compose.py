@@ -240,7 +240,10 @@ def _payment(facts: LetterFacts, words: Any) -> Table | None:
         )
         rows.append(Row((words.holder_label, " ".join(creditor.name.split()))))
     several = len(facts.links) > 1
-    rows.extend(Row((str(words.link_label(label, several)), url)) for label, url in facts.links)
+    rows.extend(
+        Row((words.link_label if n == 0 else "", str(words.link(label, url, several))))
+        for n, (label, url) in enumerate(facts.links)
+    )
     if not rows:
         return None
     rows.append(Row((words.reference_label, facts.reference)))

@@ -236,8 +236,8 @@ def _charges(
     items: Sequence[Item], legal: LegalClaim | None, consumer: bool, language: str
 ) -> tuple[tuple[Charges, ...], bool]:
     """Per late invoice, the indemnity and the interest periods; whether interest is known."""
-    if consumer:
-        return (), legal is not None
+    if consumer:  # no penalty, no indemnity: the legal rate runs from the notice
+        return (), False
     if legal is not None:
         labels = {(i.number, i.due_on): i.label for i in items}
         return tuple(
@@ -270,7 +270,8 @@ def _sums(balance: Totals, charges: Sequence[Charges], interest_known: bool) -> 
     for currency in sorted({*balance, *indemnity, *interest}):
         principal = balance.get_or_zero(currency)
         fee = indemnity.get_or_zero(currency)
-        accrued = interest.get_or_zero(currency) if interest_known else None
+        # a figure only where some invoice in this currency was assessed: never a made-up 0
+        accrued = interest[currency] if interest_known and currency in interest else None
         total = principal + fee + (accrued or Money.zero(currency))
         sums.append(Sum(currency, principal, fee, accrued, total))
     return tuple(sums)

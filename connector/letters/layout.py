@@ -24,12 +24,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from fpdf import FPDF, FontFace
+from fpdf import FPDF
 from fpdf.fonts import TTFFont
-from fpdf.enums import TableBordersLayout
 
-from connector.letters.document import Align, Block, Letter, Letterhead, Paragraph, Table
-from connector.pdf import FAMILY, add_fonts
+from connector.letters.document import Align, Block, Column, Letter, Letterhead, Paragraph, Table
+from connector.pdf import FAMILY, add_fonts, close_fonts
 
 __all__ = ["LetterPage", "draw_blocks", "draw_letterhead", "print_letter", "print_pages"]
 
@@ -70,7 +69,7 @@ class LetterPage(FPDF):
         # the page count is known from a first pass (see print_pages), never from an alias
         # that a customer's name could contain
         self._pages = pages
-        self.alias_nb_pages(None)
+        self.alias_nb_pages("")  # no alias: « {nb} » in a name stays « {nb} »
         self.set_margins(LEFT, TOP, RIGHT)
         self.set_auto_page_break(auto=True, margin=BOTTOM)
         self.set_text_color(*TEXT)
@@ -174,41 +173,86 @@ def _paragraph(pdf: LetterPage, block: Paragraph, following: Block | None) -> No
     pdf.ln(2.5)
 
 
-_ALIGN = {Align.LEFT: "LEFT", Align.RIGHT: "RIGHT", Align.CENTER: "CENTER"}
+_ALIGN = {Align.LEFT: "L", Align.RIGHT: "R", Align.CENTER: "C"}
+PAD_X, PAD_Y, CELL_LINE = 1.2, 1.0, 4.4  # mm, in a table cell
+
+
+def _cell_lines(pdf: LetterPage, text: str, width: float) -> list[str]:
+    """The lines ``text`` takes in a cell ``width`` wide (one when it fits: the usual case)."""
+    if "\n" not in text and pdf.get_string_width(text) <= width:
+        return [text]
+    lines = pdf.multi_cell(width, CELL_LINE, text, dry_run=True, output="LINES")
+    assert isinstance(lines, list)
+    return lines or [""]
+
+
+def _row(
+    pdf: LetterPage,
+    x: float,
+    widths: Sequence[float],
+    columns: Sequence[Column],
+    cells: Sequence[str],
+    *,
+    strong: bool,
+    size: float,
+    rule: bool,
+    repeat: Callable[[], None] | None = None,
+) -> None:
+    """One row of a table; a new page (and the headings again) when it does not fit."""
+    pdf.set_font(FAMILY, style="B" if strong else "", size=size)
+    texts = [pdf.printable(c).replace("\n", " ") for c in cells]
+    split = [_cell_lines(pdf, t, w - 2 * PAD_X) for t, w in zip(texts, widths, strict=True)]
+    height = max(len(lines) for lines in split) * CELL_LINE + 2 * PAD_Y
+    if pdf.will_page_break(height):
+        pdf.add_page()
+        if repeat is not None:
+            repeat()
+        pdf.set_font(FAMILY, style="B" if strong else "", size=size)
+    y = pdf.get_y()
+    if strong:
+        pdf.set_fill_color(*SHADE)
+        pdf.rect(x, y, sum(widths), height, style="F")
+    left = x
+    for lines, width, column in zip(split, widths, columns, strict=True):
+        for n, line in enumerate(lines):
+            pdf.set_xy(left + PAD_X, y + PAD_Y + n * CELL_LINE)
+            pdf.cell(width - 2 * PAD_X, CELL_LINE, line, align=_ALIGN[column.align])
+        left += width
+    if rule:
+        pdf.line(x, y + height, x + sum(widths), y + height)
+    pdf.set_xy(pdf.l_margin, y + height)
 
 
 def _table(pdf: LetterPage, table: Table) -> None:
+    """A table whose rows never split, its headings repeated at the top of each page."""
     width = pdf.epw * table.width
-    headings = table.has_headings
-    if pdf.will_page_break(LINE * (3 if headings else 2)):
+    x = pdf.l_margin + pdf.epw - width
+    share = sum(c.width for c in table.columns)
+    widths = [width * c.width / share for c in table.columns]
+    size = 8.8 if table.has_headings else 9.5
+
+    def headings() -> None:
+        if table.has_headings:
+            headings_cells = [c.heading for c in table.columns]
+            _row(pdf, x, widths, table.columns, headings_cells, strong=True, size=size, rule=True)
+
+    if pdf.will_page_break(CELL_LINE * 3 + 4 * PAD_Y):
         pdf.add_page()
-    pdf.set_font(FAMILY, size=8.8 if headings else 9.5)
-    with pdf.table(
-        width=width,
-        align="RIGHT" if table.width < 1 else "LEFT",
-        col_widths=tuple(c.width for c in table.columns),
-        text_align=tuple(_ALIGN[c.align] for c in table.columns),
-        first_row_as_headings=headings,
-        repeat_headings=1,
-        headings_style=FontFace(emphasis="BOLD", fill_color=SHADE),
-        borders_layout=(
-            TableBordersLayout.HORIZONTAL_LINES if table.ruled else TableBordersLayout.NONE
-        ),
-        line_height=4.6,
-        padding=(1, 1.2, 1, 1.2),
-        markdown=False,
-    ) as drawn:
-        if headings:
-            heading = drawn.row()
-            for column in table.columns:
-                heading.cell(pdf.printable(column.heading))
-        for row in table.rows:
-            style = FontFace(emphasis="BOLD", fill_color=SHADE) if row.strong else None
-            cells = drawn.row(style=style)
-            for value in row.cells:
-                cells.cell(pdf.printable(value))
+    headings()
+    for row in table.rows:
+        _row(
+            pdf,
+            x,
+            widths,
+            table.columns,
+            row.cells,
+            strong=row.strong,
+            size=size,
+            rule=table.ruled,
+            repeat=headings,
+        )
     if table.note:
-        pdf.ln(1)
+        pdf.ln(1.5)
         pdf.set_text_color(*MUTED)
         pdf.write_lines(table.note, size=8.5, height=4)
         pdf.set_text_color(*TEXT)
@@ -246,17 +290,23 @@ def print_pages(
     """A document of pages ``draw`` fills, printed twice: once to count the pages, once
     with « Page 1/3 » in each footer. Returns the PDF and the pages it was drawn on."""
     pages = None
-    for _ in range(2):
+    data = b""
+    for final in (False, True):
         pdf = LetterPage(
             letterhead, page_words=page_words, running_header=running_header, pages=pages
         )
-        pdf.set_author(pdf.printable(letterhead.name))
-        pdf.set_creator("relance")
-        draw(pdf)
-        pages = pdf.pages_count
+        try:
+            pdf.set_author(pdf.printable(letterhead.name))
+            pdf.set_creator("relance")
+            draw(pdf)
+            pages = pdf.pages_count
+            if final:
+                data = bytes(pdf.output())
+        finally:
+            close_fonts(pdf)
     if pdf.unprintable:
         log.warning("%d character(s) the typeface cannot draw were printed as '?'", pdf.unprintable)
-    return bytes(pdf.output()), pdf
+    return data, pdf
 
 
 def print_letter(letter: Letter) -> bytes:

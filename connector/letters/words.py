@@ -1,10 +1,10 @@
 """The words of a letter's frame, from ``templates/<lang>/letter.j2``.
 
 The template is rendered without autoescape (a PDF prints values as they are) and with the
-formats of :mod:`connector.formats` in its context: ``money``, ``day`` (« 1er avril
-2026 »), ``short`` (« 01/04/2026 »), ``percent``, ``count`` (« 3 factures ») and
-``company_number`` (a SIREN or SIRET written in groups). :func:`frame` gives its macros and
-variables as attributes of one module per language.
+formats of :mod:`connector.formats` in its context: ``money``, ``whole`` (« 10 000 € »),
+``day`` (« 1er avril 2026 »), ``short`` (« 01/04/2026 »), ``percent``, ``count``
+(« 3 factures ») and ``company_number`` (a SIREN or SIRET written in groups). :func:`frame`
+gives its macros and variables as attributes of one module per language.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from babel import Locale
+from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from connector import formats
@@ -54,6 +55,18 @@ class Figures:
     def money(self, value: Money) -> str:
         return formats.money(value, self.language)
 
+    def whole(self, value: Money) -> str:
+        """A round sum without its cents, as a share capital is written: ``10 000 €``."""
+        if value.amount != value.amount.to_integral_value():
+            return self.money(value)
+        locale = Locale.parse(formats.LOCALES.get(self.language, formats.LOCALES["en"]))
+        pattern = locale.currency_formats["standard"].pattern.replace(".00", "")
+        return str(
+            format_currency(
+                value.amount, value.currency, format=pattern, currency_digits=False, locale=locale
+            )
+        )
+
     def day(self, value: date) -> str:
         return formats.long_date(value, self.language)
 
@@ -76,6 +89,7 @@ def context(language: str) -> dict[str, Any]:
     return {
         "language": language,
         "money": figures.money,
+        "whole": figures.whole,
         "day": figures.day,
         "short": figures.short,
         "percent": figures.percent,
