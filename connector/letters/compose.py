@@ -192,7 +192,7 @@ def _charges(facts: LetterFacts, words: Any, note: str) -> Table:
             for s in facts.sums
             if s.indemnity.is_positive
         ]
-        return Table(columns, tuple(rows), width=0.8, note=note)
+        return Table(columns, tuple(rows), note=note)
     widths = (30, 37, 11, 15, 19, 18, 18)
     aligns = (L, L, R, R, R, R, R)
     columns = tuple(

@@ -96,6 +96,7 @@ class Sum:
 class Recipient:
     name: str  # the company, or the person for a consumer
     attention: str  # « Madame Claire Durand », the contact a company's letter is for
+    titled: bool  # the attention line names a person by title (else it may be a service)
     consumer: bool
     lines: tuple[str, ...]
     locality: str  # « 69002 Lyon »
@@ -165,7 +166,9 @@ def _person(contact: Contact | None, language: str) -> str:
 
 
 def _recipient(customer: Customer, creditor: Creditor, language: str) -> Recipient:
-    person = _person(_contact(customer), language)
+    contact = _contact(customer)
+    person = _person(contact, language)
+    titled = contact is not None and contact.civility is not None
     consumer = customer.legal_kind is LegalKind.B2C
     address = customer.address or next((c.address for c in customer.contacts if c.address), None)
     lines: tuple[str, ...] = ()
@@ -176,7 +179,8 @@ def _recipient(customer: Customer, creditor: Creditor, language: str) -> Recipie
         if address.country != creditor.country:
             country = territory(address.country, language)
     name = person if consumer and person else _one_line(customer.name)
-    return Recipient(name, "" if consumer else person, consumer, lines, locality, country)
+    attention = "" if consumer else person
+    return Recipient(name, attention, titled, consumer, lines, locality, country)
 
 
 def _item_type(line: ClaimLine) -> ItemType:

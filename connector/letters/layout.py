@@ -161,13 +161,15 @@ def _notes(pdf: LetterPage, notes: Sequence[str], strong: int, top: float) -> fl
     return float(pdf.get_y())
 
 
-def _paragraph(pdf: LetterPage, block: Paragraph, following: Block | None) -> None:
+def _paragraph(pdf: LetterPage, block: Paragraph, after: float) -> None:
+    """A justified paragraph; on a new page when the room it needs ``after`` it (the first
+    lines of the table it opens, the signature it is closed by) is not left on this one."""
     text = pdf.printable(block.text)
     pdf.set_font(FAMILY, style="B" if block.strong else "", size=10)
-    if block.keep_with_next and isinstance(following, Table):
+    if after:
         height = pdf.multi_cell(0, LINE, text, dry_run=True, output="HEIGHT")
         assert isinstance(height, float | int)
-        if pdf.will_page_break(float(height) + 4 * LINE):
+        if pdf.will_page_break(float(height) + after):
             pdf.add_page()
     pdf.multi_cell(0, LINE, text, align="J", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2.5)
@@ -197,24 +199,34 @@ def _row(
     size: float,
     rule: bool,
     repeat: Callable[[], None] | None = None,
+    carry: str = "",
 ) -> None:
-    """One row of a table; a new page (and the headings again) when it does not fit."""
-    pdf.set_font(FAMILY, style="B" if strong else "", size=size)
+    """One row of a table; a new page (and the headings again) when it does not fit. A row
+    that continues the one above (its first cell empty) gets ``carry`` there on a new page,
+    so that each page names what its lines are about."""
+
+    def split(texts: Sequence[str]) -> list[list[str]]:
+        pdf.set_font(FAMILY, style="B" if strong else "", size=size)
+        return [_cell_lines(pdf, t, w - 2 * PAD_X) for t, w in zip(texts, widths, strict=True)]
+
     texts = [pdf.printable(c).replace("\n", " ") for c in cells]
-    split = [_cell_lines(pdf, t, w - 2 * PAD_X) for t, w in zip(texts, widths, strict=True)]
-    height = max(len(lines) for lines in split) * CELL_LINE + 2 * PAD_Y
+    lines = split(texts)
+    height = max(len(cell) for cell in lines) * CELL_LINE + 2 * PAD_Y
     if pdf.will_page_break(height):
         pdf.add_page()
         if repeat is not None:
             repeat()
-        pdf.set_font(FAMILY, style="B" if strong else "", size=size)
+        if carry and not texts[0]:
+            texts[0] = pdf.printable(carry).replace("\n", " ")
+        lines = split(texts)
+        height = max(len(cell) for cell in lines) * CELL_LINE + 2 * PAD_Y
     y = pdf.get_y()
     if strong:
         pdf.set_fill_color(*SHADE)
         pdf.rect(x, y, sum(widths), height, style="F")
     left = x
-    for lines, width, column in zip(split, widths, columns, strict=True):
-        for n, line in enumerate(lines):
+    for cell, width, column in zip(lines, widths, columns, strict=True):
+        for n, line in enumerate(cell):
             pdf.set_xy(left + PAD_X, y + PAD_Y + n * CELL_LINE)
             pdf.cell(width - 2 * PAD_X, CELL_LINE, line, align=_ALIGN[column.align])
         left += width
@@ -239,7 +251,9 @@ def _table(pdf: LetterPage, table: Table) -> None:
     if pdf.will_page_break(CELL_LINE * 3 + 4 * PAD_Y):
         pdf.add_page()
     headings()
+    carry = ""
     for row in table.rows:
+        carry = row.cells[0] or carry
         _row(
             pdf,
             x,
@@ -250,6 +264,7 @@ def _table(pdf: LetterPage, table: Table) -> None:
             size=size,
             rule=table.ruled,
             repeat=headings,
+            carry=carry,
         )
     if table.note:
         pdf.ln(1.5)
@@ -259,21 +274,33 @@ def _table(pdf: LetterPage, table: Table) -> None:
     pdf.ln(3.5)
 
 
-def draw_blocks(pdf: LetterPage, blocks: Sequence[Block]) -> None:
-    """Paragraphs and tables, one after the other, breaking pages where they must."""
+def draw_blocks(pdf: LetterPage, blocks: Sequence[Block], *, tail: float = 0) -> None:
+    """Paragraphs and tables, one after the other, breaking pages where they must; the last
+    paragraph keeps ``tail`` mm after it on its page (for what follows the blocks)."""
     for n, block in enumerate(blocks):
         following = blocks[n + 1] if n + 1 < len(blocks) else None
         if isinstance(block, Paragraph):
-            _paragraph(pdf, block, following)
+            after = 0.0
+            if following is None:
+                after = tail
+            elif block.keep_with_next and isinstance(following, Table):
+                after = 4 * LINE
+            _paragraph(pdf, block, after)
         else:
             _table(pdf, block)
 
 
+SIGNATURE_SPACE = 18.0  # room for a hand-written signature above the name
+
+
+def _signature_height(lines: Sequence[str]) -> float:
+    return SIGNATURE_SPACE + LINE * (len(lines) + 1)
+
+
 def _signature(pdf: LetterPage, lines: Sequence[str]) -> None:
-    space = 20.0  # room for a hand-written signature above the name
-    if pdf.will_page_break(space + LINE * (len(lines) + 1)):
+    if pdf.will_page_break(_signature_height(lines)):
         pdf.add_page()
-    pdf.ln(space)
+    pdf.ln(SIGNATURE_SPACE)
     for n, line in enumerate(lines):
         pdf.set_x(WINDOW_X)
         pdf.set_font(FAMILY, style="B" if n == 0 else "", size=10)
@@ -319,15 +346,16 @@ def print_letter(letter: Letter) -> bytes:
         head_end = draw_letterhead(pdf, letter.letterhead)
         window_end = _recipient(pdf, letter.recipient)
         notes_end = _notes(pdf, letter.notes, letter.strong_notes, head_end)
-        pdf.set_y(max(window_end, notes_end, WINDOW_Y + 38) + 4)
+        pdf.set_y(max(window_end, notes_end, WINDOW_Y + 33) + 4)
         pdf.set_font(FAMILY, size=10)
         pdf.cell(0, LINE, pdf.printable(letter.dateline), align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(4)
+        pdf.ln(3)
         pdf.write_lines(letter.subject, style="B")
-        pdf.ln(4)
+        pdf.ln(3)
         pdf.write_lines(letter.salutation)
         pdf.ln(2.5)
-        draw_blocks(pdf, letter.body)
+        # the closing formula stays on the page of the signature it introduces
+        draw_blocks(pdf, letter.body, tail=_signature_height(letter.signature))
         _signature(pdf, letter.signature)
         if letter.annexes:
             pdf.ln(8)

@@ -167,7 +167,7 @@ def test_a_consumer_is_claimed_no_penalty_no_indemnity_and_no_costs() -> None:
         assert word not in lowered, word
     assert "articles 1231-6 et 1344-1 du Code civil" in text
     assert "intérêts au taux légal (taux en vigueur au 15 septembre 2025 : 2,76 % l’an)" in text
-    assert f"la somme de {figure('3650.50')}, outre les intérêts au taux légal" in text
+    assert f"la somme de {figure('3650.50')}, augmentée des intérêts au taux légal" in text
     assert "Monsieur Paul Girard\nAppartement 12\n8 avenue Foch\n69006 Lyon" in letter.text
     assert "À l’attention" not in text
     assert (
