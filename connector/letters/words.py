@@ -37,10 +37,11 @@ def environment() -> Environment:
 
 
 def _company_number(value: str) -> dict[str, str]:
-    """A French SIREN (9 digits) or SIRET (14) in its written groups; {} for anything else."""
+    """A French SIREN (9 digits) and SIRET (14) in their written groups; "" for each that
+    ``value`` is not (a foreign company number, say)."""
     digits = "".join(value.split())
     if not digits.isdigit() or len(digits) not in (9, 14):
-        return {}
+        return {"siren": "", "siret": ""}
     siren = f"{digits[:3]} {digits[3:6]} {digits[6:9]}"
     return {"siren": siren, "siret": f"{siren} {digits[9:]}" if len(digits) == 14 else ""}
 

@@ -371,3 +371,42 @@ def test_a_missing_money_figure_is_never_printed_as_zero() -> None:
     assert "0,00" not in text.split() and "Total dû" not in text
     assert figure("500") in text
     assert NOTICE_DAY.year == 2025
+
+
+@pytest.mark.parametrize(
+    ("changes", "footer"),
+    [
+        (
+            {},
+            "Atelier Lumen, SAS au capital de 10 000 € — 14 rue Burdeau, 69001 Lyon — "
+            "RCS Lyon 512 345 678 — TVA intracommunautaire FR47512345678",
+        ),
+        (
+            {"registration_id": "51234567800014", "rcs_city": "", "share_capital": None},
+            "Atelier Lumen, SAS — 14 rue Burdeau, 69001 Lyon — SIRET 512 345 678 00014 — "
+            "TVA intracommunautaire FR47512345678",
+        ),
+        (
+            {"registration_id": "HRB 12345", "rcs_city": "Lyon", "vat_id": "", "legal_form": ""},
+            "Atelier Lumen, Capital de 10 000 € — 14 rue Burdeau, 69001 Lyon — "
+            "N° d’immatriculation HRB 12345",
+        ),
+    ],
+)
+def test_the_legal_mentions_follow_what_the_creditor_is(
+    changes: dict[str, object], footer: str
+) -> None:
+    from connector.letters import letterhead
+
+    assert s.plain(letterhead(creditor().model_copy(update=changes), "fr").footer) == footer
+
+
+def test_a_creditor_known_by_its_name_alone_still_gets_a_proper_letter() -> None:
+    from connector.model import Creditor
+
+    customer = company()
+    bare = Creditor(name="Atelier Lumen")
+    text = printed(action(customer, three_invoices()), customer, sender=bare).prose
+    assert text.startswith("Atelier Lumen Hôtel des Célestins SARL")
+    assert "Le service comptabilité Atelier Lumen" in text  # the signature, without a name
+    assert "Virement bancaire" not in text and "Le 15 septembre 2025" in text
