@@ -63,8 +63,10 @@ def letterhead(creditor: Creditor, language: str) -> Letterhead:
         logo = None
     return Letterhead(
         name=" ".join(creditor.name.split()),
-        lines=_lines(words.letterhead(creditor)),
-        footer=str(words.footer(creditor)).strip(),
+        lines=tuple(
+            formats.typography(line, language) for line in _lines(words.letterhead(creditor))
+        ),
+        footer=formats.typography(str(words.footer(creditor)).strip(), language),
         logo=logo,
     )
 
@@ -202,8 +204,12 @@ def _charges(facts: LetterFacts, words: Any, note: str) -> Table:
     for s in facts.sums:
         if s.indemnity.is_positive or (s.interest is not None and s.interest.is_positive):
             label = str(words.charges_label(_currency(facts, s.currency)))
-            cells = (label, "", "", "", "", _money(s.interest, lang), _money(s.indemnity, lang))
+            fees = _money(s.indemnity, lang) if s.indemnity.is_positive else ""
+            cells = (label, "", "", "", "", _money(s.interest, lang), fees)
             rows.append(Row(cells, strong=True))
+    if not facts.has_indemnity:  # no column for what is not claimed
+        columns = columns[:-1]
+        rows = [replace(row, cells=row.cells[:-1]) for row in rows]
     return Table(columns, tuple(rows), note=note)
 
 
@@ -217,12 +223,9 @@ def _sums(facts: LetterFacts, words: Any) -> Table | None:
         cur = _currency(facts, s.currency)
         rows.append(Row((str(words.principal_label(cur)), _money(s.principal, lang))))
         if s.indemnity.is_positive:
-            invoices = sum(
-                1
-                for c in facts.charges
-                if c.indemnity is not None and c.indemnity.currency == s.currency
-            )
-            rows.append(Row((str(words.indemnity_label(invoices, cur)), _money(s.indemnity, lang))))
+            count = facts.indemnities(s.currency)
+            label = words.indemnity_label(count, facts.indemnity_units, cur)
+            rows.append(Row((str(label), _money(s.indemnity, lang))))
         if s.interest is not None:
             rows.append(Row((str(words.interest_label(facts.day, cur)), _money(s.interest, lang))))
         rows.append(Row((str(words.total_label(cur)), _money(s.total, lang)), strong=True))
@@ -281,6 +284,38 @@ def _reminder_body(facts: LetterFacts, parts: Mapping[str, object], words: Any) 
     return body
 
 
+def _typeset(letter: Letter) -> Letter:
+    """The letter in its language's typography: in French, a no-break space before « : ; ! ? »
+    and inside « guillemets », so that a sign never starts a line (its letterhead is set so
+    by :func:`letterhead`)."""
+
+    def text(value: str) -> str:
+        return formats.typography(value, letter.language)
+
+    def block(value: Block) -> Block:
+        if isinstance(value, Paragraph):
+            return replace(value, text=text(value.text))
+        return replace(
+            value,
+            columns=tuple(replace(c, heading=text(c.heading)) for c in value.columns),
+            rows=tuple(replace(r, cells=tuple(map(text, r.cells))) for r in value.rows),
+            note=text(value.note),
+        )
+
+    return replace(
+        letter,
+        recipient=tuple(map(text, letter.recipient)),
+        notes=tuple(map(text, letter.notes)),
+        dateline=text(letter.dateline),
+        subject=text(letter.subject),
+        salutation=text(letter.salutation),
+        body=tuple(block(b) for b in letter.body),
+        signature=tuple(map(text, letter.signature)),
+        running_header=text(letter.running_header),
+        annexes=text(letter.annexes),
+    )
+
+
 def compose(facts: LetterFacts, parts: Mapping[str, object]) -> Letter:
     """The letter of ``facts`` with the sentences its step's template exported."""
     words = frame(facts.language)
@@ -303,7 +338,7 @@ def compose(facts: LetterFacts, parts: Mapping[str, object]) -> Letter:
         if line
     )
     head = letterhead(creditor, facts.language)
-    return Letter(
+    letter = Letter(
         language=facts.language,
         title=subject,
         letterhead=head,
@@ -318,10 +353,12 @@ def compose(facts: LetterFacts, parts: Mapping[str, object]) -> Letter:
         page_words=words.page_words,
         running_header=str(words.running(head.name, subject, facts.reference)).strip(),
     )
+    return _typeset(letter)
 
 
 def with_annexes(letter: Letter, numbers: Sequence[str]) -> Letter:
     """The letter listing, as its enclosures, copies of the invoices ``numbers``."""
     if not numbers:
         return replace(letter, annexes="")
-    return replace(letter, annexes=str(frame(letter.language).annexes(list(numbers))).strip())
+    words = str(frame(letter.language).annexes(list(numbers))).strip()
+    return replace(letter, annexes=formats.typography(words, letter.language))

@@ -16,13 +16,15 @@ penalty; the interest at the legal rate starts with the notice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import assert_never
 
-from connector.formats import Salutation, addressee, salutation
-from connector.legal.claim import InterestPeriod, LegalClaim
+from connector.formats import Salutation, attention, salutation
+from connector.legal.claim import InterestPeriod, LegalClaim, assess
+from connector.legal.notice import notice_debts
 from connector.letters.words import Figures, frame, territory
 from connector.model import Contact, Creditor, Customer, LegalKind, Promise, StepKind
 from connector.money import Money, Totals
@@ -39,7 +41,6 @@ __all__ = [
     "letter_facts",
 ]
 
-INDEMNITY_EUR = Money(Decimal(40), "EUR")  # Code de commerce D441-5, per late invoice, B2B
 LINK_SCHEMES = ("https://", "http://")
 
 
@@ -66,7 +67,8 @@ class Item:
     paid: Money | None = None
     days_late: int = 0
     late: str = ""  # « 31 jours »
-    invoice_key: str = ""  # the invoice it is (part of), for the indemnity
+    invoice_key: str = ""  # the invoice it is (part of)
+    key: str = ""  # the dunning item (the action's line) it shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,15 @@ class Charges:
     indemnity: Money | None
     interest: Money | None  # None: not computed
     periods: tuple[InterestPeriod, ...] = ()
+    type: ItemType = ItemType.INVOICE
+    indemnity_for: tuple[str, ...] = ()  # the invoices a plan instalment's indemnity is for
+
+    @property
+    def indemnities(self) -> int:
+        """How many late payments its indemnity counts (a plan's: one per invoice)."""
+        if self.indemnity is None:
+            return 0
+        return len(self.indemnity_for) if self.type is ItemType.PLAN else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +156,25 @@ class LetterFacts:
     def total(self, currency: str) -> Money:
         return next(s.total for s in self.sums if s.currency == currency)
 
+    def indemnities(self, currency: str) -> int:
+        """How many late payments the indemnities in ``currency`` are for."""
+        return sum(
+            c.indemnities
+            for c in self.charges
+            if c.indemnity is not None and c.indemnity.currency == currency
+        )
+
+    @property
+    def has_indemnity(self) -> bool:
+        return any(c.indemnity is not None for c in self.charges)
+
+    @property
+    def indemnity_units(self) -> str:
+        """What one indemnity is for: ``invoice`` (an invoice, or one a plan is for), ``term``
+        (an instalment of an invoice whose terms split it), or ``mixed``."""
+        kinds = {c.type is ItemType.TERM for c in self.charges if c.indemnity is not None}
+        return "mixed" if len(kinds) > 1 else "term" if kinds == {True} else "invoice"
+
 
 def _one_line(value: str) -> str:
     """A value from a platform on one line: its line breaks and tabs become single spaces."""
@@ -157,19 +187,10 @@ def _contact(customer: Customer) -> Contact | None:
     return people[0] if people else None
 
 
-def _person(contact: Contact | None, language: str) -> str:
-    if contact is None or not contact.name.strip():
-        return ""
-    name, family = _one_line(contact.name), _one_line(contact.family_name)
-    given = name[: -len(family)].strip() if family and name.endswith(family) else name
-    return addressee(contact.civility, given, family if given != name else "", language)
-
-
 def _recipient(customer: Customer, creditor: Creditor, language: str) -> Recipient:
     contact = _contact(customer)
-    person = _person(contact, language)
-    titled = contact is not None and contact.civility is not None
     consumer = customer.legal_kind is LegalKind.B2C
+    titled = contact is not None and contact.civility is not None
     address = customer.address or next((c.address for c in customer.contacts if c.address), None)
     lines: tuple[str, ...] = ()
     locality = country = ""
@@ -178,17 +199,23 @@ def _recipient(customer: Customer, creditor: Creditor, language: str) -> Recipie
         locality = _one_line(f"{address.postal_code} {address.city}")
         if address.country != creditor.country:
             country = territory(address.country, language)
-    name = person if consumer and person else _one_line(customer.name)
-    attention = "" if consumer else person
-    return Recipient(name, attention, titled, consumer, lines, locality, country)
+    if consumer:  # the person is the addressee: « Monsieur Paul Girard »
+        person = attention(contact, "", language) if titled else ""
+        name = person or _one_line(customer.name)
+        return Recipient(name, "", titled, consumer, lines, locality, country)
+    person = attention(contact, customer.name, language)
+    return Recipient(_one_line(customer.name), person, titled, consumer, lines, locality, country)
 
 
 def _item_type(line: ClaimLine) -> ItemType:
-    if line.kind is ItemKind.INSTALMENT:
-        return ItemType.PLAN
-    if line.kind.value == "term":  # an invoice's own instalment (connector.instalments)
-        return ItemType.TERM
-    return ItemType.INVOICE
+    match line.kind:
+        case ItemKind.INSTALMENT:
+            return ItemType.PLAN
+        case ItemKind.TERM:
+            return ItemType.TERM
+        case ItemKind.RECEIVABLE:
+            return ItemType.INVOICE
+    assert_never(line.kind)
 
 
 def _items(lines: Sequence[ClaimLine], language: str) -> tuple[Item, ...]:
@@ -197,15 +224,13 @@ def _items(lines: Sequence[ClaimLine], language: str) -> tuple[Item, ...]:
     for line in lines:
         kind = _item_type(line)
         paid = line.total - line.open if line.total.currency == line.open.currency else None
-        part, parts = getattr(line, "part", None), getattr(line, "parts", None)
-        covers = tuple(_one_line(c.number) for c in getattr(line, "covers", ()))
         label = words.item(
             kind.value,
             _one_line(line.number),
             line.issued_on,
-            part=part,
-            parts=parts,
-            covers=covers,
+            part=line.part,
+            parts=line.parts,
+            covers=tuple(_one_line(c.number) for c in line.covers),
         )
         items.append(
             Item(
@@ -220,6 +245,7 @@ def _items(lines: Sequence[ClaimLine], language: str) -> tuple[Item, ...]:
                 days_late=line.days_late,
                 late=str(words.late(line.days_late)).strip(),
                 invoice_key=line.ref.key if line.ref is not None else "",
+                key=line.key,
             )
         )
     return tuple(items)
@@ -236,35 +262,44 @@ def _credits(credits: Sequence[CreditLine], language: str) -> tuple[Item, ...]:
     return tuple(found)
 
 
+def _without_figures(action: PlannedAction) -> LegalClaim:
+    """A notice rendered without its claim still claims what needs no rate: the statutory
+    indemnities (French law, the notice's own), the interest left without a figure."""
+    claim = assess(
+        notice_debts(action.lines), as_of=action.planned_on, jurisdiction="FR", interest=False
+    )
+    return replace(claim, interest_missing="the notice was rendered without its figures")
+
+
 def _charges(
-    items: Sequence[Item], legal: LegalClaim | None, consumer: bool, language: str
+    items: Sequence[Item], legal: LegalClaim, consumer: bool, language: str
 ) -> tuple[tuple[Charges, ...], bool]:
-    """Per late invoice, the indemnity and the interest periods; whether interest is known."""
+    """What the law adds to each late payment, and whether the interest has figures."""
+    known = not legal.interest_missing
     if consumer:  # no penalty, no indemnity: the legal rate runs from the notice
-        return (), False
-    if legal is not None:
-        labels = {(i.number, i.due_on): i.label for i in items}
-        return tuple(
-            Charges(
-                labels.get((claim.number, claim.due_on), claim.number),
-                claim.due_on,
-                claim.indemnity if claim.indemnity.is_positive else None,
-                claim.interest,
-                claim.periods,
-            )
-            for claim in legal.invoices
-            if claim.indemnity.is_positive or claim.interest.is_positive
-        ), True
-    # no rate for a period: the indemnity needs none, and is claimed once per late invoice
-    seen: set[str] = set()
+        return (), known
+    by_key = {i.key: i for i in items}
+    by_number = {(i.number, i.due_on): i for i in items}
     charges = []
-    for item in items:
-        if item.type is ItemType.PLAN or item.days_late <= 0 or item.invoice_key in seen:
+    for claim in legal.invoices:
+        interest = claim.interest if known else None
+        fee = claim.indemnity if claim.indemnity.is_positive else None
+        if fee is None and (interest is None or not interest.is_positive):
             continue
-        seen.add(item.invoice_key)
-        label = str(frame(language).item(ItemType.INVOICE.value, item.number, None)).strip()
-        charges.append(Charges(label, item.due_on, INDEMNITY_EUR, None))
-    return tuple(charges), False
+        item = by_key.get(claim.key) or by_number.get((claim.number, claim.due_on))
+        label = item.label if item else str(frame(language).item("invoice", claim.number, None))
+        charges.append(
+            Charges(
+                label.strip(),
+                claim.due_on,
+                fee,
+                interest,
+                claim.periods if known else (),
+                item.type if item else ItemType.INVOICE,
+                claim.indemnity_for,
+            )
+        )
+    return tuple(charges), known
 
 
 def _sums(balance: Totals, charges: Sequence[Charges], interest_known: bool) -> tuple[Sum, ...]:
@@ -315,12 +350,17 @@ def letter_facts(
     sent to this customer; ``legal`` the notice's indemnity and interest."""
     consumer = customer.legal_kind is LegalKind.B2C
     items = _items(action.lines, language)
-    upcoming = (*action.upcoming, *getattr(action, "later", ()))
+    upcoming = (*action.upcoming, *action.later)
     charges: tuple[Charges, ...] = ()
     interest_known = False
     if action.kind is StepKind.NOTICE:
+        legal = legal or _without_figures(action)
         charges, interest_known = _charges(items, legal, consumer, language)
-    indemnities = {c.indemnity for c in charges if c.indemnity is not None}
+    each = {
+        Money(c.indemnity.amount / c.indemnities, c.indemnity.currency)
+        for c in charges
+        if c.indemnity is not None
+    }
     return LetterFacts(
         language=language,
         step=action.kind,
@@ -341,7 +381,7 @@ def letter_facts(
         day_count=legal.day_count if legal is not None else "actual/365",
         consumer_rate=_consumer_rate(legal) if consumer else None,
         sums=_sums(action.totals, charges, interest_known),
-        indemnity_each=next(iter(indemnities)) if len(indemnities) == 1 else None,
+        indemnity_each=next(iter(each)) if len(each) == 1 else None,
         reminders=tuple(sorted(set(reminders))),
         promises=tuple(promises),
         plans=tuple(

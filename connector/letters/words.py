@@ -83,6 +83,10 @@ class Figures:
     def count(self, n: int, singular: str, plural: str) -> str:
         return formats.count(n, singular, plural, self.language)
 
+    def period(self, days: int) -> str:
+        """« huit jours », "eight days"."""
+        return formats.period(days, self.language)
+
 
 def context(language: str) -> dict[str, Any]:
     """The names ``letter.j2`` writes figures with."""

@@ -33,7 +33,7 @@ from connector.model import (
     StepKind,
 )
 from connector.money import Money, Totals
-from connector.planner import ClaimLine, CreditLine, ItemKind, PlannedAction
+from connector.planner import ClaimLine, CoveredInvoice, CreditLine, ItemKind, PlannedAction
 from connector.policy import default_policy
 from connector.render import RenderedMessage, render
 
@@ -136,8 +136,16 @@ def invoice(
 
 
 def instalment(
-    plan: str, n: int, count: int, agreed: date, due: date, amount: str, on: date = NOTICE_DAY
+    plan: str,
+    n: int,
+    count: int,
+    agreed: date,
+    due: date,
+    amount: str,
+    on: date = NOTICE_DAY,
+    covers: Sequence[ClaimLine] = (),
 ) -> ClaimLine:
+    """The ``n``-th of ``count`` instalments of a payment plan for the invoices ``covers``."""
     return ClaimLine(
         key=f"plan:{plan}:{n}",
         kind=ItemKind.INSTALMENT,
@@ -148,6 +156,9 @@ def instalment(
         total=eur(amount),
         days_late=max(0, (on - due).days),
         plan_id=plan,
+        part=n,
+        parts=count,
+        covers=tuple(CoveredInvoice(c.number, c.due_on, c.total) for c in covers),
     )
 
 
