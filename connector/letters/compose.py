@@ -83,7 +83,7 @@ def _currency(facts: LetterFacts, currency: str) -> str:
 
 def _statement(facts: LetterFacts, words: Any) -> Table:
     lang = facts.language
-    widths = (36, 15, 15, 17, 15, 17, 13)
+    widths = (42, 14, 14, 16, 15, 16, 13)
     aligns = (L, R, R, R, R, R, R)
     columns = tuple(
         Column(h, w, a) for h, w, a in zip(words.invoice_headings, widths, aligns, strict=True)

@@ -61,6 +61,7 @@ class Item:
     number: str
     label: str
     balance: Money
+    short: str = ""  # the label in the table of interest: « Échéance 1/3 »
     issued_on: date | None = None
     due_on: date | None = None
     amount: Money | None = None
@@ -238,6 +239,9 @@ def _items(lines: Sequence[ClaimLine], language: str) -> tuple[Item, ...]:
                 number=_one_line(line.number),
                 label=str(label).strip(),
                 balance=line.open,
+                short=str(
+                    words.short_item(kind.value, _one_line(line.number), line.part, line.parts)
+                ).strip(),
                 issued_on=line.issued_on,
                 due_on=line.due_on,
                 amount=line.total,
@@ -287,7 +291,7 @@ def _charges(
         if fee is None and (interest is None or not interest.is_positive):
             continue
         item = by_key.get(claim.key) or by_number.get((claim.number, claim.due_on))
-        label = item.label if item else str(frame(language).item("invoice", claim.number, None))
+        label = item.short if item else str(frame(language).item("invoice", claim.number, None))
         charges.append(
             Charges(
                 label.strip(),

@@ -21,6 +21,7 @@ from connector.model import Civility, Contact, PostalAddress
 from connector.planner import CreditLine
 from tests.letters import scenarios as s
 from tests.letters.scenarios import (
+    NOTICE_DAY,
     POLICY,
     action,
     b2b_notice,
@@ -383,3 +384,41 @@ def test_a_figure_that_does_not_exist_is_never_printed_as_zero() -> None:
     text = printed(planned, customer, legal=legal_for(planned, customer)).prose
     assert "0,00" not in text.split() and "indemnité" not in text.lower()
     assert f"Total restant dû {figure('500')}" in text and "Total dû" in text
+
+
+def test_a_split_invoice_is_claimed_by_its_late_instalments_and_shows_the_rest_apart() -> None:
+    from dataclasses import replace as copy
+
+    from connector.model import Instalment, Receivable, ReceivableStatus
+    from connector.planner import receivable_lines
+
+    customer = company()
+    split = Receivable(
+        ref=ref("F-2025-0300"),
+        customer_ref=customer.ref,
+        number="F-2025-0300",
+        issued_on=date(2025, 6, 2),
+        due_on=date(2025, 10, 31),
+        currency="EUR",
+        total=eur("1000.00"),
+        open_balance=eur("1000.00"),
+        status=ReceivableStatus.OPEN,
+        instalments=(
+            Instalment(due_on=date(2025, 7, 2), amount=eur("300.00")),
+            Instalment(due_on=date(2025, 10, 31), amount=eur("700.00")),
+        ),
+    )
+    first, rest = receivable_lines(split, NOTICE_DAY)
+    planned = copy(action(customer, [first]), later=(rest,))
+    legal = legal_for(planned, customer)
+    letter = printed(planned, customer, legal=legal)
+    text = letter.prose
+    assert "La facture suivante demeure impayée" not in text  # it is an instalment
+    assert "L’échéance suivante demeure impayée à ce jour :" in text
+    assert f"Facture F-2025-0300, échéance 1/2 02/06/2025 02/07/2025 {figure('300')}" in text
+    assert f"Total restant dû {figure('300')}" in text  # the 700 not yet due is not claimed
+    later = "Pour mémoire, non encore échu Échéance Montant Facture F-2025-0300, échéance 2/2"
+    assert f"{later} 31/10/2025 {figure('700')}" in text
+    fees = "Indemnités forfaitaires pour frais de recouvrement (1 échéance)"
+    assert f"{fees} {figure('40')}" in text
+    assert "(40,00 € par échéance en retard)" in text
