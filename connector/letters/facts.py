@@ -354,7 +354,10 @@ def letter_facts(
     sent to this customer; ``legal`` the notice's indemnity and interest."""
     consumer = customer.legal_kind is LegalKind.B2C
     items = _items(action.lines, language)
-    upcoming = (*action.upcoming, *action.later)
+    # not yet due: another invoice's courtesy mention rides along a reminder, never a notice;
+    # a claimed invoice's instalments still to come are shown with it, for the record
+    notice = action.kind is StepKind.NOTICE
+    upcoming = (*(() if notice else action.upcoming), *action.later)
     charges: tuple[Charges, ...] = ()
     interest_known = False
     if action.kind is StepKind.NOTICE:

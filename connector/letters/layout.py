@@ -177,6 +177,7 @@ def _paragraph(pdf: LetterPage, block: Paragraph, after: float) -> None:
 
 _ALIGN = {Align.LEFT: "L", Align.RIGHT: "R", Align.CENTER: "C"}
 PAD_X, PAD_Y, CELL_LINE = 1.2, 1.0, 4.4  # mm, in a table cell
+ROW = CELL_LINE + 2 * PAD_Y  # a row of one line
 
 
 def _cell_lines(pdf: LetterPage, text: str, width: float) -> list[str]:
@@ -200,6 +201,7 @@ def _row(
     rule: bool,
     repeat: Callable[[], None] | None = None,
     carry: str = "",
+    reserve: float = 0.0,
 ) -> None:
     """One row of a table; a new page (and the headings again) when it does not fit. A row
     that continues the one above (its first cell empty) gets ``carry`` there on a new page,
@@ -212,7 +214,7 @@ def _row(
     texts = [pdf.printable(c).replace("\n", " ") for c in cells]
     lines = split(texts)
     height = max(len(cell) for cell in lines) * CELL_LINE + 2 * PAD_Y
-    if pdf.will_page_break(height):
+    if pdf.will_page_break(height + reserve):
         pdf.add_page()
         if repeat is not None:
             repeat()
@@ -252,7 +254,13 @@ def _table(pdf: LetterPage, table: Table) -> None:
         pdf.add_page()
     headings()
     carry = ""
-    for row in table.rows:
+    note = 0.0  # the note stays under the table's last row
+    if table.note:
+        pdf.set_font(FAMILY, size=8.5)
+        height = pdf.multi_cell(0, 4, pdf.printable(table.note), dry_run=True, output="HEIGHT")
+        assert isinstance(height, float | int)
+        note = float(height) + 1.5
+    for n, row in enumerate(table.rows):
         carry = row.cells[0] or carry
         _row(
             pdf,
@@ -265,6 +273,8 @@ def _table(pdf: LetterPage, table: Table) -> None:
             rule=table.ruled,
             repeat=headings,
             carry=carry,
+            # the last row (a total) with the row above it and the note below
+            reserve={len(table.rows) - 1: note, len(table.rows) - 2: note + ROW}.get(n, 0.0),
         )
     if table.note:
         pdf.ln(1.5)

@@ -422,3 +422,14 @@ def test_a_split_invoice_is_claimed_by_its_late_instalments_and_shows_the_rest_a
     fees = "Indemnités forfaitaires pour frais de recouvrement (1 échéance)"
     assert f"{fees} {figure('40')}" in text
     assert "(40,00 € par échéance en retard)" in text
+
+
+def test_a_notice_claims_only_what_is_due_and_a_reminder_by_post_mentions_what_comes() -> None:
+    from dataclasses import replace as copy
+
+    customer = company()
+    soon = invoice("F-2025-0999", date(2025, 9, 30), "99.00")
+    notice = copy(action(customer, three_invoices()), upcoming=(soon,))
+    assert "F-2025-0999" not in printed(notice, customer).text
+    reminder = copy(action(customer, three_invoices(), step="reminder_1"), upcoming=(soon,))
+    assert "Facture F-2025-0999 30/09/2025 99,00 €" in printed(reminder, customer).text
