@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from connector import formats
+from connector.letters.charges import Charges
 from connector.letters.document import (
     Align,
     Block,
@@ -28,7 +29,8 @@ from connector.letters.document import (
     Row,
     Table,
 )
-from connector.letters.facts import Charges, Item, LetterFacts
+from connector.letters.facts import LetterFacts
+from connector.letters.items import Item
 from connector.letters.words import frame
 from connector.model import Creditor, StepKind
 from connector.money import Money

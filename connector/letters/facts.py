@@ -1,8 +1,8 @@
 """What a letter says, as data: built from the planned action, the legal claim, the customer,
 the creditor and the policy — never from the text of an e-mail.
 
-The facts hold figures (Money, dates, rates) and the words of single items (« Facture
-F-0042 », « Échéancier du 15/10/2026, échéance 2/3 ») taken from the letter's template;
+The facts hold figures (Money, dates, rates) and the words of single items
+(:mod:`connector.letters.items`, with what the law adds in :mod:`connector.letters.charges`);
 the step's template words the sentences from them (as ``letter`` in its context), and
 :mod:`connector.letters.compose` puts both into a :class:`~connector.letters.Letter`.
 
@@ -16,92 +16,23 @@ penalty; the interest at the legal rate starts with the notice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
-from typing import assert_never
 
 from connector.formats import Salutation, attention, salutation
-from connector.legal.claim import InterestPeriod, LegalClaim, assess
-from connector.legal.notice import notice_debts
-from connector.letters.words import Figures, frame, territory
+from connector.legal.claim import LegalClaim
+from connector.letters.charges import Charges, Sum, charges, consumer_rate, sums, without_figures
+from connector.letters.items import Item, ItemType, credit_items, items, one_line
+from connector.letters.words import Figures, territory
 from connector.model import Contact, Creditor, Customer, LegalKind, Promise, StepKind
 from connector.money import Money, Totals
-from connector.planner import ClaimLine, CreditLine, ItemKind, PlannedAction
+from connector.planner import ClaimLine, PlannedAction
 from connector.policy import Policy
 
-__all__ = [
-    "Charges",
-    "Item",
-    "ItemType",
-    "LetterFacts",
-    "Recipient",
-    "Sum",
-    "letter_facts",
-]
+__all__ = ["LetterFacts", "Recipient", "letter_facts"]
 
 LINK_SCHEMES = ("https://", "http://")
-
-
-class ItemType(StrEnum):
-    INVOICE = "invoice"
-    TERM = "term"  # one instalment of an invoice whose terms split it
-    PLAN = "plan"  # one instalment of a payment plan
-    CREDIT_NOTE = "credit_note"
-    PAYMENT = "payment"  # a payment not applied to any invoice
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One line of the letter's statement; ``balance`` is what it adds to the total
-    (negative for a credit note or an unapplied payment)."""
-
-    type: ItemType
-    number: str
-    label: str
-    balance: Money
-    short: str = ""  # the label in the table of interest: « Échéance 1/3 »
-    issued_on: date | None = None
-    due_on: date | None = None
-    amount: Money | None = None
-    paid: Money | None = None
-    days_late: int = 0
-    late: str = ""  # « 31 jours »
-    invoice_key: str = ""  # the invoice it is (part of)
-    key: str = ""  # the dunning item (the action's line) it shows
-
-
-@dataclass(frozen=True, slots=True)
-class Charges:
-    """What the law adds to one late invoice (or instalment): its periods of interest (empty
-    when not computed) and its indemnity."""
-
-    label: str
-    due_on: date | None
-    indemnity: Money | None
-    interest: Money | None  # None: not computed
-    periods: tuple[InterestPeriod, ...] = ()
-    type: ItemType = ItemType.INVOICE
-    indemnity_for: tuple[str, ...] = ()  # the invoices a plan instalment's indemnity is for
-
-    @property
-    def indemnities(self) -> int:
-        """How many late payments its indemnity counts (a plan's: one per invoice)."""
-        if self.indemnity is None:
-            return 0
-        return len(self.indemnity_for) if self.type is ItemType.PLAN else 1
-
-
-@dataclass(frozen=True, slots=True)
-class Sum:
-    """The claim in one currency: ``total`` is ``principal + indemnity + interest``."""
-
-    currency: str
-    principal: Money
-    indemnity: Money
-    interest: Money | None
-    total: Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +108,6 @@ class LetterFacts:
         return "mixed" if len(kinds) > 1 else "term" if kinds == {True} else "invoice"
 
 
-def _one_line(value: str) -> str:
-    """A value from a platform on one line: its line breaks and tabs become single spaces."""
-    return " ".join(value.split())
-
-
 def _contact(customer: Customer) -> Contact | None:
     """The person the letter is for: the primary billing contact, else the first one."""
     people = sorted(customer.contacts, key=lambda c: (not c.primary, c.role != "billing"))
@@ -196,133 +122,16 @@ def _recipient(customer: Customer, creditor: Creditor, language: str) -> Recipie
     lines: tuple[str, ...] = ()
     locality = country = ""
     if address is not None:
-        lines = tuple(_one_line(line) for line in address.lines if line.strip())
-        locality = _one_line(f"{address.postal_code} {address.city}")
+        lines = tuple(one_line(line) for line in address.lines if line.strip())
+        locality = one_line(f"{address.postal_code} {address.city}")
         if address.country != creditor.country:
             country = territory(address.country, language)
     if consumer:  # the person is the addressee: « Monsieur Paul Girard »
         person = attention(contact, "", language) if titled else ""
-        name = person or _one_line(customer.name)
+        name = person or one_line(customer.name)
         return Recipient(name, "", titled, consumer, lines, locality, country)
     person = attention(contact, customer.name, language)
-    return Recipient(_one_line(customer.name), person, titled, consumer, lines, locality, country)
-
-
-def _item_type(line: ClaimLine) -> ItemType:
-    match line.kind:
-        case ItemKind.INSTALMENT:
-            return ItemType.PLAN
-        case ItemKind.TERM:
-            return ItemType.TERM
-        case ItemKind.RECEIVABLE:
-            return ItemType.INVOICE
-    assert_never(line.kind)
-
-
-def _items(lines: Sequence[ClaimLine], language: str) -> tuple[Item, ...]:
-    words = frame(language)
-    items = []
-    for line in lines:
-        kind = _item_type(line)
-        paid = line.total - line.open if line.total.currency == line.open.currency else None
-        label = words.item(
-            kind.value,
-            _one_line(line.number),
-            line.issued_on,
-            part=line.part,
-            parts=line.parts,
-            covers=tuple(_one_line(c.number) for c in line.covers),
-        )
-        items.append(
-            Item(
-                type=kind,
-                number=_one_line(line.number),
-                label=str(label).strip(),
-                balance=line.open,
-                short=str(
-                    words.short_item(kind.value, _one_line(line.number), line.part, line.parts)
-                ).strip(),
-                issued_on=line.issued_on,
-                due_on=line.due_on,
-                amount=line.total,
-                paid=paid if paid is not None and not paid.amount < 0 else None,
-                days_late=line.days_late,
-                late=str(words.late(line.days_late)).strip(),
-                invoice_key=line.ref.key if line.ref is not None else "",
-                key=line.key,
-            )
-        )
-    return tuple(items)
-
-
-def _credits(credits: Sequence[CreditLine], language: str) -> tuple[Item, ...]:
-    words = frame(language)
-    found = []
-    for credit in credits:
-        kind = ItemType.PAYMENT if credit.label == "payment" else ItemType.CREDIT_NOTE
-        number = "" if kind is ItemType.PAYMENT else _one_line(credit.label)
-        label = str(words.item(kind.value, number, credit.on)).strip()
-        found.append(Item(kind, number, label, -credit.amount, issued_on=credit.on))
-    return tuple(found)
-
-
-def _without_figures(action: PlannedAction) -> LegalClaim:
-    """A notice rendered without its claim still claims what needs no rate: the statutory
-    indemnities (French law, the notice's own), the interest left without a figure."""
-    claim = assess(
-        notice_debts(action.lines), as_of=action.planned_on, jurisdiction="FR", interest=False
-    )
-    return replace(claim, interest_missing="the notice was rendered without its figures")
-
-
-def _charges(
-    items: Sequence[Item], legal: LegalClaim, consumer: bool, language: str
-) -> tuple[tuple[Charges, ...], bool]:
-    """What the law adds to each late payment, and whether the interest has figures."""
-    known = not legal.interest_missing
-    if consumer:  # no penalty, no indemnity: the legal rate runs from the notice
-        return (), known
-    by_key = {i.key: i for i in items}
-    by_number = {(i.number, i.due_on): i for i in items}
-    charges = []
-    for claim in legal.invoices:
-        interest = claim.interest if known else None
-        fee = claim.indemnity if claim.indemnity.is_positive else None
-        if fee is None and (interest is None or not interest.is_positive):
-            continue
-        item = by_key.get(claim.key) or by_number.get((claim.number, claim.due_on))
-        label = item.short if item else str(frame(language).item("invoice", claim.number, None))
-        charges.append(
-            Charges(
-                label.strip(),
-                claim.due_on,
-                fee,
-                interest,
-                claim.periods if known else (),
-                item.type if item else ItemType.INVOICE,
-                claim.indemnity_for,
-            )
-        )
-    return tuple(charges), known
-
-
-def _sums(balance: Totals, charges: Sequence[Charges], interest_known: bool) -> tuple[Sum, ...]:
-    indemnity = Totals(c.indemnity for c in charges if c.indemnity is not None)
-    interest = Totals(c.interest for c in charges if c.interest is not None)
-    sums = []
-    for currency in sorted({*balance, *indemnity, *interest}):
-        principal = balance.get_or_zero(currency)
-        fee = indemnity.get_or_zero(currency)
-        # a figure only where some invoice in this currency was assessed: never a made-up 0
-        accrued = interest[currency] if interest_known and currency in interest else None
-        total = principal + fee + (accrued or Money.zero(currency))
-        sums.append(Sum(currency, principal, fee, accrued, total))
-    return tuple(sums)
-
-
-def _consumer_rate(legal: LegalClaim | None) -> Decimal | None:
-    periods = [p for claim in (legal.invoices if legal else ()) for p in claim.periods]
-    return periods[0].rate if periods else None
+    return Recipient(one_line(customer.name), person, titled, consumer, lines, locality, country)
 
 
 def _links(lines: Sequence[ClaimLine], items: Sequence[Item]) -> tuple[tuple[str, str], ...]:
@@ -330,7 +139,7 @@ def _links(lines: Sequence[ClaimLine], items: Sequence[Item]) -> tuple[tuple[str
     seen: set[str] = set()
     links = []
     for line, item in zip(lines, items, strict=True):
-        url = _one_line(line.payment_url or "")
+        url = one_line(line.payment_url or "")
         if url.lower().startswith(LINK_SCHEMES) and url not in seen:
             seen.add(url)
             links.append((item.label, url))
@@ -353,49 +162,49 @@ def letter_facts(
     post as well as the formal notice). ``reminders`` are the dates reminders were really
     sent to this customer; ``legal`` the notice's indemnity and interest."""
     consumer = customer.legal_kind is LegalKind.B2C
-    items = _items(action.lines, language)
+    lines = items(action.lines, language)
     # not yet due: another invoice's courtesy mention rides along a reminder, never a notice;
     # a claimed invoice's instalments still to come are shown with it, for the record
     notice = action.kind is StepKind.NOTICE
     upcoming = (*(() if notice else action.upcoming), *action.later)
-    charges: tuple[Charges, ...] = ()
+    claimed: tuple[Charges, ...] = ()
     interest_known = False
-    if action.kind is StepKind.NOTICE:
-        legal = legal or _without_figures(action)
-        charges, interest_known = _charges(items, legal, consumer, language)
+    if notice:
+        legal = legal or without_figures(action)
+        claimed, interest_known = charges(lines, legal, consumer, language)
     each = {
         Money(c.indemnity.amount / c.indemnities, c.indemnity.currency)
-        for c in charges
+        for c in claimed
         if c.indemnity is not None
     }
     return LetterFacts(
         language=language,
         step=action.kind,
-        registered=action.kind is StepKind.NOTICE,
+        registered=notice,
         consumer=consumer,
         day=action.planned_on,
-        reference=f"{_one_line(customer.ref.external_id)}-{action.planned_on:%Y%m%d}",
-        city=_one_line(creditor.address.city) if creditor.address else "",
+        reference=f"{one_line(customer.ref.external_id)}-{action.planned_on:%Y%m%d}",
+        city=one_line(creditor.address.city) if creditor.address else "",
         creditor=creditor,
         recipient=_recipient(customer, creditor, language),
         salutation=_salutation(customer, language),
-        items=items,
-        credits=_credits(action.credits, language),
-        later=_items(upcoming, language),
+        items=lines,
+        credits=credit_items(action.credits, language),
+        later=items(upcoming, language),
         balance=action.totals,
-        charges=charges,
+        charges=claimed,
         interest_known=interest_known,
         day_count=legal.day_count if legal is not None else "actual/365",
-        consumer_rate=_consumer_rate(legal) if consumer else None,
-        sums=_sums(action.totals, charges, interest_known),
+        consumer_rate=consumer_rate(legal) if consumer else None,
+        sums=sums(action.totals, claimed, interest_known),
         indemnity_each=next(iter(each)) if len(each) == 1 else None,
         reminders=tuple(sorted(set(reminders))),
         promises=tuple(promises),
         plans=tuple(
-            sorted({i.issued_on for i in items if i.type is ItemType.PLAN and i.issued_on})
+            sorted({i.issued_on for i in lines if i.type is ItemType.PLAN and i.issued_on})
         ),
         deadline_days=policy.notice_deadline_days,
-        links=_links(action.lines, items),
+        links=_links(action.lines, lines),
         fmt=Figures(language),
         tracking_number=tracking_number,
     )
@@ -405,4 +214,4 @@ def _salutation(customer: Customer, language: str) -> Salutation:
     contact = _contact(customer)
     if contact is None:
         return salutation(None, "", language)
-    return salutation(contact.civility, _one_line(contact.family_name), language)
+    return salutation(contact.civility, one_line(contact.family_name), language)
