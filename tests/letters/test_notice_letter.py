@@ -429,3 +429,24 @@ def test_a_notice_claims_only_what_is_due_and_a_reminder_by_post_mentions_what_c
     assert "F-2025-0999" not in printed(notice, customer).text
     reminder = copy(action(customer, three_invoices(), step="reminder_1"), upcoming=(soon,))
     assert "Facture F-2025-0999 30/09/2025 99,00 €" in printed(reminder, customer).text
+
+
+def test_a_message_without_its_letter_is_refused_with_the_reason() -> None:
+    from connector.channels.letter import letter_pdf
+    from connector.errors import DeliveryError
+    from connector.model import Channel, StepKind
+    from connector.render import RenderedMessage
+
+    by_hand = RenderedMessage(
+        action_key="files:lumen:C001|formal_notice|F-1",
+        step="formal_notice",
+        kind=StepKind.NOTICE,
+        channel=Channel.LETTER,
+        language="fr",
+        subject="Mise en demeure de payer",
+        text="…",
+        html="<p>…</p>",
+    )
+    with pytest.raises(DeliveryError, match="has no letter to print") as refused:
+        letter_pdf(by_hand, creditor())
+    assert refused.value.hint and "render" in refused.value.hint
