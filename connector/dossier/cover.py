@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from connector import formats
 from connector.dossier.decompte import (
     ClaimedLine,
     Debt,
@@ -16,6 +17,7 @@ from connector.dossier.decompte import (
 )
 from connector.dossier.sheet import Column, Line, Note, Sheet
 from connector.dossier.wording import Wording
+from connector.letters.words import frame as letter_frame
 from connector.model import Creditor, Customer, LegalKind, PostalAddress
 from connector.money import Totals
 from connector.planner import ItemKind
@@ -48,10 +50,11 @@ def party_lines(
     debtor_address = customer.address or next(
         (c.address for c in customer.contacts if c.address), None
     )
-    creditor_lines = [f"{creditor.name} {creditor.legal_form}".strip()]
-    creditor_lines.append(
-        words.say("field", words["siren"], creditor.registration_id or words["not_given"])
-    )
+    frame = letter_frame(words.language)  # the letters' own words for the legal mentions
+    creditor_lines = [creditor.name]
+    creditor_lines += [line for line in (str(frame.legal_form(creditor)).strip(),) if line]
+    registration = str(frame.registration(creditor)).strip()
+    creditor_lines.append(registration or words.say("field", words["siren"], words["not_given"]))
     if creditor.vat_id:
         creditor_lines.append(words.say("field", words["vat"], creditor.vat_id))
     debtor_lines = [customer.name]
@@ -127,6 +130,7 @@ def decompte_pdf(
                 for x in decompte.excluded
             ),
         )
+    sheet.keep(60)  # the grounds and the signature on one page
     sheet.heading(words["grounds"])
     sheet.paragraph(
         words.say(
@@ -137,6 +141,12 @@ def decompte_pdf(
             decompte.contract_rate,
             list(decompte.legal_basis),
         )
+    )
+    sheet.signature(
+        formats.place_and_date(
+            creditor.address.city if creditor.address else "", decompte.as_of, words.language
+        ),
+        [creditor.signatory, creditor.signatory_title, creditor.name],
     )
     return sheet.finish()
 

@@ -111,6 +111,25 @@ class Sheet(FPDF):
         self.set_fill_color(255, 255, 255)
         self.ln(4)
 
+    def keep(self, height: float) -> None:
+        """Start a new page unless ``height`` mm still fit on this one: what follows stays
+        together (the legal grounds and the signature under them)."""
+        if self.will_page_break(height):
+            self.add_page()
+
+    def signature(self, dateline: str, lines: Sequence[str]) -> None:
+        """The place and date, then who draws the document up, at the right."""
+        shown = [line for line in lines if line]
+        if self.will_page_break(4 + 4.5 * (len(shown) + 1)):
+            self.add_page()
+        self.ln(3)
+        x, width = self.l_margin + self.epw * 0.55, self.epw * 0.45
+        for n, line in enumerate([dateline, *shown]):
+            self.set_font(FAMILY, "B" if n == 1 else "", 9.5)
+            self.set_x(x)
+            self.multi_cell(width, 4.5, line, new_x="LEFT", new_y="NEXT")
+        self.set_x(self.l_margin)
+
     def parties(self, blocks: Sequence[tuple[str, Sequence[str]]]) -> None:
         """Blocks side by side (creditor, debtor): a bold label, then lines."""
         top, width = self.get_y(), self.epw / len(blocks)
