@@ -56,11 +56,14 @@ CREDITOR = Creditor(
     name="Atelier Lumen",
     legal_form="SAS",
     registration_id="512 345 678",
+    rcs_city="Lyon",
+    share_capital=Money.of("10000", "EUR"),
     vat_id="FR47512345678",
     email="relances@lumen.example",
     iban="FR76 3000 6000 0112 3456 7890 189",
     address=PostalAddress(lines=("14 rue Burdeau",), postal_code="69001", city="Lyon"),
     signatory="Claire Martin",
+    signatory_title="Comptabilité clients",
 )
 
 # numbers a platform could hand over: formulas, paths, a drive letter, a control character

@@ -176,7 +176,8 @@ def test_the_decompte_sheet_shows_the_same_figures(dossier: zipfile.ZipFile) -> 
     figure = _plain(Money.of(total["Total"], "EUR").format("fr_FR"))
     assert f"Total dû au 15/05/2026 {figure}" in text
     assert "SIREN : 311 647 753" in text
-    assert "SIREN : 512 345 678" in text
+    assert "Atelier Lumen SAS au capital de 10 000 € RCS Lyon 512 345 678" in text
+    assert "Lyon, le 15 mai 2026 Claire Martin Comptabilité clients Atelier Lumen" in text
     assert NAME.split(",")[0] in text
     assert "Avoir -2+3 du 02/02/2026" in text
     assert "130 jours au taux de 12,15 % (base 365 jours) sur 1 200,00 €, soit 51,93 €" in text
