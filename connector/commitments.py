@@ -88,7 +88,5 @@ def plan_standing(plan: PaymentPlan, open_receivables: Iterable[Receivable], day
     if paid >= plan.balance_at_plan:
         return Standing.KEPT
     currency = plan.balance_at_plan.currency
-    fallen_due = sum(
-        (i.amount for i in plan.instalments if i.due_on < day), Money.zero(currency)
-    )
+    fallen_due = sum((i.amount for i in plan.instalments if i.due_on < day), Money.zero(currency))
     return Standing.BROKEN if fallen_due > paid else Standing.LIVE
