@@ -9,24 +9,27 @@ pytest's nodes through a private attribute (``Node._nodeid``) that pytest 9.2 no
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from hypothesis.strategies import SearchStrategy
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 
 from .test_receiver import metrics, receiver, store, subscription
 
+if TYPE_CHECKING:  # generic only in recent schemathesis releases
+    from hypothesis.strategies import SearchStrategy
+
+    Operation = schemathesis.APIOperation[Any, Any, Any, Any]
+    Cases = SearchStrategy[schemathesis.Case[Any]]
+
 __all__ = ["metrics", "receiver", "store", "subscription"]
 
 EXAMPLES_PER_OPERATION = 60
 WEBHOOK = "POST /webhooks/{platform}/{tenant}"
-Operation = schemathesis.APIOperation[Any, Any, Any, Any]
-Cases = SearchStrategy[schemathesis.Case[Any]]
 
 
 def _operations(receiver: str) -> list[Operation]:
