@@ -157,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         message = getattr(exc, "format_message", None)
         if callable(show) and isinstance(exit_code, int):
             if as_json and callable(message):
-                kind = type(exc).__name__
-                return _fail(True, str(message()), _usage_hint(exc), exit_code, kind)
+                text = str(message()) or "a command is missing"  # (a group given alone)
+                return _fail(True, text, _usage_hint(exc), exit_code, type(exc).__name__)
             show()
             return exit_code
         if not as_json or debug:

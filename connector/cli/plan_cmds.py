@@ -70,8 +70,7 @@ def plan_add(
     on: On = None,
     tenant: Tenant = None,
 ) -> None:
-    """Agree an échéancier: the covered invoices are chased by instalment. An invoice is in
-    one live plan only: cancel the old plan first."""
+    """Agree an échéancier: its invoices are chased by instalment (one live plan per invoice)."""
     state = state_of(ctx)
     record = state.tenant(tenant)
     found = state.customer(record, customer)
@@ -112,8 +111,7 @@ def plan_list(
     as_of: AsOf = None,
     tenant: Tenant = None,
 ) -> None:
-    """Every payment plan (or one customer's): invoices, instalments, what was paid, and
-    whether it is live, kept, broken (an instalment unpaid) or cancelled."""
+    """Payment plans and where each stands: live, kept, broken or cancelled."""
     state = state_of(ctx)
     record = state.tenant(tenant)
     day = state.today(record, as_of)

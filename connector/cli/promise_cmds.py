@@ -95,8 +95,7 @@ def promise_list(
     as_of: AsOf = None,
     tenant: Tenant = None,
 ) -> None:
-    """Every promise to pay (or one customer's): amount, dates, invoices, and whether it is
-    live, kept, broken or cancelled."""
+    """Promises to pay and where each stands: live, kept, broken or cancelled."""
     state = state_of(ctx)
     record = state.tenant(tenant)
     day = state.today(record, as_of)
