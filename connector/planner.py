@@ -5,9 +5,12 @@ feed it the same way. It decides and explains; it sends nothing.
 
 How a customer is chased
 ------------------------
-* Every open invoice the customer owes is a *dunning item*; so is every unpaid instalment
-  of a payment plan (the invoices the plan covers are chased through its instalments, not
-  their original due dates). Paid, cancelled and credit documents are never items.
+* Every open invoice the customer owes is a *dunning item*; an invoice whose payment terms
+  split it (30 % at once, the balance at 60 days) is one item per open instalment, each
+  late from its own due date; so is every unpaid instalment of a payment plan (the
+  invoices the plan covers are chased through its instalments, not their original due
+  dates). Paid, cancelled and credit documents are never items. The arithmetic of
+  instalments is ``connector.instalments``'.
 * An item is *held* while it is disputed, or covered by a promise to pay whose date (plus
   the policy's grace days) has not passed. A pause holds the whole customer.
 * The customer's *level* is the highest step any of its overdue items reached. The next
@@ -18,8 +21,12 @@ How a customer is chased
   a send day, and not before the step's minimum gap since the last action. A broken
   promise makes it due at once.
 * One action per customer and step lists every overdue item that is not held, with open
-  credit notes and unapplied payments deducted, one total per currency. Invoices not yet
-  due only ever get the courtesy step, alone or folded into that day's overdue message.
+  credit notes and unapplied payments deducted, one total per currency: an action's lines
+  less its credits are its totals, currency by currency (a currency whose credits cover
+  its items is left out of the message, lines and credits alike). Invoices not yet due
+  only ever get the courtesy step, alone or folded into that day's overdue message; the
+  instalments not yet due of an invoice the action claims ride along as ``later``, shown,
+  never claimed.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from connector.calendar import BusinessCalendar
+from connector.instalments import plan_balances, term_balances
 from connector.model import (
     Channel,
     Customer,
@@ -50,6 +58,7 @@ from connector.policy import DayBasis, Policy, Step
 
 __all__ = [
     "ClaimLine",
+    "CoveredInvoice",
     "CreditLine",
     "CustomerPlan",
     "CustomerState",
@@ -61,6 +70,8 @@ __all__ = [
     "plan",
     "plan_customer",
     "progress_after",
+    "receivable_lines",
+    "term_key",
 ]
 
 _EMPTY: Mapping[str, Progress] = MappingProxyType({})
@@ -91,13 +102,28 @@ class CustomerState:
 
 
 class ItemKind(StrEnum):
-    RECEIVABLE = "receivable"
-    INSTALMENT = "instalment"
+    RECEIVABLE = "receivable"  # an invoice due on one date
+    TERM = "term"  # one instalment of an invoice whose payment terms split it
+    INSTALMENT = "instalment"  # one instalment of a payment plan
+
+
+@dataclass(frozen=True, slots=True)
+class CoveredInvoice:
+    """An invoice a payment plan's instalment belongs to."""
+
+    number: str
+    due_on: date
+    total: Money
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimLine:
-    """One invoice (or instalment) listed in a message."""
+    """One invoice (or instalment) listed in a message.
+
+    A term instalment's ``number`` is its invoice's, ``ref`` its invoice and ``part`` of
+    ``parts`` which instalment it is; a plan instalment's ``number`` is ``part/parts`` and
+    ``covers`` names the invoices the plan is for.
+    """
 
     key: str
     kind: ItemKind
@@ -107,10 +133,13 @@ class ClaimLine:
     open: Money
     total: Money
     days_late: int
-    ref: SourceRef | None = None  # the receivable; None for an instalment
+    ref: SourceRef | None = None  # the receivable; None for a plan instalment
     plan_id: str | None = None
     document_url: str | None = None
     payment_url: str | None = None
+    part: int | None = None  # which instalment (from 1), for an instalment
+    parts: int | None = None  # of how many
+    covers: tuple[CoveredInvoice, ...] = ()  # a plan instalment's invoices
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +164,19 @@ class PlannedAction:
     lines: tuple[ClaimLine, ...]
     upcoming: tuple[ClaimLine, ...] = ()  # not yet due: courtesy mention only
     credits: tuple[CreditLine, ...] = ()
-    totals: Totals = field(default_factory=Totals)  # net claim per currency
+    totals: Totals = field(default_factory=Totals)  # lines less credits, per currency
     broken_promises: tuple[str, ...] = ()
     reason: str = ""
+    later: tuple[ClaimLine, ...] = ()  # claimed invoices' instalments not yet due: shown only
 
     @property
     def receivable_refs(self) -> tuple[SourceRef, ...]:
-        return tuple(line.ref for line in (*self.lines, *self.upcoming) if line.ref is not None)
+        """Each receivable the action lists, once (a split invoice has several lines)."""
+        found: dict[str, SourceRef] = {}
+        for line in (*self.lines, *self.upcoming):
+            if line.ref is not None:
+                found.setdefault(line.ref.key, line.ref)
+        return tuple(found.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,63 +220,74 @@ def _step_date(ctx: _Ctx, due_on: date, step: Step) -> date:
     return ctx.calendar.on_or_after(due_on + timedelta(days=step.offset_days))
 
 
-def _line_for(receivable: Receivable, as_of: date) -> ClaimLine:
-    return ClaimLine(
-        key=receivable.ref.key,
-        kind=ItemKind.RECEIVABLE,
-        number=receivable.number,
-        issued_on=receivable.issued_on,
-        due_on=receivable.due_on,
-        open=receivable.open_balance,
-        total=receivable.total,
-        days_late=max(0, (as_of - receivable.due_on).days),
-        ref=receivable.ref,
-        document_url=receivable.document_url,
-        payment_url=receivable.payment_url,
-    )
+def term_key(receivable_key: str, part: int) -> str:
+    """The dunning item of one instalment of a split invoice: its own progress."""
+    return f"{receivable_key}#{part}"
+
+
+def receivable_lines(receivable: Receivable, as_of: date) -> list[ClaimLine]:
+    """The lines an open invoice is chased by: itself, or each open instalment of its terms."""
+    parts = term_balances(receivable)
+    split = len(parts) > 1
+    return [
+        ClaimLine(
+            key=term_key(receivable.ref.key, part.number) if split else receivable.ref.key,
+            kind=ItemKind.TERM if split else ItemKind.RECEIVABLE,
+            number=receivable.number,
+            issued_on=receivable.issued_on,
+            due_on=part.due_on,
+            open=part.open,
+            total=part.amount,
+            days_late=max(0, (as_of - part.due_on).days),
+            ref=receivable.ref,
+            document_url=receivable.document_url,
+            payment_url=receivable.payment_url,
+            part=part.number if split else None,
+            parts=part.count if split else None,
+        )
+        for part in parts
+        if part.open.is_positive
+    ]
 
 
 def _instalment_lines(
-    plan: PaymentPlan, open_by_key: Mapping[str, Money], as_of: date
+    plan: PaymentPlan,
+    open_by_key: Mapping[str, Money],
+    covered: Mapping[str, Receivable],
+    as_of: date,
 ) -> list[ClaimLine]:
-    """Unpaid instalments: what was paid since the plan covers instalments in order."""
-    currency = plan.balance_at_plan.currency
-    covered_open = Money.zero(currency)
-    for ref in plan.receivable_refs:
-        money = open_by_key.get(ref.key)
-        if money is not None and money.currency == currency:
-            covered_open += money
-    paid = max(Decimal(0), plan.balance_at_plan.amount - covered_open.amount)
-    lines: list[ClaimLine] = []
-    count = len(plan.instalments)
-    for n, instalment in enumerate(plan.instalments, start=1):
-        covered = min(paid, instalment.amount.amount)
-        paid -= covered
-        remaining = instalment.amount.amount - covered
-        if remaining <= 0:
-            continue
-        lines.append(
-            ClaimLine(
-                key=f"plan:{plan.id}:{n}",
-                kind=ItemKind.INSTALMENT,
-                number=f"{n}/{count}",
-                issued_on=plan.agreed_on,
-                due_on=instalment.due_on,
-                open=Money(remaining, currency),
-                total=instalment.amount,
-                days_late=max(0, (as_of - instalment.due_on).days),
-                plan_id=plan.id,
-            )
+    """A plan's unpaid instalments, each naming the invoices the plan is for."""
+    covers = tuple(
+        CoveredInvoice(r.number, r.due_on, r.total)
+        for ref in plan.receivable_refs
+        if (r := covered.get(ref.key)) is not None
+    )
+    return [
+        ClaimLine(
+            key=f"plan:{plan.id}:{part.number}",
+            kind=ItemKind.INSTALMENT,
+            number=f"{part.number}/{part.count}",
+            issued_on=plan.agreed_on,
+            due_on=part.due_on,
+            open=part.open,
+            total=part.amount,
+            days_late=max(0, (as_of - part.due_on).days),
+            plan_id=plan.id,
+            part=part.number,
+            parts=part.count,
+            covers=covers,
         )
-    return lines
+        for part in plan_balances(plan, open_by_key)
+        if part.open.is_positive
+    ]
 
 
 def _promise_covers(promise: Promise, line: ClaimLine) -> bool:
-    if line.kind is not ItemKind.RECEIVABLE:
+    if line.ref is None:  # a plan's instalment: the plan, not a promise, governs it
         return False
     if not promise.receivable_refs:
         return True
-    return any(ref.key == line.key for ref in promise.receivable_refs)
+    return any(ref.key == line.ref.key for ref in promise.receivable_refs)
 
 
 def _promise_kept(promise: Promise, lines: Sequence[ClaimLine]) -> bool:
@@ -263,6 +309,19 @@ def _net(lines: Iterable[ClaimLine], credits: Iterable[CreditLine]) -> Totals:
         if credit.amount.currency in totals:
             totals.add(-credit.amount)
     return totals
+
+
+def _claimed(
+    lines: Sequence[ClaimLine], credits: Sequence[CreditLine]
+) -> tuple[list[ClaimLine], list[CreditLine], Totals]:
+    """What a message claims: the lines and credits of each currency still owed once the
+    credits are deducted, and their totals (lines less credits, per currency)."""
+    owed = _net(lines, credits).positive()
+    return (
+        [ln for ln in lines if ln.open.currency in owed],
+        [c for c in credits if c.amount.currency in owed],
+        owed,
+    )
 
 
 def _claim_for_thresholds(policy: Policy, totals: Totals) -> Money | None:
@@ -291,11 +350,22 @@ def _next_step(
     return None
 
 
+def _progress_of(progress: Mapping[str, Progress], line: ClaimLine) -> Progress | None:
+    """A line's progress; an instalment of a split invoice chased earlier as a whole (before
+    its terms were known) carries that chase when it was already due then."""
+    item = progress.get(line.key)
+    if item is None and line.kind is ItemKind.TERM and line.ref is not None:
+        whole = progress.get(line.ref.key)
+        if whole is not None and whole.last_on is not None and line.due_on <= whole.last_on:
+            return whole
+    return item
+
+
 def _level(ctx: _Ctx, lines: Iterable[ClaimLine]) -> tuple[int, int]:
     level, reminders = -1, 0
     progress = ctx.state.progress
     for line in lines:
-        item = progress.get(line.key)
+        item = _progress_of(progress, line)
         if item is None or item.step is None:
             continue
         try:
@@ -323,6 +393,7 @@ def _make_action(
     credits: Sequence[CreditLine] = (),
     totals: Totals | None = None,
     broken: Sequence[str] = (),
+    later: Sequence[ClaimLine] = (),
     reason: str,
 ) -> PlannedAction:
     customer_ref = ctx.state.customer.ref
@@ -340,7 +411,23 @@ def _make_action(
         totals=totals if totals is not None else Totals(ln.open for ln in (*lines, *upcoming)),
         broken_promises=tuple(broken),
         reason=reason,
+        later=tuple(sorted(later, key=_by_due)),
     )
+
+
+def _later(lines: Sequence[ClaimLine], all_lines: Sequence[ClaimLine]) -> list[ClaimLine]:
+    """The instalments not yet due of the split invoices ``lines`` claim (none listed twice)."""
+    listed = {ln.key for ln in lines}
+    split = {ln.ref.key for ln in lines if ln.kind is ItemKind.TERM and ln.ref is not None}
+    return [
+        ln
+        for ln in all_lines
+        if ln.kind is ItemKind.TERM
+        and ln.days_late == 0
+        and ln.ref is not None
+        and ln.ref.key in split
+        and ln.key not in listed
+    ]
 
 
 def _courtesy_due(ctx: _Ctx, upcoming: Sequence[ClaimLine]) -> tuple[Step | None, list[ClaimLine]]:
@@ -392,6 +479,7 @@ def plan_customer(
     lines: list[ClaimLine] = []
     credits: list[CreditLine] = []
     open_by_key: dict[str, Money] = {}
+    invoices: dict[str, Receivable] = {}
     for receivable in state.receivables:
         if not receivable.is_open:
             continue
@@ -406,14 +494,15 @@ def plan_customer(
             )
             continue
         open_by_key[receivable.ref.key] = receivable.open_balance
+        invoices[receivable.ref.key] = receivable
         if receivable.ref.key in disputed:
             ctx.notes.append(f"{receivable.number} held: disputed")
             continue
         if receivable.ref.key in in_plan:
             continue  # chased through its plan's instalments
-        lines.append(_line_for(receivable, as_of))
+        lines.extend(receivable_lines(receivable, as_of))
     for plan_ in plans:
-        lines.extend(_instalment_lines(plan_, open_by_key, as_of))
+        lines.extend(_instalment_lines(plan_, open_by_key, invoices, as_of))
     for payment in state.payments:
         if payment.unapplied.is_positive:
             credits.append(
@@ -456,16 +545,18 @@ def plan_customer(
         courtesy_lines = []
     actions: list[PlannedAction] = []
     totals = _net(overdue, credits)
-    positive = totals.positive()
+    claimed, deducted, positive = _claimed(overdue, credits)
     if overdue and not positive:
         ctx.notes.append("credits and unapplied payments cover the overdue balance")
     elif overdue:
-        level, reminders = _level(ctx, overdue)
+        for currency in sorted(set(totals) - set(positive)):
+            ctx.notes.append(f"{currency}: credits and unapplied payments cover what is overdue")
+        level, reminders = _level(ctx, claimed)
         claim = _claim_for_thresholds(policy, totals)
         found = _next_step(ctx, level, reminders, claim)
         if found is not None:
             _, step = found
-            driver = min(overdue, key=lambda ln: (ln.due_on, ln.number))
+            driver = min(claimed, key=lambda ln: (ln.due_on, ln.number))
             eligible = as_of if broken else _eligible_on(ctx, step, driver.due_on)
             if eligible <= as_of and send_day:
                 reason = (
@@ -477,11 +568,12 @@ def plan_customer(
                     _make_action(
                         ctx,
                         step,
-                        overdue,
+                        claimed,
                         upcoming=courtesy_lines,
-                        credits=[c for c in credits if c.amount.currency in positive],
+                        credits=deducted,
                         totals=positive,
                         broken=broken,
+                        later=[ln for ln in _later(claimed, lines) if ln not in courtesy_lines],
                         reason=reason,
                     )
                 )
@@ -489,12 +581,22 @@ def plan_customer(
             else:
                 ctx.wake(calendar.on_or_after(max(eligible, as_of + timedelta(days=1))))
     if courtesy is not None and courtesy_lines and send_day:
-        first = min(courtesy_lines, key=lambda ln: ln.due_on)
-        actions.append(
-            _make_action(
-                ctx, courtesy, courtesy_lines, reason=f"{first.number} falls due on {first.due_on}"
+        soon, soon_credits, soon_totals = _claimed(courtesy_lines, credits)
+        if soon:
+            first = min(soon, key=lambda ln: ln.due_on)
+            actions.append(
+                _make_action(
+                    ctx,
+                    courtesy,
+                    soon,
+                    credits=soon_credits,
+                    totals=soon_totals,
+                    later=_later(soon, lines),
+                    reason=f"{first.number} falls due on {first.due_on}",
+                )
             )
-        )
+        else:
+            ctx.notes.append("courtesy skipped: credits and unapplied payments cover it")
     elif courtesy_lines:
         ctx.wake(calendar.on_or_after(as_of + timedelta(days=1)))
 

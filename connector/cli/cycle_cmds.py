@@ -17,7 +17,7 @@ from connector.executor import RunReport
 from connector.intake import INBOX_LEASE
 from connector.leases import gone_local_owner, keep_lease, process_owner
 from connector.model import Channel, Platform
-from connector.planner import PlannedAction
+from connector.planner import ClaimLine, ItemKind, PlannedAction
 from connector.reports import aged_balance
 from connector.settings import FilesSourceConfig
 from connector.store import ActionStatus, EventType, TenantRecord
@@ -172,6 +172,15 @@ def sync(
             state.console.print(f"  [yellow]skipped[/yellow] {problem}", highlight=False)
 
 
+def _item(line: ClaimLine) -> str:
+    """An invoice, or one instalment of it (``F-12 (1/2)``), as the operator reads it."""
+    if line.kind is ItemKind.TERM:
+        return f"{line.number} ({line.part}/{line.parts})"
+    if line.kind is ItemKind.INSTALMENT:
+        return f"plan {line.plan_id} ({line.number})"
+    return line.number
+
+
 def _action_row(state: AppState, tenant: str, action: PlannedAction) -> dict[str, object]:
     customer = state.store.customer(tenant, action.customer_ref)
     return {
@@ -180,8 +189,9 @@ def _action_row(state: AppState, tenant: str, action: PlannedAction) -> dict[str
         "customer_name": customer.name,
         "step": action.step,
         "channel": str(action.channel),
-        "invoices": [line.number for line in action.lines],
-        "upcoming": [line.number for line in action.upcoming],
+        "invoices": [_item(line) for line in action.lines],
+        "upcoming": [_item(line) for line in action.upcoming],
+        "not_yet_due": [_item(line) for line in action.later],
         "totals": {c: str(m.rounded().amount) for c, m in action.totals.items()},
         "broken_promises": list(action.broken_promises),
         "reason": action.reason,
@@ -195,7 +205,9 @@ def _print_actions(state: AppState, tenant: str, actions: list[PlannedAction], t
     for action in actions:
         row = _action_row(state, tenant, action)
         claim = ", ".join(str(m) for m in action.totals.values())
-        invoices = ", ".join(line.number for line in (*action.lines, *action.upcoming))
+        invoices = ", ".join(_item(line) for line in (*action.lines, *action.upcoming))
+        if action.later:
+            invoices += " — not yet due: " + ", ".join(_item(line) for line in action.later)
         table.add_row(
             str(row["customer_name"]),
             action.step,
@@ -359,7 +371,11 @@ def status(
     state = _state(ctx)
     record = state.tenant(tenant)
     store = state.store
-    aged = aged_balance(store.open_receivables(record.slug), state.today(record, None))
+    aged = aged_balance(
+        store.open_receivables(record.slug),
+        state.today(record, None),
+        store.unapplied_payments(record.slug),
+    )
     open_count, totals = aged.invoices + aged.credit_notes, aged.totals()
     actions = store.actions(record.slug)
     by_status: dict[str, int] = {}

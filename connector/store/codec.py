@@ -11,7 +11,7 @@ from typing import Any
 
 from connector.model import Channel, SourceRef, StepKind
 from connector.money import Money, Totals
-from connector.planner import ClaimLine, CreditLine, ItemKind, PlannedAction
+from connector.planner import ClaimLine, CoveredInvoice, CreditLine, ItemKind, PlannedAction
 
 __all__ = ["action_from_json", "action_to_json", "money_from_json", "money_to_json"]
 
@@ -46,6 +46,12 @@ def _line_to_json(line: ClaimLine) -> dict[str, Any]:
         "plan_id": line.plan_id,
         "document_url": line.document_url,
         "payment_url": line.payment_url,
+        "part": line.part,
+        "parts": line.parts,
+        "covers": [
+            {"number": c.number, "due_on": c.due_on.isoformat(), "total": money_to_json(c.total)}
+            for c in line.covers
+        ],
     }
 
 
@@ -63,6 +69,14 @@ def _line_from_json(raw: dict[str, Any]) -> ClaimLine:
         plan_id=raw["plan_id"],
         document_url=raw["document_url"],
         payment_url=raw["payment_url"],
+        part=raw.get("part"),  # absent from actions recorded before instalments were split
+        parts=raw.get("parts"),
+        covers=tuple(
+            CoveredInvoice(
+                c["number"], date.fromisoformat(c["due_on"]), money_from_json(c["total"])
+            )
+            for c in raw.get("covers", ())
+        ),
     )
 
 
@@ -89,6 +103,7 @@ def action_to_json(action: PlannedAction) -> dict[str, Any]:
         "totals": [money_to_json(m) for m in action.totals.values()],
         "broken_promises": list(action.broken_promises),
         "reason": action.reason,
+        "later": [_line_to_json(line) for line in action.later],
     }
 
 
@@ -114,4 +129,5 @@ def action_from_json(raw: dict[str, Any]) -> PlannedAction:
         totals=Totals(money_from_json(m) for m in raw["totals"]),
         broken_promises=tuple(raw["broken_promises"]),
         reason=raw["reason"],
+        later=tuple(_line_from_json(x) for x in raw.get("later", ())),
     )
