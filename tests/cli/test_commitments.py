@@ -87,7 +87,9 @@ def test_a_second_plan_on_an_invoice_is_refused_and_the_claim_stays_what_is_owed
     # not the instalments twice (6,475)
     (action,) = _claimed(relance)
     assert action["totals"] == {"EUR": "4075.00"}
-    assert sorted(action["invoices"]) == ["1/2", "2/2", "F-2"]
+    instalments = [line for line in action["invoices"] if line != "F-2"]
+    assert len(action["invoices"]) == 3 and len(instalments) == 2
+    assert all(first in line for line in instalments)  # the first plan's, once
 
 
 def test_plans_are_listed_cancelled_and_replaced(workdir: Path, relance: Run) -> None:
