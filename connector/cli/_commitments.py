@@ -108,13 +108,16 @@ def covered_balance(invoices: list[Receivable], currency: str) -> Money:
 
 
 class ListedLedger:
-    """The customers a listing names, with their open receivables, read once."""
+    """The customers a listing names, with their open receivables as they stood on the day
+    of the listing (``connector.asof``: nothing paid or issued after it), read once."""
 
-    def __init__(self, state: AppState, tenant: str, customers: Iterable[SourceRef]) -> None:
+    def __init__(
+        self, state: AppState, tenant: str, customers: Iterable[SourceRef], day: date
+    ) -> None:
         self._state, self._tenant = state, tenant
         self._by_key: dict[str, CustomerState] = {
             s.customer.ref.key: s
-            for s in state.store.customer_states(tenant, customer_refs=list(customers))
+            for s in state.store.customer_states(tenant, customer_refs=list(customers), as_of=day)
         }
 
     def name(self, customer: SourceRef) -> str:

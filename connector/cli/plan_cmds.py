@@ -115,8 +115,12 @@ def plan_list(
     state = state_of(ctx)
     record = state.tenant(tenant)
     day = state.today(record, as_of)
-    plans = state.store.plans(record.slug, customer_filter(state, record, customer))
-    ledger = ListedLedger(state, record.slug, {p.customer_ref for p in plans})
+    plans = [  # as they were on the day: none agreed after it
+        p
+        for p in state.store.plans(record.slug, customer_filter(state, record, customer))
+        if p.agreed_on <= day
+    ]
+    ledger = ListedLedger(state, record.slug, {p.customer_ref for p in plans}, day)
     listed = [
         (item, standing, plan_paid(item, ledger.open(item.customer_ref)))
         for item in plans

@@ -100,8 +100,12 @@ def promise_list(
     record = state.tenant(tenant)
     day = state.today(record, as_of)
     grace = state.policy(state.tenant_config(record)).promise_grace_days
-    promises = state.store.promises(record.slug, customer_filter(state, record, customer))
-    ledger = ListedLedger(state, record.slug, {p.customer_ref for p in promises})
+    promises = [  # as they were on the day: none recorded after it
+        p
+        for p in state.store.promises(record.slug, customer_filter(state, record, customer))
+        if p.recorded_on <= day
+    ]
+    ledger = ListedLedger(state, record.slug, {p.customer_ref for p in promises}, day)
     listed = [
         (item, standing)
         for item in promises

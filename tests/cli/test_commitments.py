@@ -141,6 +141,25 @@ def test_plans_are_listed_cancelled_and_replaced(workdir: Path, relance: Run) ->
     code, out, _ = relance("payment-plan", "list", "--status", "live", "--as-of", AS_OF, "--json")
     assert [r["id"] for r in as_json(out)] == [second]
 
+    # a list for an earlier day shows the plans as they stood then
+    code, out, _ = relance("payment-plan", "list", "--as-of", "2026-11-21", "--json")
+    assert {r["id"]: r["status"] for r in as_json(out)} == {first: "live"}
+    code, out, _ = relance("payment-plan", "list", "--as-of", "2026-11-19", "--json")
+    assert as_json(out) == []
+
+    # 1,500 paid on 14 December: the first instalment is met, and a list for a day before
+    # the payment does not see it
+    paid = workdir / "ledger"
+    (paid / "invoices.csv").write_text(INVOICES.replace("2400.00,2400.00", "2400.00,900.00"))
+    (paid / "payments.csv").write_text(PAYMENTS + "P1,C1,2026-12-14,EUR,1500.00,0,F-1:1500\n")
+    assert relance("import", "ledger")[0] == 0
+    code, out, _ = relance("payment-plan", "list", "--as-of", "2026-12-16", "--json")
+    (after,) = [r for r in as_json(out) if r["id"] == second]
+    assert (after["paid"], after["status"]) == ("1500.00", "live")
+    code, out, _ = relance("payment-plan", "list", "--as-of", "2026-12-13", "--json")
+    (before,) = [r for r in as_json(out) if r["id"] == second]
+    assert (before["paid"], before["status"]) == ("0.00", "live")
+
     code, out, _ = relance("history", "C1", "--json")
     cancelled = [e for e in as_json(out) if e["kind"] == "plan_cancelled"]
     assert cancelled[0]["payload"] == {
@@ -169,6 +188,8 @@ def test_promises_are_listed_with_where_they_stand_and_cancelled(
         "1675",
     )
     assert (row["recorded_on"], row["promised_on"]) == ("2026-11-18", "2026-11-30")
+    code, out, _ = relance("promise", "list", "--as-of", "2026-11-17", "--json")
+    assert as_json(out) == []  # not yet recorded on that day
     code, out, _ = relance("promise", "list", "--as-of", "2026-12-03", "--json")
     assert as_json(out)[0]["status"] == "broken"  # 30 November + 2 days' grace went by
     # while it is live, F-2 is held: the claim covers F-1 only

@@ -27,6 +27,7 @@ from connector.cli import main
 from connector.clock import FrozenClock
 from connector.connect import connect_token
 from connector.legal import RateTables
+from connector.model import PaymentPlan, Receivable, ReceivableKind
 from connector.oauth import TokenVault
 from connector.store import ActionStatus, Store
 from tests.emulators.pennylane import PennylaneEmulator, PennylaneState
@@ -68,8 +69,64 @@ class Seat:
                 if channel is None or a.channel.value == channel
             )
 
+    def _unplanned(self) -> Receivable:
+        """An open invoice in no payment plan, its customer in none either."""
+        store = self._store()
+        with store:
+            planned = {p.customer_ref.key for p in store.plans("lumen")}
+            return next(
+                r
+                for r in store.open_receivables("lumen")
+                if r.kind is ReceivableKind.INVOICE and r.customer_ref.key not in planned
+            )
+
+    def _planned(self) -> tuple[PaymentPlan, Receivable]:
+        """The demo's payment plan and one of its invoices still open."""
+        store = self._store()
+        with store:
+            plan = next(p for p in store.plans("lumen") if p.cancelled_on is None)
+            open_keys = {r.ref.key: r for r in store.open_receivables("lumen")}
+        return plan, next(open_keys[r.key] for r in plan.receivable_refs if r.key in open_keys)
+
     def tmp(self) -> Path:
         return self._tmp
+
+    def customer(self) -> str:
+        return self._unplanned().customer_ref.external_id
+
+    def invoice(self) -> str:
+        return self._unplanned().number
+
+    def balance(self) -> str:
+        return str(self._unplanned().open_balance.amount)
+
+    def plan(self) -> str:
+        return self._planned()[0].id
+
+    def planned_customer(self) -> str:
+        return self._planned()[0].customer_ref.external_id
+
+    def planned_invoice(self) -> str:
+        return self._planned()[1].number
+
+    def planned_balance(self) -> str:
+        return str(self._planned()[1].open_balance.amount)
+
+    def promise(self) -> str:
+        store = self._store()
+        with store:
+            return next(p.id for p in store.promises("lumen") if p.cancelled_on is None)
+
+    def dispute(self) -> str:
+        store = self._store()
+        with store:
+            return next(d.id for d in store.disputes("lumen") if d.resolved_on is None)
+
+    def paused(self) -> str:
+        """A customer paused, to be resumed."""
+        customer = self.customer()
+        assert main(["--config", self.config, "customer", "pause", customer]) == 0
+        return customer
 
     def sample(self) -> Path:
         return sample_dir()
@@ -160,23 +217,24 @@ CASES = {
     "plan": "plan --as-of 2026-11-24",
     "run": "run --as-of 2026-11-24",
     "status": "status",
-    "history": "history C012",
+    "history": "history {customer}",
     "report": "report --as-of 2026-11-23",
-    "dossier": "dossier C009 --as-of 2026-11-23",
+    "dossier": "dossier {customer} --as-of 2026-11-23",
     "demo": "demo --dir {tmp}/another-demo",
     "claim": "claim --principal 100 --due 2024-01-15 --as-of 2024-09-30",
     "rates show": "rates show ecb_mro",
     "rates import": "rates import {newer_rates}",
-    "customer pause": "customer pause C001 --on 2026-11-23",
-    "customer resume": "customer resume C015 --on 2026-11-23",
-    "dispute open": "dispute open F-0094 --on 2026-11-23",
-    "dispute resolve": "dispute resolve demo-dispute-1 --on 2026-11-23",
-    "promise add": "promise add C013 --amount 100 --by 2026-12-01",
+    "customer pause": "customer pause {customer} --on 2026-11-23",
+    "customer resume": "customer resume {paused}",
+    "dispute open": "dispute open {invoice} --on 2026-11-23",
+    "dispute resolve": "dispute resolve {dispute} --on 2026-11-23",
+    "promise add": "promise add {customer} --amount 100 --by 2026-12-01",
     "promise list": "promise list --as-of 2026-11-23",
-    "promise cancel": "promise cancel demo-promise-2 --on 2026-11-23",
-    "payment-plan add": "payment-plan add C013 --invoice F-0099 --schedule 2027-01-14=257.96",
+    "promise cancel": "promise cancel {promise} --on 2026-11-23",
+    "payment-plan add": "payment-plan add {customer} --invoice {invoice}"
+    " --schedule 2027-06-30={balance}",
     "payment-plan list": "payment-plan list --as-of 2026-11-23",
-    "payment-plan cancel": "payment-plan cancel demo-plan-1 --on 2026-11-23",
+    "payment-plan cancel": "payment-plan cancel {plan} --on 2026-11-23",
     "action release": "action release {failed_action}",
     "action cancel": "action cancel {failed_action}",
     "action letter": "action letter {sent_letter} --tracking 1A2345",
@@ -197,9 +255,8 @@ class _Fields(dict[str, str]):
         return self[name]
 
 
-def _command(name: str, seat: Seat) -> list[str]:
-    fields = _Fields(seat)
-    return [part.format_map(fields) for part in CASES[name].split()]
+def _command(line: str, fields: _Fields) -> list[str]:
+    return [part.format_map(fields) for part in line.split()]
 
 
 def _one_json_document(out: str) -> Any:
@@ -225,7 +282,7 @@ def test_every_command_group_is_covered() -> None:
 def test_json_after_the_command_prints_one_json_document(
     name: str, seat: Seat, relance: Run, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["--config", seat.config, *_command(name, seat), "--json"]
+    args = ["--config", seat.config, *_command(CASES[name], _Fields(seat)), "--json"]
     capsys.readouterr()  # what the preparation printed
     if name == "connect":  # the token is typed at a prompt: a process with a standard input
         done = subprocess.run(
@@ -250,27 +307,21 @@ def test_json_before_and_after_the_command_print_the_same(seat: Seat, relance: R
     assert before == after and before[0] == 0
 
 
+UNREACHABLE = "--store postgresql+psycopg://nobody@127.0.0.1:1/none"
 ERRORS = {
     # what the user typed; the exit code and the words of the error
-    "unknown customer": (["customer", "pause", "Nobody At All"], 3, "no customer matches"),
-    "bad date": (["plan", "--as-of", "23/11/2026"], 3, "is not a date"),
+    "unknown customer": ("customer pause Nobody", 3, "no customer matches 'Nobody'"),
+    "bad date": ("plan --as-of 23/11/2026", 3, "is not a date"),
     "second plan": (
-        ["payment-plan", "add", "C012", "--invoice", "F-0094", "--schedule", "2027-01-10=6019.95"],
+        "payment-plan add {planned_customer} --invoice {planned_invoice}"
+        " --schedule 2027-06-30={planned_balance}",
         5,
-        "already in payment plan demo-plan-1",
+        "invoice {planned_invoice} is already in payment plan {plan}",
     ),
-    "unknown option": (["claim", "--nonsense"], 2, "No such option"),
-    "missing option": (["claim", "--principal", "10"], 2, "Missing option"),
-    "store unreachable (serve)": (
-        ["--store", "postgresql+psycopg://nobody@127.0.0.1:1/none", "serve"],
-        6,
-        "cannot open the store",
-    ),
-    "store unreachable (daemon)": (
-        ["--store", "postgresql+psycopg://nobody@127.0.0.1:1/none", "daemon"],
-        6,
-        "cannot open the store",
-    ),
+    "unknown option": ("claim --nonsense", 2, "No such option"),
+    "missing option": ("claim --principal 10", 2, "Missing option"),
+    "store unreachable (serve)": (f"{UNREACHABLE} serve", 6, "cannot open the store"),
+    "store unreachable (daemon)": (f"{UNREACHABLE} daemon", 6, "cannot open the store"),
 }
 
 
@@ -289,7 +340,9 @@ def root_logging() -> Iterator[None]:
 def test_an_error_under_json_is_a_json_object_with_the_same_exit_code(
     name: str, seat: Seat, relance: Run, root_logging: None
 ) -> None:
-    args, exit_code, words = ERRORS[name]
+    line, exit_code, words = ERRORS[name]
+    fields = _Fields(seat)
+    args, words = _command(line, fields), words.format_map(fields)
     code, out, err = relance("--config", seat.config, *args, "--json")
     error = _one_json_document(out)
     assert code == exit_code == error["exit_code"], (out, err)
