@@ -10,7 +10,8 @@
     │  ├─ SourceUnavailable  transient: 5xx, timeouts, resets
     │  └─ SourceRejected     4xx, with the platform's own message
     ├─ DataError             one record we can't normalize: skipped, counted, reported
-    │  └─ ImportFileError    a bad line in an imported file: .path, .line, .column
+    │  ├─ ImportFileError    a bad line in an imported file: .path, .line, .column
+    │  └─ ConflictError      contradicts what is already recorded: refused, nothing changed
     ├─ StoreError            the store refused or is not at the expected schema
     ├─ DeliveryError         a channel refused (SMTP, letter service): nothing went out
     │  └─ DeliveryUncertain  the connection broke mid-send: it may have gone out
@@ -28,6 +29,7 @@ from pathlib import Path
 __all__ = [
     "AuthorizationLost",
     "ConfigError",
+    "ConflictError",
     "CurrencyMismatch",
     "DataError",
     "DeliveryError",
@@ -167,6 +169,11 @@ class ImportFileError(DataError):
         self.path = Path(path)
         self.line = line
         self.column = column
+
+
+class ConflictError(DataError):
+    """A record that contradicts one already recorded (a second live payment plan on an
+    invoice, a cancellation of what is already cancelled): refused, nothing changed."""
 
 
 class StoreError(RelanceError):

@@ -413,7 +413,11 @@ class Promise(_Frozen):
     balance_at_promise: Money
     receivable_refs: tuple[SourceRef, ...] = ()
     broken_on: date | None = None  # set once relance acted on the broken promise
+    cancelled_on: date | None = None  # a person withdrew it: it holds nothing from that day
     note: str = ""
+
+    def cancelled_by(self, day: date) -> bool:
+        return self.cancelled_on is not None and self.cancelled_on <= day
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

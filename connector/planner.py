@@ -516,6 +516,8 @@ def plan_customer(
     for promise in state.promises:
         if promise.broken_on is not None or promise.recorded_on > as_of:
             continue
+        if promise.cancelled_by(as_of):
+            continue
         if _promise_kept(promise, lines):
             continue
         covered = [ln.key for ln in lines if _promise_covers(promise, ln)]

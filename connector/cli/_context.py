@@ -168,8 +168,20 @@ class AppState:
     def console(self) -> Console:
         return Console(stderr=self.json_output, highlight=False)
 
+    @property
+    def err_console(self) -> Console:
+        """For what talks to the person at the keyboard mid-command (instructions, prompts)."""
+        return Console(stderr=True, highlight=False)
+
     def emit_json(self, payload: Any) -> None:
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
+
+    def done(self, payload: Any, text: str) -> None:
+        """What a command did: ``payload`` with --json, else ``text`` for a person."""
+        if self.json_output:
+            self.emit_json(payload)
+        else:
+            self.console.print(text)
 
     @contextmanager
     def progress(self, label: str, total: int | None) -> Iterator[Progress]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import webbrowser
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,21 +37,21 @@ def connect(
         )
     if token:
         vault = TokenVault(state.store, load_fernet(state.settings))
-        secret = typer.prompt(f"{platform} API token for {tenant}", hide_input=True)
+        secret = typer.prompt(f"{platform} API token for {tenant}", hide_input=True, err=True)
         connect_token(vault, tenant, platform.value, secret)
-        state.console.print(f"{tenant}: {platform} token stored (encrypted)")
-        _check(state, tenant)
+        _connected(state, tenant, platform, f"{tenant}: {platform} token stored (encrypted)")
         return
     app = oauth_app_for(platform.value, state.settings)  # says which credentials are missing
     config = getattr(state.settings, platform.value)
     vault = TokenVault(state.store, load_fernet(state.settings))
 
     def paste(url: str) -> str:
-        state.console.print(f"Open this address in a browser and allow relance:\n  {url}")
-        return str(typer.prompt("Then paste the address the browser was sent back to"))
+        # on stderr (prompt included), so that stdout holds only the --json answer
+        state.err_console.print(f"Open this address in a browser and allow relance:\n  {url}")
+        return str(typer.prompt("Then paste the address the browser was sent back to", err=True))
 
     def browse(url: str) -> bool:
-        state.console.print("Opening the consent page in your browser…")
+        state.err_console.print("Opening the consent page in your browser…")
         return False if no_browser else webbrowser.open(url)
 
     connect_oauth(
@@ -63,28 +63,39 @@ def connect(
         open_browser=browse,
         paste=paste,
     )
-    state.console.print(f"{tenant}: connected to {platform}")
-    _check(state, tenant)
+    _connected(state, tenant, platform, f"{tenant}: connected to {platform}")
 
 
-def _check(state: AppState, tenant: str) -> None:
-    """Say which account the credentials reach and what they lack, while the user is here."""
+def _connected(state: AppState, tenant: str, platform: Platform, text: str) -> None:
+    check = _check(state, tenant)
+    lines = [text]
+    if "account_id" in check:
+        lines.append(f"{tenant}: reaches {check['account_name']} (id {check['account_id']})")
+    if "check_failed" in check:
+        lines.append(f"  [yellow]could not check the connection:[/yellow] {check['check_failed']}")
+    lines += [f"  [yellow]missing permission[/yellow] {m}" for m in check.get("missing", [])]
+    state.done(
+        {"tenant": tenant, "platform": platform, "connected": True, **check}, "\n".join(lines)
+    )
+
+
+def _check(state: AppState, tenant: str) -> dict[str, Any]:
+    """Which account the credentials reach and what they lack, while the user is here."""
     try:
         source = state.source(state.tenant_config(state.store.tenant(tenant)))
     except ConfigError:
-        return  # no tenant file yet: nothing to check against
+        return {}  # no tenant file yet: nothing to check against
     if not isinstance(source, ConnectionCheck):
-        return
+        return {}
     try:
         info = source.check_connection()
     except SourceError as exc:  # the credentials are stored; the check can run again later
-        state.console.print(
-            f"  [yellow]could not check the connection:[/yellow] {exc.message}", highlight=False
-        )
-        return
-    state.console.print(f"{tenant}: reaches {info.account_name} (id {info.account_id})")
-    for missing in info.missing:
-        state.console.print(f"  [yellow]missing permission[/yellow] {missing}", highlight=False)
+        return {"check_failed": exc.message}
+    return {
+        "account_name": info.account_name,
+        "account_id": info.account_id,
+        "missing": list(info.missing),
+    }
 
 
 def register(app: typer.Typer) -> None:

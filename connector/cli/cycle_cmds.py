@@ -444,7 +444,7 @@ def release(
     """Let a held action go out on the next run (after checking it was not sent)."""
     state = _state(ctx)
     record = state.store.release_held(state.tenant(tenant).slug, key)
-    state.console.print(f"{record.key}: {record.status}")
+    state.done({"action": record.key, "status": record.status}, f"{record.key}: {record.status}")
 
 
 @action_app.command("cancel")
@@ -457,7 +457,7 @@ def cancel(
     """Cancel a held or failed action for good."""
     state = _state(ctx)
     record = state.store.cancel_action(state.tenant(tenant).slug, key, reason)
-    state.console.print(f"{record.key}: {record.status}")
+    state.done({"action": record.key, "status": record.status}, f"{record.key}: {record.status}")
 
 
 @action_app.command("letter")
@@ -485,7 +485,7 @@ def letter(
         customer_key=record.customer_ref.key,
         payload={k: v for k, v in payload.items() if v},
     )
-    state.console.print(f"{key}: recorded")
+    state.done(payload, f"{key}: recorded")
 
 
 def tenants(ctx: typer.Context) -> None:

@@ -84,9 +84,10 @@ def import_(ctx: typer.Context, file: Path) -> None:
     """Add a newer version of a table (e.g. the next half-year) without a new release."""
     state = _state(ctx)
     table = _tables(state).import_file(file)
-    state.console.print(
-        f"{table.name}: version {table.version} imported "
-        f"({table.periods[0].start} to {table.periods[-1].end})"
+    first, last = table.periods[0].start, table.periods[-1].end
+    state.done(
+        {"table": table.name, "version": table.version, "from": first, "to": last},
+        f"{table.name}: version {table.version} imported ({first} to {last})",
     )
 
 

@@ -90,7 +90,10 @@ def unsubscribe(
     """Delete a subscription at the platform."""
     state, slug, admin = _admin(ctx, tenant)
     admin.unsubscribe(subscription_id)
-    state.console.print(f"{slug}: subscription {subscription_id} deleted")
+    state.done(
+        {"tenant": slug, "subscription": subscription_id, "deleted": True},
+        f"{slug}: subscription {subscription_id} deleted",
+    )
 
 
 SERVE_ENV = "RELANCE_SERVE_OPTIONS"  # how `serve --workers` hands its options to each worker

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
-from connector.errors import StoreError
+from connector.errors import ConflictError, DataError, StoreError
 from connector.model import (
     Dispute,
     Pause,
@@ -49,7 +49,10 @@ class StatesMixin(LedgerMixin):
         item: BaseModel,
         kind: EventType,
         receivable_keys: Iterable[str] = (),
+        check: Callable[[Connection], None] | None = None,
     ) -> None:
+        """Insert a side state and its audit event; ``check`` runs first, in the same
+        transaction, and refuses the record by raising."""
         with self._tx() as conn:
             self._require_tenant(conn, tenant)
             if (
@@ -61,6 +64,8 @@ class StatesMixin(LedgerMixin):
                 is None
             ):
                 raise StoreError(f"no customer {customer_key} in tenant {tenant}")
+            if check is not None:
+                check(conn)
             data = item.model_dump(mode="json")
             conn.execute(
                 insert(table).values(
@@ -78,14 +83,25 @@ class StatesMixin(LedgerMixin):
             self._touch(conn, tenant, {customer_key})
 
     def _change(
-        self, table: Table, tenant: str, item_id: str, changes: dict[str, Any], kind: EventType
+        self,
+        table: Table,
+        tenant: str,
+        item_id: str,
+        changes: dict[str, Any],
+        kind: EventType,
+        check: Callable[[dict[str, Any]], None] | None = None,
+        why: str = "",
     ) -> None:
+        """Change a recorded side state, with an audit event (``why`` goes in the event only);
+        ``check`` sees the recorded data first and refuses the change by raising."""
         with self._tx() as conn:
             row = conn.execute(
                 select(table).where(table.c.tenant == tenant, table.c.id == item_id)
             ).first()
             if row is None:
                 raise StoreError(f"no {table.name[:-1]} {item_id!r} in tenant {tenant}")
+            if check is not None:
+                check(row.data)
             data = {**row.data, **changes}
             conn.execute(update(table).where(table.c.id == item_id).values(data=data))
             self._log(
@@ -93,7 +109,7 @@ class StatesMixin(LedgerMixin):
                 tenant,
                 kind,
                 customer_key=row.customer_key,
-                payload={"id": item_id, **changes},
+                payload={"id": item_id, **changes, **({"reason": why} if why else {})},
             )
             self._touch(conn, tenant, {row.customer_key})
 
@@ -106,6 +122,18 @@ class StatesMixin(LedgerMixin):
             promise,
             EventType.PROMISE_RECORDED,
             [r.key for r in promise.receivable_refs],
+        )
+
+    def cancel_promise(self, tenant: str, promise_id: str, on: date, reason: str = "") -> None:
+        """Withdraw a promise to pay: from ``on``, it holds no reminder."""
+        self._change(
+            t.promises,
+            tenant,
+            promise_id,
+            {"cancelled_on": on.isoformat()},
+            EventType.PROMISE_CANCELLED,
+            check=_cancellable("promise", promise_id, "recorded_on", on),
+            why=reason,
         )
 
     def add_dispute(self, tenant: str, dispute: Dispute) -> None:
@@ -130,6 +158,25 @@ class StatesMixin(LedgerMixin):
         )
 
     def add_plan(self, tenant: str, plan: PaymentPlan) -> None:
+        """Record an agreed payment plan. An invoice is in one live plan only: a plan whose
+        days in force overlap another's on a shared invoice is refused (ConflictError naming
+        the other), whatever records it, so a letter never claims an invoice twice."""
+
+        def one_plan_per_invoice(conn: Connection) -> None:
+            self._lock_tenant(conn, tenant)  # two plans recorded at once see each other
+            numbers = self._own_invoices(conn, tenant, plan)
+            keys = set(numbers)
+            for row in conn.execute(select(t.plans.c.data).where(t.plans.c.tenant == tenant)):
+                other = PaymentPlan.model_validate(row.data)
+                shared = sorted(numbers[r.key] for r in other.receivable_refs if r.key in keys)
+                if shared and _in_force_together(plan, other):
+                    raise ConflictError(
+                        f"invoice {', '.join(shared)} is already in payment plan {other.id} "
+                        f"(agreed on {other.agreed_on}): an invoice is in one live plan only",
+                        hint=f"cancel that plan first (relance payment-plan cancel {other.id}), "
+                        "or leave the invoice out of the new one",
+                    )
+
         self._add(
             t.plans,
             tenant,
@@ -138,11 +185,38 @@ class StatesMixin(LedgerMixin):
             plan,
             EventType.PLAN_AGREED,
             [r.key for r in plan.receivable_refs],
+            check=one_plan_per_invoice,
         )
 
-    def cancel_plan(self, tenant: str, plan_id: str, on: date) -> None:
+    def _own_invoices(self, conn: Connection, tenant: str, plan: PaymentPlan) -> dict[str, str]:
+        """The plan's invoices, key to number; each must be one of its customer's."""
+        keys = [r.key for r in plan.receivable_refs]
+        rows = conn.execute(
+            select(t.receivables.c.key, t.receivables.c.number, t.receivables.c.customer_key).where(
+                t.receivables.c.tenant == tenant, t.receivables.c.key.in_(keys)
+            )
+        ).all()
+        found = {row.key: row for row in rows}
+        for ref in plan.receivable_refs:
+            row = found.get(ref.key)
+            if row is None:
+                raise DataError(f"payment plan {plan.id}: no invoice {ref.key} in tenant {tenant}")
+            if row.customer_key != plan.customer_ref.key:
+                raise DataError(
+                    f"payment plan {plan.id}: invoice {row.number} belongs to another customer"
+                )
+        return {key: row.number for key, row in found.items()}
+
+    def cancel_plan(self, tenant: str, plan_id: str, on: date, reason: str = "") -> None:
+        """End a payment plan: from ``on``, its invoices are chased by their own due dates."""
         self._change(
-            t.plans, tenant, plan_id, {"cancelled_on": on.isoformat()}, EventType.PLAN_CANCELLED
+            t.plans,
+            tenant,
+            plan_id,
+            {"cancelled_on": on.isoformat()},
+            EventType.PLAN_CANCELLED,
+            check=_cancellable("payment plan", plan_id, "agreed_on", on),
+            why=reason,
         )
 
     def pause(self, tenant: str, customer_ref: SourceRef, pause: Pause) -> None:
@@ -168,23 +242,24 @@ class StatesMixin(LedgerMixin):
         self._change(t.pauses, tenant, row.id, {"until": last_day.isoformat()}, EventType.RESUMED)
 
     def _side(
-        self, table: Table, model: type[Any], tenant: str, customer_ref: SourceRef
+        self, table: Table, model: type[Any], tenant: str, customer_ref: SourceRef | None
     ) -> list[Any]:
+        query = select(table.c.data).where(table.c.tenant == tenant)
+        if customer_ref is not None:
+            query = query.where(table.c.customer_key == customer_ref.key)
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(table.c.data).where(
-                    table.c.tenant == tenant, table.c.customer_key == customer_ref.key
-                )
-            ).all()
+            rows = conn.execute(query.order_by(table.c.customer_key, table.c.id)).all()
         return [model.model_validate(r.data) for r in rows]
 
-    def promises(self, tenant: str, customer_ref: SourceRef) -> list[Promise]:
+    def promises(self, tenant: str, customer_ref: SourceRef | None = None) -> list[Promise]:
+        """The promises of one customer, or of every customer; cancelled ones included."""
         return self._side(t.promises, Promise, tenant, customer_ref)
 
-    def disputes(self, tenant: str, customer_ref: SourceRef) -> list[Dispute]:
+    def disputes(self, tenant: str, customer_ref: SourceRef | None = None) -> list[Dispute]:
         return self._side(t.disputes, Dispute, tenant, customer_ref)
 
-    def plans(self, tenant: str, customer_ref: SourceRef) -> list[PaymentPlan]:
+    def plans(self, tenant: str, customer_ref: SourceRef | None = None) -> list[PaymentPlan]:
+        """The payment plans of one customer, or of every customer; cancelled ones included."""
         return self._side(t.plans, PaymentPlan, tenant, customer_ref)
 
     # --- the planner's feed -------------------------------------------------------------------
@@ -313,3 +388,25 @@ class StatesMixin(LedgerMixin):
         )
         with self._tx() as conn:  # one executemany, not one round trip per customer
             conn.execute(statement, [{"k": k, "day": d or NEVER} for k, d in reviews.items()])
+
+
+def _in_force_together(a: PaymentPlan, b: PaymentPlan) -> bool:
+    """Whether two plans are live on a same day (each from its agreement to its cancellation,
+    that day excluded)."""
+    return a.agreed_on < (b.cancelled_on or date.max) and b.agreed_on < (a.cancelled_on or date.max)
+
+
+def _cancellable(
+    what: str, item_id: str, start_field: str, on: date
+) -> Callable[[dict[str, Any]], None]:
+    def check(data: dict[str, Any]) -> None:
+        if data.get("cancelled_on"):
+            raise ConflictError(f"{what} {item_id} was already cancelled on {data['cancelled_on']}")
+        start = date.fromisoformat(data[start_field])
+        if on < start:
+            raise DataError(
+                f"{what} {item_id} dates from {start}: it cannot be cancelled on {on}",
+                hint="give the day it was cancelled with --on YYYY-MM-DD",
+            )
+
+    return check

@@ -43,6 +43,7 @@ class EventType(StrEnum):
     WRITTEN_BACK = "written_back"
     PROMISE_RECORDED = "promise_recorded"
     PROMISE_BROKEN = "promise_broken"
+    PROMISE_CANCELLED = "promise_cancelled"
     DISPUTE_OPENED = "dispute_opened"
     DISPUTE_RESOLVED = "dispute_resolved"
     PLAN_AGREED = "plan_agreed"

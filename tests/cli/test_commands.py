@@ -75,6 +75,7 @@ def test_side_states_and_history(workdir: Path, relance: Run) -> None:
     code, out, err = relance(
         "--json",
         "promise",
+        "add",
         "Garage Perrin",
         "--amount",
         "100",
