@@ -1,7 +1,8 @@
 """The planner: (customer state, policy, calendar, as-of date) -> actions. Pure.
 
 It reads model objects only (never the store), so the daemon, the CLI and the Odoo add-on
-feed it the same way. It decides and explains; it sends nothing.
+feed it the same way. It decides and explains; it sends nothing. Its parts live in
+:mod:`connector.dunning`; this module puts them together.
 
 How a customer is chased
 ------------------------
@@ -10,179 +11,71 @@ How a customer is chased
   their original due dates). Paid, cancelled and credit documents are never items.
 * An item is *held* while it is disputed, or covered by a promise to pay whose date (plus
   the policy's grace days) has not passed. A pause holds the whole customer.
-* The customer's *level* is the highest step any of its overdue items reached. The next
-  step is the first one after the level that applies: the courtesy step never applies to
-  an overdue item, a step below its minimum amount is skipped, and a reminder is skipped
-  once the customer had the maximum number of reminders (fewer for a small claim).
-* That step is due on the oldest overdue item's due date plus the step's offset, moved to
-  a send day, and not before the step's minimum gap since the last action. A broken
-  promise makes it due at once.
-* One action per customer and step lists every overdue item that is not held, with open
-  credit notes and unapplied payments deducted, one total per currency. Invoices not yet
-  due only ever get the courtesy step, alone or folded into that day's overdue message.
+* The overdue items are chased together, one message listing them all at the highest step
+  any of them reached (:mod:`~connector.dunning.steps`), except that a formal notice lists
+  only the items the policy's ``notice_covers`` names, and items already in a notice go on
+  to the escalation on their own once the notice's deadline has passed
+  (:mod:`~connector.dunning.tracks`).
+* A step goes on its channel, or the first of its fallbacks that reaches the customer
+  (:mod:`~connector.dunning.reach`); when none does, the customer is *blocked* and the plan
+  says why. While a letter waits to be posted, the customer's schedule waits too.
+* Open credit notes and unapplied payments are deducted once, one total per currency.
+  Invoices not yet due only ever get the courtesy step, alone or folded into that day's
+  ordinary message (never into a formal notice, nor once the customer is in formal recovery).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from types import MappingProxyType
 
 from connector.calendar import BusinessCalendar
-from connector.model import (
-    Channel,
-    Customer,
-    Dispute,
-    Pause,
-    Payment,
-    PaymentPlan,
-    Promise,
-    Receivable,
-    ReceivableKind,
-    SourceRef,
-    StepKind,
+from connector.dunning.actions import (
+    Blocked,
+    BlockKind,
+    CustomerPlan,
+    PlannedAction,
+    action_key,
 )
-from connector.money import Money, Totals
-from connector.policy import DayBasis, Policy, Step
+from connector.dunning.history import (
+    Delivery,
+    Progress,
+    Refusal,
+    StepTaken,
+    history_until,
+    with_deadlines,
+)
+from connector.dunning.items import ClaimLine, CreditLine, ItemKind, net
+from connector.dunning.promises import promise_holds
+from connector.dunning.state import CustomerState
+from connector.dunning.steps import Ctx, courtesy_due, make_action
+from connector.dunning.tracks import claim_actions, in_formal_recovery
+from connector.model import Channel, PaymentPlan, Receivable, ReceivableKind, StepKind
+from connector.money import Money
+from connector.policy import Policy
 
 __all__ = [
+    "BlockKind",
+    "Blocked",
     "ClaimLine",
     "CreditLine",
     "CustomerPlan",
     "CustomerState",
+    "Delivery",
     "ItemKind",
     "PlannedAction",
     "Progress",
+    "Refusal",
+    "StepTaken",
     "action_key",
     "apply_action",
     "plan",
     "plan_customer",
     "progress_after",
 ]
-
-_EMPTY: Mapping[str, Progress] = MappingProxyType({})
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """How far one dunning item has gone: the last step it was part of."""
-
-    step: str | None = None
-    reminders: int = 0
-    last_on: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerState:
-    """Everything the planner needs about one customer, as model objects."""
-
-    customer: Customer
-    receivables: Sequence[Receivable] = ()
-    payments: Sequence[Payment] = ()
-    promises: Sequence[Promise] = ()
-    plans: Sequence[PaymentPlan] = ()
-    disputes: Sequence[Dispute] = ()
-    pause: Pause | None = None
-    progress: Mapping[str, Progress] = field(default_factory=lambda: _EMPTY)
-    last_action_on: date | None = None
-
-
-class ItemKind(StrEnum):
-    RECEIVABLE = "receivable"
-    INSTALMENT = "instalment"
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimLine:
-    """One invoice (or instalment) listed in a message."""
-
-    key: str
-    kind: ItemKind
-    number: str
-    issued_on: date
-    due_on: date
-    open: Money
-    total: Money
-    days_late: int
-    ref: SourceRef | None = None  # the receivable; None for an instalment
-    plan_id: str | None = None
-    document_url: str | None = None
-    payment_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CreditLine:
-    """Something deducted from the claim: an open credit note or an unapplied payment."""
-
-    key: str
-    label: str
-    on: date
-    amount: Money
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedAction:
-    key: str  # idempotency key, stable across re-plans of the same day
-    customer_ref: SourceRef
-    step: str
-    kind: StepKind
-    channel: Channel
-    template: str
-    planned_on: date
-    lines: tuple[ClaimLine, ...]
-    upcoming: tuple[ClaimLine, ...] = ()  # not yet due: courtesy mention only
-    credits: tuple[CreditLine, ...] = ()
-    totals: Totals = field(default_factory=Totals)  # net claim per currency
-    broken_promises: tuple[str, ...] = ()
-    reason: str = ""
-
-    @property
-    def receivable_refs(self) -> tuple[SourceRef, ...]:
-        return tuple(line.ref for line in (*self.lines, *self.upcoming) if line.ref is not None)
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerPlan:
-    customer_ref: SourceRef
-    actions: tuple[PlannedAction, ...] = ()
-    notes: tuple[str, ...] = ()  # decisions worth logging: "F-104 held: disputed"
-    next_review_on: date | None = None  # when something may next become due; None: never
-
-
-def action_key(customer_ref: SourceRef, step: str, driver: str) -> str:
-    """Stable for one step of one episode: the same step planned again (the next day, after a
-    crash or a transient failure) keeps its key, so the outbox never holds it twice."""
-    return f"{customer_ref.key}|{step}|{driver}"
-
-
-# --- internals -------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Ctx:
-    state: CustomerState
-    policy: Policy
-    calendar: BusinessCalendar
-    as_of: date
-    notes: list[str] = field(default_factory=list)
-    wakeups: list[date] = field(default_factory=list)
-
-    def wake(self, day: date | None) -> None:
-        if day is not None and day > self.as_of:
-            self.wakeups.append(day)
-
-
-def _by_due(line: ClaimLine) -> tuple[date, str]:
-    return (line.due_on, line.number)
-
-
-def _step_date(ctx: _Ctx, due_on: date, step: Step) -> date:
-    if ctx.policy.day_basis is DayBasis.BUSINESS:
-        return ctx.calendar.on_or_after(ctx.calendar.add_business_days(due_on, step.offset_days))
-    return ctx.calendar.on_or_after(due_on + timedelta(days=step.offset_days))
 
 
 def _line_for(receivable: Receivable, as_of: date) -> ClaimLine:
@@ -236,146 +129,45 @@ def _instalment_lines(
     return lines
 
 
-def _promise_covers(promise: Promise, line: ClaimLine) -> bool:
-    if line.kind is not ItemKind.RECEIVABLE:
-        return False
-    if not promise.receivable_refs:
-        return True
-    return any(ref.key == line.key for ref in promise.receivable_refs)
+def _with_history(ctx: Ctx, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
+    """Each line with the steps its item went through by ``as_of``, notices' deadlines in."""
+    history, policy = ctx.state.history, ctx.policy
+    if not history:
+        return list(lines)
+    return [
+        replace(
+            line,
+            steps=with_deadlines(
+                history_until(history, line.key, ctx.as_of),
+                policy.notice_deadline_days,
+                policy.letter_delivery_days,
+            ),
+        )
+        for line in lines
+    ]
 
 
-def _promise_kept(promise: Promise, lines: Sequence[ClaimLine]) -> bool:
-    currency = promise.amount.currency
-    covered = sum(
-        (
-            ln.open.amount
-            for ln in lines
-            if _promise_covers(promise, ln) and ln.open.currency == currency
-        ),
-        Decimal(0),
-    )
-    return covered <= promise.balance_at_promise.amount - promise.amount.amount
-
-
-def _net(lines: Iterable[ClaimLine], credits: Iterable[CreditLine]) -> Totals:
-    totals = Totals(line.open for line in lines)
-    for credit in credits:
-        if credit.amount.currency in totals:
-            totals.add(-credit.amount)
-    return totals
-
-
-def _claim_for_thresholds(policy: Policy, totals: Totals) -> Money | None:
-    """The claim the policy's amounts are compared with; None when it has none in its currency."""
-    if policy.currency in totals:
-        return totals[policy.currency]
-    return None
-
-
-def _next_step(
-    ctx: _Ctx, level: int, reminders: int, claim: Money | None
-) -> tuple[int, Step] | None:
-    policy = ctx.policy
-    limit = policy.max_reminders if claim is None else policy.max_reminders_for(claim)
-    for index in range(level + 1, len(policy.steps)):
-        step = policy.steps[index]
-        if step.kind is StepKind.COURTESY:
-            continue
-        if claim is not None and claim.amount < step.min_open_amount:
-            ctx.notes.append(f"{step.name} skipped: claim {claim} below {step.min_open_amount}")
-            continue
-        if step.kind is StepKind.REMINDER and reminders >= limit:
-            ctx.notes.append(f"{step.name} skipped: {reminders} reminder(s) sent, limit {limit}")
-            continue
-        return index, step
-    return None
-
-
-def _level(ctx: _Ctx, lines: Iterable[ClaimLine]) -> tuple[int, int]:
-    level, reminders = -1, 0
-    progress = ctx.state.progress
+def _letters_to_post(lines: Sequence[ClaimLine]) -> list[Blocked]:
+    """Letters prepared about these items and not posted yet: the schedule waits for them."""
+    waiting: dict[str, Blocked] = {}
     for line in lines:
-        item = progress.get(line.key)
-        if item is None or item.step is None:
-            continue
-        try:
-            level = max(level, ctx.policy.index_of(item.step))
-        except KeyError:
-            ctx.notes.append(f"{line.number}: step {item.step!r} is not in the policy; ignored")
-        reminders = max(reminders, item.reminders)
-    return level, reminders
-
-
-def _eligible_on(ctx: _Ctx, step: Step, due_on: date) -> date:
-    day = _step_date(ctx, due_on, step)
-    last = ctx.state.last_action_on
-    if last is not None and step.min_gap_days:
-        day = max(day, ctx.calendar.on_or_after(last + timedelta(days=step.min_gap_days)))
-    return day
-
-
-def _make_action(
-    ctx: _Ctx,
-    step: Step,
-    lines: Sequence[ClaimLine],
-    *,
-    upcoming: Sequence[ClaimLine] = (),
-    credits: Sequence[CreditLine] = (),
-    totals: Totals | None = None,
-    broken: Sequence[str] = (),
-    reason: str,
-) -> PlannedAction:
-    customer_ref = ctx.state.customer.ref
-    return PlannedAction(
-        key=action_key(customer_ref, step.name, min(lines, key=_by_due).key),
-        customer_ref=customer_ref,
-        step=step.name,
-        kind=step.kind,
-        channel=step.channel,
-        template=step.template,
-        planned_on=ctx.as_of,
-        lines=tuple(sorted(lines, key=_by_due)),
-        upcoming=tuple(sorted(upcoming, key=_by_due)),
-        credits=tuple(credits),
-        totals=totals if totals is not None else Totals(ln.open for ln in (*lines, *upcoming)),
-        broken_promises=tuple(broken),
-        reason=reason,
-    )
-
-
-def _courtesy_due(ctx: _Ctx, upcoming: Sequence[ClaimLine]) -> tuple[Step | None, list[ClaimLine]]:
-    courtesy = next((s for s in ctx.policy.steps if s.kind is StepKind.COURTESY), None)
-    if courtesy is None:
-        return None, []
-    due: list[ClaimLine] = []
-    for line in upcoming:
-        if ctx.state.progress.get(line.key, Progress()).step is not None:
-            continue  # already had its courtesy reminder
-        if line.due_on <= ctx.as_of:
-            continue  # courtesy is for before the due date, not on it
-        day = _step_date(ctx, line.due_on, courtesy)
-        if day <= ctx.as_of:
-            due.append(line)
-        else:
-            ctx.wake(day)
-    claim = _claim_for_thresholds(ctx.policy, Totals(ln.open for ln in due))
-    if due and claim is not None and claim.amount < courtesy.min_open_amount:
-        ctx.notes.append(f"courtesy skipped: {claim} below {courtesy.min_open_amount}")
-        return courtesy, []
-    return courtesy, due
-
-
-def _in_formal_recovery(ctx: _Ctx, overdue: Sequence[ClaimLine]) -> bool:
-    """Past the formal notice, friendly heads-ups would contradict the demand."""
-    level, _ = _level(ctx, overdue)
-    return level >= 0 and ctx.policy.steps[level].kind in (StepKind.NOTICE, StepKind.ESCALATION)
+        for step in line.steps:
+            if step.delivery is Delivery.PREPARED and step.action_key not in waiting:
+                waiting[step.action_key] = Blocked(
+                    BlockKind.LETTER_TO_POST,
+                    step.step,
+                    f"letter prepared on {step.on}, to print and post; then record it: "
+                    f"relance action letter KEY --tracking NUMBER",
+                    step.action_key,
+                )
+    return list(waiting.values())
 
 
 def plan_customer(
     state: CustomerState, policy: Policy, calendar: BusinessCalendar, as_of: date
 ) -> CustomerPlan:
     """Decide what, if anything, is due for one customer on ``as_of``."""
-    ctx = _Ctx(state, policy, calendar, as_of)
+    ctx = Ctx(state, policy, calendar, as_of)
     ref = state.customer.ref
     if state.pause is not None and state.pause.active_on(as_of):
         until = state.pause.until
@@ -420,88 +212,66 @@ def plan_customer(
                 CreditLine(payment.ref.key, "payment", payment.received_on, payment.unapplied)
             )
 
-    # promises: hold what they cover until the date + grace; a broken one acts at once
-    held: set[str] = set()
-    broken: list[str] = []
-    grace = timedelta(days=policy.promise_grace_days)
-    for promise in state.promises:
-        if promise.broken_on is not None or promise.recorded_on > as_of:
-            continue
-        if _promise_kept(promise, lines):
-            continue
-        covered = [ln.key for ln in lines if _promise_covers(promise, ln)]
-        if as_of <= promise.promised_on + grace:
-            held.update(covered)
-            ctx.notes.append(
-                f"{len(covered)} item(s) held: promise to pay by {promise.promised_on}"
-            )
-            ctx.wake(promise.promised_on + grace + timedelta(days=1))
-        elif covered:
-            broken.append(promise.id)
-            ctx.notes.append(f"promise {promise.id} of {promise.promised_on} broken")
+    lines = _with_history(ctx, lines)
+    waiting = _letters_to_post(lines)
+    if waiting:
+        return CustomerPlan(
+            ref, notes=tuple(f"{b.step}: {b.reason}" for b in waiting), blocked=tuple(waiting)
+        )
 
-    overdue = [ln for ln in lines if ln.due_on < as_of and ln.key not in held]
-    upcoming = [ln for ln in lines if ln.due_on >= as_of and ln.key not in held]
+    holds = promise_holds(state.promises, lines, as_of, policy.promise_grace_days)
+    ctx.notes.extend(holds.notes)
+    for day in holds.wake_on:
+        ctx.wake(day)
+    overdue = [ln for ln in lines if ln.due_on < as_of and ln.key not in holds.held]
+    upcoming = [ln for ln in lines if ln.due_on >= as_of and ln.key not in holds.held]
     for line in upcoming:
         ctx.wake(line.due_on + timedelta(days=1))
     send_day = calendar.is_send_day(as_of)
     if not send_day:
         ctx.wake(calendar.on_or_after(as_of + timedelta(days=1)))
 
-    courtesy, courtesy_lines = _courtesy_due(ctx, upcoming)
-    if courtesy_lines and _in_formal_recovery(ctx, overdue):
-        ctx.notes.append("courtesy reminders withheld: the formal notice has been sent")
-        courtesy_lines = []
     actions: list[PlannedAction] = []
-    totals = _net(overdue, credits)
-    positive = totals.positive()
-    if overdue and not positive:
+    if overdue and not net(overdue, credits).positive():
         ctx.notes.append("credits and unapplied payments cover the overdue balance")
     elif overdue:
-        level, reminders = _level(ctx, overdue)
-        claim = _claim_for_thresholds(policy, totals)
-        found = _next_step(ctx, level, reminders, claim)
-        if found is not None:
-            _, step = found
-            driver = min(overdue, key=lambda ln: (ln.due_on, ln.number))
-            eligible = as_of if broken else _eligible_on(ctx, step, driver.due_on)
-            if eligible <= as_of and send_day:
-                reason = (
-                    "promise to pay broken"
-                    if broken
-                    else f"{driver.number} is {driver.days_late} day(s) late"
-                )
-                actions.append(
-                    _make_action(
-                        ctx,
-                        step,
-                        overdue,
-                        upcoming=courtesy_lines,
-                        credits=[c for c in credits if c.amount.currency in positive],
-                        totals=positive,
-                        broken=broken,
-                        reason=reason,
-                    )
-                )
-                courtesy_lines = []
-            else:
-                ctx.wake(calendar.on_or_after(max(eligible, as_of + timedelta(days=1))))
-    if courtesy is not None and courtesy_lines and send_day:
-        first = min(courtesy_lines, key=lambda ln: ln.due_on)
-        actions.append(
-            _make_action(
-                ctx, courtesy, courtesy_lines, reason=f"{first.number} falls due on {first.due_on}"
-            )
-        )
-    elif courtesy_lines:
-        ctx.wake(calendar.on_or_after(as_of + timedelta(days=1)))
-
+        actions = claim_actions(ctx, overdue, credits, holds.broken, send_day)
+    actions = _with_courtesy(ctx, actions, overdue, upcoming, send_day)
     return CustomerPlan(
         ref,
         actions=tuple(actions),
         notes=tuple(ctx.notes),
         next_review_on=min(ctx.wakeups) if ctx.wakeups else None,
+        blocked=tuple(ctx.blocked),
     )
+
+
+def _with_courtesy(
+    ctx: Ctx,
+    actions: list[PlannedAction],
+    overdue: Sequence[ClaimLine],
+    upcoming: Sequence[ClaimLine],
+    send_day: bool,
+) -> list[PlannedAction]:
+    """Fold today's courtesy reminders into the day's ordinary message, or send them alone."""
+    courtesy, due = courtesy_due(ctx, upcoming)
+    if courtesy is None or not due:
+        return actions
+    formal = any(a.kind in (StepKind.NOTICE, StepKind.ESCALATION) for a in actions)
+    if formal or any(in_formal_recovery(ctx, line) for line in overdue):
+        ctx.notes.append("courtesy reminders withheld: the customer is in formal recovery")
+        return actions
+    if not send_day:
+        ctx.wake(ctx.calendar.on_or_after(ctx.as_of + timedelta(days=1)))
+        return actions
+    written = [a for a in actions if a.channel in (Channel.EMAIL, Channel.LETTER)]
+    if written:
+        host = written[0]
+        folded = replace(host, upcoming=tuple(sorted(due, key=lambda ln: (ln.due_on, ln.number))))
+        return [folded if a is host else a for a in actions]
+    first = min(due, key=lambda ln: ln.due_on)
+    alone = make_action(ctx, courtesy, due, reason=f"{first.number} falls due on {first.due_on}")
+    return [*actions, alone] if alone is not None else actions
 
 
 def plan(
@@ -535,18 +305,43 @@ def progress_after(
     return updated
 
 
+def steps_taken(
+    action: PlannedAction, policy: Policy, delivery: Delivery, on: date
+) -> dict[str, StepTaken]:
+    """The step ``action`` adds to each item's history (its courtesy lines included)."""
+    courtesy = next((s for s in policy.steps if s.kind is StepKind.COURTESY), None)
+    taken: dict[str, StepTaken] = {}
+    for line in action.lines:
+        taken[line.key] = StepTaken(
+            action.step, action.kind, action.channel, delivery, on, action.key, claimed=line.open
+        )
+    if courtesy is not None:
+        for line in action.upcoming:
+            taken[line.key] = StepTaken(
+                courtesy.name, courtesy.kind, action.channel, delivery, on, action.key
+            )
+    return taken
+
+
 def apply_action(state: CustomerState, action: PlannedAction, policy: Policy) -> CustomerState:
-    """The customer's state after ``action`` was carried out on its planned day."""
-    changes = progress_after(state.progress, action, policy, action.planned_on)
+    """The customer's state after ``action`` was carried out on its planned day (a letter
+    posted that same day)."""
+    day = action.planned_on
+    changes = progress_after(state.progress, action, policy, day)
+    delivery = Delivery.POSTED if action.channel is Channel.LETTER else Delivery.SENT
+    history = dict(state.history)
+    for key, step in steps_taken(action, policy, delivery, day).items():
+        if delivery is Delivery.POSTED:
+            step = replace(step, prepared_on=day, registered=action.kind is StepKind.NOTICE)
+        history[key] = (*history.get(key, ()), step)
     promises = tuple(
-        p.model_copy(update={"broken_on": action.planned_on})
-        if p.id in action.broken_promises
-        else p
+        p.model_copy(update={"broken_on": day}) if p.id in action.broken_promises else p
         for p in state.promises
     )
     return replace(
         state,
         progress=MappingProxyType({**state.progress, **changes}),
+        history=MappingProxyType(history),
         promises=promises,
-        last_action_on=action.planned_on,
+        last_action_on=day,
     )

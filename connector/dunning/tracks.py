@@ -1,0 +1,206 @@
+"""Which overdue items each step lists: the ordinary schedule, the formal notice, escalation.
+
+A customer's overdue items are chased together — one message lists them all, at the highest
+step any of them reached — with two exceptions that keep every statement true:
+
+* **The formal notice lists only the items the policy's ``notice_covers`` names** (by default
+  those reminded at least once, or late enough that the notice would fall due for them on
+  their own). The others stay in the ordinary schedule: they get their own reminders first
+  and join a later notice.
+* **Items in formal recovery** (in a notice already) form their own track: the next step for
+  them is the escalation, and only for those whose notice's deadline has passed. Items that
+  fall due later are chased on the ordinary schedule beside them.
+
+Each track's step waits for the minimum gap since the last action about *its* items (a fresh
+invoice's reminder never postpones an older one's notice); a second action the same day for
+the same customer waits for its step's gap after the first. Credits are deducted once, from
+the formal track first (:func:`connector.dunning.items.take_credits`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from connector.dunning.actions import PlannedAction
+from connector.dunning.history import answer_by
+from connector.dunning.items import ClaimLine, CreditLine, by_due, net, take_credits
+from connector.dunning.steps import Ctx, claim_of, eligible_on, level, make_action, next_step
+from connector.model import Channel, StepKind
+from connector.policy import NoticeCoverage, Step
+
+__all__ = ["claim_actions", "in_formal_recovery", "notice_covers"]
+
+
+def _notice_index(ctx: Ctx) -> int | None:
+    for index, step in enumerate(ctx.policy.steps):
+        if step.kind is StepKind.NOTICE:
+            return index
+    return None
+
+
+def in_formal_recovery(ctx: Ctx, line: ClaimLine) -> bool:
+    """The item was in a formal notice (or beyond): friendly steps would contradict it."""
+    notice_at = _notice_index(ctx)
+    return notice_at is not None and ctx.index(line) >= notice_at
+
+
+def _covered_from(ctx: Ctx, line: ClaimLine, notice: Step) -> date:
+    """The day an item never reminded becomes late enough to be in a notice."""
+    days = ctx.policy.notice_min_days_overdue
+    if days is None:
+        return ctx.step_date(line.due_on, notice)
+    return line.due_on + timedelta(days=days)
+
+
+def notice_covers(ctx: Ctx, line: ClaimLine, notice: Step) -> bool:
+    """Whether the policy puts ``line`` in a formal notice sent today."""
+    match ctx.policy.notice_covers:
+        case NoticeCoverage.ALL_OVERDUE:
+            return True
+        case NoticeCoverage.REMINDED:
+            return ctx.progress(line).reminders >= 1
+        case NoticeCoverage.REMINDED_OR_OVERDUE:
+            return (
+                ctx.progress(line).reminders >= 1 or _covered_from(ctx, line, notice) <= ctx.as_of
+            )
+
+
+def _answer_by(ctx: Ctx, line: ClaimLine) -> date | None:
+    """The last day the item's notice gave to pay: from its history, else from its progress
+    (a caller without history); None when neither says."""
+    policy = ctx.policy
+    notice = line.notice
+    if notice is not None:
+        return notice.answer_by or answer_by(
+            notice, policy.notice_deadline_days, policy.letter_delivery_days
+        )
+    progress = ctx.progress(line)
+    step = policy.notice_step
+    if step is None or progress.step != step.name or progress.last_on is None:
+        return None
+    delivery = policy.letter_delivery_days if step.channel is Channel.LETTER else 0
+    return progress.last_on + timedelta(days=delivery + policy.notice_deadline_days)
+
+
+def _last_on(ctx: Ctx, lines: Sequence[ClaimLine]) -> date | None:
+    days = [d for d in (ctx.progress(line).last_on for line in lines) if d is not None]
+    return max(days, default=None)
+
+
+def _act(
+    ctx: Ctx,
+    step: Step,
+    lines: Sequence[ClaimLine],
+    credits: Sequence[CreditLine],
+    broken: Sequence[str],
+    since: date | None,
+    send_day: bool,
+) -> PlannedAction | None:
+    driver = min(lines, key=by_due)
+    eligible = ctx.as_of if broken else eligible_on(ctx, step, driver.due_on, since)
+    if eligible > ctx.as_of or not send_day:
+        ctx.wake(ctx.calendar.on_or_after(max(eligible, ctx.as_of + timedelta(days=1))))
+        return None
+    reason = (
+        "promise to pay broken" if broken else f"{driver.number} is {driver.days_late} day(s) late"
+    )
+    return make_action(ctx, step, lines, reason=reason, credits=credits, broken=broken)
+
+
+def _formal(
+    ctx: Ctx,
+    lines: Sequence[ClaimLine],
+    credits: Sequence[CreditLine],
+    broken: Sequence[str],
+    send_day: bool,
+) -> PlannedAction | None:
+    """Items in formal recovery: the escalation, once their notice's deadline has passed."""
+    after, reminders = level(ctx, lines)
+    found = next_step(ctx, after, reminders, claim_of(ctx.policy, net(lines, credits)))
+    if found is None:
+        return None
+    _, step = found
+    ready: list[ClaimLine] = []
+    for line in lines:
+        deadline = _answer_by(ctx, line)
+        if deadline is None or deadline < ctx.as_of:
+            ready.append(line)
+        else:
+            ctx.notes.append(
+                f"{line.number}: {step.name} waits for the notice's deadline {deadline}"
+            )
+            ctx.wake(deadline + timedelta(days=1))
+    if not ready or not net(ready, credits).positive():
+        return None
+    taken, _ = take_credits(ready, credits)
+    return _act(ctx, step, ready, taken, broken, _last_on(ctx, ready), send_day)
+
+
+def _ordinary(
+    ctx: Ctx,
+    lines: Sequence[ClaimLine],
+    credits: Sequence[CreditLine],
+    broken: Sequence[str],
+    since: date | None,
+    send_day: bool,
+    before: int | None = None,
+) -> list[PlannedAction]:
+    """Items not in formal recovery: the next step for all of them, except that a notice
+    takes only the items it covers and the others go on with the steps before it."""
+    if not net(lines, credits).positive():
+        return []
+    after, reminders = level(ctx, lines)
+    found = next_step(
+        ctx, after, reminders, claim_of(ctx.policy, net(lines, credits)), before=before
+    )
+    if found is None:
+        if before is not None:
+            for line in lines:
+                ctx.notes.append(f"{line.number} waits: not yet in a formal notice")
+                ctx.wake(_covered_from(ctx, line, ctx.policy.steps[before]))
+        return []
+    index, step = found
+    if step.kind is not StepKind.NOTICE:
+        action = _act(ctx, step, lines, credits, broken, since, send_day)
+        return [action] if action is not None else []
+    covered = [line for line in lines if notice_covers(ctx, line, step)]
+    rest = [line for line in lines if line not in covered]
+    taken, left = take_credits(covered, credits)
+    actions: list[PlannedAction] = []
+    if covered:
+        action = _act(ctx, step, covered, taken, broken, _last_on(ctx, covered), send_day)
+        if action is not None:
+            actions.append(action)
+    if rest:
+        ctx.notes.append(
+            f"not in the {step.name}: {', '.join(ln.number for ln in sorted(rest, key=by_due))} "
+            "(never reminded and not late enough)"
+        )
+        later = ctx.as_of if actions else since
+        actions += _ordinary(
+            ctx, rest, left, () if actions else broken, later, send_day, before=index
+        )
+    return actions
+
+
+def claim_actions(
+    ctx: Ctx,
+    overdue: Sequence[ClaimLine],
+    credits: Sequence[CreditLine],
+    broken: Sequence[str],
+    send_day: bool,
+) -> list[PlannedAction]:
+    """Today's actions about the customer's overdue items (the formal track first)."""
+    formal = [line for line in overdue if in_formal_recovery(ctx, line)]
+    ordinary = [line for line in overdue if not in_formal_recovery(ctx, line)]
+    taken, left = take_credits(formal, credits)
+    actions: list[PlannedAction] = []
+    if formal:
+        escalation = _formal(ctx, formal, taken, broken, send_day)
+        if escalation is not None:
+            actions.append(escalation)
+    if ordinary:
+        since = ctx.as_of if actions else ctx.state.last_action_on
+        actions += _ordinary(ctx, ordinary, left, () if actions else broken, since, send_day)
+    return actions
