@@ -75,6 +75,7 @@ __all__ = [
     "plan",
     "plan_customer",
     "progress_after",
+    "steps_taken",
 ]
 
 
@@ -305,21 +306,18 @@ def progress_after(
     return updated
 
 
-def steps_taken(
-    action: PlannedAction, policy: Policy, delivery: Delivery, on: date
-) -> dict[str, StepTaken]:
-    """The step ``action`` adds to each item's history (its courtesy lines included)."""
-    courtesy = next((s for s in policy.steps if s.kind is StepKind.COURTESY), None)
+def steps_taken(action: PlannedAction, delivery: Delivery, on: date) -> dict[str, StepTaken]:
+    """The step ``action`` adds to each item's history: its step for the items it claims, a
+    courtesy mention (kind courtesy, in that step's message) for those not yet due."""
     taken: dict[str, StepTaken] = {}
     for line in action.lines:
         taken[line.key] = StepTaken(
             action.step, action.kind, action.channel, delivery, on, action.key, claimed=line.open
         )
-    if courtesy is not None:
-        for line in action.upcoming:
-            taken[line.key] = StepTaken(
-                courtesy.name, courtesy.kind, action.channel, delivery, on, action.key
-            )
+    for line in action.upcoming:
+        taken[line.key] = StepTaken(
+            action.step, StepKind.COURTESY, action.channel, delivery, on, action.key
+        )
     return taken
 
 
@@ -330,7 +328,7 @@ def apply_action(state: CustomerState, action: PlannedAction, policy: Policy) ->
     changes = progress_after(state.progress, action, policy, day)
     delivery = Delivery.POSTED if action.channel is Channel.LETTER else Delivery.SENT
     history = dict(state.history)
-    for key, step in steps_taken(action, policy, delivery, day).items():
+    for key, step in steps_taken(action, delivery, day).items():
         if delivery is Delivery.POSTED:
             step = replace(step, prepared_on=day, registered=action.kind is StepKind.NOTICE)
         history[key] = (*history.get(key, ()), step)
