@@ -279,13 +279,16 @@ class Executor:
             log.warning("action %s failed: %s", action.key, detail)
             return _outcome(action, ActionStatus.FAILED, detail)
         status = _STATUS[receipt.delivery]
+        details = dict(receipt.details)
+        if "prepared_on" in details:  # the day the letter was made for (an as-of run's)
+            details["prepared_on"] = as_of.isoformat()
         self.store.mark_sent(
             self.tenant,
             action.key,
             receipt=receipt.reference,
             policy=self.policy,
             done_on=as_of,
-            details=receipt.details,
+            details=details,
             status=status,
         )
         log.info("action %s %s via %s", action.key, status, action.channel)
