@@ -81,6 +81,8 @@ class RunReport:
     planned: list[PlannedAction] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (customer key, note)
     blocked: list[tuple[str, Blocked]] = field(default_factory=list)  # (customer key, why)
+    waiting: list[str] = field(default_factory=list)  # customers whose action awaits review
+    letters_to_post: int = 0  # letters prepared, this run or before, not posted yet
     stopped: bool = False  # asked to stop before the last customer: the rest waits
 
     def count(self, status: ActionStatus) -> int:
@@ -89,7 +91,9 @@ class RunReport:
     @property
     def needs_attention(self) -> bool:
         """A person has something to do: review an action, post a letter, fix an address."""
-        return bool(self.blocked) or any(r.status in ATTENTION for r in self.results)
+        if self.blocked or self.waiting or self.letters_to_post:
+            return True
+        return any(r.status in ATTENTION for r in self.results)
 
 
 ATTENTION = (ActionStatus.HELD, ActionStatus.FAILED, ActionStatus.PREPARED)
@@ -185,6 +189,7 @@ class Executor:
                     continue
                 if key in awaiting:
                     report.notes.append((key, "waiting for review of an earlier action"))
+                    report.waiting.append(key)
                     reviews[key] = None
                     continue
                 acted.append(customer_plan.customer_ref)
@@ -200,6 +205,7 @@ class Executor:
         self.store.set_next_review(self.tenant, reviews)
         self.store.set_blocked(self.tenant, blocks)
         report.blocked = [(key, why) for key, found in blocks.items() for why in found]
+        report.letters_to_post = len(self.store.letters_to_post(self.tenant))
         return report
 
     def _tally(self, report: RunReport, customer_plan: CustomerPlan, cb: Progress | None) -> None:

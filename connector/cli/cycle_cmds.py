@@ -176,6 +176,7 @@ def sync(
 def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
     return {
         "blocked": blocked_rows(state, report.tenant, report),
+        "letters_to_post": report.letters_to_post,
         "tenant": report.tenant,
         "as_of": report.as_of.isoformat(),
         "customers_reviewed": report.customers_reviewed,
@@ -290,6 +291,11 @@ def run(
                         f"  [yellow]{result.status}[/] {result.key}: {result.detail}"
                     )
             print_blocked(state, blocked_rows(state, record.slug, report))
+            if report.letters_to_post:
+                state.console.print(
+                    f"  {report.letters_to_post} letter(s) to print and post: `relance status` "
+                    "lists them; then `relance action letter KEY --tracking NUMBER`"
+                )
     if state.json_output:
         state.emit_json(summaries)
     if attention:
