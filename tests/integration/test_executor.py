@@ -7,7 +7,6 @@ from pathlib import Path
 
 from connector.money import Money
 from connector.store import ActionStatus, EventType, Store
-
 from tests.smtp_server import SmtpServer
 
 from .builders import TENANT, MemorySource, customer, invoice, make_executor, ref, relay
