@@ -365,6 +365,11 @@ def status(
     owed = ", ".join(str(m) for m in totals.values())
     console.print(f"Open documents: {open_count}; net open: {owed or 'nothing'}")
     console.print("Actions: " + (", ".join(f"{v} {k}" for k, v in by_status.items()) or "none"))
+    if by_status.get(ActionStatus.WRITTEN.value):
+        console.print(
+            "  written: files in the outbox folder — e-mails there were not sent (no SMTP "
+            "relay), to-dos are for your staff"
+        )
     if cycle is not None:
         console.print(
             f"Scheduled cycle: last finished {when(cycle.finished_at) or 'never'}, next due "
