@@ -18,6 +18,7 @@ from connector.money import Currency, Money
 
 __all__ = [
     "Channel",
+    "Civility",
     "Contact",
     "Creditor",
     "Customer",
@@ -128,6 +129,14 @@ class SourceRef(_Frozen):
         return self.key
 
 
+class Civility(StrEnum):
+    """How a person is addressed (Madame, Monsieur, M. et Mme); ``None`` means unknown."""
+
+    MADAME = "mme"
+    MONSIEUR = "m"
+    COUPLE = "m_mme"
+
+
 class PostalAddress(_Frozen):
     lines: tuple[str, ...] = ()
     postal_code: str = ""
@@ -136,7 +145,9 @@ class PostalAddress(_Frozen):
 
 
 class Contact(_Frozen):
-    name: str = ""
+    name: str = ""  # the full name as the source spells it ("Claire Durand")
+    civility: Civility | None = None  # unknown: « Madame, Monsieur, »
+    family_name: str = ""  # "Durand", when the source keeps it apart
     email: str | None = None
     phone: str | None = None
     address: PostalAddress | None = None
