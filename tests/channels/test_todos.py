@@ -14,6 +14,7 @@ from connector.render import render
 
 from .test_render import CREDITOR, invoice
 
+NBSP = "\u00a0"  # French puts a no-break space before « : » and « ; »
 POLICY = default_policy()
 CALENDAR = BusinessCalendar("FR")
 
@@ -51,9 +52,9 @@ def test_a_call_instead_of_a_letter_says_what_it_replaces_and_why() -> None:
     (action,) = plan_customer(state, POLICY, CALENDAR, date(2026, 3, 3)).actions
     text = render(action, customer=customer, creditor=CREDITOR, policy=POLICY).text
     assert "Cet appel remplace la relance écrite prévue (reminder_1)" in text
-    assert "aucune adresse e-mail connue, aucune adresse postale connue" in text
-    assert "Mme Roux : +33 4 72 00 00 01" in text
-    assert f"F-0042 (échue le 2 mars 2026, reste dû {_fr('1250.50')}) :" in text
+    assert "aucune adresse de courriel connue, aucune adresse postale connue" in text
+    assert f"Mme Roux{NBSP}: +33 4 72 00 00 01" in text
+    assert f"F-0042 (échue le 2 mars 2026, reste dû {_fr('1250.50')}){NBSP}:" in text
     assert "aucune démarche enregistrée par relance" in text
     assert "Madame, Monsieur" not in text and "IBAN" not in text, "a to-do, not a letter"
 
@@ -74,14 +75,11 @@ def test_the_escalation_says_unanswered_only_where_nothing_was_paid() -> None:
     action = replace(escalation, lines=(f42, partial))
     text = render(action, customer=_customer(), creditor=CREDITOR, policy=POLICY).text
     f42_part, f51_part = text.split("F-0051 (échue", 1)
-    assert (
-        "1er avril 2026 : mise en demeure, lettre recommandée, postée le 1er avril 2026" in f42_part
-    )
-    assert (
-        "délai de paiement expiré le 12 avril 2026 : la mise en demeure est restée sans effet"
-        in (f42_part)
-    )
+    notice = f"1er avril 2026{NBSP}: mise en demeure, lettre recommandée, postée le 1er avril"
+    assert notice in f42_part
+    expired = f"délai de paiement expiré le 12 avril 2026{NBSP}: la mise en demeure est restée"
+    assert expired in f42_part
     assert f"règlement partiel de {_fr('200')} depuis, {_fr('280')} restent dus" in f51_part
     assert "restée sans effet" not in f51_part.split("Créances à transmettre")[0]
-    for step in ("1re relance écrite, e-mail envoyé", "appel téléphonique à passer"):
+    for step in ("1re relance écrite, courriel envoyé", "appel téléphonique à passer"):
         assert step in f42_part
