@@ -88,6 +88,11 @@ def _last_on(ctx: Ctx, lines: Sequence[ClaimLine]) -> date | None:
     return max(days, default=None)
 
 
+def _behind(ctx: Ctx, lines: Sequence[ClaimLine], level_: int) -> list[ClaimLine]:
+    """The items that have not reached ``level_``."""
+    return [line for line in lines if ctx.index(line) < level_]
+
+
 def _act(
     ctx: Ctx,
     step: Step,
@@ -118,8 +123,9 @@ def _formal(
     """Items in formal recovery: the escalation, once their notice's deadline has passed."""
     after, reminders = level(ctx, lines)
     found = next_step(ctx, after, reminders, claim_of(ctx.policy, net(lines, credits)))
-    if found is None:
-        return None
+    if found is None:  # the most advanced have nowhere to go: the others go on at their pace
+        behind = _behind(ctx, lines, after)
+        return _formal(ctx, behind, credits, broken, send_day) if behind else None
     _, step = found
     ready: list[ClaimLine] = []
     for line in lines:
@@ -159,7 +165,10 @@ def _ordinary(
             for line in lines:
                 ctx.notes.append(f"{line.number} waits: not yet in a formal notice")
                 ctx.wake(_covered_from(ctx, line, ctx.policy.steps[before]))
-        return []
+            return []
+        # the most advanced have nowhere to go: the others go on at their own pace
+        behind = _behind(ctx, lines, after)
+        return _ordinary(ctx, behind, credits, broken, since, send_day) if behind else []
     index, step = found
     if step.kind is not StepKind.NOTICE:
         action = _act(ctx, step, lines, credits, broken, since, send_day)
@@ -169,7 +178,12 @@ def _ordinary(
     taken, left = take_credits(covered, credits)
     actions: list[PlannedAction] = []
     if covered:
-        action = _act(ctx, step, covered, taken, broken, _last_on(ctx, covered), send_day)
+        # its own items' last step, not a fresh invoice's reminder, sets the notice's gap;
+        # but never two messages to the customer the same day
+        own = _last_on(ctx, covered)
+        if since == ctx.as_of:
+            own = ctx.as_of
+        action = _act(ctx, step, covered, taken, broken, own, send_day)
         if action is not None:
             actions.append(action)
     if rest:

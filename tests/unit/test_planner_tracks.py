@@ -206,3 +206,35 @@ def test_credits_are_deducted_once_when_a_day_splits_the_claim() -> None:
     reminder = done[0][1]
     assert [ln.number for ln in reminder.lines] == ["F2"]
     assert reminder.credits == () and reminder.totals["EUR"] == Money.of("300", "EUR")
+
+
+def test_an_invoice_held_through_the_notice_goes_on_at_its_own_pace() -> None:
+    # F0's promise held it while F1 and F2 went to the notice and the escalation: once the
+    # promise is broken, F0 gets its own notice, then its own escalation (found by hypothesis)
+    from connector.model import Promise
+
+    promise = Promise(
+        id="p",
+        customer_ref=ref("C1"),
+        promised_on=date(2026, 2, 6),
+        amount=Money.of("120", "EUR"),
+        recorded_on=date(2026, 1, 23),
+        balance_at_promise=Money.of("120", "EUR"),
+        receivable_refs=(ref("F0"),),
+    )
+    state = CustomerState(
+        customer(),
+        [
+            invoice("F0", date(2025, 12, 3), "120"),
+            invoice("F1", date(2026, 1, 2), "1500"),
+            invoice("F2", date(2025, 12, 12), "120"),
+        ],
+        promises=[promise],
+    )
+    _, done = _run(state, date(2026, 1, 5), 60)
+    assert [(d, a.step, [ln.number for ln in a.lines]) for d, a in done][3:] == [
+        (date(2026, 1, 26), "formal_notice", ["F2", "F1"]),
+        (date(2026, 2, 9), "escalation", ["F2", "F1"]),
+        (date(2026, 2, 10), "formal_notice", ["F0"]),
+        (date(2026, 2, 23), "escalation", ["F0"]),
+    ]
