@@ -222,6 +222,7 @@ def plan_customer(
 
     holds = promise_holds(state.promises, lines, as_of, policy.promise_grace_days)
     ctx.notes.extend(holds.notes)
+    ctx.broken.update(holds.broken)
     for day in holds.wake_on:
         ctx.wake(day)
     overdue = [ln for ln in lines if ln.due_on < as_of and ln.key not in holds.held]
@@ -236,7 +237,7 @@ def plan_customer(
     if overdue and not net(overdue, credits).positive():
         ctx.notes.append("credits and unapplied payments cover the overdue balance")
     elif overdue:
-        actions = claim_actions(ctx, overdue, credits, holds.broken, send_day)
+        actions = claim_actions(ctx, overdue, credits, send_day)
     actions = _with_courtesy(ctx, actions, overdue, upcoming, send_day)
     return CustomerPlan(
         ref,

@@ -21,7 +21,7 @@ __all__ = ["PromiseHolds", "promise_holds"]
 @dataclass(slots=True)
 class PromiseHolds:
     held: set[str] = field(default_factory=set)  # item keys a pending promise holds
-    broken: list[str] = field(default_factory=list)  # ids of promises broken, to act on now
+    broken: dict[str, frozenset[str]] = field(default_factory=dict)  # id -> items it covered
     notes: list[str] = field(default_factory=list)
     wake_on: list[date] = field(default_factory=list)
 
@@ -65,6 +65,6 @@ def promise_holds(
             )
             result.wake_on.append(promise.promised_on + grace + timedelta(days=1))
         elif covered:
-            result.broken.append(promise.id)
+            result.broken[promise.id] = frozenset(covered)
             result.notes.append(f"promise {promise.id} of {promise.promised_on} broken")
     return result

@@ -46,6 +46,12 @@ class Ctx:
     notes: list[str] = field(default_factory=list)
     wakeups: list[date] = field(default_factory=list)
     blocked: list[Blocked] = field(default_factory=list)
+    broken: dict[str, frozenset[str]] = field(default_factory=dict)  # not yet acted on
+
+    def broken_about(self, lines: Sequence[ClaimLine]) -> list[str]:
+        """The broken promises that covered any of ``lines`` (each acted on once)."""
+        keys = {line.key for line in lines}
+        return [pid for pid, covered in self.broken.items() if covered & keys]
 
     def wake(self, day: date | None) -> None:
         if day is not None and day > self.as_of:
@@ -137,6 +143,8 @@ def make_action(
         ctx.blocked.append(Blocked(BlockKind.UNREACHABLE, step.name, route.why))
         ctx.notes.append(f"{step.name} cannot go: {route.why}")
         return None
+    for pid in broken:
+        ctx.broken.pop(pid, None)
     channel = route.channel
     fallback = channel is not step.channel
     if fallback:

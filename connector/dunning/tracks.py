@@ -98,10 +98,10 @@ def _act(
     step: Step,
     lines: Sequence[ClaimLine],
     credits: Sequence[CreditLine],
-    broken: Sequence[str],
     since: date | None,
     send_day: bool,
 ) -> PlannedAction | None:
+    broken = ctx.broken_about(lines)  # a promise broken about these items: at once
     driver = min(lines, key=by_due)
     eligible = ctx.as_of if broken else eligible_on(ctx, step, driver.due_on, since)
     if eligible > ctx.as_of or not send_day:
@@ -117,7 +117,6 @@ def _formal(
     ctx: Ctx,
     lines: Sequence[ClaimLine],
     credits: Sequence[CreditLine],
-    broken: Sequence[str],
     send_day: bool,
 ) -> PlannedAction | None:
     """Items in formal recovery: the escalation, once their notice's deadline has passed."""
@@ -125,7 +124,7 @@ def _formal(
     found = next_step(ctx, after, reminders, claim_of(ctx.policy, net(lines, credits)))
     if found is None:  # the most advanced have nowhere to go: the others go on at their pace
         behind = _behind(ctx, lines, after)
-        return _formal(ctx, behind, credits, broken, send_day) if behind else None
+        return _formal(ctx, behind, credits, send_day) if behind else None
     _, step = found
     ready: list[ClaimLine] = []
     for line in lines:
@@ -140,14 +139,13 @@ def _formal(
     if not ready or not net(ready, credits).positive():
         return None
     taken, _ = take_credits(ready, credits)
-    return _act(ctx, step, ready, taken, broken, _last_on(ctx, ready), send_day)
+    return _act(ctx, step, ready, taken, _last_on(ctx, ready), send_day)
 
 
 def _ordinary(
     ctx: Ctx,
     lines: Sequence[ClaimLine],
     credits: Sequence[CreditLine],
-    broken: Sequence[str],
     since: date | None,
     send_day: bool,
     before: int | None = None,
@@ -168,10 +166,10 @@ def _ordinary(
             return []
         # the most advanced have nowhere to go: the others go on at their own pace
         behind = _behind(ctx, lines, after)
-        return _ordinary(ctx, behind, credits, broken, since, send_day) if behind else []
+        return _ordinary(ctx, behind, credits, since, send_day) if behind else []
     index, step = found
     if step.kind is not StepKind.NOTICE:
-        action = _act(ctx, step, lines, credits, broken, since, send_day)
+        action = _act(ctx, step, lines, credits, since, send_day)
         return [action] if action is not None else []
     covered = [line for line in lines if notice_covers(ctx, line, step)]
     rest = [line for line in lines if line not in covered]
@@ -183,7 +181,7 @@ def _ordinary(
         own = _last_on(ctx, covered)
         if since == ctx.as_of:
             own = ctx.as_of
-        action = _act(ctx, step, covered, taken, broken, own, send_day)
+        action = _act(ctx, step, covered, taken, own, send_day)
         if action is not None:
             actions.append(action)
     if rest:
@@ -192,9 +190,7 @@ def _ordinary(
             "(never reminded and not late enough)"
         )
         later = ctx.as_of if actions else since
-        actions += _ordinary(
-            ctx, rest, left, () if actions else broken, later, send_day, before=index
-        )
+        actions += _ordinary(ctx, rest, left, later, send_day, before=index)
     return actions
 
 
@@ -202,19 +198,19 @@ def claim_actions(
     ctx: Ctx,
     overdue: Sequence[ClaimLine],
     credits: Sequence[CreditLine],
-    broken: Sequence[str],
     send_day: bool,
 ) -> list[PlannedAction]:
-    """Today's actions about the customer's overdue items (the formal track first)."""
+    """Today's actions about the customer's overdue items (the formal track first); a
+    promise broken about some of them makes their next step due at once."""
     formal = [line for line in overdue if in_formal_recovery(ctx, line)]
     ordinary = [line for line in overdue if not in_formal_recovery(ctx, line)]
     taken, left = take_credits(formal, credits)
     actions: list[PlannedAction] = []
     if formal:
-        escalation = _formal(ctx, formal, taken, broken, send_day)
+        escalation = _formal(ctx, formal, taken, send_day)
         if escalation is not None:
             actions.append(escalation)
     if ordinary:
         since = ctx.as_of if actions else ctx.state.last_action_on
-        actions += _ordinary(ctx, ordinary, left, () if actions else broken, since, send_day)
+        actions += _ordinary(ctx, ordinary, left, since, send_day)
     return actions
