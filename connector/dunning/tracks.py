@@ -101,6 +101,10 @@ def _act(
     since: date | None,
     send_day: bool,
 ) -> PlannedAction | None:
+    if not net(lines, credits).positive():
+        numbers = ", ".join(line.number for line in sorted(lines, key=by_due))
+        ctx.notes.append(f"{step.name}: credits cover {numbers}")
+        return None
     broken = ctx.broken_about(lines)  # a promise broken about these items: at once
     driver = min(lines, key=by_due)
     eligible = ctx.as_of if broken else eligible_on(ctx, step, driver.due_on, since)

@@ -242,3 +242,15 @@ def test_an_invoice_held_through_the_notice_goes_on_at_its_own_pace() -> None:
     notice = next(a for d, a in done if d == date(2026, 2, 9))
     assert notice.broken_promises == ("p",), "the broken promise goes with its own invoice"
     assert all(not a.broken_promises for d, a in done if d != date(2026, 2, 9))
+
+
+def test_no_notice_for_invoices_the_credits_cover() -> None:
+    state = CustomerState(customer(), [invoice("F1", date(2026, 3, 2), "200")])
+    state, _ = _run(state, date(2026, 3, 3), 20)  # F1 had its reminders
+    credit = invoice("AV1", date(2026, 3, 20), "250", kind=ReceivableKind.CREDIT_NOTE)
+    state = _add(state, credit, invoice("F2", date(2026, 3, 30), "300"))
+    result = plan_customer(state, POLICY, CALENDAR, date(2026, 4, 1))
+    assert "formal_notice: credits cover F1" in result.notes
+    (reminder,) = result.actions  # F2 goes on with its own first reminder
+    assert [ln.number for ln in reminder.lines] == ["F2"]
+    assert reminder.totals["EUR"] == Money.of("250", "EUR"), "what the credit left: 50 EUR"
