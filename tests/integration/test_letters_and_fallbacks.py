@@ -1,15 +1,19 @@
 """A customer without e-mail gets letters; a letter is prepared until a person posts it; a
-refused address makes the next run use the fallback. Real SQLite store, real SMTP server."""
+refused address makes the next run use the fallback. The real store on SQLite and on
+PostgreSQL, the real channels, a real SMTP server on loopback."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from connector.clock import FrozenClock
 from connector.errors import StoreError
-from connector.model import Channel
+from connector.model import Channel, Platform
 from connector.money import Money
 from connector.store import ActionStatus, EventType, Store
 from tests.smtp_server import SmtpServer
@@ -17,6 +21,24 @@ from tests.smtp_server import SmtpServer
 from .builders import TENANT, MemorySource, customer, invoice, make_executor, ref, relay
 
 DAY = date(2026, 3, 10)  # a Tuesday
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    url = (
+        f"sqlite:///{tmp_path / 'relance.sqlite'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    opened = Store.open(url, clock=FrozenClock.on(date(2026, 3, 1)))
+    opened.ensure_tenant(TENANT, platform=Platform.FILES, name="Atelier Test")
+    try:
+        yield opened
+    finally:
+        if request.param == "postgresql":  # the next test starts from an empty schema
+            with opened.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        opened.close()
 
 
 def _one_customer(store: Store, **contact: object) -> MemorySource:
