@@ -22,6 +22,7 @@ from connector.model import Platform
 from connector.reports import aged_balance
 from connector.settings import FilesSourceConfig
 from connector.store import ActionStatus, TenantRecord
+from connector.store.ledger import ref_from_key
 from connector.sync import sync as run_sync
 
 __all__ = ["register"]
@@ -318,7 +319,7 @@ def status(
     attention = [a for a in actions if a.status in (ActionStatus.HELD, ActionStatus.FAILED)]
     letters = [a for a in actions if a.status is ActionStatus.PREPARED]
     blocked = [
-        {"customer": key.rsplit(":", 1)[-1], "customer_name": name, **why}
+        {"customer": ref_from_key(key).external_id, "customer_name": name, **why}
         for key, name, found in store.blocked_customers(record.slug)
         for why in found
         if why.get("kind") != "letter_to_post"  # listed with the letters to post
