@@ -20,7 +20,7 @@ from pathlib import Path
 
 from connector.model import Creditor, ReceivableKind, SourceRef
 from connector.money import Totals
-from connector.planner import ClaimLine, CustomerState, ItemKind, PlannedAction
+from connector.planner import CreditLine, CustomerState, PlannedAction, receivable_lines
 from connector.policy import Policy
 from connector.render import render
 from connector.reports import bucket_of
@@ -37,30 +37,27 @@ class DossierResult:
 
 
 def _statement_action(state: CustomerState, policy: Policy, as_of: date) -> PlannedAction:
-    """A pseudo-action listing every open document: the statement reuses the layouts."""
+    """A pseudo-action listing every open document: the statement reuses the layouts. Its
+    lines (each open invoice, instalment by instalment for a split one) less its credits
+    (open credit notes, payments not yet matched) are its totals."""
     lines = tuple(
-        ClaimLine(
-            key=r.ref.key,
-            kind=ItemKind.RECEIVABLE,
-            number=r.number,
-            issued_on=r.issued_on,
-            due_on=r.due_on,
-            open=r.open_balance,
-            total=r.total,
-            days_late=max(0, (as_of - r.due_on).days),
-            ref=r.ref,
-            document_url=r.document_url,
-            payment_url=r.payment_url,
-        )
+        line
         for r in sorted(state.receivables, key=lambda r: (r.due_on, r.number))
         if r.is_open and r.kind is ReceivableKind.INVOICE
+        for line in receivable_lines(r, as_of)
+    )
+    credits = tuple(
+        CreditLine(r.ref.key, r.number, r.issued_on, r.open_balance)
+        for r in sorted(state.receivables, key=lambda r: (r.issued_on, r.number))
+        if r.is_open and r.kind is ReceivableKind.CREDIT_NOTE
+    ) + tuple(
+        CreditLine(p.ref.key, "payment", p.received_on, p.unapplied)
+        for p in sorted(state.payments, key=lambda p: p.received_on)
+        if p.unapplied.is_positive
     )
     totals = Totals(line.open for line in lines)
-    for r in state.receivables:
-        if r.is_open and r.kind is ReceivableKind.CREDIT_NOTE:
-            totals.add(-r.open_balance)
-    for p in state.payments:
-        totals.add(-p.unapplied)
+    for credit in credits:
+        totals.add(-credit.amount)
     step = next(s for s in policy.steps if s.kind.value == "reminder")
     return PlannedAction(
         key=f"{state.customer.ref.key}|statement|{as_of}",
@@ -71,6 +68,7 @@ def _statement_action(state: CustomerState, policy: Policy, as_of: date) -> Plan
         template="statement",
         planned_on=as_of,
         lines=lines,
+        credits=credits,
         totals=totals,
         reason="statement of account",
     )

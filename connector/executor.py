@@ -43,21 +43,24 @@ from connector.errors import (
     StoreError,
     Unsupported,
 )
-from connector.legal import ContractTerms, LegalClaim, MissingRate, RateTables
+from connector.legal import ContractTerms, LegalClaim, RateTables
 from connector.legal.notice import notice_claim
 from connector.model import Channel, Creditor, Customer, SourceRef
 from connector.money import Money
 from connector.planner import Blocked, CustomerPlan, Delivery, PlannedAction, plan, plan_customer
 from connector.policy import Policy
-from connector.render import render
+from connector.render import reminder_days, render
 from connector.settings import ContractConfig
 from connector.source import Source
 from connector.store import ActionRecord, ActionStatus, Store
 from connector.write_back import true_to_write_back, write_back
 
-__all__ = ["ActionResult", "Executor", "RunReport"]
+__all__ = ["INTEREST_WITHOUT_RATE", "ActionResult", "Executor", "RunReport"]
 
 log = logging.getLogger(__name__)
+
+# how a formal notice held because its interest has no figure starts its reason
+INTEREST_WITHOUT_RATE = "the late-payment interest of this formal notice has no figure"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,6 @@ class Executor:
         self.jurisdiction = jurisdiction
         self.rate_tables = rate_tables or RateTables()
         self.contract = contract or ContractConfig()
-        self._warned_rates = False
 
     # --- planning -----------------------------------------------------------------------------
     def plan(self, as_of: date, *, everyone: bool = False) -> Iterable[CustomerPlan]:
@@ -241,14 +243,20 @@ class Executor:
             for p in self.store.promises(self.tenant, action.customer_ref)
             if p.id in action.broken_promises
         ]
+        legal = self._legal(action, customer)
+        if legal is not None and legal.interest_missing:
+            held = self._hold_for_interest(action, legal)
+            if held is not None:
+                return held
         try:
             message = render(
                 action,
                 customer=customer,
                 creditor=self.creditor,
                 policy=self.policy,
-                legal=self._legal(action, customer),
+                legal=legal,
                 promises=promises,
+                reminders=reminder_days(action, self._sent_to(action.customer_ref)),
             )
             sender = self.channels[action.channel]
         except KeyError:
@@ -351,6 +359,16 @@ class Executor:
             )
         return record
 
+    def _sent_to(self, customer_ref: SourceRef) -> list[PlannedAction]:
+        """What really reached this customer — e-mails a relay took, letters posted, not an
+        .eml only written to a folder: « malgré nos relances » needs two of them."""
+        sent = [
+            record
+            for status in (ActionStatus.SENT, ActionStatus.POSTED)
+            for record in self.store.actions(self.tenant, status=status)
+        ]
+        return [record.action for record in sent if record.customer_ref == customer_ref]
+
     def _invoice_pdfs(self, action: PlannedAction) -> tuple[tuple[str, bytes, str], ...]:
         """The invoices' own PDFs, appended to a letter where the source has them."""
         if self.source is None:
@@ -379,18 +397,16 @@ class Executor:
         if self.source is None:
             return action
         changed = False
-        for line in (*action.lines, *action.upcoming):
-            if line.ref is None:
-                continue
+        for ref in action.receivable_refs:  # a split invoice's lines are parts of one balance
             try:
-                balance = self.source.open_balance(line.ref)
+                balance = self.source.open_balance(ref)
             except Unsupported:
                 return action
             except SourceError as exc:
-                log.warning("fresh balance of %s unavailable: %s", line.ref.key, exc.message)
+                log.warning("fresh balance of %s unavailable: %s", ref.key, exc.message)
                 return None
-            if balance != line.open:
-                self.store.update_open_balance(self.tenant, line.ref, balance)
+            if balance != self.store.receivable(self.tenant, ref).open_balance:
+                self.store.update_open_balance(self.tenant, ref, balance)
                 changed = True
         if not changed:
             return action
@@ -401,7 +417,9 @@ class Executor:
         return next((a for a in again.actions if a.step == action.step), None)
 
     def _legal(self, action: PlannedAction, customer: Customer) -> LegalClaim | None:
-        """The statutory figures for a formal notice; None lets the letter cite the terms."""
+        """The statutory figures for a formal notice (None for any other step). Without a
+        rate the law needs, the indemnities are still there and ``interest_missing`` says
+        why the interest has no figure."""
         terms = self.contract.for_customer(customer.ref.external_id)
         contract = ContractTerms(
             rate=terms.late_payment_rate,
@@ -409,19 +427,27 @@ class Executor:
             if terms.recovery_indemnity is None
             else Money(terms.recovery_indemnity, "EUR"),
         )
-        try:
-            return notice_claim(
-                action,
-                customer,
-                jurisdiction=self.jurisdiction,
-                tables=self.rate_tables,
-                contract=contract,
-            )
-        except MissingRate as exc:
-            if not self._warned_rates:
-                log.warning("notice figures left to the terms of sale: %s", exc)
-                self._warned_rates = True
+        return notice_claim(
+            action,
+            customer,
+            jurisdiction=self.jurisdiction,
+            tables=self.rate_tables,
+            contract=contract,
+        )
+
+    def _hold_for_interest(self, action: PlannedAction, legal: LegalClaim) -> ActionResult | None:
+        """A notice whose interest has no figure waits for a person, once: released, it goes
+        out as it is (the indemnity claimed, the interest said to run at the legal rate)."""
+        if self.store.released_by_person(self.tenant, action.key):
             return None
+        reason = (
+            f"{INTEREST_WITHOUT_RATE}: {legal.interest_missing}. The notice claims the "
+            f"recovery indemnity and says the interest runs at the legal rate. Add the rate "
+            f"and release it, or release it as it is: relance action release {action.key}"
+        )
+        log.warning("action %s held: interest without a rate", action.key)
+        self.store.mark_held(self.tenant, action.key, reason)
+        return _outcome(action, ActionStatus.HELD, reason)
 
 
 def _said(action: PlannedAction, status: ActionStatus, reference: str) -> str:

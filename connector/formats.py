@@ -13,6 +13,7 @@ so these spaces are safe there too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -33,9 +34,11 @@ __all__ = [
     "money",
     "number",
     "percent",
+    "period",
     "place_and_date",
     "salutation",
     "short_date",
+    "typography",
 ]
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
@@ -47,8 +50,11 @@ def _locale(language: str) -> str:
 
 
 def money(value: Money, language: str) -> str:
-    """``1 234,56 €`` (fr) or ``€1,234.56`` (en), rounded to the currency's minor unit."""
-    return value.format(_locale(language))
+    """``1 234,56 €`` (fr) or ``€1,234.56`` (en), rounded to the currency's minor unit.
+
+    A deduction is printed with the minus sign (U+2212), not a hyphen: ``−120,00 €``."""
+    text = value.format(_locale(language))
+    return "\u2212" + text[1:] if text.startswith("-") else text
 
 
 def number(value: Decimal | int, language: str, *, places: int | None = None) -> str:
@@ -108,6 +114,7 @@ class Salutation:
     opening: str  # « Madame, » / "Dear Ms Durand,"
     closing_title: str  # « Madame » in « Nous vous prions d'agréer, Madame, … »; "" in English
     known: bool  # False when the civility was unknown
+    named: bool = False  # the opening names the person: English closes "Yours sincerely"
 
 
 def salutation(civility: Civility | None, family_name: str, language: str) -> Salutation:
@@ -125,12 +132,18 @@ def salutation(civility: Civility | None, family_name: str, language: str) -> Sa
                 return Salutation("Madame, Monsieur,", "Madame, Monsieur", False)
     match civility:
         case Civility.MADAME if name:
-            return Salutation(f"Dear Ms {name},", "", True)
+            return Salutation(f"Dear Ms {name},", "", True, named=True)
         case Civility.MONSIEUR if name:
-            return Salutation(f"Dear Mr {name},", "", True)
+            return Salutation(f"Dear Mr {name},", "", True, named=True)
         case Civility.COUPLE if name:
-            return Salutation(f"Dear Mr and Mrs {name},", "", True)
-        case _:
+            return Salutation(f"Dear Mr and Mrs {name},", "", True, named=True)
+        case Civility.MADAME:  # British usage without a name: "Dear Madam", "Yours faithfully"
+            return Salutation("Dear Madam,", "", True)
+        case Civility.MONSIEUR:
+            return Salutation("Dear Sir,", "", True)
+        case Civility.COUPLE:
+            return Salutation("Dear Sir or Madam,", "", True)
+        case None:
             return Salutation("Dear Sir or Madam,", "", False)
 
 
@@ -151,3 +164,37 @@ def addressee(civility: Civility | None, given_name: str, family_name: str, lang
     if civility is Civility.COUPLE:
         return f"{titles[civility]} {' '.join(family_name.split()) or full}".strip()
     return f"{titles[civility]} {full}".strip()
+
+
+_WORDS = {
+    "fr": ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
+           "onze", "douze", "treize", "quatorze", "quinze"),
+    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+           "eleven", "twelve", "thirteen", "fourteen", "fifteen"),
+}  # fmt: skip
+
+
+def period(days: int, language: str) -> str:
+    """A period of calendar days, in words up to fifteen: ``huit jours``, ``eight days``,
+    ``30 jours``; French « un jour » / English "one day" for one."""
+    words = _WORDS["fr" if language == "fr" else "en"]
+    figure = words[days] if 0 <= days < len(words) else str(days)
+    if language == "fr":
+        return f"{figure} jour" if days in (0, 1) else f"{figure} jours"
+    return f"{figure} day" if days == 1 else f"{figure} days"
+
+
+_SPACE_BEFORE = re.compile("[ \u202f]+(?=[;:!?»])")
+_SPACE_AFTER = re.compile("«[ \u202f]+")
+
+
+def typography(text: str, language: str) -> str:
+    """French spacing: a no-break space before ``; : ! ?`` and ``»`` and after ``«``, so a
+    sign never starts a line; other languages are returned as they are.
+
+    Only an existing space is made unbreakable: ``https://`` or ``10:30`` are left alone. The
+    no-break space is U+00A0 (not the narrow U+202F) because every mail client's fonts have it.
+    """
+    if language != "fr":
+        return text
+    return _SPACE_AFTER.sub("«" + NBSP, _SPACE_BEFORE.sub(NBSP, text))

@@ -8,6 +8,7 @@ Money is :class:`~connector.money.Money` (Decimal + ISO 4217); calendar dates ar
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Self
@@ -136,6 +137,40 @@ class Civility(StrEnum):
     MONSIEUR = "m"
     COUPLE = "m_mme"
 
+    @classmethod
+    def from_title(cls, title: str | None) -> Civility | None:
+        """The civility a title written by a platform stands for: « Mme », "Mrs.", "Madam",
+        "M. et Mme", or one of the codes ``mme`` / ``m`` / ``m_mme``. None for a title that
+        does not tell (Dr, Prof., Maître) or nothing at all."""
+        key = " ".join((title or "").lower().replace(".", " ").replace("&", " et ").split())
+        return _TITLES.get(key)
+
+    @classmethod
+    def split_name(cls, text: str | None) -> tuple[Civility | None, str]:
+        """A name written with its title, « Mme Claire Roux » or "M. et Mme Durand", as the
+        civility and the name without it; a name with no title it knows comes back whole."""
+        words = (text or "").split()
+        for size in (3, 1):  # « M. et Mme » first, then « Mme »
+            civility = cls.from_title(" ".join(words[:size])) if len(words) > size else None
+            if civility is not None:
+                return civility, " ".join(words[size:])
+        return None, " ".join(words)
+
+
+_TITLES = {
+    **dict.fromkeys(
+        ("mme", "madame", "madam", "mrs", "ms", "miss", "mlle", "mademoiselle"), Civility.MADAME
+    ),
+    **dict.fromkeys(("m", "monsieur", "mister", "mr", "sir"), Civility.MONSIEUR),
+    **dict.fromkeys(
+        (
+            "m_mme", "m et mme", "mme et m", "monsieur et madame", "madame et monsieur",
+            "mr et mrs", "mr and mrs", "mrs and mr",
+        ),
+        Civility.COUPLE,
+    ),
+}  # fmt: skip
+
 
 class PostalAddress(_Frozen):
     lines: tuple[str, ...] = ()
@@ -179,6 +214,64 @@ class Customer(_Frozen):
         return tuple(sorted(with_phone, key=lambda c: not c.primary))
 
 
+class Instalment(_Frozen):
+    """One dated part of what is owed: of an invoice whose payment terms split it (30 % at
+    once, the balance at 60 days), or of a payment plan.
+
+    ``open_balance`` is what is still owed on it when the source keeps that per instalment
+    (Odoo's receivable lines); None lets what was paid cover the instalments in date order.
+    """
+
+    due_on: date
+    amount: Money
+    open_balance: Money | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if not self.amount.is_positive:
+            raise ValueError(f"an instalment is for a positive amount, not {self.amount}")
+        left = self.open_balance
+        if left is not None:
+            if left.currency != self.amount.currency:
+                raise ValueError("an instalment's open balance is in its own currency")
+            if left.amount < 0 or left.amount > self.amount.amount:
+                raise ValueError(f"open balance {left} is not between 0 and {self.amount}")
+        return self
+
+
+def _check_terms(receivable: Receivable) -> None:
+    """A split invoice's schedule: in date order, ending on the due date, summing to the total
+    (and its open parts, when the source gives them, to the open balance)."""
+    terms = receivable.instalments
+    if not terms:
+        return
+    if receivable.kind is not ReceivableKind.INVOICE:
+        raise ValueError("only an invoice is split into instalments")
+    if any(i.amount.currency != receivable.currency for i in terms):
+        raise ValueError(f"every instalment is in the invoice's currency {receivable.currency}")
+    dates = [i.due_on for i in terms]
+    if dates != sorted(dates):
+        raise ValueError("instalments must be in date order")
+    if dates[-1] != receivable.due_on:
+        raise ValueError(
+            f"the last instalment falls due on {dates[-1]}, the invoice on {receivable.due_on}: "
+            "the invoice's due date is its last instalment's"
+        )
+    total = sum((i.amount.amount for i in terms), Decimal(0))
+    if total != receivable.total.amount:
+        raise ValueError(f"the instalments add up to {total}, the invoice to {receivable.total}")
+    parts = [i.open_balance for i in terms]
+    if any(p is not None for p in parts):
+        if any(p is None for p in parts):
+            raise ValueError("give every instalment's open balance, or none")
+        left = sum((p.amount for p in parts if p is not None), Decimal(0))
+        if left != receivable.open_balance.amount:
+            raise ValueError(
+                f"the instalments' open balances add up to {left}, "
+                f"the invoice's to {receivable.open_balance}"
+            )
+
+
 class Receivable(_Frozen):
     """A customer invoice or credit note, with what is still open on it.
 
@@ -199,6 +292,8 @@ class Receivable(_Frozen):
     document_url: str | None = None  # the invoice PDF
     payment_url: str | None = None  # a page where the customer can pay
     updated_at: AwareDatetime | None = None
+    # the payment terms' schedule when they split the invoice; empty: all due on ``due_on``
+    instalments: tuple[Instalment, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -210,6 +305,7 @@ class Receivable(_Frozen):
             raise ValueError("open_balance cannot be negative")
         if self.due_on < self.issued_on:
             raise ValueError(f"due date {self.due_on} is before issue date {self.issued_on}")
+        _check_terms(self)
         return self
 
     @property
@@ -291,11 +387,6 @@ class Promise(_Frozen):
         if self.amount.amount <= 0:
             raise ValueError("a promise is for a positive amount")
         return self
-
-
-class Instalment(_Frozen):
-    due_on: date
-    amount: Money
 
 
 class PaymentPlan(_Frozen):

@@ -6,9 +6,12 @@ feed it the same way. It decides and explains; it sends nothing. Its parts live 
 
 How a customer is chased
 ------------------------
-* Every open invoice the customer owes is a *dunning item*; so is every unpaid instalment
-  of a payment plan (the invoices the plan covers are chased through its instalments, not
-  their original due dates). Paid, cancelled and credit documents are never items.
+* Every open invoice the customer owes is a *dunning item*; an invoice whose payment terms
+  split it (30 % at once, the balance at 60 days) is one item per open instalment, each
+  late from its own due date; so is every unpaid instalment of a payment plan (the
+  invoices the plan covers are chased through its instalments, not their original due
+  dates). Paid, cancelled and credit documents are never items. The arithmetic of
+  instalments is ``connector.instalments``'.
 * An item is *held* while it is disputed, or covered by a promise to pay whose date (plus
   the policy's grace days) has not passed. A pause holds the whole customer.
 * The overdue items are chased together, one message listing them all at the highest step
@@ -19,9 +22,13 @@ How a customer is chased
 * A step goes on its channel, or the first of its fallbacks that reaches the customer
   (:mod:`~connector.dunning.reach`); when none does, the customer is *blocked* and the plan
   says why. While a letter waits to be posted, the customer's schedule waits too.
-* Open credit notes and unapplied payments are deducted once, one total per currency.
-  Invoices not yet due only ever get the courtesy step, alone or folded into that day's
-  ordinary message (never into a formal notice, nor once the customer is in formal recovery).
+* Open credit notes and unapplied payments are deducted once, one total per currency: an
+  action's lines less its credits are its totals, currency by currency (a currency whose
+  credits cover its items is left out of the message, lines and credits alike). Invoices
+  not yet due only ever get the courtesy step, alone or folded into that day's ordinary
+  message (never into a formal notice, nor once the customer is in formal recovery); the
+  instalments not yet due of an invoice the action claims ride along as ``later``, shown,
+  never claimed.
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 from types import MappingProxyType
 
 from connector.calendar import BusinessCalendar
@@ -48,11 +54,12 @@ from connector.dunning.history import (
     history_until,
     with_deadlines,
 )
-from connector.dunning.items import ClaimLine, CreditLine, ItemKind, net
+from connector.dunning.items import ClaimLine, CoveredInvoice, CreditLine, ItemKind, net
 from connector.dunning.promises import promise_holds
 from connector.dunning.state import CustomerState
 from connector.dunning.steps import Ctx, courtesy_due, make_action
 from connector.dunning.tracks import claim_actions, in_formal_recovery
+from connector.instalments import plan_balances, term_balances
 from connector.model import Channel, PaymentPlan, Receivable, ReceivableKind, StepKind
 from connector.money import Money
 from connector.policy import Policy
@@ -61,6 +68,7 @@ __all__ = [
     "BlockKind",
     "Blocked",
     "ClaimLine",
+    "CoveredInvoice",
     "CreditLine",
     "CustomerPlan",
     "CustomerState",
@@ -75,59 +83,72 @@ __all__ = [
     "plan",
     "plan_customer",
     "progress_after",
+    "receivable_lines",
     "steps_taken",
+    "term_key",
 ]
 
 
-def _line_for(receivable: Receivable, as_of: date) -> ClaimLine:
-    return ClaimLine(
-        key=receivable.ref.key,
-        kind=ItemKind.RECEIVABLE,
-        number=receivable.number,
-        issued_on=receivable.issued_on,
-        due_on=receivable.due_on,
-        open=receivable.open_balance,
-        total=receivable.total,
-        days_late=max(0, (as_of - receivable.due_on).days),
-        ref=receivable.ref,
-        document_url=receivable.document_url,
-        payment_url=receivable.payment_url,
-    )
+def term_key(receivable_key: str, part: int) -> str:
+    """The dunning item of one instalment of a split invoice: its own progress."""
+    return f"{receivable_key}#{part}"
+
+
+def receivable_lines(receivable: Receivable, as_of: date) -> list[ClaimLine]:
+    """The lines an open invoice is chased by: itself, or each open instalment of its terms."""
+    parts = term_balances(receivable)
+    split = len(parts) > 1
+    return [
+        ClaimLine(
+            key=term_key(receivable.ref.key, part.number) if split else receivable.ref.key,
+            kind=ItemKind.TERM if split else ItemKind.RECEIVABLE,
+            number=receivable.number,
+            issued_on=receivable.issued_on,
+            due_on=part.due_on,
+            open=part.open,
+            total=part.amount,
+            days_late=max(0, (as_of - part.due_on).days),
+            ref=receivable.ref,
+            document_url=receivable.document_url,
+            payment_url=receivable.payment_url,
+            part=part.number if split else None,
+            parts=part.count if split else None,
+        )
+        for part in parts
+        if part.open.is_positive
+    ]
 
 
 def _instalment_lines(
-    plan: PaymentPlan, open_by_key: Mapping[str, Money], as_of: date
+    plan: PaymentPlan,
+    open_by_key: Mapping[str, Money],
+    covered: Mapping[str, Receivable],
+    as_of: date,
 ) -> list[ClaimLine]:
-    """Unpaid instalments: what was paid since the plan covers instalments in order."""
-    currency = plan.balance_at_plan.currency
-    covered_open = Money.zero(currency)
-    for ref in plan.receivable_refs:
-        money = open_by_key.get(ref.key)
-        if money is not None and money.currency == currency:
-            covered_open += money
-    paid = max(Decimal(0), plan.balance_at_plan.amount - covered_open.amount)
-    lines: list[ClaimLine] = []
-    count = len(plan.instalments)
-    for n, instalment in enumerate(plan.instalments, start=1):
-        covered = min(paid, instalment.amount.amount)
-        paid -= covered
-        remaining = instalment.amount.amount - covered
-        if remaining <= 0:
-            continue
-        lines.append(
-            ClaimLine(
-                key=f"plan:{plan.id}:{n}",
-                kind=ItemKind.INSTALMENT,
-                number=f"{n}/{count}",
-                issued_on=plan.agreed_on,
-                due_on=instalment.due_on,
-                open=Money(remaining, currency),
-                total=instalment.amount,
-                days_late=max(0, (as_of - instalment.due_on).days),
-                plan_id=plan.id,
-            )
+    """A plan's unpaid instalments, each naming the invoices the plan is for."""
+    covers = tuple(
+        CoveredInvoice(r.number, r.due_on, r.total)
+        for ref in plan.receivable_refs
+        if (r := covered.get(ref.key)) is not None
+    )
+    return [
+        ClaimLine(
+            key=f"plan:{plan.id}:{part.number}",
+            kind=ItemKind.INSTALMENT,
+            number=f"{part.number}/{part.count}",
+            issued_on=plan.agreed_on,
+            due_on=part.due_on,
+            open=part.open,
+            total=part.amount,
+            days_late=max(0, (as_of - part.due_on).days),
+            plan_id=plan.id,
+            part=part.number,
+            parts=part.count,
+            covers=covers,
         )
-    return lines
+        for part in plan_balances(plan, open_by_key)
+        if part.open.is_positive
+    ]
 
 
 def _with_history(ctx: Ctx, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
@@ -185,6 +206,7 @@ def plan_customer(
     lines: list[ClaimLine] = []
     credits: list[CreditLine] = []
     open_by_key: dict[str, Money] = {}
+    invoices: dict[str, Receivable] = {}
     for receivable in state.receivables:
         if not receivable.is_open:
             continue
@@ -199,14 +221,15 @@ def plan_customer(
             )
             continue
         open_by_key[receivable.ref.key] = receivable.open_balance
+        invoices[receivable.ref.key] = receivable
         if receivable.ref.key in disputed:
             ctx.notes.append(f"{receivable.number} held: disputed")
             continue
         if receivable.ref.key in in_plan:
             continue  # chased through its plan's instalments
-        lines.append(_line_for(receivable, as_of))
+        lines.extend(receivable_lines(receivable, as_of))
     for plan_ in plans:
-        lines.extend(_instalment_lines(plan_, open_by_key, as_of))
+        lines.extend(_instalment_lines(plan_, open_by_key, invoices, as_of))
     for payment in state.payments:
         if payment.unapplied.is_positive:
             credits.append(
@@ -214,6 +237,7 @@ def plan_customer(
             )
 
     lines = _with_history(ctx, lines)
+    ctx.lines = lines
     waiting = _letters_to_post(lines)
     if waiting:
         return CustomerPlan(
@@ -238,7 +262,7 @@ def plan_customer(
         ctx.notes.append("credits and unapplied payments cover the overdue balance")
     elif overdue:
         actions = claim_actions(ctx, overdue, credits, send_day)
-    actions = _with_courtesy(ctx, actions, overdue, upcoming, send_day)
+    actions = _with_courtesy(ctx, actions, overdue, upcoming, credits, send_day)
     return CustomerPlan(
         ref,
         actions=tuple(actions),
@@ -253,9 +277,11 @@ def _with_courtesy(
     actions: list[PlannedAction],
     overdue: Sequence[ClaimLine],
     upcoming: Sequence[ClaimLine],
+    credits: Sequence[CreditLine],
     send_day: bool,
 ) -> list[PlannedAction]:
-    """Fold today's courtesy reminders into the day's ordinary message, or send them alone."""
+    """Fold today's courtesy reminders into the day's ordinary message, or send them alone
+    (less the customer's credits)."""
     courtesy, due = courtesy_due(ctx, upcoming)
     if courtesy is None or not due:
         return actions
@@ -269,10 +295,18 @@ def _with_courtesy(
     written = [a for a in actions if a.channel in (Channel.EMAIL, Channel.LETTER)]
     if written:
         host = written[0]
-        folded = replace(host, upcoming=tuple(sorted(due, key=lambda ln: (ln.due_on, ln.number))))
+        folded = replace(
+            host,
+            upcoming=tuple(sorted(due, key=lambda ln: (ln.due_on, ln.number))),
+            later=tuple(ln for ln in host.later if ln not in due),
+        )
         return [folded if a is host else a for a in actions]
+    if not net(due, credits).positive():
+        ctx.notes.append("courtesy skipped: credits and unapplied payments cover it")
+        return actions
     first = min(due, key=lambda ln: ln.due_on)
-    alone = make_action(ctx, courtesy, due, reason=f"{first.number} falls due on {first.due_on}")
+    reason = f"{first.number} falls due on {first.due_on}"
+    alone = make_action(ctx, courtesy, due, reason=reason, credits=credits)
     return [*actions, alone] if alone is not None else actions
 
 

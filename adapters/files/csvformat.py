@@ -20,8 +20,10 @@ from pydantic import ValidationError
 
 from connector.errors import ImportFileError
 from connector.model import (
+    Civility,
     Contact,
     Customer,
+    Instalment,
     LegalKind,
     Payment,
     Platform,
@@ -45,6 +47,8 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {  # file -> (required, optional
             "email",
             "phone",
             "contact_name",
+            "contact_civility",
+            "contact_family_name",
             "address",
             "postal_code",
             "city",
@@ -58,7 +62,7 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {  # file -> (required, optional
     ),
     "invoices.csv": (
         {"number", "customer_id", "issued_on", "due_on", "total", "open"},
-        {"id", "kind", "currency", "status", "document_url", "payment_url"},
+        {"id", "kind", "currency", "status", "document_url", "payment_url", "instalments"},
     ),
     "payments.csv": (
         {"id", "customer_id", "received_on", "amount"},
@@ -114,6 +118,28 @@ class _Row:
         if not value.is_finite():
             raise self.fail(column, "is not a finite amount")
         return value
+
+    def instalments(self, currency: str) -> tuple[Instalment, ...]:
+        """``2026-01-15=300.00;2026-03-16=700.00``: each instalment's due date and amount."""
+        found = []
+        for part in filter(None, (p.strip() for p in self.text("instalments").split(";"))):
+            when, sep, amount = part.partition("=")
+            try:
+                if not sep:
+                    raise ValueError
+                found.append(
+                    Instalment(
+                        due_on=date.fromisoformat(when.strip()),
+                        amount=Money(Decimal(amount.strip()), currency),
+                    )
+                )
+            except (ValueError, InvalidOperation, ValidationError):
+                raise self.fail(
+                    "instalments",
+                    f"{part!r} is not an instalment like 2026-03-31=300.00 "
+                    "(due date=amount, instalments separated by ;)",
+                ) from None
+        return tuple(found)
 
     def currency(self) -> str:
         return self._parse("currency", check_currency, "an ISO 4217 code like EUR", "EUR")
@@ -172,6 +198,19 @@ def _build(row: _Row, build: Callable[[], T]) -> T:
         raise row.fail(None, str(exc)) from None
 
 
+def _civility(row: _Row) -> Civility | None:
+    """``mme``, ``m`` or ``m_mme`` (« Madame », « Mme », "Mr." are understood too)."""
+    value = row.text("contact_civility")
+    civility = Civility.from_title(value)
+    if value and civility is None:
+        raise row.fail(
+            "contact_civility",
+            f"{value!r} is not mme (Madame), m (Monsieur) or m_mme (M. et Mme); "
+            "leave it empty when unknown",
+        )
+    return civility
+
+
 def _customer(row: _Row, ref: Callable[[str], SourceRef]) -> Customer:
     address = (
         PostalAddress(
@@ -187,17 +226,23 @@ def _customer(row: _Row, ref: Callable[[str], SourceRef]) -> Customer:
     for email in emails:
         if "@" not in email:
             raise row.fail("email", f"{email!r} is not an email address")
+    person = Contact(
+        name=row.text("contact_name"),
+        civility=_civility(row),
+        family_name=row.text("contact_family_name"),
+    )
     contacts = [
-        Contact(
-            name=row.text("contact_name"),
-            email=email,
-            primary=i == 0,
-            phone=row.text("phone") or None if i == 0 else None,
+        person.model_copy(
+            update={
+                "email": email,
+                "primary": i == 0,
+                "phone": row.text("phone") or None if i == 0 else None,
+            }
         )
         for i, email in enumerate(emails)
     ]
     if not contacts and row.text("phone"):
-        contacts = [Contact(name=row.text("contact_name"), phone=row.text("phone"), primary=True)]
+        contacts = [person.model_copy(update={"phone": row.text("phone"), "primary": True})]
     terms = row.text("payment_terms_days")
     return Customer(
         ref=ref(row.required("id")),
@@ -243,6 +288,7 @@ def _receivable(row: _Row, ref: Callable[[str], SourceRef], known: set[str]) -> 
         status=row.choice("status", statuses, derived),
         document_url=row.text("document_url") or None,
         payment_url=row.text("payment_url") or None,
+        instalments=row.instalments(currency),
     )
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from connector.errors import ImportFileError
 from connector.model import (
+    Civility,
     Contact,
     Customer,
     LegalKind,
@@ -222,6 +223,8 @@ def _customer(ref: SourceRef, name: str, extra: dict[str, str]) -> Customer:
     contacts = tuple(
         Contact(
             name=get("contact_name"),
+            civility=Civility.from_title(get("contact_civility")),
+            family_name=get("contact_family_name"),
             email=email.strip(),
             primary=i == 0,
             phone=get("phone") or None if i == 0 else None,

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from connector.errors import DataError
 from connector.model import (
+    Civility,
     Contact,
     Customer,
     LegalKind,
@@ -92,17 +93,22 @@ def customer_from_wire(wire: WireCustomer, tenant: str) -> Customer:
             city=a.city or "",
             country=(a.country_alpha2 or "FR").upper(),
         )
+    # Pennylane keeps no civility: a recipient written « Mme Roux » gives it, and an
+    # individual's last name is the family name of a letter's "Dear Ms …"
+    civility, name = Civility.split_name(wire.recipient)
+    family = name if civility is not None and len(name.split()) == 1 else ""
+    if not name and wire.customer_type == "individual":
+        name = " ".join(filter(None, (wire.first_name, wire.last_name)))
+        family = (wire.last_name or "").strip()
+    person = Contact(name=name, civility=civility, family_name=family)
     contacts = tuple(
-        Contact(
-            name=wire.recipient or "",
-            email=email,
-            phone=wire.phone if i == 0 else None,
-            primary=i == 0,
+        person.model_copy(
+            update={"email": email, "phone": wire.phone if i == 0 else None, "primary": i == 0}
         )
         for i, email in enumerate(e.strip() for e in wire.emails if e.strip())
     )
     if not contacts and wire.phone:
-        contacts = (Contact(name=wire.recipient or "", phone=wire.phone, primary=True),)
+        contacts = (person.model_copy(update={"phone": wire.phone, "primary": True}),)
     language = (wire.billing_language or "fr_FR").split("_")[0]
     return Customer(
         ref=customer_ref(tenant, wire.id),

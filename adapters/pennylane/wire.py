@@ -37,6 +37,8 @@ class WireCustomer(_Wire):
     emails: list[str] = Field(default_factory=list)
     phone: str | None = None
     recipient: str | None = None
+    first_name: str | None = None  # individuals only
+    last_name: str | None = None
     billing_address: WireAddress | None = None
     reg_no: str | None = None
     vat_number: str | None = None

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from connector.errors import DataError
 from connector.model import (
+    Civility,
     Contact,
     Customer,
     LegalKind,
@@ -154,9 +155,17 @@ def customer_from_wire(
 ) -> Customer:
     address = _address(wire.BillAddr, directory.country)
     person = " ".join(p for p in (wire.GivenName, wire.FamilyName) if p)
+    civility, family = Civility.from_title(wire.Title), (wire.FamilyName or "").strip()
     emails = _emails(wire.PrimaryEmailAddr.Address if wire.PrimaryEmailAddr else None)
     contacts = [
-        Contact(name=person, email=email, address=address, primary=i == 0)
+        Contact(
+            name=person,
+            civility=civility,
+            family_name=family,
+            email=email,
+            address=address,
+            primary=i == 0,
+        )
         for i, email in enumerate(emails)
     ]
     known = {e.lower() for e in emails}
@@ -169,7 +178,15 @@ def customer_from_wire(
         None,
     )
     if phone:
-        contacts.append(Contact(name=person, phone=phone, primary=not contacts))
+        contacts.append(
+            Contact(
+                name=person,
+                civility=civility,
+                family_name=family,
+                phone=phone,
+                primary=not contacts,
+            )
+        )
     terms = directory.term_days.get(wire.SalesTermRef.value) if wire.SalesTermRef else None
     billed_up = wire.Job and wire.ParentRef is not None and wire.BillWithParent
     parent = ref(directory.tenant, "customer", directory.bill_to(wire.Id)) if billed_up else None

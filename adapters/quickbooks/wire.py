@@ -62,6 +62,7 @@ class QCustomer(_Wire):
     SyncToken: str = "0"
     DisplayName: str = Field(min_length=1)
     CompanyName: str | None = None
+    Title: str | None = None  # "Mr.", "Mrs.", "Ms." …, free text (16 characters)
     GivenName: str | None = None
     FamilyName: str | None = None
     PrimaryEmailAddr: QEmail | None = None

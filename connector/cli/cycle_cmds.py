@@ -310,7 +310,11 @@ def status(
     state = _state(ctx)
     record = state.tenant(tenant)
     store = state.store
-    aged = aged_balance(store.open_receivables(record.slug), state.today(record, None))
+    aged = aged_balance(
+        store.open_receivables(record.slug),
+        state.today(record, None),
+        store.unapplied_payments(record.slug),
+    )
     open_count, totals = aged.invoices + aged.credit_notes, aged.totals()
     actions = store.actions(record.slug)
     by_status: dict[str, int] = {}

@@ -121,11 +121,9 @@ def claim(
         allow_unconfirmed=unconfirmed,
     )
     (invoice,) = result.invoices
-    total = (
-        invoice.interest + invoice.indemnity
-        if invoice.indemnity.currency == currency
-        else invoice.interest
-    )
+    interest = invoice.interest
+    assert interest is not None  # assess computes it unless told not to (or raises MissingRate)
+    total = interest + invoice.indemnity if invoice.indemnity.currency == currency else interest
     if state.json_output:
         state.emit_json(
             {
@@ -150,7 +148,7 @@ def claim(
                     }
                     for p in invoice.periods
                 ],
-                "interest": str(invoice.interest.amount),
+                "interest": str(interest.amount),
                 "total_claimable": str(total.rounded().amount),
             }
         )
@@ -163,7 +161,7 @@ def claim(
         view.add_column(column, justify="right")
     for p in invoice.periods:
         view.add_row(str(p.start), str(p.end), str(p.days), str(p.rate), str(p.amount))
-    view.add_row("", "", "", "total", str(invoice.interest))
+    view.add_row("", "", "", "total", str(interest))
     state.console.print(view)
     state.console.print(f"Recovery indemnity: {invoice.indemnity}")
     state.console.print(f"Interest + indemnity: {total.rounded()}")

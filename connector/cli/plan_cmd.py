@@ -9,7 +9,7 @@ from rich.table import Table
 
 from connector.cli._context import AppState
 from connector.executor import RunReport
-from connector.planner import PlannedAction
+from connector.planner import ClaimLine, ItemKind, PlannedAction
 
 __all__ = ["blocked_rows", "plan", "print_blocked"]
 
@@ -22,6 +22,15 @@ def _state(ctx: typer.Context) -> AppState:
     return state
 
 
+def _item(line: ClaimLine) -> str:
+    """An invoice, or one instalment of it (``F-12 (1/2)``), as the operator reads it."""
+    if line.kind is ItemKind.TERM:
+        return f"{line.number} ({line.part}/{line.parts})"
+    if line.kind is ItemKind.INSTALMENT:
+        return f"plan {line.plan_id} ({line.number})"
+    return line.number
+
+
 def _action_row(state: AppState, tenant: str, action: PlannedAction) -> dict[str, object]:
     customer = state.store.customer(tenant, action.customer_ref)
     return {
@@ -31,8 +40,9 @@ def _action_row(state: AppState, tenant: str, action: PlannedAction) -> dict[str
         "step": action.step,
         "channel": str(action.channel),
         "fallback": action.fallback,
-        "invoices": [line.number for line in action.lines],
-        "upcoming": [line.number for line in action.upcoming],
+        "invoices": [_item(line) for line in action.lines],
+        "upcoming": [_item(line) for line in action.upcoming],
+        "not_yet_due": [_item(line) for line in action.later],
         "totals": {c: str(m.rounded().amount) for c, m in action.totals.items()},
         "broken_promises": list(action.broken_promises),
         "reason": action.reason,
@@ -46,7 +56,9 @@ def _print_actions(state: AppState, tenant: str, actions: list[PlannedAction], t
     for action in actions:
         row = _action_row(state, tenant, action)
         claim = ", ".join(str(m) for m in action.totals.values())
-        invoices = ", ".join(line.number for line in (*action.lines, *action.upcoming))
+        invoices = ", ".join(_item(line) for line in (*action.lines, *action.upcoming))
+        if action.later:
+            invoices += " — not yet due: " + ", ".join(_item(line) for line in action.later)
         channel = str(action.channel) + (f" ({action.fallback})" if action.fallback else "")
         table.add_row(
             str(row["customer_name"]), action.step, channel, invoices, claim, action.reason

@@ -12,7 +12,7 @@ from rich.table import Table
 from connector.cli._context import AppState
 from connector.dossier import build_dossier
 from connector.errors import ConfigError, StoreError
-from connector.reports import BUCKETS, aged_balance, days_sales_outstanding
+from connector.reports import BUCKETS, DEDUCTIONS, AgedBalance, aged_balance, days_sales_outstanding
 
 __all__ = ["register"]
 
@@ -67,13 +67,19 @@ def report(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
     period: Annotated[int, typer.Option(help="days of sales for DSO")] = 90,
+    customers: Annotated[
+        bool, typer.Option("--customers", help="also each customer's net open balance")
+    ] = False,
     tenant: Annotated[str | None, typer.Option("--tenant")] = None,
 ) -> None:
-    """Aged balance by bucket (not due, 1-30, 31-60, 61-90, 90+ days late) and DSO."""
+    """Aged balance by bucket (not due, 1-30, 31-60, 61-90, 90+ days late), credit notes and
+    unapplied payments, net open and DSO (JSON: per customer too)."""
     state = _state(ctx)
     record = state.tenant(tenant)
     day = state.today(record, as_of)
-    aged = aged_balance(state.store.open_receivables(record.slug), day)
+    aged = aged_balance(
+        state.store.open_receivables(record.slug), day, state.store.unapplied_payments(record.slug)
+    )
     sales = state.store.invoiced_totals(record.slug, since=day - timedelta(days=period), until=day)
     dso = days_sales_outstanding(aged.totals(), sales, period)
     if state.json_output:
@@ -87,16 +93,31 @@ def report(
         return
     table = Table(title=f"{record.slug}: aged balance on {day}")
     table.add_column("currency")
-    for bucket in (*BUCKETS, "total", f"DSO ({period} d)"):
+    for bucket in (*BUCKETS, "credit notes", "unapplied", "net open", f"DSO ({period} d)"):
         table.add_column(bucket, justify="right")
-    for currency, buckets in sorted(aged.by_currency.items()):
+    for currency, columns in sorted(aged.by_currency.items()):
         value = dso.get(currency)
         table.add_row(
             currency,
-            *(str(buckets[b].rounded().amount) for b in BUCKETS),
+            *(str(columns[b].rounded().amount) for b in BUCKETS),
+            *(f"-{columns[d].rounded().amount}" for d in DEDUCTIONS),
             str(aged.total(currency).rounded().amount),
             "—" if value is None else str(value),
         )
+    state.console.print(table)
+    if customers:
+        _print_customers(state, record.slug, aged)
+
+
+def _print_customers(state: AppState, tenant: str, aged: AgedBalance) -> None:
+    """Each customer's net open balance: invoices less credit notes and unapplied payments."""
+    table = Table(title="net open by customer")
+    table.add_column("customer")
+    table.add_column("net open", justify="right")
+    names = state.store.customer_names(tenant)
+    for key, totals in sorted(aged.by_customer.items(), key=lambda kv: names.get(kv[0], kv[0])):
+        owed = ", ".join(str(m.rounded()) for m in totals.values())
+        table.add_row(names.get(key, key), owed)
     state.console.print(table)
 
 

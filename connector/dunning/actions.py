@@ -25,14 +25,20 @@ class PlannedAction:
     lines: tuple[ClaimLine, ...]
     upcoming: tuple[ClaimLine, ...] = ()  # not yet due: courtesy mention only
     credits: tuple[CreditLine, ...] = ()
-    totals: Totals = field(default_factory=Totals)  # net claim per currency
+    totals: Totals = field(default_factory=Totals)  # lines less credits, per currency
     broken_promises: tuple[str, ...] = ()
     reason: str = ""
+    later: tuple[ClaimLine, ...] = ()  # claimed invoices' instalments not yet due: shown only
     fallback: str = ""  # why not the step's own channel ("no e-mail address"); "" when it is
 
     @property
     def receivable_refs(self) -> tuple[SourceRef, ...]:
-        return tuple(line.ref for line in (*self.lines, *self.upcoming) if line.ref is not None)
+        """Each receivable the action lists, once (a split invoice has several lines)."""
+        found: dict[str, SourceRef] = {}
+        for line in (*self.lines, *self.upcoming):
+            if line.ref is not None:
+                found.setdefault(line.ref.key, line.ref)
+        return tuple(found.values())
 
 
 class BlockKind(StrEnum):

@@ -17,17 +17,41 @@ from connector.dunning.history import StepTaken
 from connector.model import SourceRef, StepKind
 from connector.money import Money, Totals
 
-__all__ = ["ClaimLine", "CreditLine", "ItemKind", "by_due", "net", "take_credits"]
+__all__ = [
+    "ClaimLine",
+    "CoveredInvoice",
+    "CreditLine",
+    "ItemKind",
+    "by_due",
+    "later_parts",
+    "net",
+    "take_credits",
+]
 
 
 class ItemKind(StrEnum):
-    RECEIVABLE = "receivable"
-    INSTALMENT = "instalment"
+    RECEIVABLE = "receivable"  # an invoice due on one date
+    TERM = "term"  # one instalment of an invoice whose payment terms split it
+    INSTALMENT = "instalment"  # one instalment of a payment plan
+
+
+@dataclass(frozen=True, slots=True)
+class CoveredInvoice:
+    """An invoice a payment plan's instalment belongs to."""
+
+    number: str
+    due_on: date
+    total: Money
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimLine:
-    """One invoice (or instalment) listed in a message."""
+    """One invoice (or instalment) listed in a message.
+
+    A term instalment's ``number`` is its invoice's, ``ref`` its invoice and ``part`` of
+    ``parts`` which instalment it is; a plan instalment's ``number`` is ``part/parts`` and
+    ``covers`` names the invoices the plan is for.
+    """
 
     key: str
     kind: ItemKind
@@ -37,10 +61,13 @@ class ClaimLine:
     open: Money
     total: Money
     days_late: int
-    ref: SourceRef | None = None  # the receivable; None for an instalment
+    ref: SourceRef | None = None  # the receivable; None for a plan instalment
     plan_id: str | None = None
     document_url: str | None = None
     payment_url: str | None = None
+    part: int | None = None  # which instalment (from 1), for an instalment
+    parts: int | None = None  # of how many
+    covers: tuple[CoveredInvoice, ...] = ()  # a plan instalment's invoices
     steps: tuple[StepTaken, ...] = ()  # what this item went through before, oldest first
 
     @property
@@ -100,3 +127,19 @@ def take_credits(
             left.append(replace(credit, amount=Money(amount - available, currency)))
             room[currency] = Decimal(0)
     return taken, left
+
+
+def later_parts(lines: Sequence[ClaimLine], all_lines: Sequence[ClaimLine]) -> list[ClaimLine]:
+    """The instalments not yet due of the split invoices ``lines`` claim (none listed twice):
+    shown beside the claim, never claimed."""
+    listed = {ln.key for ln in lines}
+    split = {ln.ref.key for ln in lines if ln.kind is ItemKind.TERM and ln.ref is not None}
+    return [
+        ln
+        for ln in all_lines
+        if ln.kind is ItemKind.TERM
+        and ln.days_late == 0
+        and ln.ref is not None
+        and ln.ref.key in split
+        and ln.key not in listed
+    ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from connector.dunning.items import ClaimLine, ItemKind
+from connector.dunning.items import ClaimLine
 from connector.model import Promise
 
 __all__ = ["PromiseHolds", "promise_holds"]
@@ -27,11 +27,11 @@ class PromiseHolds:
 
 
 def _covers(promise: Promise, line: ClaimLine) -> bool:
-    if line.kind is not ItemKind.RECEIVABLE:
+    if line.ref is None:  # a plan's instalment: the plan, not a promise, governs it
         return False
     if not promise.receivable_refs:
         return True
-    return any(ref.key == line.key for ref in promise.receivable_refs)
+    return any(ref.key == line.ref.key for ref in promise.receivable_refs)
 
 
 def _kept(promise: Promise, lines: Sequence[ClaimLine]) -> bool:

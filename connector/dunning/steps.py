@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from connector.calendar import BusinessCalendar
 from connector.dunning.actions import Blocked, BlockKind, PlannedAction, action_key
 from connector.dunning.history import Progress
-from connector.dunning.items import ClaimLine, CreditLine, by_due, net
+from connector.dunning.items import ClaimLine, CreditLine, ItemKind, by_due, later_parts, net
 from connector.dunning.reach import reach
 from connector.dunning.state import CustomerState
 from connector.model import Channel, StepKind
@@ -46,6 +46,7 @@ class Ctx:
     notes: list[str] = field(default_factory=list)
     wakeups: list[date] = field(default_factory=list)
     blocked: list[Blocked] = field(default_factory=list)
+    lines: Sequence[ClaimLine] = ()  # every item of the customer, for instalments not yet due
     broken: dict[str, frozenset[str]] = field(default_factory=dict)  # not yet acted on
 
     def broken_about(self, lines: Sequence[ClaimLine]) -> list[str]:
@@ -58,7 +59,15 @@ class Ctx:
             self.wakeups.append(day)
 
     def progress(self, line: ClaimLine) -> Progress:
-        return self.state.progress.get(line.key, Progress())
+        """A line's progress; an instalment of a split invoice chased earlier as a whole
+        (before its terms were known) carries that chase when it was already due then."""
+        progress = self.state.progress
+        item = progress.get(line.key)
+        if item is None and line.kind is ItemKind.TERM and line.ref is not None:
+            whole = progress.get(line.ref.key)
+            if whole is not None and whole.last_on is not None and line.due_on <= whole.last_on:
+                return whole
+        return item or Progress()
 
     def step_date(self, due_on: date, step: Step) -> date:
         """The day ``step`` falls due for an item due on ``due_on``: a send day."""
@@ -153,8 +162,10 @@ def make_action(
     if fallback and channel is Channel.PHONE_TASK and not step.for_staff:
         template = CALL_TEMPLATE  # a person calls instead: the call's to-do, not the letter
     customer_ref = ctx.state.customer.ref
-    ordered = sorted(lines, key=by_due)
     totals = net(lines, credits).positive()
+    for currency in sorted({ln.open.currency for ln in lines} - set(totals)):
+        ctx.notes.append(f"{currency}: credits and unapplied payments cover what is overdue")
+    ordered = sorted((ln for ln in lines if ln.open.currency in totals), key=by_due)
     return PlannedAction(
         key=action_key(customer_ref, step.name, ordered[0].key, channel if fallback else None),
         customer_ref=customer_ref,
@@ -166,6 +177,7 @@ def make_action(
         lines=tuple(ordered),
         credits=tuple(c for c in credits if c.amount.currency in totals),
         totals=totals,
+        later=tuple(sorted(later_parts(ordered, ctx.lines), key=by_due)),
         broken_promises=tuple(broken),
         reason=reason,
         fallback=route.why if fallback else "",

@@ -10,6 +10,7 @@ from connector.legal.claim import (
     InterestPeriod,
     InvoiceClaim,
     InvoiceDebt,
+    LateInvoice,
     LegalClaim,
     assess,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "InterestPeriod",
     "InvoiceClaim",
     "InvoiceDebt",
+    "LateInvoice",
     "LegalClaim",
     "MissingRate",
     "RatePeriod",

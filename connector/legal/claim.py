@@ -6,6 +6,13 @@ half-year where the reference rate changes (and at every partial payment), excep
 United Kingdom where one rate is fixed for the life of the debt. Partial payments are
 imputed on interest and accessories before principal (Code civil 1343-1), from the day
 received. Amounts are Decimal; each invoice's interest is rounded once, half-up, to the cent.
+
+A debt is one late payment: an invoice, or one instalment of an invoice whose payment terms
+split it, which carries its own indemnity (see ``connector.legal.notice`` for why), or one
+instalment of a payment plan, which carries the indemnities of the invoices the plan is for
+(``indemnity_for``). Asked not to compute interest (``interest=False``: a rate the law needs
+is missing), the indemnities, which need no rate, are still computed and every interest is
+None: never a zero that reads as a figure.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ __all__ = [
     "InterestPeriod",
     "InvoiceClaim",
     "InvoiceDebt",
+    "LateInvoice",
     "LegalClaim",
     "assess",
 ]
@@ -43,11 +51,24 @@ class DayCount(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class LateInvoice:
+    """An invoice whose indemnity another debt carries (a payment plan's instalment)."""
+
+    number: str
+    due_on: date
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceDebt:
     number: str
     principal: Money
     due_on: date
     payments: Sequence[tuple[date, Money]] = ()
+    key: str = ""  # the dunning item it is (a notice's line), to find its figures again
+    # None: the debt is a late payment with its own indemnity; else the invoices whose
+    # indemnities it carries instead (none: no indemnity on it)
+    indemnity_for: Sequence[LateInvoice] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +93,10 @@ class InvoiceClaim:
     principal: Money  # still owed
     due_on: date
     indemnity: Money
-    interest: Money
+    interest: Money | None  # None: not computed (a rate is missing), never a silent zero
     periods: tuple[InterestPeriod, ...]
+    key: str = ""
+    indemnity_for: tuple[str, ...] = ()  # the invoice numbers the indemnity is for
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +109,8 @@ class LegalClaim:
     indemnity_total: Totals = field(default_factory=Totals)
     interest_total: Totals = field(default_factory=Totals)
     legal_basis: tuple[str, ...] = ()
+    # why the interest has no figure (a rate the law needs is not in the tables); "" when it has
+    interest_missing: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +269,39 @@ def _fraction(start: date, end: date, day_count: DayCount) -> Fraction:
     return total
 
 
+def _indemnity_of(amount: Money, rule: _Rule, contract: ContractTerms | None) -> Money | None:
+    """One late payment's indemnity: the law's, or the contract's when it says more."""
+    statutory = rule.indemnity(amount)
+    if (
+        statutory is not None
+        and contract is not None
+        and contract.indemnity is not None
+        and contract.indemnity.currency == statutory.currency
+    ):
+        return max(statutory, contract.indemnity)
+    return statutory
+
+
+def _indemnities(
+    debt: InvoiceDebt, rule: _Rule, as_of: date, contract: ContractTerms | None
+) -> tuple[Money | None, tuple[str, ...]]:
+    """The indemnity a debt carries, and the invoice numbers it is for."""
+    if debt.indemnity_for is None:
+        own = _indemnity_of(debt.principal, rule, contract) if as_of > debt.due_on else None
+        return own, ((debt.number,) if own is not None else ())
+    found: list[tuple[str, Money]] = []
+    for late in debt.indemnity_for:
+        money = _indemnity_of(late.amount, rule, contract) if as_of > late.due_on else None
+        if money is not None:
+            found.append((late.number, money))
+    if not found:
+        return None, ()
+    total = Totals(money for _, money in found)
+    if len(total) != 1:  # the law's currency is one per jurisdiction
+        raise ConfigError("indemnities in several currencies for one debt", key="jurisdiction")
+    return next(iter(total.values())), tuple(number for number, _ in found)
+
+
 def _assess_one(
     debt: InvoiceDebt,
     rule: _Rule,
@@ -251,22 +309,27 @@ def _assess_one(
     start: date | None,
     day_count: DayCount,
     contract: ContractTerms | None,
+    interest: bool = True,
 ) -> InvoiceClaim:
     currency = debt.principal.currency
     principal = debt.principal.amount
-    statutory = rule.indemnity(debt.principal) if as_of > debt.due_on else None
-    indemnity = statutory
-    if (
-        statutory is not None
-        and contract is not None
-        and contract.indemnity is not None
-        and contract.indemnity.currency == statutory.currency
-    ):
-        indemnity = max(statutory, contract.indemnity)
+    indemnity, indemnity_for = _indemnities(debt, rule, as_of, contract)
     same = indemnity is not None and indemnity.currency == currency
     owed_accessory = indemnity.amount if indemnity is not None and same else Decimal(0)
     accrued, periods = Fraction(0), []  # exact rationals: rounding happens once, at the end
     payments = sorted(debt.payments)
+    if not interest:
+        principal -= sum((p.amount for _, p in payments), Decimal(0))
+        return InvoiceClaim(
+            debt.number,
+            Money(max(principal, Decimal(0)), currency),
+            debt.due_on,
+            indemnity or Money.zero(currency),
+            None,
+            (),
+            debt.key,
+            indemnity_for,
+        )
     if start is not None and start <= as_of:
         early = [p for day, p in payments if day < start]  # paid before interest ran
         principal -= sum((p.amount for p in early), Decimal(0))
@@ -315,6 +378,8 @@ def _assess_one(
         indemnity or Money.zero(currency),
         Money(_cents(accrued), currency),
         tuple(periods),
+        debt.key,
+        indemnity_for,
     )
 
 
@@ -329,8 +394,11 @@ def assess(
     tables: RateTables | None = None,
     day_count: DayCount = DayCount.ACT_365,
     allow_unconfirmed: bool = False,
+    interest: bool = True,
 ) -> LegalClaim:
-    """The indemnity and the interest owed on each late invoice on ``as_of``."""
+    """The indemnity and the interest owed on each late invoice on ``as_of`` (the interest
+    left uncomputed, None, when ``interest`` is False). Raises MissingRate when a rate the
+    law needs is not in the tables."""
     tables = tables or RateTables()
     rule = _rule(jurisdiction.upper(), b2c, tables, allow_unconfirmed, contract)
     claims = []
@@ -339,9 +407,9 @@ def assess(
             start = None if notice_on is None else max(notice_on, debt.due_on + timedelta(days=1))
         else:
             start = debt.due_on + timedelta(days=1)
-        claims.append(_assess_one(debt, rule, as_of, start, day_count, contract))
+        claims.append(_assess_one(debt, rule, as_of, start, day_count, contract, interest))
     indemnities = Totals(c.indemnity for c in claims if c.indemnity.is_positive)
-    interest = Totals(c.interest for c in claims)
+    accrued = Totals(c.interest for c in claims if c.interest is not None)
     return LegalClaim(
         jurisdiction.upper(),
         b2c,
@@ -349,6 +417,6 @@ def assess(
         day_count.value,
         tuple(claims),
         indemnities,
-        interest,
+        accrued,
         rule.basis,
     )

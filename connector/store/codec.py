@@ -11,7 +11,15 @@ from typing import Any
 
 from connector.model import Channel, SourceRef, StepKind
 from connector.money import Money, Totals
-from connector.planner import ClaimLine, CreditLine, Delivery, ItemKind, PlannedAction, StepTaken
+from connector.planner import (
+    ClaimLine,
+    CoveredInvoice,
+    CreditLine,
+    Delivery,
+    ItemKind,
+    PlannedAction,
+    StepTaken,
+)
 
 __all__ = [
     "action_from_json",
@@ -97,6 +105,12 @@ def _line_to_json(line: ClaimLine) -> dict[str, Any]:
         "plan_id": line.plan_id,
         "document_url": line.document_url,
         "payment_url": line.payment_url,
+        "part": line.part,
+        "parts": line.parts,
+        "covers": [
+            {"number": c.number, "due_on": c.due_on.isoformat(), "total": money_to_json(c.total)}
+            for c in line.covers
+        ],
         "steps": [step_to_json(step) for step in line.steps],
     }
 
@@ -115,6 +129,14 @@ def _line_from_json(raw: dict[str, Any]) -> ClaimLine:
         plan_id=raw["plan_id"],
         document_url=raw["document_url"],
         payment_url=raw["payment_url"],
+        part=raw.get("part"),  # absent from actions recorded before instalments were split
+        parts=raw.get("parts"),
+        covers=tuple(
+            CoveredInvoice(
+                c["number"], date.fromisoformat(c["due_on"]), money_from_json(c["total"])
+            )
+            for c in raw.get("covers", ())
+        ),
         steps=tuple(step_from_json(step) for step in raw.get("steps", ())),
     )
 
@@ -142,6 +164,7 @@ def action_to_json(action: PlannedAction) -> dict[str, Any]:
         "totals": [money_to_json(m) for m in action.totals.values()],
         "broken_promises": list(action.broken_promises),
         "reason": action.reason,
+        "later": [_line_to_json(line) for line in action.later],
         "fallback": action.fallback,
     }
 
@@ -168,5 +191,6 @@ def action_from_json(raw: dict[str, Any]) -> PlannedAction:
         totals=Totals(money_from_json(m) for m in raw["totals"]),
         broken_promises=tuple(raw["broken_promises"]),
         reason=raw["reason"],
+        later=tuple(_line_from_json(x) for x in raw.get("later", ())),
         fallback=raw.get("fallback", ""),
     )

@@ -13,6 +13,7 @@ from connector.errors import StoreError
 from connector.model import (
     Contact,
     Customer,
+    Instalment,
     LegalKind,
     Payment,
     Platform,
@@ -57,6 +58,33 @@ def row_to_receivable(row: Row[Any]) -> Receivable:
         document_url=row.document_url,
         payment_url=row.payment_url,
         updated_at=row.updated_at,
+        instalments=_instalments_from_json(row.instalments, currency),
+    )
+
+
+def _instalments_to_json(receivable: Receivable) -> list[dict[str, str | None]] | None:
+    if not receivable.instalments:
+        return None
+    return [
+        {
+            "due_on": i.due_on.isoformat(),
+            "amount": str(i.amount.amount),
+            "open": None if i.open_balance is None else str(i.open_balance.amount),
+        }
+        for i in receivable.instalments
+    ]
+
+
+def _instalments_from_json(
+    raw: list[dict[str, Any]] | None, currency: str
+) -> tuple[Instalment, ...]:
+    return tuple(
+        Instalment.model_construct(
+            due_on=date.fromisoformat(i["due_on"]),
+            amount=Money(Decimal(i["amount"]), currency),
+            open_balance=None if i["open"] is None else Money(Decimal(i["open"]), currency),
+        )
+        for i in raw or ()
     )
 
 
@@ -146,6 +174,7 @@ def _receivable_values(tenant: str, r: Receivable) -> dict[str, Any]:
         "document_url": r.document_url,
         "payment_url": r.payment_url,
         "updated_at": r.updated_at,
+        "instalments": _instalments_to_json(r),
     }
 
 
@@ -555,11 +584,19 @@ class LedgerMixin(StoreBase):
             if balance < current.total
             else ReceivableStatus.OPEN
         )
+        # the per-instalment figures are stale now: what was paid covers them in order
+        terms = tuple(i.model_copy(update={"open_balance": None}) for i in current.instalments)
         with self._tx() as conn:
             conn.execute(
                 update(t.receivables)
                 .where(t.receivables.c.tenant == tenant, t.receivables.c.key == ref.key)
-                .values(open_balance=balance.amount, status=status.value)
+                .values(
+                    open_balance=balance.amount,
+                    status=status.value,
+                    instalments=_instalments_to_json(
+                        current.model_copy(update={"instalments": terms})
+                    ),
+                )
             )
             kind = (
                 EventType.RECEIVABLE_CLOSED
@@ -704,6 +741,32 @@ class LedgerMixin(StoreBase):
                 receivable = row_to_receivable(row)
                 if receivable.is_open:
                     yield receivable
+
+    def customer_names(self, tenant: str) -> dict[str, str]:
+        """Each customer's name by its key, for reports."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(t.customers.c.key, t.customers.c.name).where(t.customers.c.tenant == tenant)
+            ).all()
+        return {row.key: row.name for row in rows}
+
+    def unapplied_payments(self, tenant: str) -> Iterator[Payment]:
+        """Every payment with a part not yet matched to an invoice (it lowers what is owed)."""
+        last = 0
+        while True:
+            with self._engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.payments)
+                    .where(t.payments.c.tenant == tenant, t.payments.c.id > last)
+                    .order_by(t.payments.c.id)
+                    .limit(_CHUNK * 4)
+                ).all()
+            if not rows:
+                return
+            last = rows[-1].id
+            for row in rows:
+                if row.unapplied > 0:  # a string on SQLite: compared once decoded
+                    yield row_to_payment(row)
 
     def invoiced_totals(self, tenant: str, *, since: date, until: date) -> Totals:
         """What was invoiced (net of credit notes) between two dates, per currency."""

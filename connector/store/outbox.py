@@ -337,8 +337,9 @@ class OutboxMixin(StatesMixin):
         )
 
     def release_held(self, tenant: str, key: str) -> ActionRecord:
-        """A person checked the held action was not sent: it goes out on the next run."""
-        return self._move(
+        """A person checked the held action was not sent: it goes out on the next run (its
+        customer is reviewed then, whatever date the last run had set)."""
+        record = self._move(
             tenant,
             key,
             (ActionStatus.HELD, ActionStatus.FAILED),
@@ -346,6 +347,22 @@ class OutboxMixin(StatesMixin):
             EventType.ACTION_RELEASED,
             error=None,
         )
+        with self._tx() as conn:
+            self._touch(conn, tenant, {record.customer_ref.key})
+        return record
+
+    def released_by_person(self, tenant: str, key: str) -> bool:
+        """Whether a person has released this action from a hold (it goes out as it is)."""
+        with self._engine.connect() as conn:
+            row = self._get(conn, tenant, key)
+            payloads = conn.execute(
+                select(t.events.c.payload).where(
+                    t.events.c.tenant == tenant,
+                    t.events.c.customer_key == row.customer_key,
+                    t.events.c.kind == EventType.ACTION_RELEASED.value,
+                )
+            ).scalars()
+            return any(payload.get("action") == key for payload in payloads)
 
     def hold_unknown_outcomes(self, tenant: str) -> list[ActionRecord]:
         """Actions left *sending* by a crash are held for a person, never re-sent blindly."""

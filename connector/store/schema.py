@@ -151,6 +151,7 @@ receivables = Table(
     Column("document_url", Text),
     Column("payment_url", Text),
     Column("updated_at", UtcDateTime()),
+    Column("instalments", JSON),  # a split invoice's schedule; NULL: all due on due_on
     UniqueConstraint("tenant", "key", name="uq_receivables_key"),
     Index("ix_receivables_customer", "tenant", "customer_key"),
     Index("ix_receivables_number", "tenant", "number"),

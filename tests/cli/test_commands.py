@@ -67,7 +67,7 @@ def test_plan_is_a_dry_run_and_run_sends_once(workdir: Path, relance: Run) -> No
     assert code == 0 and dossier["reminders"] >= 1
     with zipfile.ZipFile(dossier["path"]) as archive:
         statement = archive.read("01-statement.txt").decode()
-    assert "Relevé de compte au 23 novembre 2026" in statement
+    assert "Relevé de compte au 23\u00a0novembre 2026" in statement  # no break inside a date
 
 
 def test_side_states_and_history(workdir: Path, relance: Run) -> None:

@@ -9,7 +9,7 @@ import pytest
 from adapters.files import load_csv_ledger, sample_dir
 from connector.errors import ImportFileError
 from connector.money import Money
-from connector.reports import aged_balance
+from connector.reports import BUCKETS, aged_balance
 
 
 def _ledger(tmp_path: Path, invoices: str) -> Path:
@@ -74,7 +74,7 @@ def test_the_bundled_sample_has_a_realistic_spread(tmp_path: Path) -> None:
     assert 35 <= len(ledger.customers) <= 45 and 280 <= len(ledger.receivables) <= 360
     aged = aged_balance(ledger.receivables, date(2026, 11, 23))
     eur = aged.by_currency["EUR"]
-    assert all(eur[bucket].is_positive for bucket in eur), eur
+    assert all(eur[bucket].is_positive for bucket in BUCKETS), eur
     assert "CHF" in aged.by_currency  # a customer abroad, in its own currency
     kinds = {c.legal_kind.value for c in ledger.customers}
     assert kinds == {"b2b", "b2c"}
@@ -99,3 +99,44 @@ def test_a_local_invoice_pdf_is_the_documents_source(tmp_path: Path) -> None:
     assert source.document(f1.ref) == b"%PDF-1.4 invoice"
     with pytest.raises(Unsupported):
         source.document(f2.ref)
+
+
+def test_an_invoice_split_by_its_terms_gives_its_instalments(tmp_path: Path) -> None:
+    from datetime import date as day
+
+    from connector.instalments import term_balances
+    from connector.money import Money
+
+    folder = _ledger(
+        tmp_path,
+        "number,customer_id,issued_on,due_on,total,open,instalments\n"
+        "F-1,C1,2026-01-15,2026-03-16,1000.00,800.00,2026-01-15=300.00;2026-03-16=700.00\n",
+    )
+    (invoice,) = load_csv_ledger(folder, "t").receivables
+    assert [(i.due_on, i.amount) for i in invoice.instalments] == [
+        (day(2026, 1, 15), Money.of("300.00", "EUR")),
+        (day(2026, 3, 16), Money.of("700.00", "EUR")),
+    ]
+    assert [p.open.amount for p in term_balances(invoice)] == [Money.of("100", "EUR").amount, 700]
+
+
+@pytest.mark.parametrize(
+    ("cell", "what"),
+    [
+        ("2026-01-15:300;2026-03-16=700", "is not an instalment like 2026-03-31=300.00"),
+        ("2026-01-15=300;2026-03-16=600", "add up to 900"),
+        ("2026-01-15=300;2026-03-01=700", "the invoice's due date is its last instalment's"),
+    ],
+)
+def test_a_bad_instalment_cell_names_the_line_and_what_to_do(
+    tmp_path: Path, cell: str, what: str
+) -> None:
+    folder = _ledger(
+        tmp_path,
+        "number,customer_id,issued_on,due_on,total,open,instalments\n"
+        f"F-1,C1,2026-01-15,2026-03-16,1000.00,1000.00,{cell}\n",
+    )
+    with pytest.raises(ImportFileError) as error:
+        load_csv_ledger(folder, "t")
+    message = str(error.value)
+    assert "invoices.csv, line 2" in message and what in message

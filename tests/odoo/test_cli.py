@@ -27,12 +27,8 @@ def server() -> Iterator[OdooEmulator]:
     server.stop()
 
 
-def test_sync_and_plan_an_odoo_tenant(
-    server: OdooEmulator,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def _tenant(server: OdooEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An Odoo tenant set up as a user would: relance init, the tenant file, the API key."""
     monkeypatch.chdir(tmp_path)
     key = Fernet.generate_key()
     monkeypatch.setenv("RELANCE_SECRET_KEY", key.decode())
@@ -54,9 +50,36 @@ def test_sync_and_plan_an_odoo_tenant(
     config.write_text(f"{head}\n{tail}\n\n[odoo]\n{table}\n", encoding="utf-8")
     with Store.open("sqlite:///r.sqlite") as store:  # as `relance connect odoo --token` does
         connect_token(TokenVault(store, Fernet(key)), "acme", "odoo", "odoo-key-0123456789")
+
+
+def test_sync_and_plan_an_odoo_tenant(
+    server: OdooEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _tenant(server, tmp_path, monkeypatch)
     capsys.readouterr()
     assert main(["--json", "sync", "--tenant", "acme"]) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert '"receivables":' in out
     assert main(["--json", "plan", "--as-of", "2026-03-10"]) == 0
     assert "INV/2026/" in capsys.readouterr().out
+
+
+def test_a_tenant_on_a_two_company_database_is_asked_which_company(
+    server: OdooEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server.state.put("res.company", {"id": 2, "name": "Filiale Lyon SARL"})
+    _tenant(server, tmp_path, monkeypatch)
+    capsys.readouterr()
+    assert main(["sync", "--tenant", "acme"]) != 0
+    err = capsys.readouterr().err
+    assert "1 (Atelier Dupont SAS), 2 (Filiale Lyon SARL)" in " ".join(err.split())
+    assert "company_id" in err
+    config = tmp_path / "config" / "tenants" / "acme.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "company_id = 1\n", encoding="utf-8")
+    assert main(["--json", "sync", "--tenant", "acme"]) == 0, capsys.readouterr().err

@@ -27,12 +27,13 @@ from adapters.odoo.client import POLICY, OdooClient, classify
 from adapters.odoo.source import OdooSource
 from adapters.odoo.writeback import fingerprint
 from connector.clock import SystemClock
-from connector.errors import SourceRejected
+from connector.errors import ConfigError, SourceRejected
 from connector.http import HttpClient
 from connector.model import Channel, Platform, ReceivableKind, ReceivableStatus, SourceRef
 from connector.source import Outcome, Resource
 
 URL = os.environ.get("RELANCE_TEST_ODOO_URL")
+SECOND_COMPANY = "Relance Filiale SAS"  # seeded with an invoice of its own
 
 if URL:  # collected only when a real server is named
 
@@ -56,7 +57,9 @@ if URL:  # collected only when a real server is named
             key=os.environ["RELANCE_TEST_ODOO_KEY"],
             protocol=request.param,
         )
-        yield OdooSource(client, "real", clock)
+        main = next(cid for cid, name in OdooSource(client, "real", clock).companies()
+                    if name != SECOND_COMPANY)  # fmt: skip
+        yield OdooSource(client, "real", clock, company_id=main)
         http.close()
 
     def test_a_real_server_is_read_whole(real: OdooSource) -> None:
@@ -95,13 +98,34 @@ if URL:  # collected only when a real server is named
         partial = by_number["INV/2026/00002"]
         assert partial.status is ReceivableStatus.PARTIALLY_PAID
         assert partial.open_balance.amount == Decimal("500.00")
-        instalments = by_number["INV/2026/00003"]  # invoice_date_due is 2026-11-30
-        assert instalments.due_on == date(2026, 10, 1)
+        split = by_number["INV/2026/00003"]  # 30 % at once, the balance at 60 days
+        assert split.due_on == date(2026, 11, 30)  # invoice_date_due: the last instalment's
+        first, second = split.instalments
+        assert (first.due_on, first.amount.amount) == (date(2026, 10, 1), Decimal("300.00"))
+        assert (second.due_on, second.amount.amount) == (date(2026, 11, 30), Decimal("700.00"))
+        assert second.open_balance is not None and second.open_balance.amount == 700
+        assert first.open_balance is not None  # 300, or 290 once the webhook test paid 10
+        assert first.open_balance.amount + 700 == split.open_balance.amount
+        # the other company numbers its invoices the same way: only this company's are read
+        assert [r.number for r in receivables.receivables].count("INV/2026/00001") == 1
         credit = by_number["RINV/2026/00001"]
         assert credit.kind is ReceivableKind.CREDIT_NOTE
         assert credit.open_balance.amount == Decimal("100.00")
         assert "INV/2026/00004" not in by_number  # paid (and over-paid)
         assert all(r.open_balance.currency == "EUR" for r in by_number.values())
+
+    def test_a_database_with_two_companies_needs_the_tenants_company(real: OdooSource) -> None:
+        names = [name for _, name in real.companies()]
+        assert SECOND_COMPANY in names and len(names) >= 2
+        anyone = OdooSource(real.client, "real", real.clock)
+        with pytest.raises(ConfigError) as refused:
+            list(anyone.pull(Resource.RECEIVABLES, None))
+        assert SECOND_COMPANY in refused.value.message
+        assert refused.value.hint and "company_id" in refused.value.hint
+        (other,) = [cid for cid, name in real.companies() if name == SECOND_COMPANY]
+        theirs = OdooSource(real.client, "real", real.clock, company_id=other)
+        (batch,) = theirs.pull(Resource.RECEIVABLES, None)
+        assert [r.open_balance.amount for r in batch.receivables] == [Decimal("3000.00")]
 
     def test_an_over_payment_is_read_as_unapplied(real: OdooSource) -> None:
         (batch,) = real.pull(Resource.PAYMENTS, None)

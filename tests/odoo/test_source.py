@@ -12,13 +12,13 @@ import pytest
 from adapters.odoo.client import POLICY, OdooClient, classify
 from adapters.odoo.source import OdooSource
 from connector.clock import FrozenClock
-from connector.errors import AuthorizationLost
+from connector.errors import AuthorizationLost, ConfigError
 from connector.http import HttpClient
 from connector.model import Platform, ReceivableKind, ReceivableStatus
 from connector.source import Resource
 from connector.store import Store
 from connector.sync import sync
-from tests.emulators.odoo import OdooEmulator, OdooState, seed
+from tests.emulators.odoo import OdooEmulator, OdooState, invoice_move, seed
 
 KEY = "odoo-key-0123456789"
 
@@ -84,22 +84,74 @@ def test_a_full_sync_reads_open_invoices_of_commercial_partners(
     assert len(reads) == math.ceil((len(open_moves) + 1) / 500)  # pages of 500, one short
 
 
-def test_the_due_date_is_the_first_open_instalment(
+def test_a_split_invoice_is_read_with_its_instalments(
     source: OdooSource, state: OdooState, store: Store, clock: FrozenClock
 ) -> None:
+    """30 % at once, the balance at 60 days: each receivable line is an instalment with what
+    is still open on it; invoice_date_due is the last one's date, as in Odoo."""
     sync(store, "acme", source, clock=clock)
     lines = [line for line in state.records["account.move.line"].values() if line.get("move_id")]
-    counts: dict[int, int] = {}
+    by_move: dict[int, list[dict[str, object]]] = {}
     for line in lines:
-        counts[line["move_id"]] = counts.get(line["move_id"], 0) + 1
-    split = next(
-        m
-        for m in state.records["account.move"].values()
-        if counts.get(m["id"]) == 2 and m["payment_state"] == "not_paid" and m["state"] == "posted"
-    )
-    stored = store.receivable("acme", f"odoo:acme:move:{split['id']}")
-    first = min(line["date_maturity"] for line in lines if line["move_id"] == split["id"])
-    assert stored.due_on.isoformat() == first < split["invoice_date_due"]
+        by_move.setdefault(int(line["move_id"]), []).append(line)
+    for wanted in ("not_paid", "partial"):
+        split = next(
+            m
+            for m in state.records["account.move"].values()
+            if len(by_move.get(m["id"], ())) == 2
+            and m["payment_state"] == wanted
+            and m["state"] == "posted"
+        )
+        stored = store.receivable("acme", f"odoo:acme:move:{split['id']}")
+        first, last = sorted(by_move[split["id"]], key=lambda line: str(line["date_maturity"]))
+        assert stored.due_on.isoformat() == split["invoice_date_due"] == last["date_maturity"]
+        assert [i.due_on.isoformat() for i in stored.instalments] == [
+            first["date_maturity"],
+            last["date_maturity"],
+        ]
+        assert [float(i.amount.amount) for i in stored.instalments] == [
+            first["amount_currency"],
+            last["amount_currency"],
+        ]
+        opens = [i.open_balance for i in stored.instalments]
+        assert [float(o.amount) for o in opens if o is not None] == [
+            first["amount_residual_currency"],
+            last["amount_residual_currency"],
+        ]
+        assert sum(o.amount for o in opens if o is not None) == stored.open_balance.amount
+
+
+def test_a_database_with_several_companies_needs_the_tenants_company(
+    server: OdooEmulator, state: OdooState, clock: FrozenClock, store: Store
+) -> None:
+    """Without company_id, each invoice of a two-company database was listed twice and
+    claimed in one letter mixing the two creditors: refused, listing the companies."""
+    state.put("res.company", {"id": 2, "name": "Filiale Lyon SARL"})
+    partner = next(p for p in state.records["res.partner"].values() if p.get("is_company"))
+    other = invoice_move(state, 30_500, partner["id"], date(2026, 1, 5), 3000, 3000.0, 1, 2)
+    state.put("account.move", {**other, "name": "FL/2026/00001"})
+    http = HttpClient(POLICY, base_url=server.url, tenant="acme", clock=clock, classify=classify)
+    client = OdooClient(http, database="acme", login="relance-bot", key=KEY)
+    with pytest.raises(ConfigError) as refused:
+        list(OdooSource(client, "acme", clock).pull(Resource.RECEIVABLES, None))
+    assert "1 (Atelier Dupont SAS), 2 (Filiale Lyon SARL)" in refused.value.message
+    assert refused.value.hint and "company_id" in refused.value.hint
+    with pytest.raises(ConfigError):
+        OdooSource(client, "acme", clock).check_connection()  # `relance connect` says it too
+    with pytest.raises(ConfigError, match="does not reach"):
+        OdooSource(client, "acme", clock, company_id=9).check_connection()
+
+    mine = OdooSource(client, "acme", clock, company_id=1)
+    assert mine.check_connection().account_name == "Atelier Dupont SAS"
+    sync(store, "acme", mine, clock=clock)
+    numbers = {r.number for r in store.open_receivables("acme")}
+    assert "FL/2026/00001" not in numbers and numbers
+    theirs = OdooSource(client, "acme", clock, company_id=2)
+    (batch,) = theirs.pull(Resource.RECEIVABLES, None)
+    assert [r.number for r in batch.receivables] == ["FL/2026/00001"]
+    (targeted,) = [b for b in mine.read([batch.receivables[0].ref]) if b.receivables or b.deleted]
+    assert not targeted.receivables, "a webhook naming another company's invoice reads nothing"
+    http.close()
 
 
 def test_an_incremental_sync_reads_what_changed_and_closes_what_was_paid(

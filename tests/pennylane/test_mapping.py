@@ -15,7 +15,7 @@ from adapters.pennylane.mapping import (
     receivable_from_wire,
 )
 from connector.errors import DataError
-from connector.model import LegalKind, ReceivableKind, ReceivableStatus
+from connector.model import Civility, LegalKind, ReceivableKind, ReceivableStatus
 from connector.money import Money
 
 
@@ -156,3 +156,23 @@ def test_a_company_and_an_individual_customer() -> None:
     )
     assert person.legal_kind is LegalKind.B2C and person.language == "en"
     assert person.contacts == ()
+    (roux,) = {(c.civility, c.name, c.family_name) for c in company.contacts}
+    assert roux == (Civility.MADAME, "Roux", "Roux")  # from the recipient « Mme Roux »
+
+
+def test_an_individual_is_addressed_by_the_names_pennylane_keeps() -> None:
+    person = customer_from_wire(
+        parse_customer(
+            {
+                "id": 79,
+                "name": "FABRE Julien",
+                "customer_type": "individual",
+                "first_name": "Julien",
+                "last_name": "Fabre",
+                "emails": ["julien@example.fr"],
+            }
+        ),
+        "acme",
+    )
+    (contact,) = person.contacts
+    assert (contact.civility, contact.name, contact.family_name) == (None, "Julien Fabre", "Fabre")

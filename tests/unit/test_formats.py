@@ -8,14 +8,17 @@ from decimal import Decimal
 import pytest
 
 from connector.formats import (
+    Salutation,
     addressee,
     count,
     long_date,
     money,
     percent,
+    period,
     place_and_date,
     salutation,
     short_date,
+    typography,
 )
 from connector.model import Civility
 from connector.money import Money
@@ -28,6 +31,11 @@ def test_french_figures_use_a_comma_and_unbreakable_spaces() -> None:
     assert money(Money.of("20465.485", "EUR"), "fr") == f"20{NNBSP}465,49{NBSP}€"
     assert percent(Decimal("12.15"), "fr") == f"12,15{NBSP}%"
     assert percent(Decimal("10"), "fr") == f"10,00{NBSP}%"
+
+
+def test_a_deduction_takes_the_minus_sign() -> None:
+    assert money(Money.of("-120", "EUR"), "fr") == f"\u2212120,00{NBSP}€"
+    assert money(Money.of("-120", "EUR"), "en") == "\u2212€120.00"
 
 
 def test_english_figures() -> None:
@@ -65,7 +73,32 @@ def test_salutations() -> None:
     unknown = salutation(None, "Durand", "fr")
     assert (unknown.opening, unknown.known) == ("Madame, Monsieur,", False)
     assert salutation(Civility.MADAME, "Durand", "en").opening == "Dear Ms Durand,"
-    assert salutation(Civility.MADAME, "", "en").opening == "Dear Sir or Madam,"
+    named = salutation(Civility.MADAME, "Durand", "en")
+    assert named.named and not salutation(Civility.MADAME, "Durand", "fr").named
+    # British usage: a known title without a name is "Dear Madam", closed "Yours faithfully"
+    assert salutation(Civility.MADAME, "", "en") == Salutation("Dear Madam,", "", True)
+    assert salutation(Civility.MONSIEUR, " ", "en").opening == "Dear Sir,"
+    assert salutation(None, "", "en") == Salutation("Dear Sir or Madam,", "", False)
     assert addressee(Civility.MADAME, "Claire", "Durand", "fr") == "Madame Claire Durand"
     assert addressee(Civility.COUPLE, "", "Durand", "fr") == "Monsieur et Madame Durand"
     assert addressee(None, "Claire", "Durand", "fr") == "Claire Durand"
+
+
+@pytest.mark.parametrize(
+    ("days", "fr", "en"),
+    [(1, "un jour", "one day"), (8, "huit jours", "eight days"),
+     (15, "quinze jours", "fifteen days"), (30, "30 jours", "30 days")],
+)  # fmt: skip
+def test_a_period_is_written_in_words_up_to_fifteen(days: int, fr: str, en: str) -> None:
+    assert period(days, "fr") == fr and period(days, "en") == en
+
+
+def test_french_typography_puts_a_no_break_space_where_a_sign_must_not_start_a_line() -> None:
+    text = "Objet : relance ; merci ! Une question ? « Oui »"
+    assert typography(text, "fr") == (
+        f"Objet{NBSP}: relance{NBSP}; merci{NBSP}! Une question{NBSP}? «{NBSP}Oui{NBSP}»"
+    )
+    unchanged = "https://pay.example/x?a=1 at 10:30; see: it"
+    assert typography(unchanged, "fr") == unchanged  # no space, nothing added
+    assert typography("Subject : x", "en") == "Subject : x"
+    assert typography(typography(text, "fr"), "fr") == typography(text, "fr")

@@ -9,7 +9,7 @@ from typing import Any
 
 from .server import OdooState
 
-__all__ = ["seed"]
+__all__ = ["invoice_move", "seed"]
 
 _NAMES = ("Boulangerie Martin", "Garage Petit", "Studio Lemaire", "Cabinet Roux", "Hôtel Morel")
 
@@ -65,7 +65,7 @@ def seed(
             payment_state, residual = "in_payment", 0.0
         elif paid < 0.48:
             state_name = "draft"
-        move = _move(state, 20_000 + n, partner, issued, total, residual, instalments)
+        move = invoice_move(state, 20_000 + n, partner, issued, total, residual, instalments)
         move.update(state=state_name, payment_state=payment_state)
         state.put("account.move", move)
         paid_amount = float(total) - residual
@@ -82,6 +82,7 @@ def seed(
                     "partner_id": partner,
                     "partner_type": "customer",
                     "state": "posted",
+                    "company_id": 1,
                     "reconciled_invoice_ids": [20_000 + n],
                 },
             )
@@ -91,7 +92,9 @@ def seed(
                     {
                         "payment_id": payment["id"],
                         "account_id": 1,
+                        "company_id": 1,
                         "amount_residual": -unapplied,
+                        "amount_residual_currency": -unapplied,
                         "currency_id": 1,
                         "reconciled": False,
                     },
@@ -99,14 +102,14 @@ def seed(
     state.put(
         "account.move",
         {
-            **_move(state, 29_999, companies[0], today - timedelta(days=10), 80, 80.0, 1),
+            **invoice_move(state, 29_999, companies[0], today - timedelta(days=10), 80, 80.0, 1),
             "move_type": "out_refund",
             "name": "RINV/2026/00001",
         },
     )
 
 
-def _move(
+def invoice_move(
     state: OdooState,
     move_id: int,
     partner: int,
@@ -114,20 +117,32 @@ def _move(
     total: int,
     residual: float,
     instalments: int,
+    company: int = 1,
 ) -> dict[str, Any]:
-    due_last = issued + timedelta(days=30 * instalments)
-    for k in range(instalments):
-        share = float(total) / instalments
-        paid_part = (float(total) - residual) / instalments
+    """The move and its receivable lines: one, or 30 % at once and the balance 60 days later
+    (Odoo's "30% Now, Balance 60 Days"), what was paid covering the first line first."""
+    if instalments == 2:
+        first = round(total * 0.3, 2)
+        shares = [(issued, first), (issued + timedelta(days=60), round(total - first, 2))]
+    else:
+        shares = [(issued + timedelta(days=30), float(total))]
+    paid = float(total) - residual
+    for maturity, share in shares:
+        covered = min(paid, share)
+        paid -= covered
+        left = round(share - covered, 2)
         state.put(
             "account.move.line",
             {
                 "move_id": move_id,
                 "account_id": 1,
-                "date_maturity": (issued + timedelta(days=30 * (k + 1))).isoformat(),
-                "amount_residual": share - paid_part,
+                "company_id": company,
+                "date_maturity": maturity.isoformat(),
+                "amount_currency": share,
+                "amount_residual": left,
+                "amount_residual_currency": left,
                 "currency_id": 1,
-                "reconciled": residual == 0,
+                "reconciled": left == 0,
             },
         )
     return {
@@ -137,12 +152,12 @@ def _move(
         "state": "posted",
         "payment_state": "not_paid",
         "invoice_date": issued.isoformat(),
-        "invoice_date_due": due_last.isoformat(),
+        "invoice_date_due": shares[-1][0].isoformat(),
         "amount_total": float(total),
         "amount_residual": residual,
         "currency_id": 1,
         "partner_id": partner,
         "commercial_partner_id": partner,
         "invoice_user_id": 2,
-        "company_id": 1,
+        "company_id": company,
     }

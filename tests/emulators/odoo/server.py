@@ -11,6 +11,11 @@
   ``create`` for ``mail.activity``, ``context_get``.
 * Domains: ``=``, ``!=``, ``in``, ``not in``, ``<``, ``<=``, ``>``, ``>=``, ``ilike``, the
   ``&``/``|``/``!`` prefix operators, and dotted paths through many2one fields.
+* Several companies (``res.company``) when a test adds them: records carry ``company_id``
+  and the user reads them all, as Odoo's default of every allowed company does.
+* Split payment terms: an invoice has one receivable ``account.move.line`` per instalment
+  (``date_maturity``, ``amount_currency``, ``amount_residual_currency``), and
+  ``invoice_date_due`` is the last one's date, as Odoo computes it.
 
 Many2one values are kept as ids and returned as ``[id, display name]``; datetimes as UTC
 strings without offset, as Odoo sends them. Time is the test's clock.
@@ -45,9 +50,13 @@ RELATIONS = {
     ("account.move.line", "account_id"): "account.account",
     ("account.move.line", "currency_id"): "res.currency",
     ("account.move.line", "payment_id"): "account.payment",
+    ("account.move.line", "company_id"): "res.company",
     ("account.payment", "partner_id"): "res.partner",
     ("account.payment", "currency_id"): "res.currency",
+    ("account.payment", "company_id"): "res.company",
+    ("res.partner", "company_id"): "res.company",
     ("res.partner", "country_id"): "res.country",
+    ("res.partner", "title"): "res.partner.title",
     ("res.partner", "commercial_partner_id"): "res.partner",
     ("res.partner", "parent_id"): "res.partner",
     ("res.partner", "property_payment_term_id"): "account.payment.term",
@@ -139,10 +148,9 @@ class OdooState:
             return bool(actual == wanted or (wanted is False and actual in (None, False)))
         if op == "!=":
             return bool(actual != wanted)
-        if op == "in":
-            return actual in wanted
-        if op == "not in":
-            return actual not in wanted
+        if op in ("in", "not in"):  # an empty field reads as False, as in Odoo
+            found = (False if actual is None else actual) in wanted
+            return found if op == "in" else not found
         if op == "ilike":
             return str(wanted).lower() in str(actual or "").lower()
         if op in ("<", "<=", ">", ">="):
@@ -281,7 +289,7 @@ def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:
 
 
 # fields Odoo 19 removed: asking for one is an error there, as on a real server
-_GONE_IN_19 = {"res.partner": {"mobile"}}
+_GONE_IN_19 = {"res.partner": {"mobile", "title"}}
 _KNOWN = {
     "account.move": {
         "name",
@@ -325,7 +333,10 @@ _KNOWN = {
         "property_payment_term_id",
         "write_date",
         "company_registry",
+        "title",
+        "company_id",
     },
+    "res.company": {"name", "currency_id", "write_date"},
     "mail.message": {"model", "res_id", "body", "subtype_xmlid", "message_type", "author_id"},
     "mail.activity": {
         "res_model",
@@ -346,16 +357,19 @@ _KNOWN = {
         "state",
         "reconciled_invoice_ids",
         "write_date",
+        "company_id",
     },
     "account.move.line": {
         "payment_id",
         "move_id",
         "account_id",
         "date_maturity",
+        "amount_currency",
         "amount_residual",
         "amount_residual_currency",
         "currency_id",
         "reconciled",
+        "company_id",
         "write_date",
     },
 }

@@ -4,7 +4,10 @@
     odoo shell -d relance_real < tests/odoo/real/seed.py
 
 Writes an API key for the admin user to the file named by RELANCE_SEED_KEY_FILE (default:
-``odoo-api-key`` in the working directory) and commits. Not imported by pytest.
+``odoo-api-key`` in the working directory) and commits. Not imported by pytest. The database
+has two companies: the main one (the seeded ledger, including an invoice of 1,000 with 30 %
+due at once and 70 % at 60 days) and "Relance Filiale SAS" with one invoice of 3,000 to the
+same customer.
 """
 
 # ruff: noqa
@@ -101,7 +104,39 @@ env["account.move"].create(
         "invoice_line_ids": [Command.create({"name": "Draft", "quantity": 1, "price_unit": 10})],
     }
 )
+# a second company with an invoice of its own, to the same customer: a tenant must name its
+# company (one letter speaks for one creditor)
+other = env["res.company"].create(
+    {"name": "Relance Filiale SAS", "country_id": env.ref("base.fr").id}
+)
 admin = env.ref("base.user_admin")
+admin.company_ids |= other
+env["account.chart.template"].try_loading("fr", company=other, install_demo=False)
+env_other = env(context=dict(env.context, allowed_company_ids=[other.id]))
+filiale = (
+    env_other["account.move"]
+    .with_company(other)
+    .create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": acme.id,
+            "invoice_date": d(2026, 9, 15),
+            "invoice_date_due": d(2026, 10, 15),
+            "invoice_payment_term_id": False,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "name": "Service",
+                        "quantity": 1,
+                        "price_unit": 3000,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            ],
+        }
+    )
+)
+filiale.action_post()
 key = (
     env["res.users.apikeys"]
     .with_user(admin)
@@ -109,4 +144,4 @@ key = (
 )
 open(os.environ.get("RELANCE_SEED_KEY_FILE", "odoo-api-key"), "w").write(key)
 env.cr.commit()
-print("seeded", a1.name, a2.name, a3.name, b1.name, a3.invoice_date_due)
+print("seeded", a1.name, a2.name, a3.name, b1.name, a3.invoice_date_due, filiale.name, other.id)

@@ -9,12 +9,14 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from adapters.odoo.source import (
+from adapters.odoo.mapping import (
     MOVE_FIELDS,
     OPEN,
+    TERM_FIELDS,
     customer_from_odoo,
     payment_from_odoo,
     receivable_from_odoo,
+    term_rows,
 )
 from connector.errors import DataError
 from connector.model import (
@@ -27,7 +29,7 @@ from connector.model import (
     SourceRef,
 )
 from connector.money import Money
-from connector.planner import CustomerState, Progress
+from connector.planner import CustomerState, Progress, term_key
 
 _logger = logging.getLogger(__name__)
 
@@ -76,21 +78,26 @@ class OrmLedger:
         self.as_of = as_of
         self.tenant = tenant_of(company)
         self.problems = []
+        self.term_lines = {}  # a split invoice's instalment key -> its receivable line id
 
     # --- the planner's input, customer by customer ----------------------------------------------
     def states(self, partner_ids=None):
         """``(partner id, CustomerState)`` for every customer with an open receivable."""
         rows = self._open_moves(partner_ids)
-        due = self._first_open_due([r["id"] for r in rows])
+        terms = self._terms([r["id"] for r in rows])
         receivables = defaultdict(list)
         progress = defaultdict(dict)
         disputes = defaultdict(list)
         for raw in rows:
             try:
                 receivable = receivable_from_odoo(
-                    {**raw, "invoice_date": _iso(raw["invoice_date"])},
+                    {
+                        **raw,
+                        "invoice_date": _iso(raw["invoice_date"]),
+                        "invoice_date_due": _iso(raw["invoice_date_due"]),
+                    },
                     self.tenant,
-                    due.get(raw["id"]),
+                    terms.get(raw["id"], ()),
                 )
             except DataError as exc:
                 self.problems.append(exc.message)
@@ -99,6 +106,16 @@ class OrmLedger:
                 continue
             partner = raw["commercial_partner_id"][0]
             receivables[partner].append(receivable)
+            if receivable.instalments:  # each instalment keeps its own progress, on its line
+                for n, line in enumerate(term_rows(terms.get(raw["id"], ())), start=1):
+                    key = term_key(receivable.ref.key, n)
+                    self.term_lines[key] = line["id"]
+                    if line["relance_step"]:
+                        progress[partner][key] = Progress(
+                            line["relance_step"],
+                            line["relance_reminder_count"],
+                            line["relance_last_date"] or None,
+                        )
             if raw["relance_step"]:
                 progress[partner][receivable.ref.key] = Progress(
                     raw["relance_step"],
@@ -149,23 +166,24 @@ class OrmLedger:
             domain, [*MOVE_FIELDS, *DUNNING_FIELDS], order="id"
         )
 
-    def _first_open_due(self, move_ids):
-        """Each invoice's earliest unpaid instalment (``invoice_date_due`` is the last one)."""
-        found = {}
+    def _terms(self, move_ids):
+        """Each invoice's receivable lines: one per instalment of its payment terms, with what
+        is still open on it (``invoice_date_due`` holds only the last one's date)."""
+        found = defaultdict(list)
         Line = self.env["account.move.line"]
         for start in range(0, len(move_ids), CHUNK):
-            groups = Line._read_group(
+            lines = Line.search_read(
                 [
                     ("move_id", "in", move_ids[start : start + CHUNK]),
                     ("account_id.account_type", "=", "asset_receivable"),
-                    ("reconciled", "=", False),
-                    ("date_maturity", "!=", False),
                 ],
-                ["move_id"],
-                ["date_maturity:min"],
+                [*TERM_FIELDS, "relance_step", "relance_reminder_count", "relance_last_date"],
+                order="id",
             )
-            for move, first in groups:
-                found[move.id] = first.isoformat()
+            for line in lines:
+                found[line["move_id"][0]].append(
+                    {**line, "date_maturity": _iso(line["date_maturity"])}
+                )
         return found
 
     def _customers(self, partner_ids):

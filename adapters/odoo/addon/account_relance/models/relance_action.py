@@ -11,7 +11,6 @@ from odoo.exceptions import UserError
 
 from connector.calendar import BusinessCalendar
 from connector.legal.notice import notice_claim
-from connector.legal.rates import MissingRate
 from connector.model import Channel, StepKind
 from connector.planner import (
     ClaimLine,
@@ -77,6 +76,12 @@ class RelanceAction(models.Model):
     indemnity_currency_id = fields.Many2one("res.currency", readonly=True)
     indemnity_total = fields.Monetary(readonly=True, currency_field="indemnity_currency_id")
     interest_total = fields.Monetary(readonly=True)
+    interest_missing = fields.Text(
+        readonly=True,
+        help="Why the late-payment interest has no figure (a rate the law needs is not in "
+        "relance's tables): the notice claims the indemnity, says the interest runs at the "
+        "statutory rate, and waits for a person's approval.",
+    )
     notice_deadline = fields.Date(readonly=True, help="The date the formal notice gives to pay.")
     legal_basis = fields.Text(readonly=True)
     broken_promise_ids = fields.Many2many(
@@ -167,7 +172,9 @@ class RelanceAction(models.Model):
                 if existing:
                     kept |= existing
                     continue
-                created.append(self._values_for(company, partner, policy, state, planned))
+                created.append(
+                    self._values_for(company, partner, policy, state, planned, ledger.term_lines)
+                )
                 for line in (*planned.lines, *planned.upcoming):
                     next_dates[line.key] = as_of
             for receivable in state.receivables:
@@ -175,8 +182,9 @@ class RelanceAction(models.Model):
         if created:
             policies = self.env["relance.policy"].browse([v["policy_id"] for v in created])
             auto = {p.id for p in policies if p.auto_approve}
-            for vals in created:
-                vals["state"] = "approved" if vals["policy_id"] in auto else "proposed"
+            for vals in created:  # an interest without a figure waits for a person, always
+                automatic = vals["policy_id"] in auto and not vals.get("interest_missing")
+                vals["state"] = "approved" if automatic else "proposed"
             self.create(created)
         withdrawn = pending - kept
         if withdrawn:
@@ -197,8 +205,10 @@ class RelanceAction(models.Model):
         """Group invoices by their next date: one write per date, not one per invoice."""
         by_date = {}
         for key, day in next_dates.items():
-            if ":move:" in key:
-                by_date.setdefault(day, []).append(int(key.rsplit(":", 1)[1]))
+            if ":move:" in key:  # an invoice, or one instalment of it (``…:move:42#1``)
+                move = int(key.rsplit(":", 1)[1].split("#", 1)[0])
+                if move not in by_date.setdefault(day, []):
+                    by_date[day].append(move)
         # relance's own fields: nothing for the accounting lines to resynchronise
         Move = self.env["account.move"].sudo().with_context(**NO_ACCOUNTING_SYNC)
         for day, ids in by_date.items():
@@ -206,7 +216,7 @@ class RelanceAction(models.Model):
             if moves:
                 moves.write({"relance_next_date": day})
 
-    def _values_for(self, company, partner, policy, state, planned):
+    def _values_for(self, company, partner, policy, state, planned, term_lines=None):
         step = policy._step(planned.step)
         currencies = list(planned.totals)
         main = currencies[0] if currencies else company.currency_id.name
@@ -217,11 +227,12 @@ class RelanceAction(models.Model):
             wanted |= {c.indemnity.currency for c in claim.invoices}
         currency_ids = {c.name: c.id for c in Currency.search([("name", "in", list(wanted))])}
         currency_id = currency_ids.get(main, company.currency_id.id)
-        by_number = {c.number: c for c in claim.invoices} if claim else {}
+        by_key = {c.key: c for c in claim.invoices} if claim else {}
+        term_lines = term_lines or {}
         lines = []
         for line_type, claim_lines in (("overdue", planned.lines), ("upcoming", planned.upcoming)):
             for line in claim_lines:
-                legal = by_number.get(line.number) if line_type == "overdue" else None
+                legal = by_key.get(line.key) if line_type == "overdue" else None
                 lines.append(
                     {
                         "sequence": len(lines),
@@ -229,6 +240,9 @@ class RelanceAction(models.Model):
                         "item_key": line.key,
                         "move_id": record_id(line.ref) if line.ref else False,
                         "plan_line_id": self._plan_line_id(line),
+                        "term_line_id": term_lines.get(line.key, False),
+                        "part": line.part or 0,
+                        "parts": line.parts or 0,
                         "number": line.number,
                         "issued_on": line.issued_on,
                         "due_on": line.due_on,
@@ -240,7 +254,9 @@ class RelanceAction(models.Model):
                         "indemnity_currency_id": currency_ids.get(
                             legal.indemnity.currency if legal else "", currency_id
                         ),
-                        "interest": float(legal.interest.amount) if legal else 0.0,
+                        "interest": float(legal.interest.amount)
+                        if legal and legal.interest is not None
+                        else 0.0,
                     }
                 )
         for credit in planned.credits:
@@ -288,6 +304,7 @@ class RelanceAction(models.Model):
             values["interest_total"] = float(
                 sum((m.amount for m in claim.interest_total.values()), start=0)
             )
+            values["interest_missing"] = claim.interest_missing or False
             values["legal_basis"] = "\n".join(claim.legal_basis)
         return values
 
@@ -300,12 +317,12 @@ class RelanceAction(models.Model):
         return lines[index].id if 0 <= index < len(lines) else False
 
     def _legal(self, planned, policy, customer):
-        """The statutory indemnity and interest, from relance's legal calculators, on a notice."""
-        try:
-            return notice_claim(planned, customer, jurisdiction=policy.jurisdiction)
-        except MissingRate as exc:
-            _logger.warning("relance: notice figures left to the terms of sale: %s", exc)
-            return None
+        """The statutory indemnity and interest, from relance's legal calculators, on a notice
+        (without a rate, the indemnity and ``interest_missing``: never a zero as a figure)."""
+        claim = notice_claim(planned, customer, jurisdiction=policy.jurisdiction)
+        if claim is not None and claim.interest_missing:
+            _logger.warning("relance: notice interest without a figure: %s", claim.interest_missing)
+        return claim
 
     # --- review ----------------------------------------------------------------------------------
     def action_approve(self):
@@ -478,7 +495,7 @@ class RelanceAction(models.Model):
         planned = self._as_planned()
         before = {}
         for line in self.line_ids:
-            target = line.move_id or line.plan_line_id
+            target = line.term_line_id or line.move_id or line.plan_line_id
             if target and target.relance_step:
                 before[line.item_key] = Progress(
                     target.relance_step,
@@ -500,7 +517,7 @@ class RelanceAction(models.Model):
 
     def _target_of(self, key):
         line = self.line_ids.filtered(lambda ln: ln.item_key == key)[:1]
-        return line.move_id or line.plan_line_id
+        return line.term_line_id or line.move_id or line.plan_line_id
 
     def _as_planned(self):
         """This record as the core's PlannedAction, for the core's progress bookkeeping."""
@@ -519,7 +536,9 @@ class RelanceAction(models.Model):
             )
 
         def kind_of(line):
-            return ItemKind.INSTALMENT if line.plan_line_id else ItemKind.RECEIVABLE
+            if line.plan_line_id:
+                return ItemKind.INSTALMENT
+            return ItemKind.TERM if line.term_line_id else ItemKind.RECEIVABLE
 
         by_type = {
             t: self.line_ids.filtered(lambda ln, t=t: ln.line_type == t)

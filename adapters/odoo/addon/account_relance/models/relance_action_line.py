@@ -23,7 +23,15 @@ class RelanceActionLine(models.Model):
     item_key = fields.Char(required=True, help="The item's key in relance's planner.")
     move_id = fields.Many2one("account.move", string="Invoice", index=True, ondelete="cascade")
     plan_line_id = fields.Many2one("relance.payment.plan.line", ondelete="cascade")
+    term_line_id = fields.Many2one(
+        "account.move.line",
+        string="Instalment",
+        ondelete="cascade",
+        help="The invoice's receivable line this instalment of its payment terms is.",
+    )
     number = fields.Char(required=True)
+    part = fields.Integer(help="Which instalment of the invoice or the plan (from 1).")
+    parts = fields.Integer(help="Of how many instalments; 0 for a whole invoice.")
     issued_on = fields.Date()
     due_on = fields.Date()
     days_late = fields.Integer()
@@ -38,4 +46,7 @@ class RelanceActionLine(models.Model):
         currency_field="indemnity_currency_id",
         help="The fixed recovery indemnity the law allows.",
     )
-    interest = fields.Monetary(string="Late-payment interest")
+    interest = fields.Monetary(
+        string="Late-payment interest",
+        help="Left at zero and not printed when the action's interest has no figure.",
+    )

@@ -58,6 +58,33 @@ class RelanceCase(AccountTestInvoicingCommon):
         return move
 
     @classmethod
+    def invoice_with_terms(
+        cls, amount, issued, terms="account.account_payment_term_advance_60days"
+    ):
+        """An invoice whose payment terms split it (by default Odoo's "30% Now, Balance 60
+        Days"): one receivable line per instalment, invoice_date_due the last one's date."""
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.customer.id,
+                "invoice_date": issued,
+                "invoice_payment_term_id": cls.env.ref(terms).id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Consulting",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    @classmethod
     def pay(cls, move, amount=None, on=AS_OF):
         wizard = (
             cls.env["account.payment.register"]

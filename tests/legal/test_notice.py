@@ -1,0 +1,175 @@
+"""A formal notice's figures, line by line: invoices, split invoices' instalments, a payment
+plan's instalments, and a notice whose interest has no rate."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from connector.calendar import BusinessCalendar
+from connector.legal.notice import notice_claim
+from connector.model import (
+    Customer,
+    Instalment,
+    LegalKind,
+    PaymentPlan,
+    Platform,
+    Receivable,
+    ReceivableStatus,
+    SourceRef,
+    StepKind,
+)
+from connector.money import Money
+from connector.planner import CustomerState, ItemKind, PlannedAction, Progress, plan_customer
+from connector.policy import default_policy
+
+POLICY = default_policy()
+CALENDAR = BusinessCalendar.for_window(POLICY.send_window, "FR")
+
+
+def ref(external_id: str) -> SourceRef:
+    return SourceRef(platform=Platform.FILES, tenant="t", external_id=external_id)
+
+
+def eur(amount: str) -> Money:
+    return Money.of(amount, "EUR")
+
+
+CUSTOMER = Customer(ref=ref("C1"), name="Boulangerie Martin SARL")
+
+
+def invoice(number: str, issued: date, due: date, total: str, **extra: object) -> Receivable:
+    return Receivable(
+        ref=ref(number),
+        customer_ref=ref("C1"),
+        number=number,
+        issued_on=issued,
+        due_on=due,
+        currency="EUR",
+        total=eur(total),
+        open_balance=eur(total),
+        status=ReceivableStatus.OPEN,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def notice_for(state: CustomerState, day: date) -> PlannedAction:
+    """The formal notice the planner makes on ``day`` once two reminders went out."""
+    keys = [r.ref.key for r in state.receivables]
+    keys += [f"{r.ref.key}#{n}" for r in state.receivables for n in range(1, 4)]
+    keys += [f"plan:{p.id}:{n}" for p in state.plans for n in range(1, 4)]
+    before = day - timedelta(days=20)
+    ready = CustomerState(
+        state.customer,
+        state.receivables,
+        plans=state.plans,
+        progress={key: Progress("reminder_2", 2, before) for key in keys},
+        last_action_on=before,
+    )
+    (action,) = plan_customer(ready, POLICY, CALENDAR, day).actions
+    assert action.kind is StepKind.NOTICE
+    return action
+
+
+def test_a_split_invoice_is_figured_on_the_late_instalment_only() -> None:
+    """1,000 with 30 % at once and 70 % at 60 days: the notice, 46 days after the first
+    instalment, claims 300 with its own indemnity and interest, nothing on the 700."""
+    split = invoice(
+        "F-1",
+        date(2026, 1, 15),
+        date(2026, 3, 16),
+        "1000.00",
+        instalments=(
+            Instalment(due_on=date(2026, 1, 15), amount=eur("300")),
+            Instalment(due_on=date(2026, 3, 16), amount=eur("700")),
+        ),
+    )
+    day = date(2026, 3, 2)
+    action = notice_for(CustomerState(CUSTOMER, (split,)), day)
+    (line,) = action.lines
+    claim = notice_claim(action, CUSTOMER, jurisdiction="FR")
+    assert claim is not None and not claim.interest_missing
+    (figures,) = claim.invoices
+    assert figures.key == line.key and figures.indemnity_for == ("F-1",)
+    assert figures.principal == eur("300") and figures.indemnity == eur("40")
+    # 46 days (16 Jan to 2 Mar) at ECB 2.15 + 10 = 12.15 %: 300 x 12.15 % x 46 / 365 = 4.59
+    assert figures.interest == eur("4.59")
+    assert figures.periods[0].start == date(2026, 1, 16)
+
+
+def test_two_late_instalments_are_two_late_payments() -> None:
+    split = invoice(
+        "F-2",
+        date(2025, 12, 1),
+        date(2026, 1, 30),
+        "1000.00",
+        instalments=(
+            Instalment(due_on=date(2025, 12, 1), amount=eur("300")),
+            Instalment(due_on=date(2026, 1, 30), amount=eur("700")),
+        ),
+    )
+    action = notice_for(CustomerState(CUSTOMER, (split,)), date(2026, 3, 2))
+    claim = notice_claim(action, CUSTOMER, jurisdiction="FR")
+    assert claim is not None
+    assert [c.indemnity for c in claim.invoices] == [eur("40"), eur("40")]
+    assert [c.principal for c in claim.invoices] == [eur("300"), eur("700")]
+    assert [c.due_on for c in claim.invoices] == [date(2025, 12, 1), date(2026, 1, 30)]
+    assert claim.indemnity_total["EUR"] == eur("80")
+
+
+def test_missed_plan_instalments_carry_their_invoices_indemnities_once() -> None:
+    first = invoice("F-10", date(2025, 10, 1), date(2025, 10, 31), "1500.00")
+    second = invoice("F-11", date(2025, 10, 15), date(2025, 11, 14), "900.00")
+    plan = PaymentPlan(
+        id="7",
+        customer_ref=ref("C1"),
+        agreed_on=date(2025, 12, 1),
+        receivable_refs=(first.ref, second.ref),
+        instalments=(
+            Instalment(due_on=date(2026, 1, 5), amount=eur("800")),
+            Instalment(due_on=date(2026, 2, 5), amount=eur("800")),
+            Instalment(due_on=date(2026, 3, 5), amount=eur("800")),
+        ),
+        balance_at_plan=eur("2400"),
+    )
+    action = notice_for(CustomerState(CUSTOMER, (first, second), plans=(plan,)), date(2026, 3, 2))
+    assert [ln.kind for ln in action.lines] == [ItemKind.INSTALMENT, ItemKind.INSTALMENT]
+    assert all([c.number for c in ln.covers] == ["F-10", "F-11"] for ln in action.lines)
+    claim = notice_claim(action, CUSTOMER, jurisdiction="FR")
+    assert claim is not None
+    one, two = claim.invoices
+    assert (one.indemnity, one.indemnity_for) == (eur("80"), ("F-10", "F-11"))
+    assert (two.indemnity, two.indemnity_for) == (eur("0"), ())
+    assert one.periods[0].start == date(2026, 1, 6)  # from the instalment's own due date
+    assert two.periods[0].start == date(2026, 2, 6)
+    assert claim.indemnity_total["EUR"] == eur("80")
+
+
+def test_without_a_rate_the_indemnity_stays_and_the_interest_has_no_figure() -> None:
+    late = invoice("F-20", date(2026, 6, 1), date(2026, 7, 1), "1200.00")
+    action = notice_for(CustomerState(CUSTOMER, (late,)), date(2026, 9, 1))  # no 2026 H2 rate
+    claim = notice_claim(action, CUSTOMER, jurisdiction="FR")
+    assert claim is not None
+    assert "2026-07-01" in claim.interest_missing
+    (figures,) = claim.invoices
+    assert figures.indemnity == eur("40") and figures.interest is None
+    assert claim.indemnity_total["EUR"] == eur("40")
+    assert len(claim.interest_total) == 0
+
+
+def test_a_consumer_owes_no_indemnity_on_an_instalment() -> None:
+    consumer = CUSTOMER.model_copy(update={"legal_kind": LegalKind.B2C})
+    split = invoice(
+        "F-3",
+        date(2026, 1, 15),
+        date(2026, 3, 16),
+        "1000.00",
+        instalments=(
+            Instalment(due_on=date(2026, 1, 15), amount=eur("300")),
+            Instalment(due_on=date(2026, 3, 16), amount=eur("700")),
+        ),
+    )
+    action = notice_for(CustomerState(consumer, (split,)), date(2026, 3, 2))
+    claim = notice_claim(action, consumer, jurisdiction="FR")
+    assert claim is not None
+    (figures,) = claim.invoices
+    assert figures.indemnity == eur("0") and figures.indemnity_for == ()
