@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-__all__ = ["Clock", "FrozenClock", "SystemClock", "local_today"]
+__all__ = ["Clock", "FrozenClock", "SystemClock", "end_of_day", "local_today"]
 
 
 class Clock(Protocol):
@@ -55,3 +55,8 @@ class FrozenClock:
 def local_today(clock: Clock, timezone: str) -> date:
     """ "Today" is the tenant's day, not UTC's."""
     return clock.now().astimezone(ZoneInfo(timezone)).date()
+
+
+def end_of_day(day: date, timezone: str) -> datetime:
+    """The instant ``day`` ends in the tenant's zone (midnight starting the next day)."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo(timezone))

@@ -1,7 +1,8 @@
 """The embedded demo: a sample ledger, a SQLite store, an outbox folder, a replayed month.
 
 Everything lands in one folder the user names; running it again starts that folder's demo
-over (only the files the demo itself writes are replaced).
+over (only the files the demo itself writes are replaced). The replay shows each day only
+what existed on it (:mod:`connector.replay`).
 """
 
 from __future__ import annotations
@@ -23,17 +24,12 @@ from connector.errors import ConfigError
 from connector.executor import INTEREST_WITHOUT_RATE, Executor
 from connector.model import (
     Channel,
-    Dispute,
-    Instalment,
-    Pause,
-    PaymentPlan,
     Platform,
-    Promise,
     SourceRef,
     StepKind,
 )
-from connector.money import Money
 from connector.policy import default_policy
+from connector.replay import LedgerOnDay, Scenario
 from connector.settings import TenantConfig, load_tenant_config
 from connector.sources import open_source
 from connector.store import ActionStatus, Store
@@ -164,6 +160,12 @@ def _toml_str(value: Any) -> str:
 
 
 def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY) -> DemoResult:
+    """Replay the sample ledger day by day, from ``start`` to ``end``.
+
+    Each day (weekends included) the store syncs the ledger as it stood that day and records
+    the scenario's side states dated that day; on send days the cycle runs. Nothing a day
+    plans, sends or records depends on what came after it.
+    """
     began = time.perf_counter()
     ledger = sample_dir()
     scenario = tomllib.loads((ledger / "dunning.toml").read_text(encoding="utf-8"))
@@ -176,17 +178,19 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
         f"sqlite:///{(directory.resolve() / 'relance.sqlite').as_posix()}", clock=clock
     ) as store:
         store.ensure_tenant(TENANT, platform=Platform.FILES, name=config.creditor.name)
-        source = open_source(config, clock=clock, store=store)
-        report = sync(store, TENANT, source, clock=clock)
-        result.customers = report.counts.get("customers", 0)
-        result.receivables = report.counts.get("receivables", 0)
-        apply_scenario(store, TENANT, scenario, config)
+        source = LedgerOnDay(open_source(config, clock=clock, store=store), start)
+        side_states = Scenario(store, TENANT, scenario)
         executor = _executor(store, config, outbox, clock, source)
         day = start
         while day <= end:
             clock.advance(
                 FrozenClock.on(day, hour=10, timezone=config.timezone).now() - clock.now()
             )
+            source.show(day)
+            report = sync(store, TENANT, source, clock=clock)
+            result.customers = report.counts.get("customers", 0)
+            result.receivables = report.counts.get("receivables", 0)
+            side_states.record_until(day)
             if executor.calendar.is_send_day(day):
                 result.days += 1
                 result.posted += post_letters(store, executor, day)
@@ -278,79 +282,3 @@ def post_letters(store: Store, executor: Executor, day: date) -> int:
         if received <= day:
             executor.record_posting(record.key, posted_on=None, received_on=received)
     return posted
-
-
-def apply_scenario(
-    store: Store, tenant: str, scenario: dict[str, Any], config: TenantConfig
-) -> None:
-    """Record the sample's disputes, promises, payment plans and pauses."""
-
-    def ref(external_id: str) -> SourceRef:
-        return SourceRef(platform=Platform.FILES, tenant=tenant, external_id=external_id)
-
-    def day(text: str) -> date:
-        return date.fromisoformat(text)
-
-    for n, item in enumerate(scenario.get("dispute", []), start=1):
-        invoice = store.find_receivable(tenant, item["invoice"])
-        store.add_dispute(
-            tenant,
-            Dispute(
-                id=f"demo-dispute-{n}",
-                receivable_ref=invoice.ref,
-                opened_on=day(item["opened_on"]),
-                reason=item["reason"],
-            ),
-        )
-    for n, item in enumerate(scenario.get("promise", []), start=1):
-        covered = [store.find_receivable(tenant, number) for number in item["invoices"]]
-        currency = item["currency"]
-        if not covered:
-            covered = [
-                r
-                for r in store.open_receivables(tenant)
-                if r.customer_ref == ref(item["customer"]) and r.kind.value == "invoice"
-            ]
-        balance = sum(
-            (r.open_balance for r in covered if r.currency == currency), Money.zero(currency)
-        )
-        store.add_promise(
-            tenant,
-            Promise(
-                id=f"demo-promise-{n}",
-                customer_ref=ref(item["customer"]),
-                promised_on=day(item["promised_on"]),
-                recorded_on=day(item["recorded_on"]),
-                amount=Money.of(item["amount"], currency),
-                balance_at_promise=balance,
-                receivable_refs=tuple(r.ref for r in covered if item["invoices"]),
-                note=item["note"],
-            ),
-        )
-    for n, item in enumerate(scenario.get("plan", []), start=1):
-        covered = [store.find_receivable(tenant, number) for number in item["invoices"]]
-        currency = covered[0].currency
-        instalments = tuple(
-            Instalment(due_on=day(i["due_on"]), amount=Money.of(i["amount"], currency))
-            for i in item["instalments"]
-        )
-        store.add_plan(
-            tenant,
-            PaymentPlan(
-                id=f"demo-plan-{n}",
-                customer_ref=ref(item["customer"]),
-                agreed_on=day(item["agreed_on"]),
-                receivable_refs=tuple(r.ref for r in covered),
-                instalments=instalments,
-                balance_at_plan=sum((i.amount for i in instalments), Money.zero(currency)),
-            ),
-        )
-    for item in scenario.get("pause", []):
-        until = item.get("until")
-        store.pause(
-            tenant,
-            ref(item["customer"]),
-            Pause(
-                since=day(item["since"]), until=day(until) if until else None, reason=item["reason"]
-            ),
-        )

@@ -85,7 +85,9 @@ def build_dossier(
     out: Path,
 ) -> DossierResult:
     customer = store.customer(tenant, customer_ref)
-    (state,) = store.customer_states(tenant, customer_refs=[customer_ref])
+    (state,) = store.customer_states(
+        tenant, customer_refs=[customer_ref], as_of=as_of, policy=policy
+    )
     buffer: dict[str, bytes] = {}
     statement = render(
         _statement_action(state, policy, as_of), customer=customer, creditor=creditor, policy=policy

@@ -144,7 +144,9 @@ class Executor:
     # --- planning -----------------------------------------------------------------------------
     def plan(self, as_of: date, *, everyone: bool = False) -> Iterable[CustomerPlan]:
         """What is due on ``as_of``; reads only customers due for review unless ``everyone``."""
-        states = self.store.customer_states(self.tenant, due_on=None if everyone else as_of)
+        states = self.store.customer_states(
+            self.tenant, due_on=None if everyone else as_of, as_of=as_of, policy=self.policy
+        )
         return plan(states, self.policy, self.calendar, as_of)
 
     def dry_run(self, as_of: date, *, on_customer: Progress | None = None) -> RunReport:
@@ -200,7 +202,9 @@ class Executor:
                     if result is not None:
                         report.results.append(result)
         # customers we acted on: their next review is what a fresh plan says now
-        for state in self.store.customer_states(self.tenant, customer_refs=acted):
+        for state in self.store.customer_states(
+            self.tenant, customer_refs=acted, as_of=as_of, policy=self.policy
+        ):
             after = plan_customer(state, self.policy, self.calendar, as_of)
             reviews[state.customer.ref.key] = after.next_review_on if not after.actions else as_of
             blocks[state.customer.ref.key] = after.blocked
@@ -410,7 +414,11 @@ class Executor:
                 changed = True
         if not changed:
             return action
-        states = list(self.store.customer_states(self.tenant, customer_refs=[action.customer_ref]))
+        states = list(
+            self.store.customer_states(
+                self.tenant, customer_refs=[action.customer_ref], as_of=as_of, policy=self.policy
+            )
+        )
         if not states:
             return None
         again = plan_customer(states[0], self.policy, self.calendar, as_of)

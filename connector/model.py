@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from connector.money import Currency, Money
 
 __all__ = [
+    "Allocation",
     "Channel",
     "Civility",
     "Contact",
@@ -316,23 +317,57 @@ class Receivable(_Frozen):
         )
 
 
+class Allocation(_Frozen):
+    """The part of a payment that went to one document.
+
+    For an invoice, what the payment settled of it; for a credit note, what of the credit the
+    payment used (QuickBooks applies a credit memo to an invoice through a payment).
+    """
+
+    receivable_ref: SourceRef
+    amount: Money
+
+
 class Payment(_Frozen):
-    """Money received from a customer. ``unapplied`` is what is not matched to an invoice."""
+    """Money received from a customer.
+
+    ``unapplied`` is what is not matched to any document; ``allocations`` say which documents
+    the rest went to, and how much to each. Together they let relance see a document as it
+    stood before the payment came (:mod:`connector.asof`). A source that names the documents
+    but not the amounts gets them spread in due-date order
+    (:func:`connector.allocations.allocate_in_due_order`).
+    """
 
     ref: SourceRef
     customer_ref: SourceRef
     received_on: date
     amount: Money
     unapplied: Money
-    applied_to: tuple[SourceRef, ...] = ()
+    allocations: tuple[Allocation, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.unapplied.currency != self.amount.currency:
+        currency = self.amount.currency
+        if self.unapplied.currency != currency:
             raise ValueError("unapplied and amount must share a currency")
         if self.unapplied.amount < 0 or self.unapplied.amount > self.amount.amount:
             raise ValueError("unapplied must be between 0 and the payment amount")
+        seen: set[str] = set()
+        for allocation in self.allocations:
+            key = allocation.receivable_ref.key
+            if allocation.amount.currency != currency:
+                raise ValueError(f"the allocation to {key} is not in the payment's {currency}")
+            if allocation.amount.amount <= 0:
+                raise ValueError(f"the allocation to {key} must be a positive amount")
+            if key in seen:
+                raise ValueError(f"{key} is allocated twice: add the amounts into one")
+            seen.add(key)
         return self
+
+    @property
+    def applied(self) -> Money:
+        """What went to documents: the amount less the unapplied part."""
+        return self.amount - self.unapplied
 
 
 # --- dunning side states: recorded in relance, fed to the planner ----------------------------

@@ -3,6 +3,13 @@
 Comma-separated, UTF-8 (a BOM is accepted), one header line, decimal point, ISO dates.
 Columns are documented in ``adapters/files/README.md``. Every line is checked before
 anything is returned: one bad cell stops the whole import with the file, line and column.
+
+A payment's ``invoices`` cell says which invoices it settled, and how much of it went to
+each where it gives an amount (``F-001:120.50;F-002``). Invoices named without an amount
+share what the stated amounts leave of the applied part (the amount less ``unapplied``), in
+due-date order, each up to the part of it that is paid in ``invoices.csv``
+(:func:`connector.allocations.allocate_in_due_order`); what is more than that stays
+unallocated. The amounts let relance show an invoice as it stood before the payment came.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from connector.allocations import Settled, allocate_in_due_order
 from connector.errors import ImportFileError
 from connector.model import (
+    Allocation,
     Civility,
     Contact,
     Customer,
@@ -292,25 +301,76 @@ def _receivable(row: _Row, ref: Callable[[str], SourceRef], known: set[str]) -> 
     )
 
 
+def _allocations(
+    row: _Row, amount: Money, unapplied: Money, documents: dict[str, Receivable]
+) -> tuple[Allocation, ...]:
+    """The ``invoices`` cell: ``F-001:120.50;F-002``, an amount per invoice where known.
+
+    Invoices without an amount share what the others leave of the applied part (amount less
+    unapplied), oldest due date first, each up to the part of it that is paid.
+    """
+    currency = amount.currency
+    explicit: list[Allocation] = []
+    spread: list[Settled] = []
+    seen: set[str] = set()
+    for item in filter(None, (n.strip() for n in row.text("invoices").split(";"))):
+        number, share = item, None
+        if item not in documents and ":" in item:
+            number, _, text = item.rpartition(":")
+            number = number.strip()
+            try:
+                share = Decimal(text.strip())
+            except InvalidOperation:
+                share = None
+            if share is None or not share.is_finite() or share <= 0:
+                raise row.fail(
+                    "invoices", f"{text.strip()!r} after {number!r} is not an amount like 120.50"
+                )
+        document = documents.get(number)
+        if document is None:
+            raise row.fail("invoices", f"invoice {number!r} is not in invoices.csv")
+        if number in seen:
+            raise row.fail("invoices", f"invoice {number!r} is named twice")
+        seen.add(number)
+        if document.currency != currency:
+            raise row.fail(
+                "invoices",
+                f"invoice {number!r} is in {document.currency}, the payment in {currency}",
+            )
+        if share is None:
+            paid = document.total - document.open_balance
+            spread.append(Settled(document.ref, document.due_on, paid))
+        else:
+            explicit.append(Allocation(receivable_ref=document.ref, amount=Money(share, currency)))
+    applied = amount - unapplied
+    stated = sum((a.amount for a in explicit), Money.zero(currency))
+    if stated > applied:
+        raise row.fail(
+            "invoices",
+            f"the amounts add up to {stated.amount}, more than the {applied.amount} applied "
+            "(amount less unapplied)",
+        )
+    return (*explicit, *allocate_in_due_order(applied - stated, spread))
+
+
 def _payment(
-    row: _Row, ref: Callable[[str], SourceRef], known: set[str], numbers: dict[str, SourceRef]
+    row: _Row, ref: Callable[[str], SourceRef], known: set[str], documents: dict[str, Receivable]
 ) -> Payment:
     customer_id = row.required("customer_id")
     if customer_id not in known:
         raise row.fail("customer_id", f"{customer_id!r} is not in customers.csv")
     currency = row.currency()
-    applied = []
-    for number in filter(None, (n.strip() for n in row.text("invoices").split(";"))):
-        if number not in numbers:
-            raise row.fail("invoices", f"invoice {number!r} is not in invoices.csv")
-        applied.append(numbers[number])
+    amount = Money(row.amount("amount"), currency)
+    unapplied = Money(row.amount("unapplied", Decimal(0)), currency)
+    if unapplied.amount < 0 or unapplied > amount:
+        raise row.fail("unapplied", f"{unapplied.amount} must be between 0 and the amount")
     return Payment(
         ref=ref(row.required("id")),
         customer_ref=ref(customer_id),
         received_on=row.day("received_on"),
-        amount=Money(row.amount("amount"), currency),
-        unapplied=Money(row.amount("unapplied", Decimal(0)), currency),
-        applied_to=tuple(applied),
+        amount=amount,
+        unapplied=unapplied,
+        allocations=_allocations(row, amount, unapplied, documents),
     )
 
 
@@ -338,7 +398,7 @@ def load_csv_ledger(folder: Path, tenant: str) -> Ledger:
     invoice_rows = list(_rows(folder / "invoices.csv"))
     receivables = [_build(r, partial(_receivable, r, ref, known)) for r in invoice_rows]
     _unique(invoice_rows, receivables, "invoice id")
-    numbers = {r.number: r.ref for r in receivables}
+    numbers = {r.number: r for r in receivables}
     payments: list[Payment] = []
     if (folder / "payments.csv").exists():
         payment_rows = list(_rows(folder / "payments.csv"))

@@ -20,6 +20,7 @@ from typing import Any
 
 from connector.errors import DataError
 from connector.model import (
+    Allocation,
     Civility,
     Contact,
     Customer,
@@ -250,7 +251,14 @@ def _instalments(terms: Sequence[Mapping[str, Any]], currency: str) -> tuple[Ins
     return tuple(found)
 
 
-def payment_from_odoo(raw: Mapping[str, Any], tenant: str, unapplied: Decimal | None) -> Payment:
+def payment_from_odoo(
+    raw: Mapping[str, Any],
+    tenant: str,
+    unapplied: Decimal | None,
+    allocated: Mapping[int, Decimal] | None = None,
+) -> Payment:
+    """``allocated``: what the payment settled of each invoice (move id -> amount), from
+    :func:`adapters.odoo.reconcile.payment_allocations`; without it, no allocations."""
     label = f"Odoo payment {raw.get('id', '?')} ({clean_text(raw.get('name')) or 'no number'})"
     partner = many2one_id(raw.get("partner_id"))
     if partner is None:
@@ -265,8 +273,13 @@ def payment_from_odoo(raw: Mapping[str, Any], tenant: str, unapplied: Decimal | 
             received_on=date.fromisoformat(clean_text(raw.get("date"))),
             amount=amount,
             unapplied=left,
-            applied_to=tuple(
-                record_ref(tenant, "move", int(i)) for i in raw.get("reconciled_invoice_ids") or []
+            allocations=tuple(
+                Allocation(
+                    receivable_ref=record_ref(tenant, "move", move),
+                    amount=Money(amount, currency).rounded(),
+                )
+                for move, amount in sorted((allocated or {}).items())
+                if Money(amount, currency).rounded().is_positive
             ),
         )
     except (ValueError, TypeError, IndexError, ArithmeticError) as exc:

@@ -10,7 +10,8 @@
   at the sync's start by the core; a full read brings every open document (the sync closes
   the rest). The mapping to the model is ``mapping.py``.
 * Payments: ``account.payment`` of customers, with the part still unmatched (the payment's
-  unreconciled receivable lines), which the planner deducts.
+  unreconciled receivable lines), which the planner deducts, and what it settled of each
+  invoice (its reconciliations: reconcile.py).
 * **One company**: a letter speaks for one creditor. On a database with several companies
   the tenant must name its ``company_id`` (one relance tenant per company): without it the
   source refuses to read, listing the companies; with it every read is restricted to that
@@ -70,6 +71,7 @@ from .mapping import (
     record_ref,
     utc_stamp,
 )
+from .reconcile import payment_allocations
 from .webhooks import WEBHOOK_KEY, OdooWebhooks
 from .writeback import OdooWriter
 
@@ -311,15 +313,28 @@ class OdooSource(OdooWebhooks):
                 if payment is not None:
                     left = abs(Decimal(str(line.get("amount_residual") or 0)))
                     unapplied[payment] = unapplied.get(payment, Decimal(0)) + left
-        payments, problems = [], []
+        read, problems = {}, []
         for raw in rows:
             seen = utc_stamp(raw.get("write_date"))
             if since is not None and seen is not None and seen > as_of:
                 as_of = seen
             try:
-                payments.append(payment_from_odoo(raw, self.tenant, unapplied.get(int(raw["id"]))))
+                read[int(raw["id"])] = payment_from_odoo(
+                    raw, self.tenant, unapplied.get(int(raw["id"]))
+                )
             except DataError as exc:
                 problems.append(exc.message)
+        named = {
+            int(r["id"]): [int(i) for i in r.get("reconciled_invoice_ids") or []] for r in rows
+        }
+        allocated = payment_allocations(
+            self.client, self.tenant, {i: (p.applied, named[i]) for i, p in read.items()}
+        )
+        payments = [
+            payment_from_odoo(raw, self.tenant, unapplied.get(i), allocated.get(i))
+            for raw in rows
+            if (i := int(raw["id"])) in read
+        ]
         return Batch(
             Resource.PAYMENTS,
             payments=payments,

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from connector.allocations import Settled, allocate_in_due_order
 from connector.errors import DataError
 from connector.model import (
     Civility,
@@ -170,16 +171,18 @@ def receivable_from_wire(wire: WireInvoice, tenant: str) -> Receivable | None:
 
 
 def payments_from_wire(
-    matched: dict[int, list[dict[str, Any]]], customers: dict[int, int], tenant: str
+    matched: dict[int, list[dict[str, Any]]], invoices: dict[int, Receivable], tenant: str
 ) -> list[Payment]:
     """Bank transactions matched to invoices, one Payment per transaction.
 
-    ``matched`` maps an invoice id to its matched transactions, ``customers`` an invoice id
-    to its customer. A transaction matched to several invoices is one payment applied to
-    all of them. How much of it went to each invoice is not stated, so nothing is counted
-    as unapplied: the invoices' remaining amounts already net the payment.
+    ``matched`` maps an invoice id to its matched transactions, ``invoices`` an invoice id
+    to the invoice as read. A transaction matched to several invoices is one payment applied
+    to all of them. Pennylane does not say how much of it went to each: it is spread over
+    them in due-date order, each up to the part of it that is paid
+    (:func:`connector.allocations.allocate_in_due_order`). Nothing is counted as unapplied:
+    the invoices' remaining amounts already net the payment.
     """
-    by_id: dict[int, tuple[WireTransaction, int, list[int]]] = {}
+    by_id: dict[int, tuple[WireTransaction, Receivable, list[Receivable]]] = {}
     for invoice_id, items in matched.items():
         for raw in items:
             try:
@@ -190,23 +193,25 @@ def payments_from_wire(
                     f"{invoice_id}: {exc.errors()[0]['msg']}",
                     hint="the transaction is skipped",
                 ) from None
-            entry = by_id.setdefault(tx.id, (tx, customers[invoice_id], []))
-            entry[2].append(invoice_id)
+            invoice = invoices[invoice_id]
+            entry = by_id.setdefault(tx.id, (tx, invoice, []))
+            entry[2].append(invoice)
     payments = []
-    for tx, customer_id, invoices in by_id.values():
+    for tx, first, settled in by_id.values():
         try:
             currency = check_currency(tx.currency)
         except ValueError as exc:
             raise DataError(f"Pennylane transaction {tx.id}: {exc}") from None
         amount = Money(abs(tx.currency_amount), currency)
+        paid = [Settled(r.ref, r.due_on, r.total - r.open_balance) for r in settled]
         payments.append(
             Payment(
                 ref=_ref(tenant, "transaction", tx.id),
-                customer_ref=customer_ref(tenant, customer_id),
+                customer_ref=first.customer_ref,
                 received_on=tx.date,
                 amount=amount,
                 unapplied=Money(Decimal(0), currency),
-                applied_to=tuple(_ref(tenant, "invoice", i) for i in sorted(invoices)),
+                allocations=allocate_in_due_order(amount, paid),
             )
         )
     return payments

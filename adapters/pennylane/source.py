@@ -120,8 +120,8 @@ class PennylaneSource:
         self.writer = PennylaneWriter(client, options or WriteOptions())
         self.skipped: list[str] = []  # records that could not be normalized, with why
         self.read_payments = read_payments
-        # invoices whose matched transactions the payments pull reads: id -> customer id
-        self._settled: dict[int, int] = {}
+        # invoices whose matched transactions the payments pull reads, by id
+        self._settled: dict[int, Receivable] = {}
 
     @classmethod
     def from_tenant(
@@ -295,8 +295,7 @@ class PennylaneSource:
         request each (at 5 per second) for nothing the dunning needs.
         """
         if item.status is ReceivableStatus.PARTIALLY_PAID and item.kind is ReceivableKind.INVOICE:
-            invoice_id = int(item.ref.external_id.partition(":")[2])
-            self._settled[invoice_id] = int(item.customer_ref.external_id.partition(":")[2])
+            self._settled[int(item.ref.external_id.partition(":")[2])] = item
 
     def _payments(self) -> Iterator[Batch]:
         """One request per invoice noted by the receivables pull of this sync."""

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from connector.errors import DataError
 from connector.model import (
+    Allocation,
     Civility,
     Contact,
     Customer,
@@ -262,19 +263,42 @@ def credit_from_wire(wire: QCreditMemo, directory: Directory) -> Receivable:
     )
 
 
+_LINKED = {"Invoice": "invoice", "CreditMemo": "creditmemo"}
+
+
+def _allocations(wire: QPayment, directory: Directory, currency: str) -> tuple[Allocation, ...]:
+    """Each line's ``Amount`` to the invoice (or credit memo) it links.
+
+    A credit memo a payment applies shows as a line of its own: it is allocated too (what of
+    the credit the payment used), so the allocations may add up to more than the money
+    received. A line linking several documents (QuickBooks itself writes one per line) says
+    nothing of the split: it is allocated nothing rather than guessed.
+    """
+    amounts: dict[tuple[str, str], Decimal] = {}
+    for line in wire.Line:
+        links = [link for link in line.LinkedTxn if link.TxnType in _LINKED]
+        if len(links) != 1 or line.Amount <= 0:
+            continue
+        key = (_LINKED[links[0].TxnType], links[0].TxnId)
+        amounts[key] = amounts.get(key, Decimal(0)) + line.Amount
+    return tuple(
+        Allocation(
+            receivable_ref=ref(directory.tenant, kind, txn_id), amount=Money(amount, currency)
+        )
+        for (kind, txn_id), amount in sorted(amounts.items())
+    )
+
+
 def payment_from_wire(wire: QPayment, directory: Directory) -> Payment:
     label = f"QuickBooks payment {wire.Id}"
     currency = _currency(wire.CurrencyRef, label, directory.home_currency)
     amount = abs(wire.TotalAmt)
     unapplied = min(max(wire.UnappliedAmt, Decimal(0)), amount)
-    applied = sorted(
-        {link.TxnId for line in wire.Line for link in line.LinkedTxn if link.TxnType == "Invoice"}
-    )
     return Payment(
         ref=ref(directory.tenant, "payment", wire.Id),
         customer_ref=ref(directory.tenant, "customer", directory.bill_to(wire.CustomerRef.value)),
         received_on=wire.TxnDate,
         amount=Money(amount, currency),
         unapplied=Money(unapplied, currency),
-        applied_to=tuple(ref(directory.tenant, "invoice", i) for i in applied),
+        allocations=_allocations(wire, directory, currency),
     )

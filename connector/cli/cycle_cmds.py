@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from connector.asof import payments_as_of
 from connector.cli._context import AppState
 from connector.cli.action_cmds import action_app
 from connector.cli.plan_cmd import blocked_rows, plan, print_blocked
@@ -304,16 +305,21 @@ def run(
 
 
 def status(
-    ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="the open documents as they were that day")
+    ] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
 ) -> None:
     """Open receivables, the outbox by status, and what needs a person's attention."""
     state = _state(ctx)
     record = state.tenant(tenant)
     store = state.store
+    day = state.today(record, as_of)
     aged = aged_balance(
-        store.open_receivables(record.slug),
-        state.today(record, None),
-        store.unapplied_payments(record.slug),
+        store.open_receivables(record.slug, as_of=day),
+        day,
+        payments_as_of(store.unapplied_payments(record.slug), day),
     )
     open_count, totals = aged.invoices + aged.credit_notes, aged.totals()
     actions = store.actions(record.slug)

@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from connector.cli._context import AppState
+from connector.asof import payments_as_of
+from connector.cli._context import AppState, parse_date
+from connector.clock import end_of_day
 from connector.dossier import build_dossier
 from connector.errors import ConfigError, StoreError
 from connector.reports import BUCKETS, DEDUCTIONS, AgedBalance, aged_balance, days_sales_outstanding
@@ -26,19 +28,26 @@ def _state(ctx: typer.Context) -> AppState:
 def history(
     ctx: typer.Context,
     subject: Annotated[str, typer.Argument(help="a customer (id or name) or an invoice number")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="only what was recorded by the end of that day")
+    ] = None,
     tenant: Annotated[str | None, typer.Option("--tenant")] = None,
 ) -> None:
     """The audit trail of a customer or an invoice, oldest first: the evidence file."""
     state = _state(ctx)
     record = state.tenant(tenant)
+    day = parse_date(as_of, option="--as-of")
+    before = None if day is None else end_of_day(day, record.timezone)
     try:
         invoice = state.receivable(record, subject)
-        events = state.store.history(record.slug, receivable_ref=invoice.ref)
+        events = state.store.history(record.slug, receivable_ref=invoice.ref, before=before)
         title = f"History of invoice {invoice.number}"
     except (StoreError, ConfigError):
         customer = state.customer(record, subject)
-        events = state.store.history(record.slug, customer_ref=customer.ref)
+        events = state.store.history(record.slug, customer_ref=customer.ref, before=before)
         title = f"History of {customer.name}"
+    if day is not None:
+        title += f" up to {day}"
     if state.json_output:
         state.emit_json(
             [
@@ -78,7 +87,9 @@ def report(
     record = state.tenant(tenant)
     day = state.today(record, as_of)
     aged = aged_balance(
-        state.store.open_receivables(record.slug), day, state.store.unapplied_payments(record.slug)
+        state.store.open_receivables(record.slug, as_of=day),
+        day,
+        payments_as_of(state.store.unapplied_payments(record.slug), day),
     )
     sales = state.store.invoiced_totals(record.slug, since=day - timedelta(days=period), until=day)
     dso = days_sales_outstanding(aged.totals(), sales, period)

@@ -9,8 +9,10 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
+from connector.asof import receivables_as_of
 from connector.errors import StoreError
 from connector.model import (
+    Allocation,
     Contact,
     Customer,
     Instalment,
@@ -143,13 +145,20 @@ def customer_from_json(data: dict[str, Any]) -> Customer:
 
 
 def row_to_payment(row: Row[Any]) -> Payment:
+    currency = row.currency
     return Payment.model_construct(
         ref=ref_from_key(row.key),
         customer_ref=ref_from_key(row.customer_key),
         received_on=row.received_on,
-        amount=Money(row.amount, row.currency),
-        unapplied=Money(row.unapplied, row.currency),
-        applied_to=tuple(ref_from_key(k) for k in row.applied_to),
+        amount=Money(row.amount, currency),
+        unapplied=Money(row.unapplied, currency),
+        allocations=tuple(
+            Allocation.model_construct(
+                receivable_ref=ref_from_key(a["receivable"]),
+                amount=Money(Decimal(a["amount"]), currency),
+            )
+            for a in row.allocations
+        ),
     )
 
 
@@ -176,6 +185,17 @@ def _receivable_values(tenant: str, r: Receivable) -> dict[str, Any]:
         "updated_at": r.updated_at,
         "instalments": _instalments_to_json(r),
     }
+
+
+def _chunks(items: Iterable[Receivable], size: int) -> Iterator[list[Receivable]]:
+    chunk: list[Receivable] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _is_open(status: str, balance: Decimal) -> bool:
@@ -319,7 +339,15 @@ class LedgerMixin(StoreBase):
                 "name": customer.name,
                 "data": customer.model_dump(mode="json"),
             }
-            (changed if customer.ref.key in existing else new).append(values)
+            before = existing.get(customer.ref.key)
+            if before is None:
+                new.append(values)
+            elif (before.name, before.external_id, before.data) != (
+                values["name"],
+                values["external_id"],
+                values["data"],
+            ):
+                changed.append(values)
             touched.add(customer.ref.key)
         if new:
             conn.execute(insert(t.customers), new)
@@ -343,11 +371,15 @@ class LedgerMixin(StoreBase):
             if before is None:
                 new.append(values)
                 continue
-            conn.execute(
-                update(t.receivables)
-                .where(t.receivables.c.id == before.id)
-                .values(**{k: v for k, v in values.items() if k not in ("tenant", "key")})
-            )
+            changed = {
+                k: v
+                for k, v in values.items()
+                if k not in ("tenant", "key") and getattr(before, k) != v
+            }
+            if changed:  # a full snapshot re-reads everything: only what differs is written
+                conn.execute(
+                    update(t.receivables).where(t.receivables.c.id == before.id).values(**changed)
+                )
             was_open = _is_open(before.status, before.open_balance)
             if was_open and not _is_open(values["status"], values["open_balance"]):
                 closed += 1
@@ -505,15 +537,18 @@ class LedgerMixin(StoreBase):
                 "currency": payment.amount.currency,
                 "amount": payment.amount.amount,
                 "unapplied": payment.unapplied.amount,
-                "applied_to": [r.key for r in payment.applied_to],
+                "allocations": [
+                    {"receivable": a.receivable_ref.key, "amount": str(a.amount.amount)}
+                    for a in payment.allocations
+                ],
             }
             touched.add(payment.customer_ref.key)
-            if payment.ref.key in existing:
-                conn.execute(
-                    update(t.payments)
-                    .where(t.payments.c.id == existing[payment.ref.key].id)
-                    .values(**values)
-                )
+            before = existing.get(payment.ref.key)
+            if before is not None:
+                if any(getattr(before, k) != v for k, v in values.items()):
+                    conn.execute(
+                        update(t.payments).where(t.payments.c.id == before.id).values(**values)
+                    )
             else:
                 conn.execute(insert(t.payments).values(**values))
                 self._log(
@@ -521,7 +556,7 @@ class LedgerMixin(StoreBase):
                     tenant,
                     EventType.PAYMENT_RECEIVED,
                     customer_key=payment.customer_ref.key,
-                    receivable_keys=[r.key for r in payment.applied_to],
+                    receivable_keys=[a.receivable_ref.key for a in payment.allocations],
                     payload={"payment": payment.ref.external_id, "amount": str(payment.amount)},
                 )
         if complete and payments:
@@ -718,7 +753,35 @@ class LedgerMixin(StoreBase):
             )
         return row_to_receivable(rows[0])
 
-    def open_receivables(self, tenant: str) -> Iterator[Receivable]:
+    def open_receivables(self, tenant: str, *, as_of: date | None = None) -> Iterator[Receivable]:
+        """The documents open now or, with ``as_of``, open on that day (issued by then, and
+        open by what the payments received after it settled: see :mod:`connector.asof`)."""
+        if as_of is None:
+            yield from self._open_now(tenant)
+            return
+        with self._engine.connect() as conn:
+            later = [
+                row_to_payment(row)
+                for row in conn.execute(
+                    select(t.payments).where(
+                        t.payments.c.tenant == tenant, t.payments.c.received_on > as_of
+                    )
+                )
+            ]
+        settled = {a.receivable_ref.key for p in later for a in p.allocations}
+        if settled:
+            with self._engine.connect() as conn:
+                closed = [
+                    row_to_receivable(row)
+                    for row in self._existing(conn, t.receivables, tenant, sorted(settled)).values()
+                    if not _is_open(row.status, row.open_balance)
+                ]
+        else:
+            closed = []
+        for chunk in (closed, *_chunks(self._open_now(tenant), _CHUNK)):
+            yield from (r for r in receivables_as_of(chunk, later, as_of) if r.is_open)
+
+    def _open_now(self, tenant: str) -> Iterator[Receivable]:
         last = 0
         while True:
             with self._engine.connect() as conn:

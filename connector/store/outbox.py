@@ -443,9 +443,17 @@ class OutboxMixin(StatesMixin):
             )
 
     def history(
-        self, tenant: str, *, customer_ref: Any = None, receivable_ref: Any = None
+        self,
+        tenant: str,
+        *,
+        customer_ref: Any = None,
+        receivable_ref: Any = None,
+        before: datetime | None = None,
     ) -> list[AuditEvent]:
+        """The audit trail, oldest first; with ``before``, only what was recorded earlier."""
         query = select(t.events).where(t.events.c.tenant == tenant)
+        if before is not None:
+            query = query.where(t.events.c.at < before)
         if customer_ref is not None:
             query = query.where(t.events.c.customer_key == customer_ref.key)
         elif receivable_ref is not None:

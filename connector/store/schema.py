@@ -168,7 +168,8 @@ payments = Table(
     Column("currency", String(3), nullable=False),
     Column("amount", MONEY, nullable=False),
     Column("unapplied", MONEY, nullable=False),
-    Column("applied_to", JSON, nullable=False),
+    # [{"receivable": key, "amount": "120.50"}]: what went to each document, in `currency`
+    Column("allocations", JSON, nullable=False),
     UniqueConstraint("tenant", "key", name="uq_payments_key"),
     Index("ix_payments_customer", "tenant", "customer_key"),
 )

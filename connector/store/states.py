@@ -21,7 +21,9 @@ from connector.model import (
     SourceRef,
 )
 from connector.planner import Blocked, CustomerState, Progress, StepTaken
+from connector.policy import Policy
 from connector.store import schema as t
+from connector.store.asof import settled_documents, states_as_of
 from connector.store.item_history import load_history, load_refusals
 from connector.store.ledger import (
     LedgerMixin,
@@ -193,9 +195,17 @@ class StatesMixin(LedgerMixin):
         *,
         due_on: date | None = None,
         customer_refs: Iterable[SourceRef] | None = None,
+        as_of: date | None = None,
+        policy: Policy | None = None,
         chunk: int = 500,
     ) -> Iterator[CustomerState]:
-        """Customer states in chunks; with ``due_on``, only those due for review by then."""
+        """Customer states in chunks; with ``due_on``, only those due for review by then.
+
+        With ``as_of``, each state is the customer as it stood on that day
+        (:func:`connector.asof.state_as_of`); ``policy`` lets the progress of items acted on
+        after the day be rebuilt from the actions sent up to it (see
+        :func:`connector.store.asof.states_as_of`).
+        """
         wanted = None if customer_refs is None else sorted({r.key for r in customer_refs})
         if wanted is not None and not wanted:
             return
@@ -216,10 +226,17 @@ class StatesMixin(LedgerMixin):
                 if not rows:
                     return
                 last = rows[-1].id
-                states = self._states(conn, tenant, rows)
+                states = self._states(conn, tenant, rows, as_of, policy)
             yield from states
 
-    def _states(self, conn: Connection, tenant: str, rows: Sequence[Any]) -> list[CustomerState]:
+    def _states(
+        self,
+        conn: Connection,
+        tenant: str,
+        rows: Sequence[Any],
+        as_of: date | None = None,
+        policy: Policy | None = None,
+    ) -> list[CustomerState]:
         keys = [row.key for row in rows]
         by: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for row in conn.execute(
@@ -235,7 +252,7 @@ class StatesMixin(LedgerMixin):
                 t.payments.c.tenant == tenant, t.payments.c.customer_key.in_(keys)
             )
         ):
-            if row.unapplied > 0:
+            if row.unapplied > 0 or (as_of is not None and row.received_on > as_of):
                 by[row.customer_key]["payments"].append(row_to_payment(row))
         for table, model, name in (
             (t.promises, Promise, "promises"),
@@ -279,6 +296,11 @@ class StatesMixin(LedgerMixin):
                     refusals=tuple(refusals.get(row.key, ())),
                 )
             )
+        if as_of is not None:
+            payments = [p for parts in by.values() for p in parts.get("payments", ())]
+            loaded = {r.ref.key for parts in by.values() for r in parts.get("receivables", ())}
+            settled = settled_documents(conn, tenant, payments, as_of, loaded)
+            states = states_as_of(conn, tenant, states, as_of, policy, settled)
         return states
 
     def item_history(

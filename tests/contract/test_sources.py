@@ -115,3 +115,25 @@ def test_a_forged_or_garbled_webhook_is_refused_cleanly(
     with pytest.raises(RelanceError) as caught:
         harness.source.parse_webhook(headers, body)
     assert isinstance(caught.value, SourceRejected | Unsupported)
+
+
+def test_payments_say_what_they_settled_of_each_document(harness: Harness) -> None:
+    """Allocations name documents of the same customer, in the payment's currency, each no
+    more than the document's total: the as-of view reopens documents by them."""
+    batches, _, receivables = full_read(harness)
+    payments = [p for b in batches for p in b.payments]
+    documents = {r.ref.key: r for r in receivables}
+    allocated = 0
+    for payment in payments:
+        assert payment.ref.platform is harness.source.platform
+        for allocation in payment.allocations:
+            assert allocation.amount.currency == payment.amount.currency
+            assert allocation.amount.is_positive
+            document = documents.get(allocation.receivable_ref.key)
+            if document is None:  # a document the read does not bring (paid long ago)
+                continue
+            allocated += 1
+            assert document.customer_ref == payment.customer_ref
+            assert allocation.amount <= document.total
+    if harness.name in ("files", "quickbooks", "odoo"):
+        assert allocated, "the seeded payments settle documents the read brings"

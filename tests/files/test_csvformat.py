@@ -120,6 +120,42 @@ def test_an_invoice_split_by_its_terms_gives_its_instalments(tmp_path: Path) -> 
     assert [p.open.amount for p in term_balances(invoice)] == [Money.of("100", "EUR").amount, 700]
 
 
+PAID = (
+    HEADER
+    + "F-1,C1,2026-01-05,2026-02-04,300.00,0\n"
+    + "F-2,C1,2026-01-10,2026-02-09,500.00,100.00\n"
+    + "F-3,C1,2026-01-02,2026-02-01,200.00,0\n"
+)
+
+
+def _with_payment(tmp_path: Path, payment: str) -> Path:
+    folder = _ledger(tmp_path, PAID)
+    (folder / "payments.csv").write_text(
+        "id,customer_id,received_on,amount,unapplied,invoices\n" + payment + "\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _allocated(folder: Path) -> dict[str, str]:
+    (payment,) = load_csv_ledger(folder, "t").payments
+    return {a.receivable_ref.external_id: str(a.amount.amount) for a in payment.allocations}
+
+
+def test_a_payment_says_how_much_went_to_each_invoice(tmp_path: Path) -> None:
+    folder = _with_payment(tmp_path, "P1,C1,2026-02-10,700.00,0,F-1:300.00;F-2:400")
+    assert _allocated(folder) == {"F-1": "300.00", "F-2": "400"}
+
+
+def test_invoices_without_an_amount_share_the_rest_in_due_date_order(tmp_path: Path) -> None:
+    # 650 applied: F-2 has 200 stated; F-3 (due first) takes its paid 200, F-1 the 250 left
+    folder = _with_payment(tmp_path, "P1,C1,2026-02-10,700.00,50.00,F-1;F-2:200;F-3")
+    assert _allocated(folder) == {"F-2": "200", "F-3": "200.00", "F-1": "250.00"}
+    # nothing stated: each invoice up to what is paid on it, the excess left unallocated
+    folder = _with_payment(tmp_path, "P1,C1,2026-02-10,1200.00,0,F-2;F-1")
+    assert _allocated(folder) == {"F-1": "300.00", "F-2": "400.00"}
+
+
 @pytest.mark.parametrize(
     ("cell", "what"),
     [
@@ -140,3 +176,21 @@ def test_a_bad_instalment_cell_names_the_line_and_what_to_do(
         load_csv_ledger(folder, "t")
     message = str(error.value)
     assert "invoices.csv, line 2" in message and what in message
+
+
+@pytest.mark.parametrize(
+    ("cell", "what"),
+    [
+        ("F-1:abc", "'abc' after 'F-1' is not an amount"),
+        ("F-1:-5", "'-5' after 'F-1' is not an amount"),
+        ("F-9:10", "invoice 'F-9' is not in invoices.csv"),
+        ("F-1:10;F-1", "invoice 'F-1' is named twice"),
+        ("F-1:300;F-2:450", "the amounts add up to 750, more than the 700.00 applied"),
+    ],
+)
+def test_a_bad_allocation_names_the_invoices_cell(tmp_path: Path, cell: str, what: str) -> None:
+    folder = _with_payment(tmp_path, f"P1,C1,2026-02-10,700.00,0,{cell}")
+    with pytest.raises(ImportFileError) as error:
+        load_csv_ledger(folder, "t")
+    message = str(error.value)
+    assert "payments.csv, line 2, column 'invoices'" in message and what in message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -192,7 +193,7 @@ def test_payments_come_with_what_is_still_unapplied(
         p
         for p in payments
         if any(
-            line.get("payment_id") == p["id"]
+            line.get("payment_id") == p["id"] and not line["reconciled"]
             for line in state.records["account.move.line"].values()
         )
     )
@@ -201,6 +202,110 @@ def test_payments_come_with_what_is_still_unapplied(
         p for p in store.payments("acme", partner) if p.ref.external_id == f"payment:{over['id']}"
     )
     assert str(stored.unapplied.amount) == "50.00"
-    assert [r.external_id for r in stored.applied_to] == [
-        f"move:{over['reconciled_invoice_ids'][0]}"
+    (invoice_id,) = over["reconciled_invoice_ids"]
+    paid = Decimal(str(over["amount"])) - Decimal("50.00")  # what was matched, from Odoo's partials
+    assert [(a.receivable_ref.external_id, a.amount.amount) for a in stored.allocations] == [
+        (f"move:{invoice_id}", paid.quantize(Decimal("0.01")))
     ]
+
+
+def test_an_invoice_paid_after_a_day_is_open_as_of_that_day(
+    source: OdooSource, state: OdooState, store: Store, clock: FrozenClock
+) -> None:
+    """An invoice seen open, then paid: the store reopens it for a day before the payment."""
+    sync(store, "acme", source, clock=clock)
+    invoice = next(
+        m
+        for m in state.records["account.move"].values()
+        if m["payment_state"] == "not_paid"
+        and m["state"] == "posted"
+        and m["move_type"] == "out_invoice"
+    )
+    clock.advance(timedelta(hours=1))
+    today = clock.now().date()
+    total = invoice["amount_total"]
+    state.put("account.move", {**invoice, "payment_state": "paid", "amount_residual": 0.0})
+    payment = state.put(
+        "account.payment",
+        {
+            "name": "PBNK1/2026/99999",
+            "date": today.isoformat(),
+            "amount": total,
+            "currency_id": 1,
+            "partner_id": invoice["partner_id"],
+            "partner_type": "customer",
+            "state": "posted",
+            "reconciled_invoice_ids": [invoice["id"]],
+        },
+    )
+    line = next(
+        x for x in state.records["account.move.line"].values() if x.get("move_id") == invoice["id"]
+    )
+    state.put("account.move.line", {**line, "reconciled": True, "amount_residual": 0.0})
+    own = state.put("account.move.line", {"payment_id": payment["id"], "account_id": 1,
+                                          "amount_residual": 0.0, "currency_id": 1,
+                                          "reconciled": True})  # fmt: skip
+    state.put("account.partial.reconcile", {"debit_move_id": line["id"],
+                                            "credit_move_id": own["id"], "amount": total,
+                                            "credit_amount_currency": total})  # fmt: skip
+    sync(store, "acme", source, clock=clock)
+    ref = f"odoo:acme:move:{invoice['id']}"
+    assert store.receivable("acme", ref).status is ReceivableStatus.PAID
+    yesterday = {
+        r.ref.key: r for r in store.open_receivables("acme", as_of=today - timedelta(days=1))
+    }
+    assert yesterday[ref].open_balance.amount == Decimal(str(total)).quantize(Decimal("0.01"))
+    assert ref not in {r.ref.key for r in store.open_receivables("acme", as_of=today)}
+
+
+def test_a_payment_without_reconciliations_is_spread_in_due_date_order(
+    source: OdooSource, state: OdooState, store: Store, clock: FrozenClock
+) -> None:
+    """An Odoo 19 payment "in process" names its invoices but has no partials to read."""
+    partner = next(iter(state.records["res.partner"]))
+    first, second = (
+        state.put(
+            "account.move",
+            {
+                "id": move_id,
+                "name": f"INV/2026/{move_id}",
+                "move_type": "out_invoice",
+                "state": "posted",
+                "payment_state": "partial",
+                "invoice_date": "2026-01-05",
+                "invoice_date_due": due,
+                "amount_total": 1000.0,
+                "amount_residual": residual,
+                "currency_id": 1,
+                "partner_id": partner,
+                "commercial_partner_id": partner,
+                "company_id": 1,
+            },
+        )
+        for move_id, due, residual in ((31_001, "2026-02-20", 400.0), (31_002, "2026-02-04", 900.0))
+    )
+    state.put(
+        "account.payment",
+        {
+            "id": 41_001,
+            "name": "PBNK1/2026/41001",
+            "date": "2026-03-01",
+            "amount": 800.0,
+            "currency_id": 1,
+            "partner_id": partner,
+            "partner_type": "customer",
+            "state": "in_process",
+            "reconciled_invoice_ids": [first["id"], second["id"]],
+        },
+    )
+    sync(store, "acme", source, clock=clock)
+    (stored,) = [
+        p
+        for p in store.payments("acme", f"odoo:acme:partner:{partner}")
+        if p.ref.external_id == "payment:41001"
+    ]
+    # 800 applied: the invoice due first (4 Feb) had 100 paid, the other 600; 100 is left
+    assert {a.receivable_ref.external_id: a.amount.amount for a in stored.allocations} == {
+        "move:31002": Decimal("100.00"),
+        "move:31001": Decimal("600.00"),
+    }

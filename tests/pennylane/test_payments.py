@@ -65,7 +65,19 @@ def test_partly_paid_invoices_bring_their_payments(
     assert len(paid) == 1
     assert paid[0].received_on == date(2026, 3, 10)
     assert paid[0].amount == Money.of("400.00", "EUR") and paid[0].unapplied.is_zero
-    assert {r.external_id for r in paid[0].applied_to} == {"invoice:2", "invoice:3"}
+    # how the 400 split is not said: each invoice, due the same day, had 200 paid on it
+    assert [(a.receivable_ref.external_id, a.amount) for a in paid[0].allocations] == [
+        ("invoice:2", Money.of("200.00", "EUR")),
+        ("invoice:3", Money.of("200.00", "EUR")),
+    ]
+    # before the transfer, both were open in full; before 5 March, invoice 1 too
+    before = {
+        r.number: r.open_balance for r in store.open_receivables("acme", as_of=date(2026, 3, 9))
+    }
+    assert before["F2"] == before["F3"] == Money.of("1200.00", "EUR")
+    assert before["F20260042"] == Money.of("700.00", "EUR")
+    earlier = store.open_receivables("acme", as_of=date(2026, 3, 4))
+    assert {r.number: r.open_balance for r in earlier}["F20260042"] == Money.of("1200.00", "EUR")
 
 
 def test_payments_can_be_left_unread(

@@ -134,7 +134,7 @@ def test_the_migration_tells_apart_what_was_sent_written_and_posted(
     )
     engine = create_engine(url)
     with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), "0006")
+        command.upgrade(_alembic_config(conn), "0007")
         conn.execute(
             insert(t.tenants).values(
                 slug="acme",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import random
 import unicodedata
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -133,6 +134,14 @@ WORK = [
     ("Dépannage", 95, 450),
 ]
 CENT = Decimal("0.01")
+# the customers whose contact is a person (name, civility, family name), not a department
+PEOPLE = {
+    "C003": ("Sophie Durand", "mme", "Durand"),
+    "C033": ("Oliver Bennett", "m", "Bennett"),
+    "C035": ("Julien Fabre", "m", "Fabre"),
+    "C036": ("Sophie Marchand", "mme", "Marchand"),
+    "C037": ("Paul et Anne Rousseau", "m_mme", "Rousseau"),
+}
 
 
 def _due(issued: date, terms: str) -> date:
@@ -171,7 +180,8 @@ def generate() -> dict[str, list[dict[str, str]]]:
                 "phone": f"+33 4 72 00 {index:02d} {rng.randint(10, 99)}"
                 if country == "FR"
                 else "",
-                "contact_name": "Service comptabilité" if lang == "fr" else "Accounts payable",
+                "contact_name": PEOPLE.get(cid, ("",))[0]
+                or ("Service comptabilité" if lang == "fr" else "Accounts payable"),
                 "address": f"{rng.randint(1, 120)} {rng.choice(STREETS)}"
                 if country == "FR"
                 else f"{rng.randint(1, 60)} Harbour Street",
@@ -181,6 +191,8 @@ def generate() -> dict[str, list[dict[str, str]]]:
                 "language": lang,
                 "registration_id": _siren(rng) if kind == "b2b" and country == "FR" else "",
                 "payment_terms_days": "45" if terms == "45eom" else terms,
+                "contact_civility": PEOPLE.get(cid, ("", "", ""))[1],
+                "contact_family_name": PEOPLE.get(cid, ("", "", ""))[2],
             }
         )
         count = rng.randint(4, 12)
@@ -209,7 +221,7 @@ def generate() -> dict[str, list[dict[str, str]]]:
                         "currency": currency,
                         "amount": str(total),
                         "unapplied": "0",
-                        "invoices": f"F-{number:04d}",
+                        "invoices": f"F-{number:04d}:{total}",
                     }
                 )
             elif rng.random() < 0.15 and due < DEMO_DAY:
@@ -223,7 +235,7 @@ def generate() -> dict[str, list[dict[str, str]]]:
                         "currency": currency,
                         "amount": str(part),
                         "unapplied": "0",
-                        "invoices": f"F-{number:04d}",
+                        "invoices": f"F-{number:04d}:{part}",
                     }
                 )
             invoices.append(
@@ -276,34 +288,86 @@ def generate() -> dict[str, list[dict[str, str]]]:
     return {"customers.csv": customers, "invoices.csv": invoices, "payments.csv": payments}
 
 
-def _overdue(invoices: list[dict[str, str]], cid: str) -> list[dict[str, str]]:
-    return [
-        i
-        for i in invoices
-        if i["customer_id"] == cid
-        and i["kind"] == "invoice"
-        and Decimal(i["open"]) > 0
-        and date.fromisoformat(i["due_on"]) < DEMO_DAY
-    ]
+def _paid_by(payments: list[dict[str, str]], day: date) -> dict[str, Decimal]:
+    """What the payments received by ``day`` allocated to each invoice number."""
+    paid: dict[str, Decimal] = {}
+    for payment in payments:
+        if date.fromisoformat(payment["received_on"]) > day:
+            continue
+        for item in filter(None, payment["invoices"].split(";")):
+            number, _, amount = item.partition(":")
+            paid[number] = paid.get(number, Decimal(0)) + Decimal(amount)
+    return paid
+
+
+def _overdue(tables: dict[str, list[dict[str, str]]], cid: str, day: date) -> dict[str, Decimal]:
+    """The invoices of ``cid`` overdue on ``day``, with what was still open on them then."""
+    paid = _paid_by(tables["payments.csv"], day)
+    found = {}
+    for i in tables["invoices.csv"]:
+        if i["customer_id"] != cid or i["kind"] != "invoice":
+            continue
+        if date.fromisoformat(i["issued_on"]) > day or date.fromisoformat(i["due_on"]) >= day:
+            continue
+        left = Decimal(i["total"]) - paid.get(i["number"], Decimal(0))
+        if left > 0:
+            found[i["number"]] = left
+    return found
+
+
+DISPUTED_ON = date(2026, 10, 20)
+BROKEN_ON, BROKEN_BY = date(2026, 10, 28), date(2026, 11, 5)
+PENDING_ON, PENDING_BY = date(2026, 11, 18), date(2026, 11, 30)
+PLANNED_ON = date(2026, 10, 15)
+PAUSED_ON = date(2026, 11, 2)
+
+
+def _quiet(tables: dict[str, list[dict[str, str]]], cid: str, since: date) -> bool:
+    """Nothing received from ``cid`` after ``since``, up to the demo's last day."""
+    return not any(
+        p["customer_id"] == cid and date.fromisoformat(p["received_on"]) > since
+        for p in tables["payments.csv"]
+    )
 
 
 def scenario(tables: dict[str, list[dict[str, str]]]) -> str:
-    invoices = tables["invoices.csv"]
+    """The side states, each true on the day it is recorded: a dispute is about an invoice
+    overdue then, a promise is for what the customer owed that day (and is kept or broken by
+    what the ledger shows after), a plan covers the invoices overdue when it was agreed."""
     owing = [
         c["id"]
         for c in tables["customers.csv"]
         if c["id"] != "C028"
-        and _overdue(invoices, c["id"])
+        and _overdue(tables, c["id"], DEMO_DAY)
         and c["language"] == "fr"
         and c["kind"] == "b2b"
     ]
-    disputed, broken, pending, planned, paused = owing[0], owing[1], owing[2], owing[3], owing[4]
-    plan_invoices = _overdue(invoices, planned)
-    plan_total = sum((Decimal(i["open"]) for i in plan_invoices), Decimal(0))
+    taken: list[str] = []
+
+    def pick(fits: Callable[[str], bool]) -> str:
+        found = next(c for c in owing if c not in taken and fits(c))
+        taken.append(found)
+        return found
+
+    disputed = pick(
+        lambda c: bool(set(_overdue(tables, c, DISPUTED_ON)) & set(_overdue(tables, c, DEMO_DAY)))
+    )
+    still_open = _overdue(tables, disputed, DEMO_DAY)
+    dispute_invoice = min(set(_overdue(tables, disputed, DISPUTED_ON)) & set(still_open))
+    broken = pick(lambda c: bool(_overdue(tables, c, BROKEN_ON)) and _quiet(tables, c, BROKEN_ON))
+    pending = pick(
+        lambda c: bool(_overdue(tables, c, PENDING_ON)) and _quiet(tables, c, PENDING_ON)
+    )
+    planned = pick(
+        lambda c: bool(_overdue(tables, c, PLANNED_ON)) and _quiet(tables, c, PLANNED_ON)
+    )
+    paused = pick(lambda c: bool(_overdue(tables, c, PAUSED_ON)))
+    plan_invoices = _overdue(tables, planned, PLANNED_ON)
+    plan_total = sum(plan_invoices.values(), Decimal(0))
     third = (plan_total / 3).quantize(CENT, ROUND_HALF_UP)
     last = plan_total - 2 * third
-    broken_open = sum((Decimal(i["open"]) for i in _overdue(invoices, broken)), Decimal(0))
-    pending_open = sum((Decimal(i["open"]) for i in _overdue(invoices, pending)), Decimal(0))
+    broken_open = sum(_overdue(tables, broken, BROKEN_ON).values(), Decimal(0))
+    pending_open = sum(_overdue(tables, pending, PENDING_ON).values(), Decimal(0))
     return f'''# The demo's dunning scenario, applied by `relance demo` after importing the CSVs.
 #
 # [creditor]          the business that is owed (fields of connector.model.Creditor)
@@ -336,8 +400,8 @@ city = "Lyon"
 country = "FR"
 
 [[dispute]]
-invoice = "{_overdue(invoices, disputed)[0]["number"]}"
-opened_on = "2026-10-20"
+invoice = "{dispute_invoice}"
+opened_on = "{DISPUTED_ON}"
 reason = "Luminaires livrés non conformes au bon de commande"
 
 [[promise]]                     # broken: nothing came on the promised date
@@ -345,8 +409,8 @@ customer = "{broken}"
 invoices = []
 amount = "{broken_open}"
 currency = "EUR"
-promised_on = "2026-11-05"
-recorded_on = "2026-10-28"
+promised_on = "{BROKEN_BY}"
+recorded_on = "{BROKEN_ON}"
 note = "Promis par téléphone au service comptabilité"
 
 [[promise]]                     # still pending on the demo day
@@ -354,14 +418,14 @@ customer = "{pending}"
 invoices = []
 amount = "{pending_open}"
 currency = "EUR"
-promised_on = "2026-11-30"
-recorded_on = "2026-11-18"
+promised_on = "{PENDING_BY}"
+recorded_on = "{PENDING_ON}"
 note = "Virement annoncé pour la fin du mois"
 
 [[plan]]
 customer = "{planned}"
-invoices = [{", ".join(f'"{i["number"]}"' for i in plan_invoices)}]
-agreed_on = "2026-10-15"
+invoices = [{", ".join(f'"{n}"' for n in sorted(plan_invoices))}]
+agreed_on = "{PLANNED_ON}"
 instalments = [
   {{ due_on = "2026-11-10", amount = "{third}" }},
   {{ due_on = "2026-12-10", amount = "{third}" }},
@@ -370,7 +434,7 @@ instalments = [
 
 [[pause]]
 customer = "{paused}"
-since = "2026-11-02"
+since = "{PAUSED_ON}"
 until = "2026-12-31"
 reason = "Négociation commerciale en cours (geste sur la prochaine commande)"
 '''

@@ -1,5 +1,6 @@
 """A small French Odoo company for the emulator: customers with contacts, posted invoices
-(some in instalments, some partly paid or paid), a credit note and a draft."""
+(some in instalments, some partly paid or paid, each payment reconciled with its invoice),
+a credit note and a draft."""
 
 from __future__ import annotations
 
@@ -86,6 +87,7 @@ def seed(
                     "reconciled_invoice_ids": [20_000 + n],
                 },
             )
+            _reconcile(state, 20_000 + n, payment, paid_amount)
             if unapplied:
                 state.put(
                     "account.move.line",
@@ -107,6 +109,38 @@ def seed(
             "name": "RINV/2026/00001",
         },
     )
+
+
+def _reconcile(state: OdooState, move_id: int, payment: dict[str, Any], paid: float) -> None:
+    """The payment's receivable line, matched with the invoice's lines as Odoo records it."""
+    lines = [
+        line
+        for line in state.records["account.move.line"].values()
+        if line.get("move_id") == move_id
+    ]
+    for line in lines:
+        share = paid / len(lines)
+        own = state.put(
+            "account.move.line",
+            {
+                "payment_id": payment["id"],
+                "account_id": 1,
+                "amount_residual": 0.0,
+                "currency_id": 1,
+                "reconciled": True,
+            },
+        )
+        state.put(
+            "account.partial.reconcile",
+            {
+                "debit_move_id": line["id"],
+                "credit_move_id": own["id"],
+                "amount": share,
+                "debit_amount_currency": share,
+                "credit_amount_currency": share,
+                "max_date": payment["date"],
+            },
+        )
 
 
 def invoice_move(

@@ -51,6 +51,8 @@ RELATIONS = {
     ("account.move.line", "currency_id"): "res.currency",
     ("account.move.line", "payment_id"): "account.payment",
     ("account.move.line", "company_id"): "res.company",
+    ("account.partial.reconcile", "debit_move_id"): "account.move.line",
+    ("account.partial.reconcile", "credit_move_id"): "account.move.line",
     ("account.payment", "partner_id"): "res.partner",
     ("account.payment", "currency_id"): "res.currency",
     ("account.payment", "company_id"): "res.company",
@@ -358,6 +360,14 @@ _KNOWN = {
         "reconciled_invoice_ids",
         "write_date",
         "company_id",
+    },
+    "account.partial.reconcile": {
+        "debit_move_id",
+        "credit_move_id",
+        "amount",
+        "debit_amount_currency",
+        "credit_amount_currency",
+        "max_date",
     },
     "account.move.line": {
         "payment_id",

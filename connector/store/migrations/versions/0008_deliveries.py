@@ -7,8 +7,8 @@ receipt is a file path was only written (``written``); to-do and text files were
 ``written``; letters were PDF files for a person to post: they become ``posted`` on the day
 they were made, marked as assumed (the posting was never recorded).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
