@@ -130,8 +130,10 @@ def _prepare(directory: Path, ledger: Path, creditor: dict[str, Any]) -> Path:
     (directory / "tenants").mkdir(exist_ok=True)
     lines = []
     for key, value in creditor.items():
-        if isinstance(value, dict):
+        if key == "address":
             continue
+        if key == "logo":  # a file of the sample, wherever the sample is installed
+            value = (ledger / value).as_posix()
         lines.append(f"{key} = {_toml_str(value)}")
     address = creditor.get("address")
     if isinstance(address, dict):
@@ -153,6 +155,8 @@ def _prepare(directory: Path, ledger: Path, creditor: dict[str, Any]) -> Path:
 
 
 def _toml_str(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_str(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')

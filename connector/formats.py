@@ -21,7 +21,7 @@ from decimal import Decimal
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from connector.model import Civility
+from connector.model import Civility, Contact
 from connector.money import Money
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Civility",
     "Salutation",
     "addressee",
+    "attention",
     "count",
     "long_date",
     "money",
@@ -164,6 +165,30 @@ def addressee(civility: Civility | None, given_name: str, family_name: str, lang
     if civility is Civility.COUPLE:
         return f"{titles[civility]} {' '.join(family_name.split()) or full}".strip()
     return f"{titles[civility]} {full}".strip()
+
+
+_TITLES = frozenset({"m", "m.", "mme", "mlle", "madame", "monsieur", "mr", "mrs", "ms", "miss"})
+
+
+def attention(contact: Contact | None, company: str, language: str) -> str:
+    """The person a message to ``company`` is for, as its « À l’attention de » line names
+    them: ``Madame Claire Durand``; "" when no person is named (a contact that is the
+    company itself, as some platforms keep it, names no one). Shared by e-mails and letters."""
+    if contact is None:
+        return ""
+    words = contact.name.split()
+    if contact.civility is not None and len(words) > 1 and words[0].lower() in _TITLES:
+        words = words[1:]  # the source wrote the title into the name: « Mme Roux »
+    full, family = " ".join(words), " ".join(contact.family_name.split())
+    if full.lower() == " ".join(company.split()).lower():
+        full = ""
+    if not full and not (family and contact.civility is not None):
+        return ""
+    if family and family.lower() in full.lower() and contact.civility is not Civility.COUPLE:
+        family = ""  # the full name already has it: « Claire Durand »
+    elif family and family.lower() in full.lower():
+        full = ""  # « Monsieur et Madame Durand »
+    return addressee(contact.civility, full, family, language)
 
 
 _WORDS = {

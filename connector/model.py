@@ -454,11 +454,18 @@ class PaymentPlan(_Frozen):
 
 
 class Creditor(_Frozen):
-    """The business that is owed: it signs every reminder and the formal notice."""
+    """The business that is owed: it signs every reminder and the formal notice.
+
+    A French company's letters carry its name, legal form, share capital, registered
+    office, SIREN and the city of its trade registry (« RCS Lyon 512 345 678 »), and its VAT
+    number (Code de commerce R123-237): these fields make the letterhead and its footer.
+    """
 
     name: str = Field(min_length=1)
     legal_form: str = ""  # SAS, SARL, Ltd …
+    share_capital: Money | None = None  # « SAS au capital de 10 000 € »
     registration_id: str = ""  # SIREN/SIRET, company number
+    rcs_city: str = ""  # the trade registry's city (« RCS Lyon »); its number is the SIREN
     vat_id: str = ""
     address: PostalAddress | None = None
     email: str = ""  # the From address of reminders
@@ -467,7 +474,8 @@ class Creditor(_Frozen):
     iban: str = ""
     bic: str = ""
     website: str = ""
-    signatory: str = ""  # the person who signs ("Marie Dupont, comptabilité clients")
+    signatory: str = ""  # the name of the person who signs ("Claire Martin")
+    signatory_title: str = ""  # their position ("Responsable de la comptabilité clients")
     logo: str = ""  # a PNG or JPEG file printed on letters
     logo_url: str = ""  # the same logo, online, shown in emails
     country: Country = "FR"

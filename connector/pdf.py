@@ -5,7 +5,8 @@ Source Sans Pro (Adobe, SIL Open Font License 1.1), installed from PyPI by the
 the same on every machine and in court. It covers French and the other Latin-script
 languages: accents, « », €, œ, the narrow no-break space French puts in figures.
 
-Use :func:`new_document` for a page set up with the four styles: ``""`` regular, ``"B"``
+Use :func:`new_document` for a page set up with the four styles (and :func:`close_fonts`
+once it is output): ``""`` regular, ``"B"``
 bold, ``"I"`` italic, ``"BI"`` bold italic, under the family name :data:`FAMILY`.
 """
 
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import font_source_sans_pro
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
-__all__ = ["FAMILY", "add_fonts", "font_files", "new_document"]
+__all__ = ["FAMILY", "add_fonts", "close_fonts", "font_files", "new_document"]
 
 FAMILY = "SourceSans"
 
@@ -47,6 +49,14 @@ def add_fonts(pdf: FPDF) -> None:
     """Register the four styles of :data:`FAMILY` on ``pdf`` (embedded, subset)."""
     for style, path in font_files().items():
         pdf.add_font(FAMILY, style=style, fname=str(path))
+
+
+def close_fonts(pdf: FPDF) -> None:
+    """Close the font files ``pdf`` keeps open (fontTools reads them lazily): call it once the
+    document is output, or dropped. Left open, each one is a ResourceWarning."""
+    for font in pdf.fonts.values():
+        if isinstance(font, TTFFont):
+            font.close()
 
 
 def new_document(**kwargs: object) -> FPDF:

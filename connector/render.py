@@ -29,9 +29,9 @@ from markupsafe import Markup, escape
 
 from connector import formats
 from connector.calendar import BusinessCalendar
+from connector.letters import Letter, compose, letter_facts
 from connector.model import (
     Channel,
-    Civility,
     Contact,
     Creditor,
     Customer,
@@ -70,6 +70,7 @@ class RenderedMessage:
     reply_to: str = ""
     phones: tuple[str, ...] = ()
     attachments: tuple[tuple[str, bytes, str], ...] = field(default=())  # name, data, mime
+    letter: Letter | None = None  # the same message as a letter on paper (a debtor's steps)
 
 
 def safe_url(value: object) -> str | None:
@@ -159,29 +160,6 @@ def _addressed(customer: Customer) -> Contact | None:
     )
 
 
-_TITLES = frozenset({"m", "m.", "mme", "mlle", "madame", "monsieur", "mr", "mrs", "ms", "miss"})
-
-
-def _attention(contact: Contact | None, customer: Customer, language: str) -> str:
-    """« Madame Claire Durand » for the attention line; "" when no person is named (a contact
-    that is the company itself, as some platforms keep it, names no one)."""
-    if contact is None:
-        return ""
-    words = contact.name.split()
-    if contact.civility is not None and len(words) > 1 and words[0].lower() in _TITLES:
-        words = words[1:]  # the source wrote the title into the name: « Mme Roux »
-    full, family = " ".join(words), " ".join(contact.family_name.split())
-    if full.lower() == " ".join(customer.name.split()).lower():
-        full = ""
-    if not full and not (family and contact.civility is not None):
-        return ""
-    if family and family.lower() in full.lower() and contact.civility is not Civility.COUPLE:
-        family = ""  # the full name already has it: « Claire Durand »
-    elif family and family.lower() in full.lower():
-        full = ""  # « Monsieur et Madame Durand »
-    return formats.addressee(contact.civility, full, family, language)
-
-
 def _calendar(policy: Policy, creditor: Creditor) -> BusinessCalendar:
     return BusinessCalendar.for_window(policy.send_window, creditor.country)
 
@@ -239,7 +217,7 @@ def _context(
         "today": action.planned_on,
         "contacts": customer.email_contacts or customer.contacts,
         "contact": contact,
-        "attention": _attention(contact, customer, language),
+        "attention": formats.attention(contact, customer.name, language),
         "salutation": formats.salutation(known, family, language),
         "phones": [c for c in customer.contacts if c.phone],
         "reminders_sent": len(reminders),
@@ -290,6 +268,19 @@ def render(
     context = _context(
         action, customer, creditor, policy, language, legal, promises, sorted(reminders)
     )
+    facts = None
+    if action.kind not in (StepKind.CALL, StepKind.ESCALATION):  # what a debtor reads
+        facts = letter_facts(
+            action,
+            customer=customer,
+            creditor=creditor,
+            policy=policy,
+            language=language,
+            legal=legal,
+            promises=promises,
+            reminders=reminders,
+        )
+    context["letter"] = facts
     module = _TEXT.get_template(f"{language}/{action.template}.j2").make_module(context)
     exported = vars(module)  # what the step template set: subject, intro, outro
     parts = {
@@ -322,4 +313,5 @@ def render(
         sender_address=creditor.email,
         reply_to=creditor.reply_to or creditor.email,
         phones=tuple(c.phone for c in customer.contacts if c.phone),
+        letter=None if facts is None else compose(facts, exported),
     )

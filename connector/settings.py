@@ -300,4 +300,30 @@ def load_tenant_config(path: Path) -> TenantConfig:
             if isinstance(value := getattr(files, name), Path) and not value.is_absolute()
         }
         tenant = tenant.model_copy(update={"files": files.model_copy(update=resolved)})
+    if tenant.creditor.logo:
+        tenant = tenant.model_copy(update={"creditor": _with_logo(tenant.creditor, path)})
     return tenant
+
+
+def _with_logo(creditor: Creditor, tenant_file: Path) -> Creditor:
+    """The creditor with its logo's path resolved from the tenant file's folder, once the
+    file is known to be there: a letter never goes out without the logo its tenant named."""
+    logo = Path(creditor.logo)
+    if not logo.is_absolute():
+        logo = tenant_file.parent / logo
+    if not logo.is_file():
+        raise ConfigError(
+            f"the logo file {logo} does not exist",
+            path=tenant_file,
+            key="creditor.logo",
+            hint="give the path of a PNG or JPEG file (relative to the tenant file), "
+            "or remove the key",
+        )
+    if logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise ConfigError(
+            f"the logo {logo.name} is not a PNG or JPEG file",
+            path=tenant_file,
+            key="creditor.logo",
+            hint="save the logo as .png or .jpg",
+        )
+    return creditor.model_copy(update={"logo": str(logo)})

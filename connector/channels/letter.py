@@ -1,8 +1,9 @@
 """Letters (the formal notice above all) as PDF files ready to post by registered mail.
 
-fpdf2's built-in fonts cover Latin-1 only: characters outside it are replaced by their
-nearest Latin-1 spelling (€ -> EUR, typographic quotes and spaces -> plain ones), so no
-amount or name is ever dropped silently.
+The letter itself is composed when the message is rendered (``RenderedMessage.letter``,
+see :mod:`connector.letters`) and printed here on the channel's creditor's letterhead, in
+the house typeface, embedded. The invoices' own PDFs follow it, and the letter lists as its
+enclosures exactly those that could be appended.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import io
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
@@ -24,7 +24,8 @@ from connector.channels.base import DeliveryReceipt, safe_name, write_atomically
 from connector.clock import Clock
 from connector.dunning.history import Delivery
 from connector.errors import DeliveryError
-from connector.model import Channel, Creditor, PostalAddress, StepKind
+from connector.letters import letterhead, print_letter, with_annexes
+from connector.model import Channel, Creditor, StepKind
 from connector.render import RenderedMessage
 
 __all__ = [
@@ -32,114 +33,56 @@ __all__ = [
     "LetterChannel",
     "LetterRecord",
     "LetterSender",
-    "latin1",
     "letter_pdf",
 ]
 
 log = logging.getLogger(__name__)
 
-_REPLACEMENTS = {
-    "€": "EUR",
-    "\u202f": " ",
-    "\u00a0": " ",
-    "\u2009": " ",
-    "\u2019": "'",
-    "\u2018": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2212": "-",
-    "\u2026": "...",
-    "œ": "oe",
-    "Œ": "OE",
-}
+
+def _annexes(message: RenderedMessage) -> tuple[list[tuple[str, PdfReader]], int]:
+    """The attached PDFs that can be appended (by name), and how many cannot be read."""
+    readable, unreadable = [], 0
+    for name, data, mime in message.attachments:
+        if mime != "application/pdf":
+            continue
+        try:
+            readable.append((name, PdfReader(io.BytesIO(data))))
+        except PdfReadError:
+            unreadable += 1
+    return readable, unreadable
 
 
-def latin1(text: str) -> str:
-    for char, replacement in _REPLACEMENTS.items():
-        text = text.replace(char, replacement)
-    return text.encode("latin-1", errors="replace").decode("latin-1")
-
-
-def _address_lines(name: str, address: PostalAddress | None) -> list[str]:
-    lines = [name]
-    if address is not None:
-        lines.extend(address.lines)
-        lines.append(f"{address.postal_code} {address.city}".strip())
-        if address.country != "FR":
-            lines.append(address.country)
-    return [latin1(line) for line in lines if line]
-
-
-class _Letter(FPDF):
-    """A4 with the creditor's legal mentions and the page number in the footer."""
-
-    def __init__(self, creditor: Creditor) -> None:
-        super().__init__(format="A4")
-        self._legal = latin1(
-            " - ".join(
-                filter(
-                    None,
-                    (
-                        f"{creditor.name} {creditor.legal_form}".strip(),
-                        f"SIREN {creditor.registration_id}" if creditor.registration_id else "",
-                        f"TVA {creditor.vat_id}" if creditor.vat_id else "",
-                        creditor.website,
-                    ),
-                )
-            )
-        )
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("Helvetica", size=7.5)
-        self.cell(0, 4, self._legal, align="L")
-        self.cell(0, 4, f"{self.page_no()}/{{nb}}", align="R", new_x="LMARGIN", new_y="NEXT")
+def _invoice_number(name: str) -> str:
+    """``F-0042`` from the attachment name ``F-0042.pdf``."""
+    return name[: -len(".pdf")] if name.lower().endswith(".pdf") else name
 
 
 def letter_pdf(message: RenderedMessage, creditor: Creditor) -> bytes:
-    pdf = _Letter(creditor)
-    pdf.alias_nb_pages()
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.set_title(latin1(message.subject))
-    pdf.set_author(latin1(creditor.name))
-    pdf.add_page()
-    if creditor.logo and Path(creditor.logo).is_file():
-        pdf.image(creditor.logo, x=150, y=10, w=45)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 6, latin1(creditor.name), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=9)
-    for line in _address_lines(creditor.name, creditor.address)[1:]:
-        pdf.cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
-    # the recipient sits in the window of a French DL envelope (about 110 mm x 45 mm)
-    pdf.set_xy(110, 45)
-    pdf.set_font("Helvetica", size=10)
-    for line in _address_lines(message.recipient_name, message.postal_address):
-        pdf.set_x(110)
-        pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(85)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.multi_cell(0, 6, latin1(message.subject), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.set_font("Courier", size=8.5)
-    pdf.multi_cell(0, 4.2, latin1(message.text), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    """The message's letter on ``creditor``'s letterhead, listing the invoices appended to it."""
+    if message.letter is None:
+        raise DeliveryError(
+            f"{message.action_key}: the message has no letter to print",
+            hint="a letter is composed by connector.render.render for a step a debtor reads",
+        )
+    readable, _ = _annexes(message)
+    letter = with_annexes(message.letter, [_invoice_number(name) for name, _ in readable])
+    letter = replace(letter, letterhead=letterhead(creditor, letter.language))
+    return print_letter(letter)
 
 
 def _with_appendices(letter: bytes, message: RenderedMessage) -> bytes:
     """The letter followed by the invoices' own PDFs, so the notice travels with its proofs."""
-    pdfs = [data for _, data, mime in message.attachments if mime == "application/pdf"]
-    if not pdfs:
+    readable, unreadable = _annexes(message)
+    if unreadable:
+        log.warning(
+            "%d invoice PDF(s) of %s unreadable: not appended", unreadable, message.action_key
+        )
+    if not readable:
         return letter
     writer = PdfWriter()
-    for data in (letter, *pdfs):
-        try:
-            writer.append(PdfReader(io.BytesIO(data)))
-        except PdfReadError:
-            if data is letter:
-                raise
-            log.warning("an invoice PDF of %s is unreadable: not appended", message.action_key)
+    writer.append(PdfReader(io.BytesIO(letter)))
+    for _, reader in readable:
+        writer.append(reader)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -5,7 +5,9 @@ notice) to the as-of date inclusive: principal x rate x days / basis, split at e
 half-year where the reference rate changes (and at every partial payment), except in the
 United Kingdom where one rate is fixed for the life of the debt. Partial payments are
 imputed on interest and accessories before principal (Code civil 1343-1), from the day
-received. Amounts are Decimal; each invoice's interest is rounded once, half-up, to the cent.
+received. Amounts are Decimal; each invoice's interest is rounded once, half-up, to the cent,
+and its periods show their shares of it (a running sum rounded once), so that a letter's
+period lines add up to the invoice's interest when no payment was imputed on it.
 
 A debt is one late payment: an invoice, or one instalment of an invoice whose payment terms
 split it, which carries its own indemnity (see ``connector.legal.notice`` for why), or one
@@ -84,7 +86,9 @@ class InterestPeriod:
     days: int
     rate: Decimal  # percent a year
     principal: Money
-    amount: Money  # rounded for display; the invoice total is rounded once from exact sums
+    # the period's share of the invoice's interest: the running exact sum rounded once to the
+    # cent, less what earlier periods showed, so the periods add up to the invoice's figure
+    amount: Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +321,7 @@ def _assess_one(
     same = indemnity is not None and indemnity.currency == currency
     owed_accessory = indemnity.amount if indemnity is not None and same else Decimal(0)
     accrued, periods = Fraction(0), []  # exact rationals: rounding happens once, at the end
+    gross, shown = Fraction(0), Decimal(0)  # all interest accrued, and what the periods show
     payments = sorted(debt.payments)
     if not interest:
         principal -= sum((p.amount for _, p in payments), Decimal(0))
@@ -359,6 +364,9 @@ def _assess_one(
                 * _fraction(seg_start, seg_end, day_count)
             )
             accrued += exact
+            gross += exact
+            share = _cents(gross) - shown
+            shown += share
             periods.append(
                 InterestPeriod(
                     seg_start,
@@ -366,7 +374,7 @@ def _assess_one(
                     (seg_end - seg_start).days + 1,
                     rate,
                     Money(principal, currency),
-                    Money(_cents(exact), currency),
+                    Money(share, currency),
                 )
             )
     else:

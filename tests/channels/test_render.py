@@ -123,10 +123,10 @@ def test_the_first_reminder_in_french() -> None:
 def test_the_formal_notice_states_what_the_law_requires() -> None:
     notice = render(ALL["formal_notice"], customer=customer(), creditor=CREDITOR, policy=POLICY)
     text = notice.text
-    assert "MISE EN DEMEURE" in notice.subject and "mettons en demeure" in text
+    assert notice.subject == "Mise en demeure de payer" and "mettons en demeure" in text
     assert "F-0042" in text and "F-0051" in text
     assert "L441-10" in text and "D441-5" in text
-    assert f"{Money.of('80', 'EUR').format('fr_FR')} pour 2 facture(s)" in text  # 40 € each
+    assert f"indemnités forfaitaires {Money.of('80', 'EUR').format('fr_FR')}" in text  # 2 x 40 €
     assert "injonction de payer" in text
     assert "SIREN 512 345 678" in text
 
@@ -170,9 +170,9 @@ def test_the_letter_is_a_pdf_with_every_invoice(tmp_path: Path) -> None:
         clock=FrozenClock.on(date(2026, 4, 1)), outbox_dir=tmp_path, creditor=CREDITOR
     ).send(notice, action_key=notice.action_key)
     text = "\n".join(page.extract_text() for page in PdfReader(receipt.reference).pages)
-    assert "MISE EN DEMEURE" in text
+    assert "Mise en demeure de payer" in text
     assert "F-0042" in text and "F-0051" in text
-    assert "1 730,50 EUR" in text
+    assert "Total restant dû 1\u202f730,50 €" in text.replace("\xa0", " ")
     assert "4 rue Charles Dullin" in text
 
 
@@ -186,9 +186,9 @@ def test_the_notice_shows_the_interest_period_by_period_when_computed() -> None:
     text = render(notice, customer=customer(), creditor=CREDITOR, policy=POLICY, legal=legal).text
     for invoice in legal.invoices:
         assert f"{invoice.number}\u00a0: du" in text  # French no-break space before the colon
-        assert "12.15 %" in text  # ECB 2.15 on 1 January 2026 + 10 points
-    assert str(legal.interest_total["EUR"]) in text
-    assert "actual/365" in text
+        assert "12,15\u00a0%" in text  # ECB 2.15 on 1 January 2026 + 10 points
+    assert f"pénalités de retard {legal.interest_total['EUR'].format('fr_FR')}" in text
+    assert "base 365 jours" in text
 
 
 def test_the_notice_goes_registered_through_the_sender_with_numbered_pages(tmp_path: Path) -> None:

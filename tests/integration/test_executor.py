@@ -148,9 +148,10 @@ def test_the_notice_claims_interest_at_the_contract_rate(store: Store, tmp_path:
         executor.run(day)
         day += timedelta(days=1)
     (letter,) = (tmp_path / "outbox" / "letters").rglob("*.pdf")
-    text = "".join(page.extract_text() for page in PdfReader(letter).pages)
-    assert "20 % =" in text  # the contract's rate, above the 3 x legal rate floor (7.86 %)
-    assert "indemnit" in text and "40" in text
+    text = "".join(page.extract_text() for page in PdfReader(letter).pages).replace("\xa0", " ")
+    # the contract's rate, above the 3 x legal rate floor (7,86 %), on each period's line
+    assert "Facture F-001 du 03/03/2026 au 01/04/2026 30 20,00 %" in text
+    assert "Indemnités forfaitaires pour frais de recouvrement (1 facture) 40,00 €" in text
 
 
 def test_a_stop_between_customers_keeps_what_was_done_and_the_next_run_finishes(

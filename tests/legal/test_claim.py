@@ -224,3 +224,22 @@ def test_in_germany_a_payment_goes_to_costs_before_interest() -> None:
     # DE: 40 of costs, then ~8 of interest, then ~2 of principal; FR: interest first, then costs
     assert de.principal.amount > Decimal("997") and fr.principal.amount > Decimal("999")
     assert de.principal.amount < Decimal("1000") and fr.principal.amount < Decimal("1000")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.decimals(min_value=1, max_value=10**6, places=2),
+    st.integers(min_value=1, max_value=2000),
+    st.sampled_from(["FR", "EU", "BE"]),
+)
+def test_the_periods_add_up_to_the_invoice_interest(
+    principal: Decimal, days: int, jurisdiction: str
+) -> None:
+    # a letter prints each period and the invoice's total: they must agree to the cent
+    due = date(2019, 1, 31)
+    claim = one(
+        InvoiceDebt("F", eur(str(principal)), due),
+        as_of=due + timedelta(days=days),
+        jurisdiction=jurisdiction,
+    )
+    assert sum((p.amount for p in claim.periods), eur("0")) == claim.interest

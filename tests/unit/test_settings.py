@@ -53,3 +53,35 @@ def test_a_tenant_file_with_a_typo_is_refused(tmp_path: Path) -> None:
     tenant.write_text('[creditor]\nname = "Acme"\nibann = "FR76"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"creditor.ibann: unknown key"):
         load_tenant_config(tenant)
+
+
+def test_the_letterhead_fields_and_the_logo_are_read_from_the_tenant_file(tmp_path: Path) -> None:
+    from PIL import Image
+
+    (tmp_path / "brand").mkdir()
+    Image.new("RGB", (60, 20), (200, 120, 0)).save(tmp_path / "brand" / "logo.png")
+    tenant = tmp_path / "acme.toml"
+    tenant.write_text(
+        '[creditor]\nname = "Acme"\nlogo = "brand/logo.png"\nrcs_city = "Lyon"\n'
+        'signatory = "Claire Martin"\nsignatory_title = "Comptabilité clients"\n'
+        'share_capital = { amount = "10000", currency = "EUR" }\n',
+        encoding="utf-8",
+    )
+    creditor = load_tenant_config(tenant).creditor
+    assert creditor.logo == str(tmp_path / "brand" / "logo.png")  # from the file's folder
+    assert creditor.rcs_city == "Lyon" and creditor.signatory_title == "Comptabilité clients"
+    assert creditor.share_capital is not None and str(creditor.share_capital) == "10000.00 EUR"
+
+
+@pytest.mark.parametrize(
+    ("logo", "problem"), [("missing.png", "does not exist"), ("logo.gif", "not a PNG or JPEG")]
+)
+def test_a_logo_that_cannot_be_printed_is_refused_when_the_tenant_is_read(
+    tmp_path: Path, logo: str, problem: str
+) -> None:
+    (tmp_path / "logo.gif").write_bytes(b"GIF89a")
+    tenant = tmp_path / "acme.toml"
+    tenant.write_text(f'[creditor]\nname = "Acme"\nlogo = "{logo}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=problem) as error:
+        load_tenant_config(tenant)
+    assert "creditor.logo" in str(error.value)

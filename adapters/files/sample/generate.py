@@ -382,7 +382,9 @@ def scenario(tables: dict[str, list[dict[str, str]]]) -> str:
 [creditor]
 name = "Atelier Lumen"
 legal_form = "SAS"
+share_capital = {{ amount = "50000", currency = "EUR" }}
 registration_id = "512 345 678"
+rcs_city = "Lyon"
 vat_id = "FR47512345678"
 email = "relances@atelier-lumen.example.fr"
 reply_to = "comptabilite@atelier-lumen.example.fr"
@@ -390,7 +392,9 @@ phone = "+33 4 78 00 00 00"
 iban = "FR76 1027 8073 0000 0201 2345 678"
 bic = "CMCIFR2A"
 website = "https://atelier-lumen.example.fr"
-signatory = "Claire Martin, comptabilité clients"
+signatory = "Claire Martin"
+signatory_title = "Responsable de la comptabilité clients"
+logo = "logo.png"               # in this folder; printed at the top of letters
 country = "FR"
 
 [creditor.address]
