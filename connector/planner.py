@@ -161,7 +161,7 @@ def _with_history(ctx: Ctx, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
             line,
             steps=with_deadlines(
                 history_until(history, line.key, ctx.as_of),
-                policy.notice_deadline_days,
+                policy.deadline_of,
                 policy.letter_delivery_days,
             ),
         )

@@ -84,6 +84,13 @@ class Step(_Strict):
         default=(),
         description="channels tried in order when the step's own cannot reach the customer",
     )
+    deadline_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=60,
+        description="the deadline the step's message gives to pay, from its receipt: the next "
+        "step waits until it has passed (a notice's is the policy's notice_deadline_days)",
+    )
 
     @model_validator(mode="after")
     def _courtesy_before_due(self) -> Self:
@@ -200,6 +207,15 @@ class Policy(_Strict):
             if step.name == name:
                 return i
         raise KeyError(name)
+
+    def deadline_of(self, step_name: str) -> int | None:
+        """The days to pay a step's message gives, from its receipt (None: it gives none)."""
+        for step in self.steps:
+            if step.name == step_name:
+                if step.deadline_days is not None:
+                    return step.deadline_days
+                return self.notice_deadline_days if step.kind is StepKind.NOTICE else None
+        return None
 
     @property
     def notice_step(self) -> Step | None:

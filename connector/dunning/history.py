@@ -20,14 +20,14 @@ A ``StepTaken`` as JSON (``connector.store.codec.step_to_json``), for the collec
      "claimed": {"amount": "1200.00", "currency": "EUR"},   # this item's open amount then
      "registered": true, "tracking_number": "1A 234 567 8901 2",
      "received_on": "2026-10-22",       # the AR's date, when recorded
-     "answer_by": "2026-10-30"}         # a notice: the last day of its deadline (else null)
+     "answer_by": "2026-10-30"}         # the last day of the deadline it gave (else null)
 
 Dates are the tenant's calendar days. Nothing here reads the clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -79,7 +79,7 @@ class StepTaken:
     registered: bool = False
     tracking_number: str | None = None
     received_on: date | None = None  # a registered letter's delivery, when recorded
-    answer_by: date | None = None  # a notice: the last day of its deadline
+    answer_by: date | None = None  # the last day of the deadline it gave to pay (a notice's)
 
     @property
     def took_effect(self) -> bool:
@@ -100,28 +100,30 @@ class Refusal:
     on: date
 
 
-def answer_by(notice: StepTaken, deadline_days: int, delivery_days: int) -> date:
-    """The last day a notice gave to pay: its deadline counts from receipt (the AR's date when
-    recorded; else the posting day plus the usual delivery time for a letter)."""
-    if notice.received_on is not None:
-        received = notice.received_on
-    elif notice.channel is Channel.LETTER:
-        received = notice.on + timedelta(days=delivery_days)
+def answer_by(step: StepTaken, deadline_days: int, delivery_days: int) -> date:
+    """The last day a message gave to pay: its deadline counts from receipt (the AR's date
+    when recorded; else the posting day plus the usual delivery time for a letter; the day
+    it went for anything else)."""
+    if step.received_on is not None:
+        received = step.received_on
+    elif step.channel is Channel.LETTER:
+        received = step.on + timedelta(days=delivery_days)
     else:
-        received = notice.on
+        received = step.on
     return received + timedelta(days=deadline_days)
 
 
 def with_deadlines(
-    steps: tuple[StepTaken, ...], deadline_days: int, delivery_days: int
+    steps: tuple[StepTaken, ...], deadline_of: Callable[[str], int | None], delivery_days: int
 ) -> tuple[StepTaken, ...]:
-    """``steps`` with each notice's ``answer_by`` filled in."""
-    return tuple(
-        replace(s, answer_by=answer_by(s, deadline_days, delivery_days))
-        if s.kind is StepKind.NOTICE and s.took_effect
-        else s
-        for s in steps
-    )
+    """``steps`` with ``answer_by`` filled in for each one whose message gave a deadline."""
+    filled: list[StepTaken] = []
+    for step in steps:
+        days = deadline_of(step.step) if step.took_effect else None
+        if days is not None and step.kind is not StepKind.COURTESY:
+            step = replace(step, answer_by=answer_by(step, days, delivery_days))
+        filled.append(step)
+    return tuple(filled)
 
 
 def history_until(

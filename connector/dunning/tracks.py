@@ -83,6 +83,12 @@ def _answer_by(ctx: Ctx, line: ClaimLine) -> date | None:
     return progress.last_on + timedelta(days=delivery + policy.notice_deadline_days)
 
 
+def _deadline_given(lines: Sequence[ClaimLine]) -> date | None:
+    """The latest deadline the items' last messages gave to pay (a reminder's, a notice's)."""
+    days = [line.steps[-1].answer_by for line in lines if line.steps]
+    return max((d for d in days if d is not None), default=None)
+
+
 def _last_on(ctx: Ctx, lines: Sequence[ClaimLine]) -> date | None:
     days = [d for d in (ctx.progress(line).last_on for line in lines) if d is not None]
     return max(days, default=None)
@@ -108,6 +114,10 @@ def _act(
     broken = ctx.broken_about(lines)  # a promise broken about these items: at once
     driver = min(lines, key=by_due)
     eligible = ctx.as_of if broken else eligible_on(ctx, step, driver.due_on, since)
+    given = _deadline_given(lines)
+    if given is not None and given >= eligible:  # never before the deadline a message gave
+        ctx.notes.append(f"{step.name} waits for the deadline given until {given}")
+        eligible = ctx.calendar.on_or_after(given + timedelta(days=1))
     if eligible > ctx.as_of or not send_day:
         ctx.wake(ctx.calendar.on_or_after(max(eligible, ctx.as_of + timedelta(days=1))))
         return None

@@ -120,6 +120,7 @@ def test_invariants_hold_over_a_hundred_days(case: tuple[CustomerState, dict[int
     reminders: dict[str, int] = {}
     reached: dict[str, int] = {}
     noticed: dict[str, date] = {}
+    given: dict[str, date] = {}  # the last day a reminder gave to pay
     credit_total = Totals(
         r.open_balance for r in state.receivables if r.kind is ReceivableKind.CREDIT_NOTE
     )
@@ -145,6 +146,9 @@ def test_invariants_hold_over_a_hundred_days(case: tuple[CustomerState, dict[int
                 assert line.key in expected, "never for a paid, disputed or held invoice"
                 index = STEP_INDEX[action.step]
                 assert index >= reached.get(line.key, -1), "steps never go back"
+                assert day > given.get(line.key, date.min), "never before a deadline given"
+                if action.step == "reminder_2":
+                    given[line.key] = day + timedelta(days=8)
                 reached[line.key] = index
                 if action.kind is StepKind.REMINDER:
                     reminders[line.key] = reminders.get(line.key, 0) + 1

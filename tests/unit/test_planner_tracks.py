@@ -234,7 +234,7 @@ def test_an_invoice_held_through_the_notice_goes_on_at_its_own_pace() -> None:
     )
     _, done = _run(state, date(2026, 1, 5), 60)
     assert [(d, a.step, [ln.number for ln in a.lines]) for d, a in done][3:] == [
-        (date(2026, 1, 26), "formal_notice", ["F2", "F1"]),
+        (date(2026, 1, 28), "formal_notice", ["F2", "F1"]),  # reminder_2 gave until 27
         (date(2026, 2, 9), "formal_notice", ["F0"]),
         (date(2026, 2, 10), "escalation", ["F2", "F1"]),
         (date(2026, 2, 23), "escalation", ["F0"]),
@@ -254,3 +254,18 @@ def test_no_notice_for_invoices_the_credits_cover() -> None:
     (reminder,) = result.actions  # F2 goes on with its own first reminder
     assert [ln.number for ln in reminder.lines] == ["F2"]
     assert reminder.totals["EUR"] == Money.of("250", "EUR"), "what the credit left: 50 EUR"
+
+
+def test_the_notice_never_goes_before_the_deadline_the_second_reminder_gave() -> None:
+    # F1 is long overdue when the chase starts: reminder_2 goes on 12 October and gives
+    # 8 days from its receipt (20 October); the notice's own gap (7 days) would allow 19
+    state = CustomerState(customer(), [invoice("F1", date(2026, 3, 20), "1200")])
+    _, done = _run(state, date(2026, 10, 1), 30)
+    days = {a.step: d for d, a in done}
+    assert days["reminder_2"] == date(2026, 10, 12)
+    assert days["formal_notice"] == date(2026, 10, 21)
+    # by post, the deadline counts from the letter's receipt (posting + 3 days)
+    by_post = CustomerState(customer(email=None), [invoice("F1", date(2026, 3, 20), "1200")])
+    _, done = _run(by_post, date(2026, 10, 1), 30)
+    days = {a.step: d for d, a in done}
+    assert days["formal_notice"] - days["reminder_2"] == timedelta(days=14)  # 12 Oct: 26 Oct
