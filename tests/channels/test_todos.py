@@ -90,3 +90,13 @@ def test_the_escalation_says_unanswered_only_where_nothing_was_paid() -> None:
     assert "restée sans effet" not in f51_part.split("Créances à transmettre")[0]
     for step in ("1re relance écrite, courriel envoyé", "appel téléphonique à passer"):
         assert step in f42_part
+
+
+def test_a_reminder_by_post_speaks_of_a_letter_and_prints_no_date_it_cannot_know() -> None:
+    customer = _customer(contacts=(Contact(name="Mme Roux", phone="+33 4 72 00 00 01"),))
+    state = CustomerState(customer, [invoice("F-0042", date(2026, 3, 2), "1250.50")])
+    second = _actions(state, date(2026, 3, 25))["reminder_2"]
+    assert second.channel.value == "letter"
+    text = _plain(render(second, customer=customer, creditor=CREDITOR, policy=POLICY).text)
+    assert "à compter de la réception du présent courrier." in text
+    assert "courriel" not in text and "au plus tard le" not in text
