@@ -24,7 +24,7 @@ from connector.planner import CreditLine, CustomerState, PlannedAction, receivab
 from connector.policy import Policy
 from connector.render import render
 from connector.reports import bucket_of
-from connector.store import ActionStatus, Store
+from connector.store import Store
 
 __all__ = ["DossierResult", "build_dossier"]
 
@@ -126,11 +126,7 @@ def build_dossier(
             ]
         )
     buffer["02-invoices.csv"] = invoices.getvalue().encode()
-    sent = [
-        a
-        for a in store.actions(tenant)
-        if a.customer_ref == customer_ref and a.status is ActionStatus.SENT
-    ]
+    sent = [a for a in store.actions(tenant) if a.customer_ref == customer_ref and a.status.done]
     for n, record in enumerate(sent, start=1):
         promises = [
             p for p in store.promises(tenant, customer_ref) if p.id in record.action.broken_promises
@@ -140,7 +136,9 @@ def build_dossier(
         )
         stem = f"03-reminders/{n:02d}-{record.planned_on}-{record.step}"
         header = (
-            f"Sent: {record.sent_at:%Y-%m-%d %H:%M %Z}\nChannel: {record.channel}\n"
+            f"{record.status.value.capitalize()}: "
+            f"{record.details.get('posted_on') or f'{record.sent_at:%Y-%m-%d %H:%M %Z}'}\n"
+            f"Channel: {record.channel}\n"
             f"Receipt: {record.receipt}\nSubject: {message.subject}\n\n"
         )
         buffer[f"{stem}.txt"] = (header + message.text).encode()
