@@ -64,8 +64,9 @@ class DemoResult:
     receivables: int = 0
     days: int = 0
     seconds: float = 0.0
-    sent: list[DemoAction] = field(default_factory=list)
+    done: list[DemoAction] = field(default_factory=list)  # carried out: sent, written, letters
     last_day: list[DemoAction] = field(default_factory=list)
+    posted: int = 0  # letters whose posting the demo recorded, as a person would
     example_customer: str = ""
     dossier: Path | None = None
 
@@ -87,7 +88,8 @@ class DemoResult:
             "customers": self.customers,
             "receivables": self.receivables,
             "days": self.days,
-            "sent": [row(a) for a in self.sent],
+            "done": [row(a) for a in self.done],
+            "letters_posted": self.posted,
             "last_day": [row(a) for a in self.last_day],
             "dossier": str(self.dossier) if self.dossier else None,
         }
@@ -195,10 +197,11 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
             side_states.record_until(day)
             if executor.calendar.is_send_day(day):
                 result.days += 1
+                result.posted += post_letters(store, executor, day)
                 _run_day(store, executor, day, end, result)
             day += timedelta(days=1)
-        result.example_customer = result.sent[-1].customer_name if result.sent else ""
-        escalated = [a for a in result.sent if a.kind is StepKind.ESCALATION]
+        result.example_customer = result.done[-1].customer_name if result.done else ""
+        escalated = [a for a in result.done if a.kind is StepKind.ESCALATION]
         if escalated:  # the collection file of the first customer handed over
             ref = escalated[0].customer_ref
             result.dossier = build_dossier(
@@ -257,9 +260,32 @@ def _run_day(store: Store, executor: Executor, day: date, end: date, result: Dem
             item.step,
             item.channel,
             item.status,
-            item.detail,
+            item.reference or item.detail,
         )
-        if item.status is ActionStatus.SENT:
-            result.sent.append(action)
+        if item.status.done or item.status is ActionStatus.PREPARED:
+            result.done.append(action)
         if day == end:
             result.last_day.append(action)
+
+
+def post_letters(store: Store, executor: Executor, day: date) -> int:
+    """What the creditor's staff would do each morning: post the letters prepared on an
+    earlier day and record it (a registered letter with its tracking number), and record the
+    delivery date of registered letters posted two days before or more. The tracking numbers
+    are the demo's own (DEMO-LR-…), never a real one."""
+    posted = 0
+    for record in store.letters_to_post(TENANT):
+        if record.planned_on >= day:
+            continue
+        registered = bool(record.details.get("registered"))
+        number = f"DEMO-LR-{record.planned_on:%m%d}-{posted + 1:03d}" if registered else None
+        executor.record_posting(record.key, posted_on=day, tracking_number=number)
+        posted += 1
+    for record in store.actions(TENANT, status=ActionStatus.POSTED):
+        details = record.details
+        if not details.get("registered") or details.get("received_on"):
+            continue
+        received = date.fromisoformat(details["posted_on"]) + timedelta(days=2)
+        if received <= day:
+            executor.record_posting(record.key, posted_on=None, received_on=received)
+    return posted

@@ -14,6 +14,7 @@
     │  └─ ConflictError      contradicts what is already recorded: refused, nothing changed
     ├─ StoreError            the store refused or is not at the expected schema
     ├─ DeliveryError         a channel refused (SMTP, letter service): nothing went out
+    │  ├─ RecipientRefused   every recipient refused for good: .recipients, use a fallback
     │  └─ DeliveryUncertain  the connection broke mid-send: it may have gone out
     ├─ CurrencyMismatch      two amounts of different currencies were combined
     └─ Unsupported           the platform has no such feature
@@ -36,6 +37,7 @@ __all__ = [
     "DeliveryUncertain",
     "ImportFileError",
     "RateLimited",
+    "RecipientRefused",
     "RelanceError",
     "SourceError",
     "SourceRejected",
@@ -188,6 +190,17 @@ class DeliveryError(RelanceError):
     def __init__(self, message: str, *, transient: bool = False, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.transient = transient
+
+
+class RecipientRefused(DeliveryError):
+    """The channel refused the recipients themselves (every address, for good): the customer
+    is reached another way until its addresses change."""
+
+    def __init__(
+        self, message: str, *, recipients: tuple[str, ...], hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.recipients = recipients
 
 
 class DeliveryUncertain(DeliveryError):

@@ -6,9 +6,16 @@ For each action, in order:
    is stored and the customer re-planned (someone who has just paid is never reminded);
 2. the action is recorded in the outbox under its idempotency key (an action already
    recorded is not carried out again: running the same cycle twice sends nothing new);
-3. it is marked *sending* and committed, handed to its channel, then marked *sent* with the
-   channel's receipt, in one transaction with the progress of every item it covered;
-4. the outcome is written back to the source where the platform allows it.
+3. it is marked *sending* and committed, handed to its channel, then marked with what the
+   channel did — *sent* (a relay or a provider took it), *written* (a file in the outbox
+   folder: an .eml with no relay, a to-do), *prepared* (a letter to print and post) — in one
+   transaction with the progress of every item it covered (a prepared letter moves nothing
+   until its posting is recorded: :meth:`Executor.record_posting`);
+4. the outcome is written back to the source where the platform allows it, once it is true:
+   an e-mail only written to a folder is not written back as sent, a letter only once posted.
+
+A relay that refuses every recipient for good fails the action with the refused addresses:
+the next plan reaches the customer on the step's fallback channel until its addresses change.
 
 A crash between 3's hand-over and its commit leaves the action *sending*: the next run
 holds it for review (:meth:`Store.hold_unknown_outcomes`), and the customer gets nothing
@@ -21,29 +28,32 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
+from pathlib import Path
 
 from connector.calendar import BusinessCalendar
-from connector.channels import ChannelSender, DeliveryReceipt
+from connector.channels import ChannelSender
 from connector.clock import Clock
 from connector.errors import (
     DeliveryError,
     DeliveryUncertain,
+    RecipientRefused,
     RelanceError,
     SourceError,
+    StoreError,
     Unsupported,
 )
 from connector.legal import ContractTerms, LegalClaim, RateTables
 from connector.legal.notice import notice_claim
 from connector.model import Channel, Creditor, Customer, SourceRef
 from connector.money import Money
-from connector.planner import CustomerPlan, PlannedAction, plan, plan_customer
+from connector.planner import Blocked, CustomerPlan, Delivery, PlannedAction, plan, plan_customer
 from connector.policy import Policy
 from connector.render import reminder_days, render
 from connector.settings import ContractConfig
-from connector.source import GroupedWriteBack, Outcome, Source, WriteReceipt
-from connector.store import ActionStatus, EventType, Store
+from connector.source import Source
+from connector.store import ActionRecord, ActionStatus, Store
+from connector.write_back import true_to_write_back, write_back
 
 __all__ = ["INTEREST_WITHOUT_RATE", "ActionResult", "Executor", "RunReport"]
 
@@ -61,6 +71,7 @@ class ActionResult:
     channel: Channel
     status: ActionStatus
     detail: str = ""
+    reference: str = ""  # the receipt: a Message-ID, or the file written
 
 
 @dataclass(slots=True)
@@ -72,6 +83,9 @@ class RunReport:
     results: list[ActionResult] = field(default_factory=list)
     planned: list[PlannedAction] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (customer key, note)
+    blocked: list[tuple[str, Blocked]] = field(default_factory=list)  # (customer key, why)
+    waiting: list[str] = field(default_factory=list)  # customers whose action awaits review
+    letters_to_post: int = 0  # letters prepared, this run or before, not posted yet
     stopped: bool = False  # asked to stop before the last customer: the rest waits
 
     def count(self, status: ActionStatus) -> int:
@@ -79,7 +93,19 @@ class RunReport:
 
     @property
     def needs_attention(self) -> bool:
-        return any(r.status in (ActionStatus.HELD, ActionStatus.FAILED) for r in self.results)
+        """A person has something to do: review an action, post a letter, fix an address."""
+        if self.blocked or self.waiting or self.letters_to_post:
+            return True
+        return any(r.status in ATTENTION for r in self.results)
+
+
+ATTENTION = (ActionStatus.HELD, ActionStatus.FAILED, ActionStatus.PREPARED)
+_STATUS = {
+    Delivery.SENT: ActionStatus.SENT,
+    Delivery.WRITTEN: ActionStatus.WRITTEN,
+    Delivery.PREPARED: ActionStatus.PREPARED,
+    Delivery.POSTED: ActionStatus.POSTED,
+}
 
 
 Progress = Callable[[int], None]
@@ -129,6 +155,8 @@ class Executor:
         for customer_plan in self.plan(as_of, everyone=True):
             self._tally(report, customer_plan, on_customer)
             report.planned.extend(customer_plan.actions)
+            key = customer_plan.customer_ref.key
+            report.blocked.extend((key, why) for why in customer_plan.blocked)
         return report
 
     # --- running ------------------------------------------------------------------------------
@@ -146,8 +174,9 @@ class Executor:
             report.results.append(
                 _outcome(held.action, ActionStatus.HELD, held.error or "outcome unknown")
             )
-        blocked = self._customers_awaiting_review()
+        awaiting = self._customers_awaiting_review()
         reviews: dict[str, date | None] = {}
+        blocks: dict[str, tuple[Blocked, ...]] = {}
         acted: list[SourceRef] = []
         with ExitStack() as stack:
             for sender in self.channels.values():
@@ -159,10 +188,12 @@ class Executor:
                 self._tally(report, customer_plan, on_customer)
                 key = customer_plan.customer_ref.key
                 reviews[key] = customer_plan.next_review_on
+                blocks[key] = customer_plan.blocked
                 if not customer_plan.actions:
                     continue
-                if key in blocked:
+                if key in awaiting:
                     report.notes.append((key, "waiting for review of an earlier action"))
+                    report.waiting.append(key)
                     reviews[key] = None
                     continue
                 acted.append(customer_plan.customer_ref)
@@ -176,7 +207,11 @@ class Executor:
         ):
             after = plan_customer(state, self.policy, self.calendar, as_of)
             reviews[state.customer.ref.key] = after.next_review_on if not after.actions else as_of
+            blocks[state.customer.ref.key] = after.blocked
         self.store.set_next_review(self.tenant, reviews)
+        self.store.set_blocked(self.tenant, blocks)
+        report.blocked = [(key, why) for key, found in blocks.items() for why in found]
+        report.letters_to_post = len(self.store.letters_to_post(self.tenant))
         return report
 
     def _tally(self, report: RunReport, customer_plan: CustomerPlan, cb: Progress | None) -> None:
@@ -204,7 +239,7 @@ class Executor:
         record = self.store.record_action(self.tenant, action, self.policy)
         if record.status is not ActionStatus.PLANNED:
             if record.status not in (ActionStatus.HELD, ActionStatus.FAILED):
-                return None  # done earlier: nothing new to report
+                return None  # done earlier (or a letter to post): nothing new to report
             return _outcome(action, record.status, record.error or "waiting for a person")
         customer = self.store.customer(self.tenant, action.customer_ref)
         promises = [
@@ -241,6 +276,16 @@ class Executor:
             self.store.mark_held(self.tenant, action.key, exc.message)
             log.warning("action %s held: %s", action.key, exc.message)
             return _outcome(action, ActionStatus.HELD, exc.message)
+        except RecipientRefused as exc:
+            refused = {
+                "channel": action.channel.value,
+                "recipients": list(exc.recipients),
+                "reason": exc.message,
+            }
+            self.store.mark_failed(self.tenant, action.key, exc.message, {"refused": refused})
+            detail = f"{exc.message} (the next run uses the step's fallback)"
+            log.warning("action %s failed: %s", action.key, detail)
+            return _outcome(action, ActionStatus.FAILED, detail)
         except DeliveryError as exc:
             # the channel said no before accepting: nothing went out
             if exc.transient:
@@ -251,21 +296,81 @@ class Executor:
                 detail = exc.message
             log.warning("action %s failed: %s", action.key, detail)
             return _outcome(action, ActionStatus.FAILED, detail)
+        status = _STATUS[receipt.delivery]
+        details = dict(receipt.details)
+        if "prepared_on" in details:  # the day the letter was made for (an as-of run's)
+            details["prepared_on"] = as_of.isoformat()
         self.store.mark_sent(
             self.tenant,
             action.key,
             receipt=receipt.reference,
             policy=self.policy,
             done_on=as_of,
-            details=receipt.details,
+            details=details,
+            status=status,
         )
-        log.info("action %s sent via %s", action.key, action.channel)
-        self._write_back(action, as_of, receipt)
-        return _outcome(action, ActionStatus.SENT, receipt.reference)
+        log.info("action %s %s via %s", action.key, status, action.channel)
+        if action.fallback:
+            self._supersede(action)
+        if true_to_write_back(action.channel, receipt.delivery):
+            write_back(
+                self.store, self.tenant, self.source, self.policy, action, as_of, receipt.document
+            )
+        said = _said(action, status, receipt.reference)
+        return replace(_outcome(action, status, said), reference=receipt.reference)
+
+    def _supersede(self, action: PlannedAction) -> None:
+        """The step went on a fallback: its attempt on the step's own channel, refused, is
+        closed (its refusal still stands until the customer's addresses change)."""
+        first = action.key.rpartition("|")[0]
+        try:
+            record = self.store.action(self.tenant, first)
+        except StoreError:
+            return  # the step's own channel was never tried (no address at all)
+        if record.status is ActionStatus.FAILED:
+            self.store.cancel_action(
+                self.tenant, first, f"superseded: {action.step} went by {action.channel}"
+            )
+
+    # --- letters a person posts -----------------------------------------------------------
+    def record_posting(
+        self,
+        key: str,
+        *,
+        posted_on: date | None,
+        tracking_number: str | None = None,
+        registered: bool | None = None,
+        received_on: date | None = None,
+    ) -> ActionRecord:
+        """A person posted a prepared letter (or has its tracking number or AR for one
+        posted): record it, and write it back to the source once it is posted."""
+        before = self.store.action(self.tenant, key)
+        record = self.store.record_posting(
+            self.tenant,
+            key,
+            policy=self.policy,
+            posted_on=posted_on,
+            tracking_number=tracking_number,
+            registered=registered,
+            received_on=received_on,
+        )
+        if before.status is ActionStatus.PREPARED:
+            day = date.fromisoformat(record.details["posted_on"])
+            path = Path(record.receipt or "")
+            document = path.read_bytes() if path.is_file() else None
+            write_back(
+                self.store, self.tenant, self.source, self.policy, record.action, day, document
+            )
+        return record
 
     def _sent_to(self, customer_ref: SourceRef) -> list[PlannedAction]:
-        """What was really sent to this customer: « malgré nos relances » needs two of them."""
-        sent = self.store.actions(self.tenant, status=ActionStatus.SENT)
+        """What really reached this customer — e-mails a relay took, letters posted, not an
+        .eml only written to a folder: « malgré nos relances » needs two of them."""
+        sent = [
+            record
+            for status in (ActionStatus.SENT, ActionStatus.POSTED)
+            for record in self.store.actions(self.tenant, status=status)
+        ]
         return [record.action for record in sent if record.customer_ref == customer_ref]
 
     def _invoice_pdfs(self, action: PlannedAction) -> tuple[tuple[str, bytes, str], ...]:
@@ -352,73 +457,20 @@ class Executor:
         self.store.mark_held(self.tenant, action.key, reason)
         return _outcome(action, ActionStatus.HELD, reason)
 
-    def _next(self, action: PlannedAction, as_of: date) -> dict[str, Any]:
-        """The policy's next step and when it falls due: a hint written beside the trail.
 
-        The planner decides for real on that day (a payment, a promise or a small amount
-        changes it); this only tells the accountant what to expect.
-        """
-        names = [step.name for step in self.policy.steps]
-        if action.step not in names or names.index(action.step) + 1 >= len(names):
-            return {}
-        nxt = self.policy.steps[names.index(action.step) + 1]
-        dues = [line.due_on for line in action.lines]
-        if not dues:
-            return {}
-        when = max(min(dues) + timedelta(days=nxt.offset_days), as_of + timedelta(days=1))
-        return {"next_step": nxt.name, "next_on": when}
-
-    def _write_back(self, action: PlannedAction, as_of: date, receipt: DeliveryReceipt) -> None:
-        if self.source is None:
-            return
-        numbers = tuple(line.number for line in action.lines)
-        outcome = Outcome(
-            action_key=action.key,
-            step=action.step,
-            channel=action.channel,
-            done_on=as_of,
-            receivables=action.receivable_refs,
-            note=f"relance: {action.step} sent via {action.channel} ({', '.join(numbers)})",
-            customer=action.customer_ref,
-            numbers=numbers,
-            document=receipt.document,
-            **self._next(action, as_of),
-        )
-        receipts: dict[str, WriteReceipt | str] = {}
-        if isinstance(self.source, GroupedWriteBack):
-            try:
-                receipts.update(self.source.write_back_all(outcome))
-            except Unsupported:
-                return
-            except SourceError as exc:
-                log.warning("write-back of %s failed: %s", action.key, exc.message)
-                receipts.update((ref.key, exc.message) for ref in outcome.receivables)
-        else:
-            for ref in outcome.receivables:
-                try:
-                    receipts[ref.key] = self.source.write_back(ref, outcome)
-                except Unsupported:
-                    return  # the source keeps no trail (a file); the audit trail has it
-                except SourceError as exc:
-                    log.warning(
-                        "write-back of %s to %s failed: %s", action.key, ref.key, exc.message
-                    )
-                    receipts[ref.key] = exc.message
-        for key, result in receipts.items():
-            payload: dict[str, object] = {"action": action.key}
-            if isinstance(result, str):
-                payload["error"] = result
-            else:
-                payload["written"] = dict(result.written)
-                if result.skipped:
-                    payload["skipped"] = dict(result.skipped)
-            self.store.log_event(
-                self.tenant,
-                EventType.WRITTEN_BACK,
-                customer_key=action.customer_ref.key,
-                receivable_keys=(key,),
-                payload=payload,
+def _said(action: PlannedAction, status: ActionStatus, reference: str) -> str:
+    """The run's line about an action, in plain words."""
+    match status:
+        case ActionStatus.WRITTEN if action.channel is Channel.EMAIL:
+            return f"written to {reference} (not sent: no SMTP relay is set up)"
+        case ActionStatus.WRITTEN:
+            return f"to-do written to {reference}"
+        case ActionStatus.PREPARED:
+            return (
+                f"letter to print and post: {reference}; then record it: "
+                f"relance action letter {action.key} --tracking NUMBER"
             )
+    return reference
 
 
 def _outcome(action: PlannedAction, status: ActionStatus, detail: str) -> ActionResult:

@@ -1,7 +1,8 @@
 """The planner: (customer state, policy, calendar, as-of date) -> actions. Pure.
 
 It reads model objects only (never the store), so the daemon, the CLI and the Odoo add-on
-feed it the same way. It decides and explains; it sends nothing.
+feed it the same way. It decides and explains; it sends nothing. Its parts live in
+:mod:`connector.dunning`; this module puts them together.
 
 How a customer is chased
 ------------------------
@@ -13,18 +14,19 @@ How a customer is chased
   instalments is ``connector.instalments``'.
 * An item is *held* while it is disputed, or covered by a promise to pay whose date (plus
   the policy's grace days) has not passed. A pause holds the whole customer.
-* The customer's *level* is the highest step any of its overdue items reached. The next
-  step is the first one after the level that applies: the courtesy step never applies to
-  an overdue item, a step below its minimum amount is skipped, and a reminder is skipped
-  once the customer had the maximum number of reminders (fewer for a small claim).
-* That step is due on the oldest overdue item's due date plus the step's offset, moved to
-  a send day, and not before the step's minimum gap since the last action. A broken
-  promise makes it due at once.
-* One action per customer and step lists every overdue item that is not held, with open
-  credit notes and unapplied payments deducted, one total per currency: an action's lines
-  less its credits are its totals, currency by currency (a currency whose credits cover
-  its items is left out of the message, lines and credits alike). Invoices not yet due
-  only ever get the courtesy step, alone or folded into that day's overdue message; the
+* The overdue items are chased together, one message listing them all at the highest step
+  any of them reached (:mod:`~connector.dunning.steps`), except that a formal notice lists
+  only the items the policy's ``notice_covers`` names, and items already in a notice go on
+  to the escalation on their own once the notice's deadline has passed
+  (:mod:`~connector.dunning.tracks`).
+* A step goes on its channel, or the first of its fallbacks that reaches the customer
+  (:mod:`~connector.dunning.reach`); when none does, the customer is *blocked* and the plan
+  says why. While a letter waits to be posted, the customer's schedule waits too.
+* Open credit notes and unapplied payments are deducted once, one total per currency: an
+  action's lines less its credits are its totals, currency by currency (a currency whose
+  credits cover its items is left out of the message, lines and credits alike). Invoices
+  not yet due only ever get the courtesy step, alone or folded into that day's ordinary
+  message (never into a formal notice, nor once the customer is in formal recovery); the
   instalments not yet due of an invoice the action claims ride along as ``later``, shown,
   never claimed.
 """
@@ -32,192 +34,59 @@ How a customer is chased
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
-from enum import StrEnum
 from types import MappingProxyType
 
 from connector.calendar import BusinessCalendar
-from connector.instalments import plan_balances, term_balances
-from connector.model import (
-    Channel,
-    Customer,
-    Dispute,
-    Pause,
-    Payment,
-    PaymentPlan,
-    Promise,
-    Receivable,
-    ReceivableKind,
-    SourceRef,
-    StepKind,
+from connector.dunning.actions import (
+    Blocked,
+    BlockKind,
+    CustomerPlan,
+    PlannedAction,
+    action_key,
 )
-from connector.money import Money, Totals
-from connector.policy import DayBasis, Policy, Step
+from connector.dunning.history import (
+    Delivery,
+    Progress,
+    Refusal,
+    StepTaken,
+    history_until,
+    with_deadlines,
+)
+from connector.dunning.items import ClaimLine, CoveredInvoice, CreditLine, ItemKind, net
+from connector.dunning.promises import promise_holds
+from connector.dunning.state import CustomerState
+from connector.dunning.steps import Ctx, courtesy_due, make_action
+from connector.dunning.tracks import claim_actions, in_formal_recovery
+from connector.instalments import plan_balances, term_balances
+from connector.model import Channel, PaymentPlan, Receivable, ReceivableKind, StepKind
+from connector.money import Money
+from connector.policy import Policy
 
 __all__ = [
+    "BlockKind",
+    "Blocked",
     "ClaimLine",
     "CoveredInvoice",
     "CreditLine",
     "CustomerPlan",
     "CustomerState",
+    "Delivery",
     "ItemKind",
     "PlannedAction",
     "Progress",
+    "Refusal",
+    "StepTaken",
     "action_key",
     "apply_action",
     "plan",
     "plan_customer",
     "progress_after",
     "receivable_lines",
+    "steps_taken",
     "term_key",
 ]
-
-_EMPTY: Mapping[str, Progress] = MappingProxyType({})
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """How far one dunning item has gone: the last step it was part of."""
-
-    step: str | None = None
-    reminders: int = 0
-    last_on: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerState:
-    """Everything the planner needs about one customer, as model objects."""
-
-    customer: Customer
-    receivables: Sequence[Receivable] = ()
-    payments: Sequence[Payment] = ()
-    promises: Sequence[Promise] = ()
-    plans: Sequence[PaymentPlan] = ()
-    disputes: Sequence[Dispute] = ()
-    pause: Pause | None = None
-    progress: Mapping[str, Progress] = field(default_factory=lambda: _EMPTY)
-    last_action_on: date | None = None
-
-
-class ItemKind(StrEnum):
-    RECEIVABLE = "receivable"  # an invoice due on one date
-    TERM = "term"  # one instalment of an invoice whose payment terms split it
-    INSTALMENT = "instalment"  # one instalment of a payment plan
-
-
-@dataclass(frozen=True, slots=True)
-class CoveredInvoice:
-    """An invoice a payment plan's instalment belongs to."""
-
-    number: str
-    due_on: date
-    total: Money
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimLine:
-    """One invoice (or instalment) listed in a message.
-
-    A term instalment's ``number`` is its invoice's, ``ref`` its invoice and ``part`` of
-    ``parts`` which instalment it is; a plan instalment's ``number`` is ``part/parts`` and
-    ``covers`` names the invoices the plan is for.
-    """
-
-    key: str
-    kind: ItemKind
-    number: str
-    issued_on: date
-    due_on: date
-    open: Money
-    total: Money
-    days_late: int
-    ref: SourceRef | None = None  # the receivable; None for a plan instalment
-    plan_id: str | None = None
-    document_url: str | None = None
-    payment_url: str | None = None
-    part: int | None = None  # which instalment (from 1), for an instalment
-    parts: int | None = None  # of how many
-    covers: tuple[CoveredInvoice, ...] = ()  # a plan instalment's invoices
-
-
-@dataclass(frozen=True, slots=True)
-class CreditLine:
-    """Something deducted from the claim: an open credit note or an unapplied payment."""
-
-    key: str
-    label: str
-    on: date
-    amount: Money
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedAction:
-    key: str  # idempotency key, stable across re-plans of the same day
-    customer_ref: SourceRef
-    step: str
-    kind: StepKind
-    channel: Channel
-    template: str
-    planned_on: date
-    lines: tuple[ClaimLine, ...]
-    upcoming: tuple[ClaimLine, ...] = ()  # not yet due: courtesy mention only
-    credits: tuple[CreditLine, ...] = ()
-    totals: Totals = field(default_factory=Totals)  # lines less credits, per currency
-    broken_promises: tuple[str, ...] = ()
-    reason: str = ""
-    later: tuple[ClaimLine, ...] = ()  # claimed invoices' instalments not yet due: shown only
-
-    @property
-    def receivable_refs(self) -> tuple[SourceRef, ...]:
-        """Each receivable the action lists, once (a split invoice has several lines)."""
-        found: dict[str, SourceRef] = {}
-        for line in (*self.lines, *self.upcoming):
-            if line.ref is not None:
-                found.setdefault(line.ref.key, line.ref)
-        return tuple(found.values())
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerPlan:
-    customer_ref: SourceRef
-    actions: tuple[PlannedAction, ...] = ()
-    notes: tuple[str, ...] = ()  # decisions worth logging: "F-104 held: disputed"
-    next_review_on: date | None = None  # when something may next become due; None: never
-
-
-def action_key(customer_ref: SourceRef, step: str, driver: str) -> str:
-    """Stable for one step of one episode: the same step planned again (the next day, after a
-    crash or a transient failure) keeps its key, so the outbox never holds it twice."""
-    return f"{customer_ref.key}|{step}|{driver}"
-
-
-# --- internals -------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Ctx:
-    state: CustomerState
-    policy: Policy
-    calendar: BusinessCalendar
-    as_of: date
-    notes: list[str] = field(default_factory=list)
-    wakeups: list[date] = field(default_factory=list)
-
-    def wake(self, day: date | None) -> None:
-        if day is not None and day > self.as_of:
-            self.wakeups.append(day)
-
-
-def _by_due(line: ClaimLine) -> tuple[date, str]:
-    return (line.due_on, line.number)
-
-
-def _step_date(ctx: _Ctx, due_on: date, step: Step) -> date:
-    if ctx.policy.day_basis is DayBasis.BUSINESS:
-        return ctx.calendar.on_or_after(ctx.calendar.add_business_days(due_on, step.offset_days))
-    return ctx.calendar.on_or_after(due_on + timedelta(days=step.offset_days))
 
 
 def term_key(receivable_key: str, part: int) -> str:
@@ -282,187 +151,45 @@ def _instalment_lines(
     ]
 
 
-def _promise_covers(promise: Promise, line: ClaimLine) -> bool:
-    if line.ref is None:  # a plan's instalment: the plan, not a promise, governs it
-        return False
-    if not promise.receivable_refs:
-        return True
-    return any(ref.key == line.ref.key for ref in promise.receivable_refs)
-
-
-def _promise_kept(promise: Promise, lines: Sequence[ClaimLine]) -> bool:
-    currency = promise.amount.currency
-    covered = sum(
-        (
-            ln.open.amount
-            for ln in lines
-            if _promise_covers(promise, ln) and ln.open.currency == currency
-        ),
-        Decimal(0),
-    )
-    return covered <= promise.balance_at_promise.amount - promise.amount.amount
-
-
-def _net(lines: Iterable[ClaimLine], credits: Iterable[CreditLine]) -> Totals:
-    totals = Totals(line.open for line in lines)
-    for credit in credits:
-        if credit.amount.currency in totals:
-            totals.add(-credit.amount)
-    return totals
-
-
-def _claimed(
-    lines: Sequence[ClaimLine], credits: Sequence[CreditLine]
-) -> tuple[list[ClaimLine], list[CreditLine], Totals]:
-    """What a message claims: the lines and credits of each currency still owed once the
-    credits are deducted, and their totals (lines less credits, per currency)."""
-    owed = _net(lines, credits).positive()
-    return (
-        [ln for ln in lines if ln.open.currency in owed],
-        [c for c in credits if c.amount.currency in owed],
-        owed,
-    )
-
-
-def _claim_for_thresholds(policy: Policy, totals: Totals) -> Money | None:
-    """The claim the policy's amounts are compared with; None when it has none in its currency."""
-    if policy.currency in totals:
-        return totals[policy.currency]
-    return None
-
-
-def _next_step(
-    ctx: _Ctx, level: int, reminders: int, claim: Money | None
-) -> tuple[int, Step] | None:
-    policy = ctx.policy
-    limit = policy.max_reminders if claim is None else policy.max_reminders_for(claim)
-    for index in range(level + 1, len(policy.steps)):
-        step = policy.steps[index]
-        if step.kind is StepKind.COURTESY:
-            continue
-        if claim is not None and claim.amount < step.min_open_amount:
-            ctx.notes.append(f"{step.name} skipped: claim {claim} below {step.min_open_amount}")
-            continue
-        if step.kind is StepKind.REMINDER and reminders >= limit:
-            ctx.notes.append(f"{step.name} skipped: {reminders} reminder(s) sent, limit {limit}")
-            continue
-        return index, step
-    return None
-
-
-def _progress_of(progress: Mapping[str, Progress], line: ClaimLine) -> Progress | None:
-    """A line's progress; an instalment of a split invoice chased earlier as a whole (before
-    its terms were known) carries that chase when it was already due then."""
-    item = progress.get(line.key)
-    if item is None and line.kind is ItemKind.TERM and line.ref is not None:
-        whole = progress.get(line.ref.key)
-        if whole is not None and whole.last_on is not None and line.due_on <= whole.last_on:
-            return whole
-    return item
-
-
-def _level(ctx: _Ctx, lines: Iterable[ClaimLine]) -> tuple[int, int]:
-    level, reminders = -1, 0
-    progress = ctx.state.progress
-    for line in lines:
-        item = _progress_of(progress, line)
-        if item is None or item.step is None:
-            continue
-        try:
-            level = max(level, ctx.policy.index_of(item.step))
-        except KeyError:
-            ctx.notes.append(f"{line.number}: step {item.step!r} is not in the policy; ignored")
-        reminders = max(reminders, item.reminders)
-    return level, reminders
-
-
-def _eligible_on(ctx: _Ctx, step: Step, due_on: date) -> date:
-    day = _step_date(ctx, due_on, step)
-    last = ctx.state.last_action_on
-    if last is not None and step.min_gap_days:
-        day = max(day, ctx.calendar.on_or_after(last + timedelta(days=step.min_gap_days)))
-    return day
-
-
-def _make_action(
-    ctx: _Ctx,
-    step: Step,
-    lines: Sequence[ClaimLine],
-    *,
-    upcoming: Sequence[ClaimLine] = (),
-    credits: Sequence[CreditLine] = (),
-    totals: Totals | None = None,
-    broken: Sequence[str] = (),
-    later: Sequence[ClaimLine] = (),
-    reason: str,
-) -> PlannedAction:
-    customer_ref = ctx.state.customer.ref
-    return PlannedAction(
-        key=action_key(customer_ref, step.name, min(lines, key=_by_due).key),
-        customer_ref=customer_ref,
-        step=step.name,
-        kind=step.kind,
-        channel=step.channel,
-        template=step.template,
-        planned_on=ctx.as_of,
-        lines=tuple(sorted(lines, key=_by_due)),
-        upcoming=tuple(sorted(upcoming, key=_by_due)),
-        credits=tuple(credits),
-        totals=totals if totals is not None else Totals(ln.open for ln in (*lines, *upcoming)),
-        broken_promises=tuple(broken),
-        reason=reason,
-        later=tuple(sorted(later, key=_by_due)),
-    )
-
-
-def _later(lines: Sequence[ClaimLine], all_lines: Sequence[ClaimLine]) -> list[ClaimLine]:
-    """The instalments not yet due of the split invoices ``lines`` claim (none listed twice)."""
-    listed = {ln.key for ln in lines}
-    split = {ln.ref.key for ln in lines if ln.kind is ItemKind.TERM and ln.ref is not None}
+def _with_history(ctx: Ctx, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
+    """Each line with the steps its item went through by ``as_of``, notices' deadlines in."""
+    history, policy = ctx.state.history, ctx.policy
+    if not history:
+        return list(lines)
     return [
-        ln
-        for ln in all_lines
-        if ln.kind is ItemKind.TERM
-        and ln.days_late == 0
-        and ln.ref is not None
-        and ln.ref.key in split
-        and ln.key not in listed
+        replace(
+            line,
+            steps=with_deadlines(
+                history_until(history, line.key, ctx.as_of),
+                policy.deadline_of,
+                policy.letter_delivery_days,
+            ),
+        )
+        for line in lines
     ]
 
 
-def _courtesy_due(ctx: _Ctx, upcoming: Sequence[ClaimLine]) -> tuple[Step | None, list[ClaimLine]]:
-    courtesy = next((s for s in ctx.policy.steps if s.kind is StepKind.COURTESY), None)
-    if courtesy is None:
-        return None, []
-    due: list[ClaimLine] = []
-    for line in upcoming:
-        if ctx.state.progress.get(line.key, Progress()).step is not None:
-            continue  # already had its courtesy reminder
-        if line.due_on <= ctx.as_of:
-            continue  # courtesy is for before the due date, not on it
-        day = _step_date(ctx, line.due_on, courtesy)
-        if day <= ctx.as_of:
-            due.append(line)
-        else:
-            ctx.wake(day)
-    claim = _claim_for_thresholds(ctx.policy, Totals(ln.open for ln in due))
-    if due and claim is not None and claim.amount < courtesy.min_open_amount:
-        ctx.notes.append(f"courtesy skipped: {claim} below {courtesy.min_open_amount}")
-        return courtesy, []
-    return courtesy, due
-
-
-def _in_formal_recovery(ctx: _Ctx, overdue: Sequence[ClaimLine]) -> bool:
-    """Past the formal notice, friendly heads-ups would contradict the demand."""
-    level, _ = _level(ctx, overdue)
-    return level >= 0 and ctx.policy.steps[level].kind in (StepKind.NOTICE, StepKind.ESCALATION)
+def _letters_to_post(lines: Sequence[ClaimLine]) -> list[Blocked]:
+    """Letters prepared about these items and not posted yet: the schedule waits for them."""
+    waiting: dict[str, Blocked] = {}
+    for line in lines:
+        for step in line.steps:
+            if step.delivery is Delivery.PREPARED and step.action_key not in waiting:
+                waiting[step.action_key] = Blocked(
+                    BlockKind.LETTER_TO_POST,
+                    step.step,
+                    f"letter prepared on {step.on}, to print and post; then record it: "
+                    f"relance action letter KEY --tracking NUMBER",
+                    step.action_key,
+                )
+    return list(waiting.values())
 
 
 def plan_customer(
     state: CustomerState, policy: Policy, calendar: BusinessCalendar, as_of: date
 ) -> CustomerPlan:
     """Decide what, if anything, is due for one customer on ``as_of``."""
-    ctx = _Ctx(state, policy, calendar, as_of)
+    ctx = Ctx(state, policy, calendar, as_of)
     ref = state.customer.ref
     if state.pause is not None and state.pause.active_on(as_of):
         until = state.pause.until
@@ -509,103 +236,78 @@ def plan_customer(
                 CreditLine(payment.ref.key, "payment", payment.received_on, payment.unapplied)
             )
 
-    # promises: hold what they cover until the date + grace; a broken one acts at once
-    held: set[str] = set()
-    broken: list[str] = []
-    grace = timedelta(days=policy.promise_grace_days)
-    for promise in state.promises:
-        if promise.broken_on is not None or promise.recorded_on > as_of:
-            continue
-        if promise.cancelled_by(as_of):
-            continue
-        if _promise_kept(promise, lines):
-            continue
-        covered = [ln.key for ln in lines if _promise_covers(promise, ln)]
-        if as_of <= promise.promised_on + grace:
-            held.update(covered)
-            ctx.notes.append(
-                f"{len(covered)} item(s) held: promise to pay by {promise.promised_on}"
-            )
-            ctx.wake(promise.promised_on + grace + timedelta(days=1))
-        elif covered:
-            broken.append(promise.id)
-            ctx.notes.append(f"promise {promise.id} of {promise.promised_on} broken")
+    lines = _with_history(ctx, lines)
+    ctx.lines = lines
+    waiting = _letters_to_post(lines)
+    if waiting:
+        return CustomerPlan(
+            ref, notes=tuple(f"{b.step}: {b.reason}" for b in waiting), blocked=tuple(waiting)
+        )
 
-    overdue = [ln for ln in lines if ln.due_on < as_of and ln.key not in held]
-    upcoming = [ln for ln in lines if ln.due_on >= as_of and ln.key not in held]
+    holds = promise_holds(state.promises, lines, as_of, policy.promise_grace_days)
+    ctx.notes.extend(holds.notes)
+    ctx.broken.update(holds.broken)
+    for day in holds.wake_on:
+        ctx.wake(day)
+    overdue = [ln for ln in lines if ln.due_on < as_of and ln.key not in holds.held]
+    upcoming = [ln for ln in lines if ln.due_on >= as_of and ln.key not in holds.held]
     for line in upcoming:
         ctx.wake(line.due_on + timedelta(days=1))
     send_day = calendar.is_send_day(as_of)
     if not send_day:
         ctx.wake(calendar.on_or_after(as_of + timedelta(days=1)))
 
-    courtesy, courtesy_lines = _courtesy_due(ctx, upcoming)
-    if courtesy_lines and _in_formal_recovery(ctx, overdue):
-        ctx.notes.append("courtesy reminders withheld: the formal notice has been sent")
-        courtesy_lines = []
     actions: list[PlannedAction] = []
-    totals = _net(overdue, credits)
-    claimed, deducted, positive = _claimed(overdue, credits)
-    if overdue and not positive:
+    if overdue and not net(overdue, credits).positive():
         ctx.notes.append("credits and unapplied payments cover the overdue balance")
     elif overdue:
-        for currency in sorted(set(totals) - set(positive)):
-            ctx.notes.append(f"{currency}: credits and unapplied payments cover what is overdue")
-        level, reminders = _level(ctx, claimed)
-        claim = _claim_for_thresholds(policy, totals)
-        found = _next_step(ctx, level, reminders, claim)
-        if found is not None:
-            _, step = found
-            driver = min(claimed, key=lambda ln: (ln.due_on, ln.number))
-            eligible = as_of if broken else _eligible_on(ctx, step, driver.due_on)
-            if eligible <= as_of and send_day:
-                reason = (
-                    "promise to pay broken"
-                    if broken
-                    else f"{driver.number} is {driver.days_late} day(s) late"
-                )
-                actions.append(
-                    _make_action(
-                        ctx,
-                        step,
-                        claimed,
-                        upcoming=courtesy_lines,
-                        credits=deducted,
-                        totals=positive,
-                        broken=broken,
-                        later=[ln for ln in _later(claimed, lines) if ln not in courtesy_lines],
-                        reason=reason,
-                    )
-                )
-                courtesy_lines = []
-            else:
-                ctx.wake(calendar.on_or_after(max(eligible, as_of + timedelta(days=1))))
-    if courtesy is not None and courtesy_lines and send_day:
-        soon, soon_credits, soon_totals = _claimed(courtesy_lines, credits)
-        if soon:
-            first = min(soon, key=lambda ln: ln.due_on)
-            actions.append(
-                _make_action(
-                    ctx,
-                    courtesy,
-                    soon,
-                    credits=soon_credits,
-                    totals=soon_totals,
-                    later=_later(soon, lines),
-                    reason=f"{first.number} falls due on {first.due_on}",
-                )
-            )
-        else:
-            ctx.notes.append("courtesy skipped: credits and unapplied payments cover it")
-    elif courtesy_lines:
-        ctx.wake(calendar.on_or_after(as_of + timedelta(days=1)))
-
+        actions = claim_actions(ctx, overdue, credits, send_day)
+    actions = _with_courtesy(ctx, actions, overdue, upcoming, credits, send_day)
     return CustomerPlan(
         ref,
         actions=tuple(actions),
         notes=tuple(ctx.notes),
         next_review_on=min(ctx.wakeups) if ctx.wakeups else None,
+        blocked=tuple(ctx.blocked),
     )
+
+
+def _with_courtesy(
+    ctx: Ctx,
+    actions: list[PlannedAction],
+    overdue: Sequence[ClaimLine],
+    upcoming: Sequence[ClaimLine],
+    credits: Sequence[CreditLine],
+    send_day: bool,
+) -> list[PlannedAction]:
+    """Fold today's courtesy reminders into the day's ordinary message, or send them alone
+    (less the customer's credits)."""
+    courtesy, due = courtesy_due(ctx, upcoming)
+    if courtesy is None or not due:
+        return actions
+    formal = any(a.kind in (StepKind.NOTICE, StepKind.ESCALATION) for a in actions)
+    if formal or any(in_formal_recovery(ctx, line) for line in overdue):
+        ctx.notes.append("courtesy reminders withheld: the customer is in formal recovery")
+        return actions
+    if not send_day:
+        ctx.wake(ctx.calendar.on_or_after(ctx.as_of + timedelta(days=1)))
+        return actions
+    written = [a for a in actions if a.channel in (Channel.EMAIL, Channel.LETTER)]
+    if written:
+        host = written[0]
+        folded = replace(
+            host,
+            upcoming=tuple(sorted(due, key=lambda ln: (ln.due_on, ln.number))),
+            later=tuple(ln for ln in host.later if ln not in due),
+        )
+        return [folded if a is host else a for a in actions]
+    if not net(due, credits).positive():
+        ctx.notes.append("courtesy skipped: credits and unapplied payments cover it")
+        return actions
+    first = min(due, key=lambda ln: ln.due_on)
+    reason = f"{first.number} falls due on {first.due_on}"
+    alone = make_action(ctx, courtesy, due, reason=reason, credits=credits)
+    return [*actions, alone] if alone is not None else actions
 
 
 def plan(
@@ -639,18 +341,40 @@ def progress_after(
     return updated
 
 
+def steps_taken(action: PlannedAction, delivery: Delivery, on: date) -> dict[str, StepTaken]:
+    """The step ``action`` adds to each item's history: its step for the items it claims, a
+    courtesy mention (kind courtesy, in that step's message) for those not yet due."""
+    taken: dict[str, StepTaken] = {}
+    for line in action.lines:
+        taken[line.key] = StepTaken(
+            action.step, action.kind, action.channel, delivery, on, action.key, claimed=line.open
+        )
+    for line in action.upcoming:
+        taken[line.key] = StepTaken(
+            action.step, StepKind.COURTESY, action.channel, delivery, on, action.key
+        )
+    return taken
+
+
 def apply_action(state: CustomerState, action: PlannedAction, policy: Policy) -> CustomerState:
-    """The customer's state after ``action`` was carried out on its planned day."""
-    changes = progress_after(state.progress, action, policy, action.planned_on)
+    """The customer's state after ``action`` was carried out on its planned day (a letter
+    posted that same day)."""
+    day = action.planned_on
+    changes = progress_after(state.progress, action, policy, day)
+    delivery = Delivery.POSTED if action.channel is Channel.LETTER else Delivery.SENT
+    history = dict(state.history)
+    for key, step in steps_taken(action, delivery, day).items():
+        if delivery is Delivery.POSTED:
+            step = replace(step, prepared_on=day, registered=action.kind is StepKind.NOTICE)
+        history[key] = (*history.get(key, ()), step)
     promises = tuple(
-        p.model_copy(update={"broken_on": action.planned_on})
-        if p.id in action.broken_promises
-        else p
+        p.model_copy(update={"broken_on": day}) if p.id in action.broken_promises else p
         for p in state.promises
     )
     return replace(
         state,
         progress=MappingProxyType({**state.progress, **changes}),
+        history=MappingProxyType(history),
         promises=promises,
-        last_action_on=action.planned_on,
+        last_action_on=day,
     )

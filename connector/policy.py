@@ -23,6 +23,7 @@ from connector.money import Currency, Money
 __all__ = [
     "DEFAULT_POLICY",
     "DayBasis",
+    "NoticeCoverage",
     "Policy",
     "SendWindow",
     "Step",
@@ -52,6 +53,21 @@ class DayBasis(StrEnum):
     BUSINESS = "business"  # offsets count business days of the tenant's calendar
 
 
+class NoticeCoverage(StrEnum):
+    """Which overdue invoices a formal notice lists; the others stay in the ordinary schedule
+    (they get their own reminders first)."""
+
+    REMINDED_OR_OVERDUE = "reminded_or_overdue"  # reminded at least once, or old enough
+    REMINDED = "reminded"  # only invoices that had at least one written reminder
+    ALL_OVERDUE = "all_overdue"  # every overdue invoice of the customer, however recent
+
+
+# Who reads what a step writes: the customer (a reminder, the notice) or the creditor's staff
+# (a call to make, a file to hand over). A step for the customer may fall back to a to-do for
+# the staff (call instead of write); a to-do for the staff never turns into a letter.
+_STAFF_KINDS = frozenset({StepKind.CALL, StepKind.ESCALATION})
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -64,6 +80,17 @@ class Step(_Strict):
     template: str = Field(min_length=1)
     min_open_amount: Decimal = Field(default=Decimal(0), ge=0)
     min_gap_days: int = Field(default=0, ge=0)
+    fallback: tuple[Channel, ...] = Field(
+        default=(),
+        description="channels tried in order when the step's own cannot reach the customer",
+    )
+    deadline_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=60,
+        description="the deadline the step's message gives to pay, from its receipt: the next "
+        "step waits until it has passed (a notice's is the policy's notice_deadline_days)",
+    )
 
     @model_validator(mode="after")
     def _courtesy_before_due(self) -> Self:
@@ -73,6 +100,27 @@ class Step(_Strict):
                 "and the courtesy step must have one"
             )
         return self
+
+    @model_validator(mode="after")
+    def _sane_fallback(self) -> Self:
+        if self.channel in self.fallback or len(set(self.fallback)) != len(self.fallback):
+            raise ValueError("fallback lists other channels than the step's, each once")
+        if self.for_staff and set(self.fallback) - {Channel.PHONE_TASK}:
+            raise ValueError(
+                f"a {self.kind} step writes a to-do for your staff: it cannot fall back to "
+                "writing to the customer (without a phone number a call step is skipped)"
+            )
+        return self
+
+    @property
+    def for_staff(self) -> bool:
+        """A to-do for the creditor's staff (a call, a hand-over), not a message to the customer."""
+        return self.kind in _STAFF_KINDS
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        """The step's channel, then its fallbacks, in the order they are tried."""
+        return (self.channel, *self.fallback)
 
 
 class SendWindow(_Strict):
@@ -109,6 +157,21 @@ class Policy(_Strict):
     max_reminders_small: int = Field(default=1, ge=0, le=10)
     promise_grace_days: int = Field(default=2, ge=0, le=60)
     notice_deadline_days: int = Field(default=8, ge=1, le=60)
+    notice_covers: NoticeCoverage = NoticeCoverage.REMINDED_OR_OVERDUE
+    notice_min_days_overdue: int | None = Field(
+        default=None,
+        ge=0,
+        le=365,
+        description="days late from which an invoice never reminded is in the notice; "
+        "default: the day the notice step would fall due for it on its own",
+    )
+    letter_delivery_days: int = Field(
+        default=3,
+        ge=0,
+        le=15,
+        description="until its receipt is recorded, a letter counts as delivered this many "
+        "days after its posting",
+    )
     send_window: SendWindow = SendWindow()
     steps: tuple[Step, ...] = Field(min_length=1)
 
@@ -129,6 +192,13 @@ class Policy(_Strict):
                 raise ValueError("reminders come before the formal notice, not after it")
         if self.max_reminders_small > self.max_reminders:
             raise ValueError("max_reminders_small cannot exceed max_reminders")
+        if self.notice_covers is NoticeCoverage.REMINDED and StepKind.NOTICE in kinds:
+            before = kinds[: kinds.index(StepKind.NOTICE)]
+            if StepKind.REMINDER not in before or self.max_reminders_small < 1:
+                raise ValueError(
+                    'notice_covers = "reminded" needs a reminder step before the notice and '
+                    "max_reminders_small of 1 or more: else no invoice would ever be in a notice"
+                )
         return self
 
     # --- helpers the planner uses -----------------------------------------------------------
@@ -137,6 +207,19 @@ class Policy(_Strict):
             if step.name == name:
                 return i
         raise KeyError(name)
+
+    def deadline_of(self, step_name: str) -> int | None:
+        """The days to pay a step's message gives, from its receipt (None: it gives none)."""
+        for step in self.steps:
+            if step.name == step_name:
+                if step.deadline_days is not None:
+                    return step.deadline_days
+                return self.notice_deadline_days if step.kind is StepKind.NOTICE else None
+        return None
+
+    @property
+    def notice_step(self) -> Step | None:
+        return next((s for s in self.steps if s.kind is StepKind.NOTICE), None)
 
     def max_reminders_for(self, claim: Money) -> int:
         """Fewer reminders before the notice when the claim is small (policy currency only)."""

@@ -12,8 +12,9 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from connector.dunning.history import Delivery
 from connector.model import Channel
 from connector.render import RenderedMessage
 
@@ -22,10 +23,17 @@ __all__ = ["ChannelSender", "DeliveryReceipt", "no_batch", "safe_name", "write_a
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReceipt:
+    """What a channel did with a message, said plainly: ``delivery`` is *sent* only when a
+    relay or a provider took it; a file in the outbox folder is *written*; a letter to print
+    and post is *prepared*."""
+
     channel: Channel
     reference: str  # Message-ID, or the path of the file written
     accepted_at: datetime
-    details: Mapping[str, str] = field(default_factory=dict)  # e.g. a registered letter's
+    delivery: Delivery
+    # JSON values: "recipients" (addresses), a letter's "registered", "prepared_on",
+    # "posted_on", "tracking_number"
+    details: Mapping[str, Any] = field(default_factory=dict)
     document: bytes | None = field(default=None, repr=False, compare=False)  # a letter's PDF
 
 

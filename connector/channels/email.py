@@ -1,5 +1,9 @@
 """Email: a real SMTP client (STARTTLS or SSL, authentication, one connection per batch),
-or, with no relay configured, ``.eml`` files in the outbox folder."""
+or, with no relay configured, ``.eml`` files in the outbox folder.
+
+Only a message the relay accepted is *sent*; an ``.eml`` file is *written* (nothing left the
+machine). A relay refusing every recipient for good raises :class:`RecipientRefused` with
+them: the planner reaches the customer another way until its addresses change."""
 
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from pathlib import Path
 
 from connector.channels.base import DeliveryReceipt, safe_name, write_atomically
 from connector.clock import Clock
-from connector.errors import DeliveryError, DeliveryUncertain
+from connector.dunning.history import Delivery
+from connector.errors import DeliveryError, DeliveryUncertain, RecipientRefused
 from connector.model import Channel
 from connector.render import RenderedMessage
 from connector.settings import SmtpConfig
@@ -93,19 +98,24 @@ class EmailChannel:
 
     def send(self, message: RenderedMessage, *, action_key: str) -> DeliveryReceipt:
         email = build_email(message, clock=self._clock, action_key=action_key)
+        details = {"recipients": [*message.to, *message.cc]}
         if self._smtp is None:
             assert self._outbox is not None
             day = self._clock.now().date().isoformat()
             path = self._outbox / day / f"{safe_name(action_key)}.eml"
             write_atomically(path, bytes(email))
-            return DeliveryReceipt(Channel.EMAIL, str(path), self._clock.now())
+            return DeliveryReceipt(
+                Channel.EMAIL, str(path), self._clock.now(), Delivery.WRITTEN, details
+            )
         if self._connection is not None:
             self._deliver(self._connection, email)
         else:
             with self.batch():
                 assert self._connection is not None
                 self._deliver(self._connection, email)
-        return DeliveryReceipt(Channel.EMAIL, str(email["Message-ID"]), self._clock.now())
+        return DeliveryReceipt(
+            Channel.EMAIL, str(email["Message-ID"]), self._clock.now(), Delivery.SENT, details
+        )
 
     def _connect(self) -> smtplib.SMTP:
         config = self._smtp
@@ -146,9 +156,16 @@ class EmailChannel:
             refused = connection.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = sorted({code for code, _ in exc.recipients.values()})
+            message = f"the SMTP relay {host} refused every recipient (codes {codes})"
+            if all(500 <= code < 600 for code in codes):
+                raise RecipientRefused(
+                    message,
+                    recipients=tuple(sorted(exc.recipients)),
+                    hint="check the customer's email address; until it changes, the policy's "
+                    "fallback channel reaches the customer",
+                ) from None
             raise DeliveryError(
-                f"the SMTP relay {host} refused every recipient (codes {codes})",
-                hint="check the customer's email address",
+                message, transient=True, hint="the relay deferred them: the next run tries again"
             ) from None
         except smtplib.SMTPNotSupportedError:
             raise DeliveryError(

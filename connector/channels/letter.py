@@ -22,6 +22,7 @@ from pypdf.errors import PdfReadError
 
 from connector.channels.base import DeliveryReceipt, safe_name, write_atomically
 from connector.clock import Clock
+from connector.dunning.history import Delivery
 from connector.errors import DeliveryError
 from connector.letters import letterhead, print_letter, with_annexes
 from connector.model import Channel, Creditor, StepKind
@@ -89,13 +90,18 @@ def _with_appendices(letter: bytes, message: RenderedMessage) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class LetterRecord:
-    """What is known of a posted letter: the proof a court asks for."""
+    """What is known of a letter once handed to its sender: the proof a court asks for.
+
+    A folder only *prepares* it (``posted_on`` None): a person prints and posts it, then
+    records the posting (``relance action letter KEY --tracking …``). A provider of
+    (electronic) registered mail that posts it fills ``posted_on`` and its tracking number."""
 
     path: str
     registered: bool
-    sent_on: date
-    tracking_number: str | None = None  # filled in by a registered-mail provider
+    prepared_on: date
+    tracking_number: str | None = None
     received_on: date | None = None
+    posted_on: date | None = None
 
 
 class LetterSender(Protocol):
@@ -117,8 +123,9 @@ class FolderSender:
 
 
 class LetterChannel:
-    """Renders the letter to PDF and posts it through its sender (by default a folder,
-    ``<outbox>/letters/<date>/<action>.pdf``); the formal notice goes registered."""
+    """Renders the letter to PDF and hands it to its sender (by default a folder,
+    ``<outbox>/letters/<date>/<action>.pdf``, where it is *prepared*: to print and post);
+    the formal notice goes registered. A sender that posts it makes it *posted*."""
 
     def __init__(
         self,
@@ -151,11 +158,24 @@ class LetterChannel:
             registered=message.kind is StepKind.NOTICE,
             on=self._clock.now().date(),
         )
-        details = {
-            "registered": str(record.registered).lower(),
+        address = message.postal_address
+        details: dict[str, object] = {
+            "registered": record.registered,
+            "prepared_on": record.prepared_on.isoformat(),
             "tracking_number": record.tracking_number or "",
-            "sent_on": record.sent_on.isoformat(),
+            "recipients": [
+                message.recipient_name,
+                *address.lines,
+                f"{address.postal_code} {address.city}".strip(),
+                address.country,
+            ],
         }
+        delivery = Delivery.PREPARED
+        if record.posted_on is not None:
+            delivery = Delivery.POSTED
+            details["posted_on"] = record.posted_on.isoformat()
+        if record.received_on is not None:
+            details["received_on"] = record.received_on.isoformat()
         return DeliveryReceipt(
-            Channel.LETTER, record.path, self._clock.now(), details, document=pdf
+            Channel.LETTER, record.path, self._clock.now(), delivery, details, document=pdf
         )

@@ -1,4 +1,7 @@
-"""Phone calls and escalations: to-do files for a person (Markdown to read, JSON to load)."""
+"""Phone calls and escalations: to-do files for a person (Markdown to read, JSON to load).
+
+A to-do (and a text message, with no SMS provider wired in) is *written*: a file in the
+outbox folder, for a person to act on."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 
 from connector.channels.base import DeliveryReceipt, safe_name, write_atomically
 from connector.clock import Clock
+from connector.dunning.history import Delivery
 from connector.model import Channel
 from connector.render import RenderedMessage
 
@@ -43,7 +47,13 @@ class TaskChannel:
         )
         markdown = f"# {message.subject}\n\n```\n{message.text.strip()}\n```\n"
         write_atomically(folder / f"{name}.md", markdown.encode())
-        return DeliveryReceipt(Channel.PHONE_TASK, str(folder / f"{name}.md"), self._clock.now())
+        return DeliveryReceipt(
+            Channel.PHONE_TASK,
+            str(folder / f"{name}.md"),
+            self._clock.now(),
+            Delivery.WRITTEN,
+            {"recipients": list(message.phones)},
+        )
 
 
 class SmsChannel:
@@ -63,4 +73,10 @@ class SmsChannel:
         to = ", ".join(message.phones) or "(no phone number)"
         path = self._dir / self._clock.now().date().isoformat() / f"{safe_name(action_key)}.txt"
         write_atomically(path, f"To: {to}\n\n{body}".encode())
-        return DeliveryReceipt(Channel.SMS, str(path), self._clock.now())
+        return DeliveryReceipt(
+            Channel.SMS,
+            str(path),
+            self._clock.now(),
+            Delivery.WRITTEN,
+            {"recipients": list(message.phones)},
+        )

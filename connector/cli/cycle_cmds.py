@@ -12,16 +12,18 @@ import typer
 from rich.table import Table
 
 from connector.asof import payments_as_of
-from connector.cli._context import AppState, parse_date
+from connector.cli._context import AppState
+from connector.cli.action_cmds import action_app
+from connector.cli.plan_cmd import blocked_rows, plan, print_blocked
 from connector.errors import ConfigError
-from connector.executor import RunReport
+from connector.executor import ATTENTION, RunReport
 from connector.intake import INBOX_LEASE
 from connector.leases import gone_local_owner, keep_lease, process_owner
-from connector.model import Channel, Platform
-from connector.planner import ClaimLine, ItemKind, PlannedAction
+from connector.model import Platform
 from connector.reports import aged_balance
 from connector.settings import FilesSourceConfig
-from connector.store import ActionStatus, EventType, TenantRecord
+from connector.store import ActionStatus, TenantRecord
+from connector.store.ledger import ref_from_key
 from connector.sync import sync as run_sync
 
 __all__ = ["register"]
@@ -173,85 +175,10 @@ def sync(
             state.console.print(f"  [yellow]skipped[/yellow] {problem}", highlight=False)
 
 
-def _item(line: ClaimLine) -> str:
-    """An invoice, or one instalment of it (``F-12 (1/2)``), as the operator reads it."""
-    if line.kind is ItemKind.TERM:
-        return f"{line.number} ({line.part}/{line.parts})"
-    if line.kind is ItemKind.INSTALMENT:
-        return f"plan {line.plan_id} ({line.number})"
-    return line.number
-
-
-def _action_row(state: AppState, tenant: str, action: PlannedAction) -> dict[str, object]:
-    customer = state.store.customer(tenant, action.customer_ref)
-    return {
-        "key": action.key,
-        "customer": customer.ref.external_id,
-        "customer_name": customer.name,
-        "step": action.step,
-        "channel": str(action.channel),
-        "invoices": [_item(line) for line in action.lines],
-        "upcoming": [_item(line) for line in action.upcoming],
-        "not_yet_due": [_item(line) for line in action.later],
-        "totals": {c: str(m.rounded().amount) for c, m in action.totals.items()},
-        "broken_promises": list(action.broken_promises),
-        "reason": action.reason,
-    }
-
-
-def _print_actions(state: AppState, tenant: str, actions: list[PlannedAction], title: str) -> None:
-    table = Table(title=title, show_lines=False)
-    for column in ("customer", "step", "channel", "invoices", "claim", "why"):
-        table.add_column(column)
-    for action in actions:
-        row = _action_row(state, tenant, action)
-        claim = ", ".join(str(m) for m in action.totals.values())
-        invoices = ", ".join(_item(line) for line in (*action.lines, *action.upcoming))
-        if action.later:
-            invoices += " — not yet due: " + ", ".join(_item(line) for line in action.later)
-        table.add_row(
-            str(row["customer_name"]),
-            action.step,
-            str(action.channel),
-            invoices,
-            claim,
-            action.reason,
-        )
-    state.console.print(table)
-
-
-def plan(
-    ctx: typer.Context,
-    as_of: AsOf = None,
-    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
-) -> None:
-    """The dry run: print what `relance run` would do on that day. Changes nothing."""
-    state = _state(ctx)
-    record = state.tenant(tenant)
-    day = state.today(record, as_of)
-    executor = state.executor(record, with_source=False)
-    report = executor.dry_run(day)
-    if state.json_output:
-        state.emit_json(
-            {
-                "tenant": record.slug,
-                "as_of": day.isoformat(),
-                "dry_run": True,
-                "customers_reviewed": report.customers_reviewed,
-                "actions": [_action_row(state, record.slug, a) for a in report.planned],
-            }
-        )
-        return
-    _print_actions(
-        state,
-        record.slug,
-        report.planned,
-        f"{record.slug}: {len(report.planned)} action(s) due on {day} (dry run)",
-    )
-
-
 def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
     return {
+        "blocked": blocked_rows(state, report.tenant, report),
+        "letters_to_post": report.letters_to_post,
         "tenant": report.tenant,
         "as_of": report.as_of.isoformat(),
         "customers_reviewed": report.customers_reviewed,
@@ -264,6 +191,7 @@ def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
                 "channel": str(r.channel),
                 "status": r.status.value,
                 "detail": r.detail,
+                "reference": r.reference,
             }
             for r in report.results
         ],
@@ -354,11 +282,22 @@ def run(
         if not state.json_output:
             counts = ", ".join(f"{v} {k}" for k, v in summaries[-1]["by_status"].items())  # type: ignore[attr-defined]
             state.console.print(f"{record.slug} on {day}: {counts or 'nothing due'}")
+            if report.count(ActionStatus.WRITTEN):
+                state.console.print(
+                    "  written: files in the outbox folder, not sent (e-mails go out only "
+                    "through an SMTP relay: [smtp] in relance.toml)"
+                )
             for result in report.results:
-                if result.status in (ActionStatus.HELD, ActionStatus.FAILED):
+                if result.status in ATTENTION:
                     state.console.print(
                         f"  [yellow]{result.status}[/] {result.key}: {result.detail}"
                     )
+            print_blocked(state, blocked_rows(state, record.slug, report))
+            if report.letters_to_post:
+                state.console.print(
+                    f"  {report.letters_to_post} letter(s) to print and post: `relance status` "
+                    "lists them; then `relance action letter KEY --tracking NUMBER`"
+                )
     if state.json_output:
         state.emit_json(summaries)
     if attention:
@@ -388,6 +327,13 @@ def status(
     for action in actions:
         by_status[action.status.value] = by_status.get(action.status.value, 0) + 1
     attention = [a for a in actions if a.status in (ActionStatus.HELD, ActionStatus.FAILED)]
+    letters = [a for a in actions if a.status is ActionStatus.PREPARED]
+    blocked = [
+        {"customer": ref_from_key(key).external_id, "customer_name": name, **why}
+        for key, name, found in store.blocked_customers(record.slug)
+        for why in found
+        if why.get("kind") != "letter_to_post"  # listed with the letters to post
+    ]
     cycle = store.cycle_rows().get(record.slug)
     waiting = store.inbox_depth(record.slug)
 
@@ -403,6 +349,18 @@ def status(
         "attention": [
             {"key": a.key, "status": a.status.value, "reason": a.error} for a in attention
         ],
+        "letters_to_post": [
+            {
+                "key": a.key,
+                "customer": a.customer_ref.external_id,
+                "step": a.step,
+                "prepared_on": a.details.get("prepared_on", a.planned_on.isoformat()),
+                "registered": bool(a.details.get("registered")),
+                "file": a.receipt,
+            }
+            for a in letters
+        ],
+        "blocked": blocked,
         "cycle": {
             "next_due": when(cycle.due_at if cycle else None),
             "last_finished": when(cycle.finished_at if cycle else None),
@@ -418,6 +376,11 @@ def status(
     owed = ", ".join(str(m) for m in totals.values())
     console.print(f"Open documents: {open_count}; net open: {owed or 'nothing'}")
     console.print("Actions: " + (", ".join(f"{v} {k}" for k, v in by_status.items()) or "none"))
+    if by_status.get(ActionStatus.WRITTEN.value):
+        console.print(
+            "  written: files in the outbox folder — e-mails there were not sent (no SMTP "
+            "relay), to-dos are for your staff"
+        )
     if cycle is not None:
         console.print(
             f"Scheduled cycle: last finished {when(cycle.finished_at) or 'never'}, next due "
@@ -432,60 +395,22 @@ def status(
         console.print(
             "Review them, then `relance action release KEY` or `relance action cancel KEY`."
         )
-
-
-action_app = typer.Typer(help="Review actions held or failed.", no_args_is_help=True)
-
-
-@action_app.command("release")
-def release(
-    ctx: typer.Context, key: str, tenant: Annotated[str | None, typer.Option("--tenant")] = None
-) -> None:
-    """Let a held action go out on the next run (after checking it was not sent)."""
-    state = _state(ctx)
-    record = state.store.release_held(state.tenant(tenant).slug, key)
-    state.done({"action": record.key, "status": record.status}, f"{record.key}: {record.status}")
-
-
-@action_app.command("cancel")
-def cancel(
-    ctx: typer.Context,
-    key: str,
-    reason: Annotated[str, typer.Option()] = "cancelled by a person",
-    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
-) -> None:
-    """Cancel a held or failed action for good."""
-    state = _state(ctx)
-    record = state.store.cancel_action(state.tenant(tenant).slug, key, reason)
-    state.done({"action": record.key, "status": record.status}, f"{record.key}: {record.status}")
-
-
-@action_app.command("letter")
-def letter(
-    ctx: typer.Context,
-    key: str,
-    tracking: Annotated[str | None, typer.Option(help="the registered letter's number")] = None,
-    received: Annotated[str | None, typer.Option(help="the day it was delivered")] = None,
-    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
-) -> None:
-    """Record a registered letter's tracking number and delivery date (proof of notice)."""
-    state = _state(ctx)
-    slug = state.tenant(tenant).slug
-    record = state.store.action(slug, key)
-    if record.channel is not Channel.LETTER or record.status is not ActionStatus.SENT:
-        raise ConfigError(f"{key} is not a letter that was sent", key="KEY")
-    payload = {
-        "action": key,
-        "tracking_number": tracking,
-        "received_on": received and str(parse_date(received, option="--received")),
-    }
-    state.store.log_event(
-        slug,
-        EventType.LETTER_TRACKED,
-        customer_key=record.customer_ref.key,
-        payload={k: v for k, v in payload.items() if v},
-    )
-    state.done(payload, f"{key}: recorded")
+    if letters:
+        console.print(f"Letters to post: {len(letters)} (the customer's schedule waits for them)")
+        for item in letters:
+            kind = "registered letter" if item.details.get("registered") else "letter"
+            console.print(f"  [yellow]letter to post[/] {item.key}: {kind}, {item.receipt}")
+        console.print(
+            "Once posted: `relance action letter KEY --tracking NUMBER [--posted-on DATE]`."
+        )
+    if blocked:
+        console.print(f"Customers blocked: {len(blocked)} (nothing can reach them)")
+        for row in blocked:
+            console.print(
+                f"  [yellow]blocked[/] {row['customer_name']} ({row['customer']}), "
+                f"{row['step']}: {row['reason']}"
+            )
+        console.print("Add the missing contact details at the source, then run again.")
 
 
 def tenants(ctx: typer.Context) -> None:

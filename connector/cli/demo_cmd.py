@@ -12,6 +12,8 @@ from rich.table import Table
 
 from connector.cli._context import AppState, parse_date
 from connector.demo import DEMO_DAY, DEMO_START, run_demo
+from connector.executor import ATTENTION
+from connector.model import Channel
 from connector.store import ActionStatus
 
 __all__ = ["register"]
@@ -46,8 +48,18 @@ def demo(
         f"Replayed the daily cycle on {result.days} business days, "
         f"{first} → {last}, in {result.seconds:.1f} s."
     )
-    steps = Counter(r.step for r in result.sent)
-    console.print("Sent over the period: " + ", ".join(f"{n} {s}" for s, n in steps.items()))
+    steps = Counter(r.step for r in result.done)
+    console.print("Steps taken: " + ", ".join(f"{n} {s}" for s, n in steps.items()))
+    how = Counter((r.channel, r.status) for r in result.done)
+    emails = how[(Channel.EMAIL, ActionStatus.WRITTEN)]
+    letters = sum(n for (channel, _), n in how.items() if channel is Channel.LETTER)
+    todos = how[(Channel.PHONE_TASK, ActionStatus.WRITTEN)]
+    console.print(
+        f"  {emails} e-mails written to the outbox folder, not sent (the demo has no SMTP "
+        f"relay); {todos} to-dos written for the staff; {letters} letters prepared, of which "
+        f"{result.posted} posted (the demo records each posting the next business day, with "
+        "a DEMO tracking number, as a person would)."
+    )
     table = Table(title=f"On {last}")
     for column in ("customer", "step", "channel", "status", "where"):
         table.add_column(column)
@@ -55,9 +67,11 @@ def demo(
         where = item.detail.replace(f"{result.directory}/", "")  # short paths in the table
         table.add_row(item.customer_name, item.step, str(item.channel), item.status.value, where)
     console.print(table)
-    held = [r for r in result.last_day if r.status is not ActionStatus.SENT]
+    held = [r for r in result.last_day if r.status in ATTENTION]
     if held:
-        console.print(f"{len(held)} action(s) need a look: `relance status`.")
+        console.print(
+            f"{len(held)} action(s) need a person (letters to post, failures): `relance status`."
+        )
     console.print(f"\nLook at: {result.outbox}  (emails .eml, letters/*.pdf, tasks/*.md)")
     if result.dossier:
         console.print(f"A collection file, ready for an agency or a court: {result.dossier}")

@@ -13,10 +13,10 @@ message) are the file's reminders; a phone task or an escalation is the creditor
 to-do and shows only in the audit trail. For each reminder the outbox file written when it
 went out (``.eml``, the letter's ``.pdf``) is used while it still exists.
 
-A registered letter's proof (tracking number, posting date, delivery date) is read from the
-details recorded with the action and from any later ``letter_tracked`` event naming the
-action (``relance action letter KEY --tracking …``), the later value winning; the keys are
-read generically, so a newer recorder adds to them.
+A registered letter's proof (tracking number, posting date, delivery date) is what
+``relance action letter KEY --tracking … --posted-on … --received-on …`` recorded in the
+action's details, completed by the audit events naming the action; the keys are read
+generically, so a newer recorder adds to them.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 DEBTOR_CHANNELS = frozenset({Channel.EMAIL, Channel.LETTER, Channel.SMS})
-_DONE = frozenset(s for s in ActionStatus if s.value in ("sent", "written", "posted"))
 _TRACKING = ("tracking_number", "tracking")
 _POSTED = ("posted_on",)
 _RECEIVED = ("received_on", "delivered_on")
@@ -74,7 +73,7 @@ class Delivered:
     @property
     def written_only(self) -> bool:
         """Written to the outbox folder, and nothing says it left the machine."""
-        return self.record.status.value == "written"
+        return self.record.status is ActionStatus.WRITTEN
 
     @property
     def on(self) -> date:
@@ -138,7 +137,7 @@ def gather(
     records = [
         record
         for record in store.actions(tenant)
-        if record.status in _DONE
+        if record.status.done
         and record.customer_ref == customer_ref
         and record.channel in DEBTOR_CHANNELS
         and record.planned_on <= as_of
@@ -184,12 +183,9 @@ def _proof(record: ActionRecord, trail: Iterable[AuditEvent]) -> LetterProof | N
     for event in trail:
         if event.payload.get("action") == record.key:
             details.update((k, v) for k, v in event.payload.items() if v not in (None, ""))
-    recorded = getattr(record, "details", None)  # receipt details kept on the action, if any
-    if isinstance(recorded, Mapping):
-        details.update((k, v) for k, v in recorded.items() if v not in (None, ""))
+    details.update((k, v) for k, v in record.details.items() if v not in (None, ""))
     return LetterProof(
-        registered=str(details.get("registered", "")).lower() == "true"
-        or record.kind is StepKind.NOTICE,
+        registered=str(details.get("registered", "")).lower() == "true",
         tracking_number=_first(details, _TRACKING),
         posted_on=_day(_first(details, _POSTED)),
         received_on=_day(_first(details, _RECEIVED)),

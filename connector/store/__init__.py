@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
 from connector.store.inbox import InboundEvent
+from connector.store.letters import LettersMixin
 from connector.store.types import (
     ActionRecord,
     ActionStatus,
@@ -31,5 +32,5 @@ __all__ = [
 ]
 
 
-class Store(CycleMixin):
+class Store(CycleMixin, LettersMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

@@ -50,21 +50,29 @@ def settled_documents(
     return found
 
 
+_DONE = [s.value for s in ActionStatus if s.done]  # sent, written, or a letter posted
+
+
 def _sent(conn: Connection, tenant: str, keys: Sequence[str]) -> dict[str, list[PlannedAction]]:
-    """Each customer's actions carried out, in the order they were."""
+    """Each customer's actions carried out, in the order they were (a letter dated by its
+    posting: a letter still to post moved nothing)."""
     sent: dict[str, list[PlannedAction]] = defaultdict(list)
     for start in range(0, len(keys), _CHUNK):
         rows = conn.execute(
-            select(t.actions.c.customer_key, t.actions.c.payload)
+            select(t.actions.c.customer_key, t.actions.c.payload, t.actions.c.details)
             .where(
                 t.actions.c.tenant == tenant,
                 t.actions.c.customer_key.in_(keys[start : start + _CHUNK]),
-                t.actions.c.status == ActionStatus.SENT.value,
+                t.actions.c.status.in_(_DONE),
             )
             .order_by(t.actions.c.sent_at, t.actions.c.id)
         )
         for row in rows:
-            sent[row.customer_key].append(action_from_json(row.payload))
+            action = action_from_json(row.payload)
+            posted = (row.details or {}).get("posted_on")
+            if posted:
+                action = replace(action, planned_on=date.fromisoformat(posted))
+            sent[row.customer_key].append(action)
     return sent
 
 

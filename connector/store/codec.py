@@ -11,9 +11,24 @@ from typing import Any
 
 from connector.model import Channel, SourceRef, StepKind
 from connector.money import Money, Totals
-from connector.planner import ClaimLine, CoveredInvoice, CreditLine, ItemKind, PlannedAction
+from connector.planner import (
+    ClaimLine,
+    CoveredInvoice,
+    CreditLine,
+    Delivery,
+    ItemKind,
+    PlannedAction,
+    StepTaken,
+)
 
-__all__ = ["action_from_json", "action_to_json", "money_from_json", "money_to_json"]
+__all__ = [
+    "action_from_json",
+    "action_to_json",
+    "money_from_json",
+    "money_to_json",
+    "step_from_json",
+    "step_to_json",
+]
 
 
 def money_to_json(money: Money) -> dict[str, str]:
@@ -30,6 +45,50 @@ def _ref_to_json(ref: SourceRef | None) -> dict[str, str] | None:
 
 def _ref_from_json(raw: dict[str, str] | None) -> SourceRef | None:
     return None if raw is None else SourceRef.model_validate(raw)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _day_from(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def step_to_json(step: StepTaken) -> dict[str, Any]:
+    """A step an item went through (its fields are documented in connector.dunning.history)."""
+    return {
+        "step": step.step,
+        "kind": step.kind.value,
+        "channel": step.channel.value,
+        "delivery": step.delivery.value,
+        "on": step.on.isoformat(),
+        "prepared_on": _day(step.prepared_on),
+        "action": step.action_key,
+        "claimed": None if step.claimed is None else money_to_json(step.claimed),
+        "registered": step.registered,
+        "tracking_number": step.tracking_number,
+        "received_on": _day(step.received_on),
+        "answer_by": _day(step.answer_by),
+    }
+
+
+def step_from_json(raw: dict[str, Any]) -> StepTaken:
+    claimed = raw.get("claimed")
+    return StepTaken(
+        step=raw["step"],
+        kind=StepKind(raw["kind"]),
+        channel=Channel(raw["channel"]),
+        delivery=Delivery(raw["delivery"]),
+        on=date.fromisoformat(raw["on"]),
+        action_key=raw["action"],
+        prepared_on=_day_from(raw.get("prepared_on")),
+        claimed=None if claimed is None else money_from_json(claimed),
+        registered=bool(raw.get("registered")),
+        tracking_number=raw.get("tracking_number"),
+        received_on=_day_from(raw.get("received_on")),
+        answer_by=_day_from(raw.get("answer_by")),
+    )
 
 
 def _line_to_json(line: ClaimLine) -> dict[str, Any]:
@@ -52,6 +111,7 @@ def _line_to_json(line: ClaimLine) -> dict[str, Any]:
             {"number": c.number, "due_on": c.due_on.isoformat(), "total": money_to_json(c.total)}
             for c in line.covers
         ],
+        "steps": [step_to_json(step) for step in line.steps],
     }
 
 
@@ -77,6 +137,7 @@ def _line_from_json(raw: dict[str, Any]) -> ClaimLine:
             )
             for c in raw.get("covers", ())
         ),
+        steps=tuple(step_from_json(step) for step in raw.get("steps", ())),
     )
 
 
@@ -104,6 +165,7 @@ def action_to_json(action: PlannedAction) -> dict[str, Any]:
         "broken_promises": list(action.broken_promises),
         "reason": action.reason,
         "later": [_line_to_json(line) for line in action.later],
+        "fallback": action.fallback,
     }
 
 
@@ -130,4 +192,5 @@ def action_from_json(raw: dict[str, Any]) -> PlannedAction:
         broken_promises=tuple(raw["broken_promises"]),
         reason=raw["reason"],
         later=tuple(_line_from_json(x) for x in raw.get("later", ())),
+        fallback=raw.get("fallback", ""),
     )

@@ -20,6 +20,14 @@ from connector.store.types import ActionRecord, ActionStatus, AuditEvent, EventT
 
 __all__ = ["OutboxMixin"]
 
+# what a channel did with an action, and the audit event that says so
+_DONE_BY_CHANNEL = {
+    ActionStatus.SENT: EventType.ACTION_SENT,
+    ActionStatus.WRITTEN: EventType.ACTION_WRITTEN,
+    ActionStatus.PREPARED: EventType.LETTER_PREPARED,
+    ActionStatus.POSTED: EventType.LETTER_POSTED,
+}
+
 UNKNOWN_OUTCOME = (
     "outcome unknown after an interruption: check the outbox or the SMTP log, "
     "then `relance action release KEY` to send it or `relance action cancel KEY`"
@@ -43,6 +51,7 @@ def _record(row: Row[Any]) -> ActionRecord:
         sent_at=row.sent_at,
         receipt=row.receipt,
         error=row.error,
+        details=dict(row.details or {}),
     )
 
 
@@ -160,9 +169,15 @@ class OutboxMixin(StatesMixin):
         receipt: str,
         policy: Policy,
         done_on: date,
-        details: Mapping[str, str] | None = None,
+        details: Mapping[str, Any] | None = None,
+        status: ActionStatus = ActionStatus.SENT,
     ) -> ActionRecord:
-        """Sent: the action, the items' progress and the broken promises in one transaction."""
+        """What the channel did, in one transaction: the action's status (sent, written,
+        prepared or posted) and details, the progress of every item it covered and the
+        broken promises, and the audit event. A prepared letter moves nothing yet: the
+        items' progress waits for its posting (:meth:`record_posting`)."""
+        if status not in _DONE_BY_CHANNEL:
+            raise StoreError(f"{status} is not what a channel does with an action")
         with self._tx() as conn:
             row = self._get(conn, tenant, key)
             if row.status != ActionStatus.SENDING.value:
@@ -173,18 +188,20 @@ class OutboxMixin(StatesMixin):
                 update(t.actions)
                 .where(t.actions.c.id == row.id)
                 .values(
-                    status=ActionStatus.SENT.value,
+                    status=status.value,
                     updated_at=now,
                     sent_at=now,
                     receipt=receipt,
                     error=None,
+                    details={**(row.details or {}), **(details or {})},
                 )
             )
-            self._save_progress(conn, tenant, action, policy, done_on)
+            if status is not ActionStatus.PREPARED:
+                self._save_progress(conn, tenant, action, policy, done_on)
             self._log(
                 conn,
                 tenant,
-                EventType.ACTION_SENT,
+                _DONE_BY_CHANNEL[status],
                 customer_key=row.customer_key,
                 receivable_keys=[r.key for r in action.receivable_refs],
                 payload={
@@ -192,7 +209,7 @@ class OutboxMixin(StatesMixin):
                     "step": action.step,
                     "channel": action.channel.value,
                     "receipt": receipt,
-                    **(details or {}),
+                    **{k: v for k, v in (details or {}).items() if k != "recipients"},
                     "invoices": [line.number for line in action.lines],
                     "totals": {c: str(m) for c, m in action.totals.items()},
                 },
@@ -232,11 +249,10 @@ class OutboxMixin(StatesMixin):
                         tenant=tenant, item_key=item_key, customer_key=customer_key, **values
                     )
                 )
-        conn.execute(
-            update(t.customers)
-            .where(t.customers.c.tenant == tenant, t.customers.c.key == customer_key)
-            .values(last_action_on=done_on)
-        )
+        where = (t.customers.c.tenant == tenant) & (t.customers.c.key == customer_key)
+        last = conn.execute(select(t.customers.c.last_action_on).where(where)).scalar()
+        if last is None or last < done_on:  # a posting recorded late never moves it back
+            conn.execute(update(t.customers).where(where).values(last_action_on=done_on))
         for promise_id in action.broken_promises:
             row = conn.execute(
                 select(t.promises).where(
@@ -283,7 +299,12 @@ class OutboxMixin(StatesMixin):
             error=reason,
         )
 
-    def mark_failed(self, tenant: str, key: str, error: str) -> ActionRecord:
+    def mark_failed(
+        self, tenant: str, key: str, error: str, details: Mapping[str, Any] | None = None
+    ) -> ActionRecord:
+        """Nothing went out; ``details`` may say which recipients a channel refused for good
+        (``{"refused": {"channel", "recipients", "reason"}}``: the planner then falls back)."""
+        extra = {"details": dict(details)} if details else {}
         return self._move(
             tenant,
             key,
@@ -291,6 +312,7 @@ class OutboxMixin(StatesMixin):
             ActionStatus.FAILED,
             EventType.ACTION_FAILED,
             error=error,
+            **extra,
         )
 
     def mark_skipped(self, tenant: str, key: str, reason: str) -> ActionRecord:
@@ -304,10 +326,11 @@ class OutboxMixin(StatesMixin):
         )
 
     def cancel_action(self, tenant: str, key: str, reason: str) -> ActionRecord:
+        """Cancel for good an action not carried out (a letter not posted included)."""
         return self._move(
             tenant,
             key,
-            (ActionStatus.PLANNED, ActionStatus.HELD, ActionStatus.FAILED),
+            (ActionStatus.PLANNED, ActionStatus.HELD, ActionStatus.FAILED, ActionStatus.PREPARED),
             ActionStatus.CANCELLED,
             EventType.ACTION_CANCELLED,
             error=reason,

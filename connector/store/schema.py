@@ -127,6 +127,8 @@ customers = Table(
     Column("data", JSON, nullable=False),
     Column("next_review_on", Date),
     Column("last_action_on", Date),
+    # why nothing can go to the customer, as of its last review (NULL: nothing blocks it)
+    Column("blocked", JSON(none_as_null=True)),
     UniqueConstraint("tenant", "key", name="uq_customers_key"),
     Index("ix_customers_review", "tenant", "next_review_on"),
 )
@@ -223,6 +225,8 @@ actions = Table(
     Column("sent_at", UtcDateTime()),
     Column("receipt", Text),
     Column("error", Text),
+    # what the channel did: recipients; a letter's posting, tracking number, receipt; a refusal
+    Column("details", JSON(none_as_null=True)),
     UniqueConstraint("tenant", "key", name="uq_actions_key"),
     Index("ix_actions_status", "tenant", "status"),
 )

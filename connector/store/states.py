@@ -20,10 +20,11 @@ from connector.model import (
     ReceivableStatus,
     SourceRef,
 )
-from connector.planner import CustomerState, Progress
+from connector.planner import Blocked, CustomerState, Progress, StepTaken
 from connector.policy import Policy
 from connector.store import schema as t
 from connector.store.asof import settled_documents, states_as_of
+from connector.store.item_history import load_history, load_refusals
 from connector.store.ledger import (
     LedgerMixin,
     customer_from_json,
@@ -349,6 +350,8 @@ class StatesMixin(LedgerMixin):
             progress[row.customer_key][row.item_key] = Progress(
                 row.step, row.reminders, row.last_on
             )
+        history = load_history(conn, tenant, keys)
+        refusals = load_refusals(conn, tenant, keys)
         states = []
         for row in rows:
             parts = by.get(row.key, {})
@@ -364,6 +367,8 @@ class StatesMixin(LedgerMixin):
                     pause=pauses[-1] if pauses else None,
                     progress=MappingProxyType(progress.get(row.key, {})),
                     last_action_on=row.last_action_on,
+                    history=MappingProxyType(history.get(row.key, {})),
+                    refusals=tuple(refusals.get(row.key, ())),
                 )
             )
         if as_of is not None:
@@ -372,6 +377,53 @@ class StatesMixin(LedgerMixin):
             settled = settled_documents(conn, tenant, payments, as_of, loaded)
             states = states_as_of(conn, tenant, states, as_of, policy, settled)
         return states
+
+    def item_history(
+        self, tenant: str, customer_ref: SourceRef
+    ) -> dict[str, tuple[StepTaken, ...]]:
+        """Item key -> the steps it went through, oldest first (letters to post included):
+        what a to-do, an escalation or a collection file states as facts."""
+        with self._engine.connect() as conn:
+            return load_history(conn, tenant, [customer_ref.key]).get(customer_ref.key, {})
+
+    # --- blocked customers --------------------------------------------------------------------
+    def set_blocked(self, tenant: str, blocked: Mapping[str, Sequence[Blocked]]) -> None:
+        """Why nothing can go to each reviewed customer (an empty list: nothing blocks it)."""
+        if not blocked:
+            return
+        statement = (
+            update(t.customers)
+            .where(t.customers.c.tenant == tenant, t.customers.c.key == bindparam("k"))
+            .values(blocked=bindparam("why"))
+        )
+        rows = [
+            {
+                "k": key,
+                "why": [
+                    {
+                        "kind": b.kind.value,
+                        "step": b.step,
+                        "reason": b.reason,
+                        "action": b.action_key,
+                    }
+                    for b in blocks
+                ]
+                or None,
+            }
+            for key, blocks in blocked.items()
+        ]
+        with self._tx() as conn:
+            conn.execute(statement, rows)
+
+    def blocked_customers(self, tenant: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """(customer key, name, why) for every customer blocked at its last review."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(t.customers.c.key, t.customers.c.name, t.customers.c.blocked)
+                .where(t.customers.c.tenant == tenant, t.customers.c.blocked.is_not(None))
+                .order_by(t.customers.c.name)
+            ).all()
+        return [(row.key, row.name, list(row.blocked)) for row in rows if row.blocked]
 
     def set_next_review(self, tenant: str, reviews: Mapping[str, date | None]) -> None:
         """When each customer next needs a look (None: only when something changes).

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -23,11 +24,19 @@ __all__ = [
 class ActionStatus(StrEnum):
     PLANNED = "planned"  # recorded with its idempotency key, not yet handed to a channel
     SENDING = "sending"  # handed to the channel; outcome not yet committed
-    SENT = "sent"
+    SENT = "sent"  # accepted by an SMTP relay (or a registered-mail provider)
+    WRITTEN = "written"  # a file in the outbox folder (.eml with no relay, a to-do): not sent
+    PREPARED = "prepared"  # a letter's PDF, waiting for a person to post it
+    POSTED = "posted"  # a letter whose posting was recorded (date, tracking number)
     HELD = "held"  # waiting for a person (outcome unknown after a crash, or a hold)
     FAILED = "failed"  # the channel refused before accepting: nothing went out
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
+
+    @property
+    def done(self) -> bool:
+        """Carried out: the schedule moved on (a prepared letter has not, yet)."""
+        return self in (ActionStatus.SENT, ActionStatus.WRITTEN, ActionStatus.POSTED)
 
 
 class EventType(StrEnum):
@@ -35,6 +44,9 @@ class EventType(StrEnum):
     SYNCED = "synced"
     ACTION_PLANNED = "action_planned"
     ACTION_SENT = "action_sent"
+    ACTION_WRITTEN = "action_written"  # written to the outbox folder: nothing left the machine
+    LETTER_PREPARED = "letter_prepared"  # a letter's PDF, to print and post
+    LETTER_POSTED = "letter_posted"  # its posting recorded: date, tracking number
     ACTION_HELD = "action_held"
     ACTION_RELEASED = "action_released"
     ACTION_FAILED = "action_failed"
@@ -53,7 +65,7 @@ class EventType(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     BALANCE_CHANGED = "balance_changed"
     RECEIVABLE_CLOSED = "receivable_closed"
-    LETTER_TRACKED = "letter_tracked"  # a registered letter's tracking number or delivery
+    LETTER_TRACKED = "letter_tracked"  # a posted letter's tracking number or delivery (AR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +96,7 @@ class ActionRecord:
     sent_at: datetime | None
     receipt: str | None
     error: str | None
+    details: Mapping[str, Any] = field(default_factory=dict)  # see schema.actions.details
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from pydantic import SecretStr
 
 from connector.channels import EmailChannel
 from connector.clock import FrozenClock
-from connector.errors import DeliveryError
+from connector.dunning.history import Delivery
+from connector.errors import DeliveryError, RecipientRefused
 from connector.model import Channel, StepKind
 from connector.render import RenderedMessage
 from connector.settings import SmtpConfig
@@ -75,6 +76,7 @@ def test_a_batch_goes_out_over_one_starttls_authenticated_connection(
     assert parsed["Reply-To"] == "compta@atelier.example.fr"
     assert parsed["X-Relance-Action"] == "files:acme:C0|reminder_1|F-0"
     assert parsed["Message-ID"] == receipts[0].reference
+    assert receipts[0].delivery is Delivery.SENT
     assert parsed["Date"] == "Tue, 10 Mar 2026 09:00:00 +0000"
     assert parsed.get_body(("plain",)).get_content().strip() == "Facture F-0 : 1 200,00 €"
     assert parsed.get_body(("html",)).get_content().strip() == "<p>Facture F-0</p>"
@@ -98,9 +100,11 @@ def test_a_refused_recipient_is_a_permanent_delivery_error() -> None:
             clock=CLOCK,
             smtp=SmtpConfig(host="127.0.0.1", port=server.port, security="none", timeout=5),
         )
-        with pytest.raises(DeliveryError, match="refused every recipient") as error:
+        with pytest.raises(RecipientRefused, match="refused every recipient") as error:
             channel.send(message(1, to="nobody@client.example.fr"), action_key="k")
         assert not error.value.transient
+        assert error.value.recipients == ("nobody@client.example.fr",)
+        assert "nobody@" not in error.value.message, "addresses stay out of messages"
     finally:
         server.stop()
 
@@ -120,6 +124,7 @@ def test_an_unreachable_relay_is_transient() -> None:
 def test_without_a_relay_mail_is_an_eml_file_in_the_outbox(tmp_path: Path) -> None:
     channel = EmailChannel(clock=CLOCK, outbox_dir=tmp_path)
     receipt = channel.send(message(7), action_key="files:acme:C7|reminder_1|F-7")
+    assert receipt.delivery is Delivery.WRITTEN, "a file in a folder is not a sent e-mail"
     path = Path(receipt.reference)
     assert path.parent == tmp_path / "2026-03-10"
     parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)

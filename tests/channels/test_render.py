@@ -157,7 +157,7 @@ def test_the_phone_call_is_a_to_do_with_who_to_call_and_the_question(tmp_path: P
     message = render(ALL["phone_call"], customer=customer("en"), creditor=CREDITOR, policy=POLICY)
     assert message.language == "fr"  # a to-do for the creditor's own staff
     assert "+33 4 72 00 00 01" in message.text
-    assert "DATE DE RÈGLEMENT FERME" in message.text
+    assert "date de règlement ferme" in message.text
     receipt = TaskChannel(clock=FrozenClock.on(date(2026, 3, 10)), outbox_dir=tmp_path).send(
         message, action_key=message.action_key
     )

@@ -31,6 +31,7 @@ from connector.model import PaymentPlan, Receivable, ReceivableKind
 from connector.oauth import TokenVault
 from connector.store import ActionStatus, Store
 from tests.emulators.pennylane import PennylaneEmulator, PennylaneState
+from tests.smtp_server import SmtpServer
 
 from .conftest import Run
 
@@ -46,6 +47,13 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             env.delenv(name, raising=False)
         assert main(["demo", "--dir", str(where), "--json"]) == 0
     return where
+
+
+class _Everyone(set[str]):
+    """Every address: what the refusing relay says no to."""
+
+    def __contains__(self, address: object) -> bool:
+        return True
 
 
 class Seat:
@@ -132,10 +140,21 @@ class Seat:
         return sample_dir()
 
     def failed_action(self) -> str:
-        return self._action(ActionStatus.FAILED)  # the demo's customer without an email
+        """An e-mail a relay refused for good: the next day's run through an SMTP server that
+        answers 550 to every recipient (the demo itself reaches everyone)."""
+        relay = SmtpServer(refuse=_Everyone()).start()
+        try:
+            with pytest.MonkeyPatch.context() as env:
+                env.setenv("RELANCE_SMTP__HOST", "127.0.0.1")
+                env.setenv("RELANCE_SMTP__PORT", str(relay.port))
+                env.setenv("RELANCE_SMTP__SECURITY", "none")
+                main(["--config", self.config, "run", "--as-of", "2026-11-24"])
+        finally:
+            relay.stop()
+        return self._action(ActionStatus.FAILED)
 
     def sent_letter(self) -> str:
-        return self._action(ActionStatus.SENT, "letter")
+        return self._action(ActionStatus.POSTED, "letter")  # the demo records each posting
 
     def newer_rates(self) -> Path:
         shipped = RateTables(None)["ecb_mro"]

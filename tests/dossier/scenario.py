@@ -40,7 +40,7 @@ from connector.model import (
 )
 from connector.money import Money
 from connector.policy import default_policy
-from connector.store import ActionStatus, EventType, Store
+from connector.store import ActionStatus, Store
 from tests.integration.builders import MemorySource
 
 TENANT = "acme"
@@ -231,21 +231,14 @@ def play(store: Store, outbox: Path, clock: FrozenClock) -> Scenario:
         clock.advance(FrozenClock.on(day).now() - clock.now())
         if executor.calendar.is_send_day(day):
             executor.run(day)
+        # as `relance action letter KEY --tracking … --posted-on …`, then `--received-on …`
+        for letter in store.letters_to_post(TENANT):
+            store.record_posting(
+                TENANT, letter.key, policy=policy, posted_on=POSTED_ON, tracking_number=TRACKING
+            )
+        if day == RECEIVED_ON:
+            for letter in store.actions(TENANT, status=ActionStatus.POSTED):
+                store.record_posting(TENANT, letter.key, policy=policy, received_on=day)
         day += timedelta(days=1)
-    notice = next(
-        a
-        for a in store.actions(TENANT, status=ActionStatus.SENT)
-        if a.step == "formal_notice" and a.customer_ref == ref(CUSTOMER_ID)
-    )
-    store.log_event(  # as `relance action letter KEY --tracking … --posted-on … --received-on …`
-        TENANT,
-        EventType.LETTER_TRACKED,
-        customer_key=ref(CUSTOMER_ID).key,
-        payload={
-            "action": notice.key,
-            "tracking_number": TRACKING,
-            "posted_on": POSTED_ON.isoformat(),
-            "received_on": RECEIVED_ON.isoformat(),
-        },
-    )
+    (notice,) = store.actions(TENANT, status=ActionStatus.POSTED)
     return Scenario(store, outbox, ref(CUSTOMER_ID), notice.key)

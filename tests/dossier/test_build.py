@@ -100,11 +100,12 @@ def test_every_piece_is_in_the_zip_in_order_under_a_safe_name(dossier: zipfile.Z
         "06-2026-01-06-reminder_1.eml",
         "07-2026-01-14-courtesy.eml",
         "08-2026-01-20-reminder_2.eml",
-        "09-2026-02-04-formal_notice.pdf",
-        "10-historique.pdf",
-        "11-reglements.csv",
-        "12-journal.json",
-        "13-journal.csv",
+        "09-2026-02-04-formal_notice.pdf",  # posted on 5 February
+        "10-2026-02-16-reminder_1.eml",  # C:\x, not in the notice: reminded on its own
+        "11-historique.pdf",
+        "12-reglements.csv",
+        "13-journal.json",
+        "14-journal.csv",
     ]
     for name in names:
         assert SAFE.fullmatch(name), name
@@ -120,6 +121,11 @@ def test_the_bordereau_numbers_every_other_file(dossier: zipfile.ZipFile) -> Non
     assert "État de la facture ../../etc/passwd du 01/12/2025" in text
     assert "Facture =1+1 du 20/12/2025" in text
     assert "Mise en demeure du 05/02/2026, par lettre recommandée avec accusé de réception" in text
+    # an e-mail only written to the outbox folder is not said to have been sent
+    assert (
+        f"Relance n° 1 du 06/01/2026, par courriel : fichier tel qu{APOS}écrit dans le dossier "
+        f"d{APOS}envoi (transmission non confirmée)"
+    ) in text
     assert f"aucun fichier n{APOS}est désigné" in text  # no terms of sale configured: said so
 
 
@@ -205,7 +211,8 @@ def test_no_csv_cell_can_be_read_as_a_formula(dossier: zipfile.ZipFile) -> None:
     assert (payments[0]["Affecté à"], payments[0]["Montant affecté"]) == ("'" + FORMULA, "1200.00")
     assert (payments[1]["Affecté à"], payments[1]["Non affecté"]) == ("", "100.00")
     trail = _piece(dossier, "-journal.csv").decode("utf-8-sig")
-    assert "Démarche effectuée" in trail and "Suivi de lettre recommandée" in trail
+    assert f"Démarche écrite dans le dossier d{APOS}envoi" in trail
+    assert "Lettre postée" in trail and "Suivi de lettre recommandée" in trail
 
 
 def test_invoices_from_the_source_or_rebuilt_and_labelled(dossier: zipfile.ZipFile) -> None:
@@ -228,13 +235,18 @@ def test_reminders_as_sent_and_the_registered_letters_proof(
     assert TRACKING in history
     assert f"{POSTED_ON:%d/%m/%Y}" in history and f"{RECEIVED_ON:%d/%m/%Y}" in history
     assert "Relance n° 2" in history and "Mise en demeure" in history
+    assert "courriel (fichier écrit dans le dossier" in history
     assert "@virement annoncé" in history  # the promise
     assert "=livraison incomplète" in history  # the dispute
     assert "05/05/2026 : 900,00 €" in history  # the plan's instalment
     trail = json.loads(_piece(dossier, "-journal.json"))
-    assert {"action_sent", "letter_tracked", "dispute_opened", "plan_agreed"} <= {
-        e["kind"] for e in trail
-    }
+    assert {
+        "action_written",
+        "letter_posted",
+        "letter_tracked",
+        "dispute_opened",
+        "plan_agreed",
+    } <= {e["kind"] for e in trail}
 
 
 def test_a_reminder_whose_file_is_gone_is_rebuilt_and_marked(

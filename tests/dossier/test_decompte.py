@@ -28,6 +28,7 @@ from connector.model import (
 )
 from connector.money import Money, Totals
 from connector.planner import CustomerState
+from connector.store import EventType
 
 from .scenario import CREDITOR
 
@@ -257,3 +258,10 @@ def test_a_live_payment_plan_is_claimed_by_its_missed_instalments() -> None:
     words = Wording("fr")
     label = words.say("debt", "instalment", "PL-7", 1, 2, plan.agreed_on)
     assert label == "Échéancier du 02/02/2026, échéance 1/2"
+
+
+def test_every_audit_event_has_a_name_in_both_languages() -> None:
+    for language in ("fr", "en"):
+        words = Wording(language)
+        for kind in EventType:
+            assert words.event(kind.value) != kind.value, (language, kind)

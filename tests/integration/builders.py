@@ -32,6 +32,7 @@ from connector.policy import default_policy
 from connector.settings import SmtpConfig
 from connector.source import Batch, Cursor, Event, Outcome, Resource, WriteReceipt
 from connector.store import Store
+from tests.smtp_server import SmtpServer
 
 TENANT = "acme"
 
@@ -41,17 +42,28 @@ def ref(external_id: str) -> SourceRef:
 
 
 def customer(
-    cid: str, name: str, *, email: str | None = "ap@example.com", language: str = "fr"
+    cid: str,
+    name: str,
+    *,
+    email: str | None = "ap@example.com",
+    language: str = "fr",
+    address: bool = True,
+    phone: str | None = "+33 1 00 00 00 00",
 ) -> Customer:
     return Customer(
         ref=ref(cid),
         name=name,
         language=language,
-        address=PostalAddress(lines=("1 rue de la Paix",), postal_code="75002", city="Paris"),
-        contacts=(
-            Contact(name="Comptabilité", email=email, phone="+33 1 00 00 00 00", primary=True),
-        ),
+        address=PostalAddress(lines=("1 rue de la Paix",), postal_code="75002", city="Paris")
+        if address
+        else None,
+        contacts=(Contact(name="Comptabilité", email=email, phone=phone, primary=True),),
     )
+
+
+def relay(server: SmtpServer) -> SmtpConfig:
+    """The SMTP settings of a test server on loopback."""
+    return SmtpConfig(host="127.0.0.1", port=server.port, security="none", timeout=5)
 
 
 def invoice(

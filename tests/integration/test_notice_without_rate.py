@@ -37,12 +37,14 @@ def test_a_notice_without_a_rate_is_held_with_the_reason_then_sent_when_released
     assert not (outbox / "letters").exists(), "nothing went out before a person looked"
     # while it waits, the customer gets nothing else
     for _ in range(5):
-        assert make_executor(store, outbox, source, day).run(day).count(ActionStatus.SENT) == 0
+        results = make_executor(store, outbox, source, day).run(day).results
+        assert not [r for r in results if r.status.done or r.status is ActionStatus.PREPARED]
         day += timedelta(days=1)
 
     store.release_held(TENANT, held.key)
     after = make_executor(store, outbox, source, day).run(day)
-    assert [(r.key, r.status) for r in after.results] == [(held.key, ActionStatus.SENT)]
+    # released, it goes out: a letter prepared, to print and post
+    assert [(r.key, r.status) for r in after.results] == [(held.key, ActionStatus.PREPARED)]
     (letter,) = (outbox / "letters").rglob("*.pdf")
     text = " ".join(page.extract_text() for page in PdfReader(letter).pages)
     flat = " ".join(text.split())

@@ -13,6 +13,7 @@ from connector.model import (
     LegalKind,
     PaymentPlan,
     Platform,
+    PostalAddress,
     Receivable,
     ReceivableStatus,
     SourceRef,
@@ -34,7 +35,12 @@ def eur(amount: str) -> Money:
     return Money.of(amount, "EUR")
 
 
-CUSTOMER = Customer(ref=ref("C1"), name="Boulangerie Martin SARL")
+# a notice goes by registered letter: the customer needs a postal address
+CUSTOMER = Customer(
+    ref=ref("C1"),
+    name="Boulangerie Martin SARL",
+    address=PostalAddress(lines=("3 rue Mercière",), postal_code="69002", city="Lyon"),
+)
 
 
 def invoice(number: str, issued: date, due: date, total: str, **extra: object) -> Receivable:

@@ -1,4 +1,4 @@
-"""`relance run` on a QuickBooks tenant: sync, plan, send to the outbox, write back."""
+"""`relance run` on a QuickBooks tenant: sync, plan, send through an SMTP relay, write back."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from connector.cli import main
 from connector.oauth import Token, TokenVault
 from connector.store import EventType, Store
 from tests.emulators.quickbooks import REALM, QuickBooksEmulator, QuickBooksState, seed
+from tests.smtp_server import SmtpServer
 
 
 def test_a_quickbooks_tenant_runs_end_to_end(
@@ -21,6 +22,7 @@ def test_a_quickbooks_tenant_runs_end_to_end(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
     seed(qb_state, customers=6, invoices=25, today=qb_state.clock.now().date())
     monkeypatch.chdir(tmp_path)
@@ -32,7 +34,13 @@ def test_a_quickbooks_tenant_runs_end_to_end(
         "RELANCE_QUICKBOOKS__TOKEN_URL": qb_server.token_url,
     }.items():
         monkeypatch.setenv(name, value)
-    (tmp_path / "relance.toml").write_text('store_url = "sqlite:///r.sqlite"\n', encoding="utf-8")
+    smtp = SmtpServer().start()  # only what a relay took is written back as sent
+    request.addfinalizer(smtp.stop)
+    (tmp_path / "relance.toml").write_text(
+        'store_url = "sqlite:///r.sqlite"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n',
+        encoding="utf-8",
+    )
     assert main(["init", "--tenant", "acme", "--platform", "quickbooks"]) == 0
     config = tmp_path / "config" / "tenants" / "acme.toml"
     text = config.read_text(encoding="utf-8").replace(
@@ -59,6 +67,7 @@ def test_a_quickbooks_tenant_runs_end_to_end(
     assert code in (0, 10), out
     summary = json.loads(out)[0]
     assert summary["by_status"].get("sent", 0) > 0
+    assert len(smtp.messages) == summary["by_status"]["sent"]
     notes = qb_state.data[REALM]["Attachable"]
     assert notes and all("relance" in n["Note"] for n in notes.values())
     with Store.open("sqlite:///r.sqlite") as store:

@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 from connector.calendar import BusinessCalendar
 from connector.model import (
+    Contact,
     Customer,
     LegalKind,
     Platform,
+    PostalAddress,
     Receivable,
     ReceivableKind,
     ReceivableStatus,
@@ -25,8 +27,26 @@ def ref(external_id: str) -> SourceRef:
     return SourceRef(platform=Platform.FILES, tenant="t", external_id=external_id)
 
 
-def customer(cid: str = "C1", kind: LegalKind = LegalKind.B2B) -> Customer:
-    return Customer(ref=ref(cid), name=f"Client {cid}", legal_kind=kind)
+def customer(
+    cid: str = "C1",
+    kind: LegalKind = LegalKind.B2B,
+    *,
+    email: str | None = "compta@client.example",
+    phone: str | None = "+33 4 72 00 00 00",
+    address: bool = True,
+) -> Customer:
+    """A customer reachable by e-mail, phone and post, unless told otherwise."""
+    return Customer(
+        ref=ref(cid),
+        name=f"Client {cid}",
+        legal_kind=kind,
+        address=PostalAddress(lines=("3 rue Mercière",), postal_code="69002", city="Lyon")
+        if address
+        else None,
+        contacts=(Contact(name="Comptabilité", email=email, phone=phone, primary=True),)
+        if email or phone
+        else (),
+    )
 
 
 def invoice(

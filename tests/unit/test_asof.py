@@ -31,6 +31,7 @@ from connector.model import (
     Payment,
     PaymentPlan,
     Platform,
+    PostalAddress,
     Promise,
     Receivable,
     ReceivableKind,
@@ -404,7 +405,13 @@ def test_a_reopened_invoice_never_exceeds_its_total() -> None:
 
 def test_progress_is_rebuilt_from_the_actions_sent_by_the_day() -> None:
     invoice = _document("F1", date(2026, 1, 1), 30, Decimal("500.00"), Decimal("500.00"))
-    state = CustomerState(Customer(ref=ref("C1"), name="C1"), (invoice,))
+    reachable = Customer(  # by e-mail, phone and post: every step can reach it
+        ref=ref("C1"),
+        name="C1",
+        address=PostalAddress(lines=("1 rue Neuve",), postal_code="69001", city="Lyon"),
+        contacts=(Contact(email="compta@c1.example", phone="+33 4 00 00 00 00", primary=True),),
+    )
+    state = CustomerState(reachable, (invoice,))
     sent = []
     for offset in range(0, 80):
         day = date(2026, 2, 2) + timedelta(days=offset)
