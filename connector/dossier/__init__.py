@@ -109,7 +109,7 @@ def build_dossier(
         archive.add(
             words.say("piece_terms"), "conditions-generales", terms.suffix, terms.read_bytes()
         )
-    named = steps(contents, words)
+    named = steps(contents, words, policy)
     numbers = add_reminders(
         archive,
         named,

@@ -11,6 +11,7 @@ from connector.dossier.contents import Contents, Delivered
 from connector.dossier.sheet import Column, Line, Sheet
 from connector.dossier.wording import Wording
 from connector.model import Creditor, StepKind
+from connector.policy import Policy
 
 __all__ = ["Step", "chronology_pdf", "steps"]
 
@@ -24,16 +25,19 @@ class Step:
     channel: str
 
 
-def steps(contents: Contents, words: Wording) -> list[Step]:
-    named, reminders = [], 0
+def steps(contents: Contents, words: Wording, policy: Policy) -> list[Step]:
+    """Each reminder named as the policy counts it: « Relance n° 2 » is the policy's second
+    reminder step, whichever invoices it was about."""
+    reminders = [s.name for s in policy.steps if s.kind is StepKind.REMINDER]
+    named = []
     for item in contents.delivered:
         kind = item.record.kind
-        reminders += kind is StepKind.REMINDER
+        ordinal = reminders.index(item.record.step) + 1 if item.record.step in reminders else 0
         if item.proof is not None and item.proof.registered:
             channel = words["channel_registered"]
         else:
             channel = words[f"channel_{item.record.channel.value}"]
-        named.append(Step(item, words.say("step", kind.value, reminders), channel))
+        named.append(Step(item, words.say("step", kind.value, ordinal), channel))
     return named
 
 

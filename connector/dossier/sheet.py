@@ -85,7 +85,8 @@ class Sheet(FPDF):
         self.ln(4)
 
     def heading(self, text: str) -> None:
-        if self.will_page_break(20):
+        """A section's title, never alone at the foot of a page."""
+        if self.will_page_break(32):
             self.add_page()
         self.ln(3)
         self.set_font(FAMILY, "B", 11)

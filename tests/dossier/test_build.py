@@ -120,6 +120,7 @@ def test_the_bordereau_numbers_every_other_file(dossier: zipfile.ZipFile) -> Non
         assert f"{number} " in text and name in text, name
     assert "État de la facture ../../etc/passwd du 01/12/2025" in text
     assert "Facture =1+1 du 20/12/2025" in text
+    assert "Relance n° 1 du 16/02/2026" in text  # C:\\x's first reminder, as the policy counts
     assert "Mise en demeure du 05/02/2026, par lettre recommandée avec accusé de réception" in text
     # an e-mail only written to the outbox folder is not said to have been sent
     assert (
