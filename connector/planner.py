@@ -163,6 +163,7 @@ def _with_history(ctx: Ctx, lines: Sequence[ClaimLine]) -> list[ClaimLine]:
                 history_until(history, line.key, ctx.as_of),
                 policy.deadline_of,
                 policy.letter_delivery_days,
+                ctx.calendar.on_or_after,
             ),
         )
         for line in lines

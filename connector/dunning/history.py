@@ -100,28 +100,37 @@ class Refusal:
     on: date
 
 
-def answer_by(step: StepTaken, deadline_days: int, delivery_days: int) -> date:
+def answer_by(
+    step: StepTaken,
+    deadline_days: int,
+    delivery_days: int,
+    business_day: Callable[[date], date] = lambda day: day,
+) -> date:
     """The last day a message gave to pay: its deadline counts from receipt (the AR's date
     when recorded; else the posting day plus the usual delivery time for a letter; the day
-    it went for anything else)."""
+    it went for anything else), and a deadline that ends on a weekend or a public holiday
+    runs to the next business day (``business_day``: the creditor's calendar)."""
     if step.received_on is not None:
         received = step.received_on
     elif step.channel is Channel.LETTER:
         received = step.on + timedelta(days=delivery_days)
     else:
         received = step.on
-    return received + timedelta(days=deadline_days)
+    return business_day(received + timedelta(days=deadline_days))
 
 
 def with_deadlines(
-    steps: tuple[StepTaken, ...], deadline_of: Callable[[str], int | None], delivery_days: int
+    steps: tuple[StepTaken, ...],
+    deadline_of: Callable[[str], int | None],
+    delivery_days: int,
+    business_day: Callable[[date], date] = lambda day: day,
 ) -> tuple[StepTaken, ...]:
     """``steps`` with ``answer_by`` filled in for each one whose message gave a deadline."""
     filled: list[StepTaken] = []
     for step in steps:
         days = deadline_of(step.step) if step.took_effect else None
         if days is not None and step.kind is not StepKind.COURTESY:
-            step = replace(step, answer_by=answer_by(step, days, delivery_days))
+            step = replace(step, answer_by=answer_by(step, days, delivery_days, business_day))
         filled.append(step)
     return tuple(filled)
 

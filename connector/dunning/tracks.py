@@ -73,14 +73,19 @@ def _answer_by(ctx: Ctx, line: ClaimLine) -> date | None:
     notice = line.notice
     if notice is not None:
         return notice.answer_by or answer_by(
-            notice, policy.notice_deadline_days, policy.letter_delivery_days
+            notice,
+            policy.notice_deadline_days,
+            policy.letter_delivery_days,
+            ctx.calendar.on_or_after,
         )
     progress = ctx.progress(line)
     step = policy.notice_step
     if step is None or progress.step != step.name or progress.last_on is None:
         return None
     delivery = policy.letter_delivery_days if step.channel is Channel.LETTER else 0
-    return progress.last_on + timedelta(days=delivery + policy.notice_deadline_days)
+    return ctx.calendar.on_or_after(
+        progress.last_on + timedelta(days=delivery + policy.notice_deadline_days)
+    )
 
 
 def _deadline_given(lines: Sequence[ClaimLine]) -> date | None:

@@ -84,7 +84,7 @@ def test_the_escalation_says_unanswered_only_where_nothing_was_paid() -> None:
     f42_part, f51_part = text.split("F-0051 (échue", 1)
     notice = "1er avril 2026 : mise en demeure, lettre recommandée, postée le 1er avril"
     assert notice in f42_part
-    expired = "délai de paiement expiré le 12 avril 2026 : la mise en demeure est restée"
+    expired = "délai de paiement expiré le 13 avril 2026 : la mise en demeure est restée"
     assert expired in f42_part
     assert f"règlement partiel de {_fr('200')} depuis, {_fr('280')} restent dus" in f51_part
     assert "restée sans effet" not in f51_part.split("Créances à transmettre")[0]

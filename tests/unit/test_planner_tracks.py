@@ -108,8 +108,9 @@ def test_the_escalation_lists_only_invoices_whose_notice_deadline_passed() -> No
     assert [line.number for line in escalation.lines] == ["F1"]
     (f1,) = escalation.lines
     assert f1.notice is not None and f1.notice.on == date(2026, 4, 1)
-    # posted 1 April, delivered 3 days later, 8 days to pay: the deadline ended 12 April
-    assert f1.notice.answer_by == date(2026, 4, 12)
+    # posted 1 April, delivered 3 days later, 8 days to pay: Sunday 12 April, so the
+    # deadline runs to Monday 13 April
+    assert f1.notice.answer_by == date(2026, 4, 13)
     assert [s.step for s in f1.steps] == ["reminder_1", "phone_call", "reminder_2", "formal_notice"]
     # F2 went its own way meanwhile: reminders first, then a notice of its own
     f2_steps = [a.step for _, a in done if any(ln.number == "F2" for ln in a.lines)]
@@ -153,12 +154,13 @@ def _progress():  # type: ignore[no-untyped-def]
 
 def test_the_escalation_waits_for_the_deadline_counted_from_receipt() -> None:
     policy = POLICY.model_copy(update={"notice_deadline_days": 30})
-    # received 10 April: 30 days to pay end on 10 May; the escalation's own day is 16 March
+    # received 10 April: 30 days to pay end on Sunday 10 May, so on Monday 11 May; the
+    # escalation's own day is 16 March
     state = _noticed(received_on=date(2026, 4, 10))
-    waiting = plan_customer(state, policy, CALENDAR, date(2026, 5, 8))
+    waiting = plan_customer(state, policy, CALENDAR, date(2026, 5, 11))
     assert waiting.actions == ()
-    assert waiting.next_review_on == date(2026, 5, 11)
-    (escalation,) = plan_customer(state, policy, CALENDAR, date(2026, 5, 11)).actions
+    assert waiting.next_review_on == date(2026, 5, 12)
+    (escalation,) = plan_customer(state, policy, CALENDAR, date(2026, 5, 12)).actions
     assert escalation.kind is StepKind.ESCALATION
     # without the AR's date: posting day + 3 days' delivery + 30 days = 4 May
     unknown = _noticed(received_on=None)
@@ -269,3 +271,20 @@ def test_the_notice_never_goes_before_the_deadline_the_second_reminder_gave() ->
     _, done = _run(by_post, date(2026, 10, 1), 30)
     days = {a.step: d for d, a in done}
     assert days["formal_notice"] - days["reminder_2"] == timedelta(days=14)  # 12 Oct: 26 Oct
+
+
+def test_a_deadline_that_ends_on_a_holiday_runs_to_the_next_business_day() -> None:
+    from connector.dunning.history import answer_by
+
+    notice = StepTaken(
+        "formal_notice",
+        StepKind.NOTICE,
+        POLICY.steps[4].channel,
+        Delivery.POSTED,
+        date(2026, 10, 22),
+        "C1|formal_notice|F1",
+        registered=True,
+        received_on=date(2026, 10, 24),  # + 8 days: Sunday 1 November, Toussaint
+    )
+    assert answer_by(notice, 8, 3) == date(2026, 11, 1)  # no calendar: the bare count
+    assert answer_by(notice, 8, 3, CALENDAR.on_or_after) == date(2026, 11, 2)
