@@ -19,12 +19,13 @@ from typing import Any
 from connector.calendar import BusinessCalendar
 from connector.channels import channels_for
 from connector.clock import FrozenClock
-from connector.dossier import build_dossier
+from connector.dossier import build_dossier, dossier_name
 from connector.errors import ConfigError
 from connector.executor import INTEREST_WITHOUT_RATE, Executor
 from connector.model import (
     Channel,
     Platform,
+    ReceivableKind,
     SourceRef,
     StepKind,
 )
@@ -201,9 +202,9 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
                 _run_day(store, executor, day, end, result)
             day += timedelta(days=1)
         result.example_customer = result.done[-1].customer_name if result.done else ""
-        escalated = [a for a in result.done if a.kind is StepKind.ESCALATION]
-        if escalated:  # the collection file of the first customer handed over
-            ref = escalated[0].customer_ref
+        escalated = [a.customer_ref for a in result.done if a.kind is StepKind.ESCALATION]
+        if escalated:  # the collection file of the first customer handed over who still owes
+            ref = next((r for r in escalated if _still_owes(store, r, end)), escalated[0])
             result.dossier = build_dossier(
                 store,
                 TENANT,
@@ -211,7 +212,10 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
                 creditor=config.creditor,
                 policy=executor.policy,
                 as_of=end,
-                out=directory.resolve() / f"dossier-{ref.external_id}.zip",
+                out=directory.resolve() / dossier_name(ref, end),
+                source=source,
+                jurisdiction=config.jurisdiction,
+                contract=config.contract.terms_for(ref.external_id),
             ).path
     result.seconds = time.perf_counter() - began
     return result
@@ -286,3 +290,13 @@ def post_letters(store: Store, executor: Executor, day: date) -> int:
         if received <= day:
             executor.record_posting(record.key, posted_on=None, received_on=received)
     return posted
+
+
+def _still_owes(store: Store, ref: SourceRef, day: date) -> bool:
+    """Whether the customer has an invoice past due and open on ``day``."""
+    states = store.customer_states(TENANT, customer_refs=[ref], as_of=day)
+    return any(
+        r.is_open and r.kind is ReceivableKind.INVOICE and r.due_on < day
+        for state in states
+        for r in state.receivables
+    )

@@ -483,3 +483,4 @@ class Creditor(_Frozen):
     logo: str = ""  # a PNG or JPEG file printed on letters
     logo_url: str = ""  # the same logo, online, shown in emails
     country: Country = "FR"
+    terms_of_sale: str = ""  # the terms of sale (CGV) file, copied into the collection file

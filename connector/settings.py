@@ -25,7 +25,9 @@ from pydantic_settings import (
 )
 
 from connector.errors import ConfigError
+from connector.legal.claim import ContractTerms
 from connector.model import Country, Creditor, Language, Platform
+from connector.money import Money
 
 __all__ = [
     "ContractConfig",
@@ -130,6 +132,15 @@ class ContractConfig(ContractTermsConfig):
     """Tenant-wide terms, with overrides per customer id."""
 
     customers: dict[str, ContractTermsConfig] = Field(default_factory=dict)
+
+    def terms_for(self, external_id: str) -> ContractTerms:
+        """The customer's terms as the legal calculator takes them."""
+        terms = self.for_customer(external_id)
+        indemnity = terms.recovery_indemnity
+        return ContractTerms(
+            rate=terms.late_payment_rate,
+            indemnity=None if indemnity is None else Money(indemnity, "EUR"),
+        )
 
     def for_customer(self, external_id: str) -> ContractTermsConfig:
         specific = self.customers.get(external_id)
@@ -292,6 +303,10 @@ def load_tenant_config(path: Path) -> TenantConfig:
     base = path.parent
     if tenant.policy is not None and not tenant.policy.is_absolute():
         tenant = tenant.model_copy(update={"policy": base / tenant.policy})
+    terms = tenant.creditor.terms_of_sale
+    if terms and not Path(terms).is_absolute():
+        creditor = tenant.creditor.model_copy(update={"terms_of_sale": str(base / terms)})
+        tenant = tenant.model_copy(update={"creditor": creditor})
     if tenant.files is not None:
         files = tenant.files
         resolved = {

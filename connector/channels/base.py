@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -48,9 +50,29 @@ def no_batch() -> Iterator[None]:
     yield
 
 
-def safe_name(key: str) -> str:
-    """A file name from an action key: readable, no path separators."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("_")[:180]
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(1, 10))]
+)  # names Windows will not give a file
+
+
+def safe_name(key: str, *, fallback: str = "document") -> str:
+    """A file name (one path component) from an id, a key or a number: readable, portable.
+
+    Accents are dropped (``Société`` -> ``Societe``); anything but ASCII letters, digits,
+    ``.``, ``_`` and ``-`` becomes ``_``, so no ``/``, ``\\``, ``:`` or control character
+    survives, and a run of dots and underscores becomes one ``_`` (no ``..`` anywhere);
+    leading dots, underscores and dashes go (no hidden file, nothing read as an option),
+    and so do trailing dots, which Windows drops. When nothing is left,
+    or the name is one Windows reserves (``CON``, ``NUL``, ``COM1`` …), the name is
+    ``fallback`` and a short digest of the original. At most 180 characters.
+    """
+    ascii_only = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_only)
+    name = re.sub(r"[._]{2,}", "_", name).lstrip("._-")[:180].rstrip("._")
+    if not name or name.split(".")[0].upper() in _RESERVED:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        return f"{fallback}-{digest}"
+    return name
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -12,8 +12,9 @@ from rich.table import Table
 from connector.asof import payments_as_of
 from connector.cli._context import AppState, parse_date
 from connector.clock import end_of_day
-from connector.dossier import build_dossier
+from connector.dossier import build_dossier, dossier_name
 from connector.errors import ConfigError, StoreError
+from connector.legal import RateTables
 from connector.reports import BUCKETS, DEDUCTIONS, AgedBalance, aged_balance, days_sales_outstanding
 
 __all__ = ["register"]
@@ -145,7 +146,7 @@ def dossier(
     found = state.customer(record, customer)
     config = state.tenant_config(record)
     day = state.today(record, as_of)
-    target = out or Path(f"dossier-{found.ref.external_id}-{day}.zip")
+    target = out or Path(dossier_name(found.ref, day))
     result = build_dossier(
         state.store,
         record.slug,
@@ -154,6 +155,10 @@ def dossier(
         policy=state.policy(config),
         as_of=day,
         out=target,
+        source=state.source(config),
+        jurisdiction=config.jurisdiction,
+        contract=config.contract.terms_for(found.ref.external_id),
+        rate_tables=RateTables(state.settings.rates_dir),
     )
     if state.json_output:
         state.emit_json(
@@ -161,8 +166,8 @@ def dossier(
         )
         return
     state.console.print(
-        f"{found.name}: {len(result.files)} documents, {result.reminders} "
-        f"reminder(s) sent — {result.path}"
+        f"{found.name}: {len(result.files)} files, {result.reminders} reminders sent "
+        f"— {result.path}"
     )
 
 

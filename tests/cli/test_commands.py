@@ -66,8 +66,10 @@ def test_plan_is_a_dry_run_and_run_sends_once(workdir: Path, relance: Run) -> No
     dossier = as_json(out)
     assert code == 0 and dossier["reminders"] >= 1
     with zipfile.ZipFile(dossier["path"]) as archive:
-        statement = archive.read("01-statement.txt").decode()
-    assert "Relevé de compte au 23\u00a0novembre 2026" in statement  # no break inside a date
+        assert archive.namelist()[:3] == ["00-bordereau.pdf", "01-decompte.pdf", "02-decompte.csv"]
+        decompte = archive.read("02-decompte.csv").decode("utf-8-sig")
+    assert "Total dû au 23/11/2026" in decompte
+    assert Path(dossier["path"]).name == f"dossier-{customer}-2026-11-23.zip"
 
 
 def test_side_states_and_history(workdir: Path, relance: Run) -> None:
@@ -133,9 +135,10 @@ def test_the_demo_builds_everything_from_nothing(tmp_path: Path, relance: Run) -
     with zipfile.ZipFile(result["dossier"]) as dossier:
         names = dossier.namelist()
         notice = next(n for n in names if n.endswith("formal_notice.pdf"))
-        assert "01-statement.txt" in names and "05-audit-trail.json" in names
+        journal = next(n for n in names if n.endswith("-journal.json"))
+        assert "00-bordereau.pdf" in names and "01-decompte.pdf" in names
         assert dossier.read(notice).startswith(b"%PDF")
-        trail = json.loads(dossier.read("05-audit-trail.json"))
+        trail = json.loads(dossier.read(journal))
         assert {"action_written", "letter_posted"} <= {event["kind"] for event in trail}
         assert "action_sent" not in {event["kind"] for event in trail}
 

@@ -55,6 +55,19 @@ def test_a_tenant_file_with_a_typo_is_refused(tmp_path: Path) -> None:
         load_tenant_config(tenant)
 
 
+def test_the_terms_of_sale_are_found_beside_the_tenant_file(tmp_path: Path) -> None:
+    folder = tmp_path / "tenants"
+    folder.mkdir()
+    tenant = folder / "acme.toml"
+    tenant.write_text('[creditor]\nname = "Acme"\nterms_of_sale = "cgv.pdf"\n', encoding="utf-8")
+    assert load_tenant_config(tenant).creditor.terms_of_sale == str(folder / "cgv.pdf")
+    absolute = tmp_path / "elsewhere" / "cgv.pdf"
+    tenant.write_text(
+        f'[creditor]\nname = "Acme"\nterms_of_sale = "{absolute.as_posix()}"\n', encoding="utf-8"
+    )
+    assert load_tenant_config(tenant).creditor.terms_of_sale == str(absolute)
+
+
 def test_the_letterhead_fields_and_the_logo_are_read_from_the_tenant_file(tmp_path: Path) -> None:
     from PIL import Image
 
