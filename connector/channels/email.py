@@ -2,13 +2,16 @@
 or, with no relay configured, ``.eml`` files in the outbox folder.
 
 Only a message the relay accepted is *sent*; an ``.eml`` file is *written* (nothing left the
-machine). A relay refusing every recipient for good raises :class:`RecipientRefused` with
+machine). A message the relay accepted is also kept, byte for byte as it was handed over, in
+``<outbox>/sent/<date>/<action>.eml`` (its path in the receipt's ``copy`` detail): the
+collection file shows the debtor the reminder exactly as it went out. A relay refusing every recipient for good raises :class:`RecipientRefused` with
 them: the planner reaches the customer another way until its addresses change."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -59,6 +62,9 @@ def build_email(message: RenderedMessage, *, clock: Clock, action_key: str) -> E
     for name, data, mime in message.attachments:
         maintype, _, subtype = mime.partition("/")
         email.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    for part in email.walk():  # fixed now, so every flattening (wire, copy) is the same bytes
+        if part.is_multipart() and part.get_boundary() is None:
+            part.set_boundary(f"=_relance_{secrets.token_hex(12)}")
     return email
 
 
@@ -68,7 +74,8 @@ def _close(connection: smtplib.SMTP | None) -> None:
 
 
 class EmailChannel:
-    """SMTP when ``smtp`` is set; else ``<outbox>/<date>/<action>.eml``."""
+    """SMTP when ``smtp`` is set (a copy of each message sent kept under ``<outbox>/sent``);
+    else ``<outbox>/<date>/<action>.eml``."""
 
     def __init__(
         self, *, clock: Clock, smtp: SmtpConfig | None = None, outbox_dir: Path | None = None
@@ -113,8 +120,18 @@ class EmailChannel:
             with self.batch():
                 assert self._connection is not None
                 self._deliver(self._connection, email)
+        sent: dict[str, object] = dict(details)
+        if self._outbox is not None:
+            day = self._clock.now().date().isoformat()
+            copy = self._outbox / "sent" / day / f"{safe_name(action_key)}.eml"
+            try:
+                # flattened as smtplib puts it on the wire: CRLF line ends
+                write_atomically(copy, email.as_bytes(policy=email.policy.clone(linesep="\r\n")))
+                sent["copy"] = str(copy)
+            except OSError as exc:  # the message went out: a missing copy must not undo that
+                log.warning("no copy kept of %s: %s", action_key, type(exc).__name__)
         return DeliveryReceipt(
-            Channel.EMAIL, str(email["Message-ID"]), self._clock.now(), Delivery.SENT, details
+            Channel.EMAIL, str(email["Message-ID"]), self._clock.now(), Delivery.SENT, sent
         )
 
     def _connect(self) -> smtplib.SMTP:

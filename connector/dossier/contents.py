@@ -67,7 +67,7 @@ class Delivered:
     """One reminder that went to the debtor, with the file written when it went out."""
 
     record: ActionRecord
-    file: Path | None  # the outbox file as sent, None when it is gone (or never was: SMTP)
+    file: Path | None  # the outbox file as sent (an e-mail's copy kept at sending), None: gone
     proof: LetterProof | None = None  # letters only
 
     @property
@@ -143,7 +143,11 @@ def gather(
         and record.planned_on <= as_of
     ]
     delivered = tuple(
-        Delivered(record, _outbox_file(record.receipt), _proof(record, trail))
+        Delivered(
+            record,
+            _outbox_file(record.details.get("copy") or record.receipt),
+            _proof(record, trail),
+        )
         for record in sorted(records, key=lambda r: (r.planned_on, r.sent_at or r.created_at))
     )
     numbers = {r.ref.key: r.number for r in state.receivables}
@@ -168,8 +172,8 @@ def allocated_to(payment: Payment, ref: SourceRef) -> Money | None:
 
 
 def _outbox_file(receipt: str | None) -> Path | None:
-    """The file a channel wrote (its receipt is the path), when it is still there; an SMTP
-    Message-ID is not a file."""
+    """The file a channel wrote (its receipt is the path, or for an e-mail a relay took, the
+    copy kept of it), when it is still there; an SMTP Message-ID is not a file."""
     if not receipt or receipt.startswith("<"):
         return None
     path = Path(receipt)

@@ -82,6 +82,24 @@ def test_a_batch_goes_out_over_one_starttls_authenticated_connection(
     assert parsed.get_body(("html",)).get_content().strip() == "<p>Facture F-0</p>"
 
 
+def test_a_copy_of_each_message_the_relay_took_is_kept_as_it_went_out(
+    tmp_path: Path, tls_server: tuple[SmtpServer, Path]
+) -> None:
+    server, cert = tls_server
+    channel = EmailChannel(clock=CLOCK, smtp=_config(server, cert), outbox_dir=tmp_path)
+    receipt = channel.send(message(4), action_key="files:acme:C4|reminder_1|F-4")
+    assert receipt.delivery is Delivery.SENT
+    copy = Path(receipt.details["copy"])
+    assert copy.parent == tmp_path / "sent" / "2026-03-10"
+    kept = email.message_from_bytes(copy.read_bytes(), policy=email.policy.default)
+    went = email.message_from_bytes(server.messages[0].data, policy=email.policy.default)
+    for header in ("Message-ID", "Date", "From", "To", "Subject", "X-Relance-Action"):
+        assert kept[header] == went[header], header
+    for part in ("plain", "html"):
+        assert kept.get_body((part,)).get_content() == went.get_body((part,)).get_content()
+    assert copy.read_bytes() == server.messages[0].data  # byte for byte
+
+
 def test_a_wrong_password_is_a_clear_error_without_the_secret(
     tls_server: tuple[SmtpServer, Path],
 ) -> None:
