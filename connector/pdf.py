@@ -22,15 +22,19 @@ italic. What it guarantees:
   have that width: a document whose count has another number of digits says so with
   :meth:`~HouseDocument.count_fits`, and is drawn again with ``count_digits`` set.
 * **Fonts are read only when used.** A style's font file is parsed (by fontTools, inside
-  fpdf2, once per document: fpdf2 subsets each document's copy of the font in place when it
-  writes the file, so a parsed font cannot serve two documents) the first time a document
-  selects it, and only the styles a document uses are embedded in it.
-  :meth:`~HouseDocument.close_fonts` closes the files once the document is output.
+  fpdf2) the first time a document selects it, and only the styles a document uses are
+  embedded in it. A parsed font cannot serve two documents: when fpdf2 writes a document it
+  subsets that document's fontTools copy of the font in place, and it has no way to build
+  its font object from data parsed before. The layout tables (GDEF, GPOS, GSUB) fpdf2
+  leaves out of the fonts it embeds are dropped before it subsets them, so fontTools does
+  not read them first (a test checks the PDF is byte for byte the one fpdf2 writes without).
+  :meth:`~HouseDocument.finish` writes the PDF and closes the font files.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +47,8 @@ from fpdf.fonts import TTFFont
 
 __all__ = ["FAMILY", "PAGE_COUNT_CHARACTER", "HouseDocument", "font_files"]
 
+log = logging.getLogger(__name__)
+
 FAMILY = "SourceSans"
 
 _STYLES = {
@@ -51,6 +57,10 @@ _STYLES = {
     "I": "SourceSansProIt",
     "BI": "SourceSansProBoldIt",
 }
+
+# the OpenType layout tables fpdf2's subsetter drops from every font it embeds (the
+# drop_tables of fpdf/output.py): fpdf2 positions each glyph itself
+_UNEMBEDDED_TABLES = ("GDEF", "GPOS", "GSUB")
 
 # one character per digit of the page count; in Unicode's supplementary private use area A,
 # where Source Sans Pro has no glyph (a test checks that every style lacks it)
@@ -128,6 +138,25 @@ class HouseDocument(FPDF):
         for font in self.fonts.values():
             if isinstance(font, TTFFont):
                 font.close()
+
+    def finish(self) -> bytes:
+        """The PDF, its font files closed; a warning says how many distinct characters were
+        printed as « ? »."""
+        try:
+            for font in self.fonts.values():
+                if isinstance(font, TTFFont):
+                    for tag in _UNEMBEDDED_TABLES:
+                        if tag in font.ttfont:
+                            del font.ttfont[tag]  # unread yet: fontTools reads lazily
+            data = bytes(self.output())
+        finally:
+            self.close_fonts()
+        if self.unprintable:
+            log.warning(
+                "%d character(s) the typeface cannot draw were printed as '?'",
+                len(self.unprintable),
+            )
+        return data
 
     def printable(self, text: str) -> str:
         """``text`` as the typeface can draw it: line breaks kept, any other control

@@ -9,7 +9,6 @@ draw prints as « ? » (:class:`~connector.pdf.HouseDocument`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,8 +19,6 @@ from connector.dossier.wording import Wording
 from connector.pdf import FAMILY, HouseDocument
 
 __all__ = ["Column", "Line", "Note", "Sheet"]
-
-log = logging.getLogger(__name__)
 
 INK = (33, 37, 41)
 GREY = (96, 102, 110)
@@ -190,15 +187,3 @@ class Sheet(HouseDocument):
                 for cell, column in zip(row.cells, columns, strict=True):
                     line.cell(cell, align=column.align, style=total if row.bold else None)
         self.ln(3)
-
-    def finish(self) -> bytes:
-        try:
-            data = bytes(self.output())
-        finally:
-            self.close_fonts()
-        if self.unprintable:
-            log.warning(
-                "%d character(s) the typeface cannot draw were printed as '?'",
-                len(self.unprintable),
-            )
-        return data

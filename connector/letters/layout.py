@@ -21,15 +21,12 @@ l'adresse »).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 
 from connector.letters.document import Align, Block, Column, Letter, Letterhead, Paragraph, Table
 from connector.pdf import FAMILY, HouseDocument
 
 __all__ = ["LetterPage", "draw_blocks", "draw_letterhead", "print_letter", "print_pages"]
-
-log = logging.getLogger(__name__)
 
 LEFT, RIGHT, TOP, BOTTOM = 20.0, 20.0, 15.0, 24.0  # mm
 WINDOW_X, WINDOW_Y, WINDOW_W = 110.0, 55.0, 85.0  # the recipient's address (see above)
@@ -310,15 +307,7 @@ def print_pages(
         if not pdf.count_fits():  # a footer never moves the body: a bug if it did
             pdf.close_fonts()
             raise RuntimeError(f"drawn again, {pages} pages became {pdf.pages_count}")
-    try:
-        data = bytes(pdf.output())
-    finally:
-        pdf.close_fonts()
-    if pdf.unprintable:
-        log.warning(
-            "%d character(s) the typeface cannot draw were printed as '?'", len(pdf.unprintable)
-        )
-    return data, pdf
+    return pdf.finish(), pdf
 
 
 def _drawn(
