@@ -17,10 +17,11 @@ italic. What it guarantees:
 * **The page count is printed in one pass.** fpdf2 writes the count where the document
   puts :meth:`~HouseDocument.page_count`, once the last page is known. That stand-in is made
   of private-use characters the typeface cannot draw, so no printed value can contain it (in
-  a value they print as « ? »); « {nb} », fpdf2's default, prints literally. fpdf2 lays the
-  stand-in out as wide as as many zeros as it has characters, and the typeface's figures all
-  have that width: a document whose count has another number of digits says so with
-  :meth:`~HouseDocument.count_fits`, and is drawn again with ``count_digits`` set.
+  a value they print as « ? »); « {nb} », fpdf2's default, prints literally. fpdf2 keeps for
+  the stand-in the width of one zero per character, and all the typeface's figures have that
+  width: with one character per digit, the count takes exactly the room laid out for it.
+  :meth:`~HouseDocument.count_fits` says whether it has that many digits; a letter that
+  turns out to have ten pages or more is drawn again (:func:`connector.letters.print_pages`).
 * **Fonts are read only when used.** A style's font file is parsed (by fontTools, inside
   fpdf2) the first time a document selects it, and only the styles a document uses are
   embedded in it. A parsed font cannot serve two documents: when fpdf2 writes a document it
