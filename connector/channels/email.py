@@ -4,8 +4,10 @@ or, with no relay configured, ``.eml`` files in the outbox folder.
 Only a message the relay accepted is *sent*; an ``.eml`` file is *written* (nothing left the
 machine). A message the relay accepted is also kept, byte for byte as it was handed over, in
 ``<outbox>/sent/<date>/<action>.eml`` (its path in the receipt's ``copy`` detail): the
-collection file shows the debtor the reminder exactly as it went out. A relay refusing every recipient for good raises :class:`RecipientRefused` with
-them: the planner reaches the customer another way until its addresses change."""
+collection file shows the reminder exactly as it went out.
+
+A relay refusing every recipient for good raises :class:`RecipientRefused` with them: the
+planner reaches the customer another way until its addresses change."""
 
 from __future__ import annotations
 
