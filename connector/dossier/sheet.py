@@ -2,8 +2,9 @@
 embedded (:mod:`connector.pdf`), a title, blocks of text, ruled tables, and a footer naming
 the creditor, the document and the page (« Page 2 sur 3 »).
 
-Values from the ledger are printed as they are (fpdf2 interprets no markup unless asked,
-and it is never asked here).
+Values from the ledger are printed as they are: fpdf2 interprets no markup unless asked,
+and it is never asked here; « {nb} » is not a page count; a character the typeface cannot
+draw prints as « ? » (:class:`~connector.pdf.HouseDocument`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from fpdf import FPDF
 from fpdf.enums import TableBordersLayout
 from fpdf.fonts import FontFace
 
 from connector.dossier.wording import Wording
-from connector.pdf import FAMILY, add_fonts
+from connector.pdf import FAMILY, HouseDocument
 
 __all__ = ["Column", "Line", "Note", "Sheet"]
 
@@ -49,12 +49,15 @@ class Note:
     indent: bool = True
 
 
-class Sheet(FPDF):
-    """One PDF of the file; :meth:`finish` gives its bytes."""
+class Sheet(HouseDocument):
+    """One PDF of the file; :meth:`finish` gives its bytes.
+
+    The page count is laid out three figures wide, the count at the left of that width (as
+    fpdf2 lays out its « {nb} »): a sheet is printed in one pass, whatever its length, and the
+    footer ends a figure or two short of the right margin."""
 
     def __init__(self, words: Wording, *, creditor: str, title: str) -> None:
-        super().__init__(format="A4")
-        add_fonts(self)
+        super().__init__(count_digits=3, count_align="L")
         self._words = words
         self._footer = f"{creditor} — {title}"
         self.set_margins(18, 16, 18)
@@ -62,7 +65,6 @@ class Sheet(FPDF):
         self.set_title(title)
         self.set_author(creditor)
         self.set_creator("relance")
-        self.alias_nb_pages()
         self.set_text_color(*INK)
         self.add_page()
 
@@ -71,7 +73,9 @@ class Sheet(FPDF):
         self.set_font(FAMILY, size=7.5)
         self.set_text_color(*GREY)
         self.cell(self.epw * 0.75, 4, self._footer, align="L")
-        self.cell(self.epw * 0.25, 4, self._words.say("page", self.page_no(), "{nb}"), align="R")
+        words = self.printable(self._words.say("page", self.page_no(), "{pages}"))
+        with self.counting():
+            self.cell(self.epw * 0.25, 4, words.replace("{pages}", self.page_count()), align="R")
         self.set_text_color(*INK)
 
     def title_block(self, title: str, subtitle: str = "") -> None:
@@ -157,6 +161,7 @@ class Sheet(FPDF):
         note = FontFace(emphasis="ITALICS", color=GREY, size_pt=7.5)
         total = FontFace(emphasis="BOLD", size_pt=8.5)
         self.set_font(FAMILY, "", 8.5)
+        self.use_style("B")  # fpdf2 looks the headings' style up before selecting it
         self.set_draw_color(*RULE)
         with self.table(
             col_widths=tuple(c.width for c in columns),
@@ -182,6 +187,3 @@ class Sheet(FPDF):
                 for cell, column in zip(row.cells, columns, strict=True):
                     line.cell(cell, align=column.align, style=total if row.bold else None)
         self.ln(3)
-
-    def finish(self) -> bytes:
-        return bytes(self.output())

@@ -21,18 +21,12 @@ l'adresse »).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 
-from fpdf import FPDF
-from fpdf.fonts import TTFFont
-
 from connector.letters.document import Align, Block, Column, Letter, Letterhead, Paragraph, Table
-from connector.pdf import FAMILY, add_fonts, close_fonts
+from connector.pdf import FAMILY, HouseDocument
 
 __all__ = ["LetterPage", "draw_blocks", "draw_letterhead", "print_letter", "print_pages"]
-
-log = logging.getLogger(__name__)
 
 LEFT, RIGHT, TOP, BOTTOM = 20.0, 20.0, 15.0, 24.0  # mm
 WINDOW_X, WINDOW_Y, WINDOW_W = 110.0, 55.0, 85.0  # the recipient's address (see above)
@@ -45,9 +39,12 @@ SHADE = (236, 236, 236)
 LINE = 5.0  # the body's line height at 10 pt
 
 
-class LetterPage(FPDF):
+class LetterPage(HouseDocument):
     """A4 pages in the house typeface, the legal mentions and the page number in each
-    footer, and from the second page on a running header naming the letter."""
+    footer, and from the second page on a running header naming the letter.
+
+    Every string drawn is made printable (:meth:`~connector.pdf.HouseDocument.printable`);
+    ``count_digits`` is the number of digits the page count is laid out for."""
 
     def __init__(
         self,
@@ -55,42 +52,17 @@ class LetterPage(FPDF):
         *,
         page_words: str,
         running_header: str = "",
-        pages: int | None = None,
+        count_digits: int = 1,
     ) -> None:
-        super().__init__(format="A4", unit="mm")
-        add_fonts(self)
-        font = self.fonts[FAMILY.lower()]
-        assert isinstance(font, TTFFont)  # connector.pdf registers TrueType files
-        self._glyphs = frozenset(font.cmap)
-        self.unprintable = 0
+        super().__init__(count_digits=count_digits, count_align="R")
         self._footer = letterhead.footer
         self._page_words = page_words
         self._running = running_header
-        # the page count is known from a first pass (see print_pages), never from an alias
-        # that a customer's name could contain
-        self._pages = pages
-        self.alias_nb_pages("")  # no alias: « {nb} » in a name stays « {nb} »
         self.set_margins(LEFT, TOP, RIGHT)
         self.set_auto_page_break(auto=True, margin=BOTTOM)
         self.set_text_color(*TEXT)
         self.set_draw_color(*RULE)
         self.set_font(FAMILY, size=10)
-
-    def printable(self, text: str) -> str:
-        """``text`` as the typeface can draw it: line breaks kept, any other control
-        character a space, a character it has no glyph for « ? » (counted)."""
-        out = []
-        for char in text:
-            if char == "\n":
-                out.append(char)
-            elif char < " " or "\x7f" <= char < "\xa0":
-                out.append(" ")
-            elif ord(char) in self._glyphs:
-                out.append(char)
-            else:
-                self.unprintable += 1
-                out.append("?")
-        return "".join(out)
 
     def write_lines(
         self, text: str, *, size: float = 10, style: str = "", height: float = LINE, **kw: object
@@ -118,11 +90,11 @@ class LetterPage(FPDF):
         self.set_text_color(*MUTED)
         if self._footer:
             self.write_lines(self._footer, size=7.5, height=3.4, align="C")
-        words = self._page_words.replace("{page}", str(self.page_no()))
-        words = words.replace("{pages}", str(self._pages or self.page_no()))
+        words = self.printable(self._page_words).replace("{page}", str(self.page_no()))
         self.set_y(-9)
         self.set_font(FAMILY, size=8)
-        self.cell(0, 4, self.printable(words), align="R")
+        with self.counting():
+            self.cell(0, 4, words.replace("{pages}", self.page_count()), align="R")
         self.set_text_color(*TEXT)
 
 
@@ -324,26 +296,42 @@ def print_pages(
     page_words: str,
     running_header: str = "",
 ) -> tuple[bytes, LetterPage]:
-    """A document of pages ``draw`` fills, printed twice: once to count the pages, once
-    with « Page 1/3 » in each footer. Returns the PDF and the pages it was drawn on."""
-    pages = None
-    data = b""
-    for final in (False, True):
-        pdf = LetterPage(
-            letterhead, page_words=page_words, running_header=running_header, pages=pages
-        )
-        try:
-            pdf.set_author(pdf.printable(letterhead.name))
-            pdf.set_creator("relance")
-            draw(pdf)
-            pages = pdf.pages_count
-            if final:
-                data = bytes(pdf.output())
-        finally:
-            close_fonts(pdf)
-    if pdf.unprintable:
-        log.warning("%d character(s) the typeface cannot draw were printed as '?'", pdf.unprintable)
-    return data, pdf
+    """A document of pages ``draw`` fills, with « Page 1/3 » in each footer. Returns the
+    PDF and the pages it was drawn on. Drawn once; twice only from ten pages on, when the
+    page count turns out to take more room than the one figure it was laid out for."""
+    pdf = _drawn(draw, letterhead, page_words, running_header, count_digits=1)
+    if not pdf.count_fits():
+        pdf.close_fonts()
+        pages = pdf.pages_count
+        pdf = _drawn(draw, letterhead, page_words, running_header, count_digits=len(str(pages)))
+        if not pdf.count_fits():  # a footer never moves the body: a bug if it did
+            pdf.close_fonts()
+            raise RuntimeError(f"drawn again, {pages} pages became {pdf.pages_count}")
+    return pdf.finish(), pdf
+
+
+def _drawn(
+    draw: Callable[[LetterPage], None],
+    letterhead: Letterhead,
+    page_words: str,
+    running_header: str,
+    *,
+    count_digits: int,
+) -> LetterPage:
+    pdf = LetterPage(
+        letterhead,
+        page_words=page_words,
+        running_header=running_header,
+        count_digits=count_digits,
+    )
+    try:
+        pdf.set_author(pdf.printable(letterhead.name))
+        pdf.set_creator("relance")
+        draw(pdf)
+    except BaseException:
+        pdf.close_fonts()
+        raise
+    return pdf
 
 
 def print_letter(letter: Letter) -> bytes:

@@ -5,7 +5,9 @@ These are the pieces another printed document (the dossier's cover sheet) reuses
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import pytest
 from pypdf import PdfReader
 
 from connector.letters import (
@@ -20,6 +22,9 @@ from connector.letters import (
     draw_letterhead,
     print_pages,
 )
+from connector.pdf import FAMILY, PAGE_COUNT_CHARACTER, HouseDocument
+
+MM = 72 / 25.4
 
 HEAD = Letterhead(
     name="Atelier Lumen",
@@ -82,4 +87,51 @@ def test_characters_are_printed_as_they_are_or_as_a_question_mark() -> None:
     data, pdf = print_pages(draw, HEAD, page_words="Page {page}/{pages}")
     text = _pages(data)[0]
     assert "a b c {nb} {page} ** <b> Ελληνικά œ € ?" in text
-    assert pdf.unprintable == 1
+    assert pdf.unprintable == {"😀"}
+
+
+def _footer_starts(pdf: bytes) -> dict[str, float]:
+    """Where each page's « Page n/N » starts, in mm from the left edge."""
+    found: dict[str, float] = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+
+        def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+            if text.startswith("Page "):
+                found[text.strip()] = (tm[4] * cm[0] + cm[4]) / MM
+
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_the_page_number_ends_at_the_right_margin_as_wide_as_the_real_count(count: int) -> None:
+    """The count is fpdf2's alias, laid out as wide as its figures: « Page 3/12 » sits where
+    a right-aligned « Page 3/12 » does, from ten pages on too (those are drawn twice)."""
+
+    def draw(pdf: LetterPage) -> None:
+        for n in range(1, count + 1):
+            pdf.add_page()
+            pdf.write_lines(f"Feuille {n}")
+
+    data, _ = print_pages(draw, HEAD, page_words="Page {page}/{pages}")
+    ruler = HouseDocument()
+    ruler.set_font(FAMILY, size=8)
+    right = ruler.w - 20 - ruler.c_margin  # the letter's right margin is 20 mm
+    starts = _footer_starts(data)
+    for n in range(1, count + 1):
+        words = f"Page {n}/{count}"
+        assert starts[words] == pytest.approx(right - ruler.get_string_width(words), abs=0.01)
+    ruler.close_fonts()
+
+
+def test_a_value_carrying_the_page_count_stand_in_prints_question_marks() -> None:
+    def draw(pdf: LetterPage) -> None:
+        pdf.add_page()
+        pdf.write_lines(f"Client {PAGE_COUNT_CHARACTER} SARL {PAGE_COUNT_CHARACTER * 2} {{nb}}")
+        pdf.add_page()
+
+    data, pdf = print_pages(draw, HEAD, page_words="Page {page}/{pages}")
+    pages = _pages(data)
+    assert "Client ? SARL ?? {nb}" in pages[0]
+    assert "Page 1/2" in pages[0] and "Page 2/2" in pages[1]
+    assert pdf.unprintable == {PAGE_COUNT_CHARACTER}

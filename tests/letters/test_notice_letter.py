@@ -18,6 +18,7 @@ from pypdf.generic import DictionaryObject
 
 from connector.letters import letter_facts
 from connector.model import Civility, Contact, PostalAddress
+from connector.pdf import PAGE_COUNT_CHARACTER
 from connector.planner import CreditLine
 from tests.letters import scenarios as s
 from tests.letters.scenarios import (
@@ -293,6 +294,19 @@ def test_values_from_a_platform_print_literally(caplog: pytest.LogCaptureFixture
     assert "Bât. A FAUSSE LIGNE\n" in text and "À l’attention de Madame Claire Durand" in text
     assert "javascript:" not in text and "https://pay.example/2" in text
     assert any("cannot draw" in r.getMessage() for r in caplog.records)
+
+
+def test_a_name_carrying_the_page_count_stand_in_prints_question_marks() -> None:
+    """The page count is fpdf2's alias made of a character no style of the typeface can draw:
+    in a customer's name it prints « ? », as any such character, and never becomes a count."""
+    stand_in = PAGE_COUNT_CHARACTER
+    customer = company(name=f"Hôtel {stand_in} des Célestins {stand_in * 2}")
+    planned = action(customer, three_invoices())
+    letter = printed(planned, customer, legal=legal_for(planned, customer))
+    assert "Hôtel ? des Célestins ??" in letter.text
+    assert len(letter.pages) >= 2
+    for n, page in enumerate(letter.pages, start=1):
+        assert page.count(f"Page {n}/{len(letter.pages)}") == 1
 
 
 def test_a_company_abroad_gets_its_country_on_the_last_line() -> None:
