@@ -7,6 +7,7 @@ Money is :class:`~connector.money.Money` (Decimal + ISO 4217); calendar dates ar
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -484,3 +485,13 @@ class Creditor(_Frozen):
     logo_url: str = ""  # the same logo, online, shown in emails
     country: Country = "FR"
     terms_of_sale: str = ""  # the terms of sale (CGV) file, copied into the collection file
+
+    @property
+    def signed_name(self) -> str:
+        """The name a message is signed with: « Atelier Dupont SAS » — the legal form after
+        the name, unless the name already holds it as a word (never « Atelier Dupont SAS
+        SAS », nor « SAS Dupont SAS »)."""
+        form = self.legal_form.strip().rstrip(".")
+        if not form or re.search(rf"(?<!\w){re.escape(form)}(?!\w)", self.name, re.IGNORECASE):
+            return self.name
+        return f"{self.name} {self.legal_form.strip()}"

@@ -4,7 +4,7 @@
     "name": "Relance: dunning of unpaid customer invoices",
     "summary": "Reminders, phone calls, formal notice and escalation, "
     "planned by relance's own core, approved and sent from Odoo",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Accounting",
     "license": "AGPL-3",
     "author": "relance contributors",
@@ -14,11 +14,9 @@
     "data": [
         "security/relance_security.xml",
         "security/ir.model.access.csv",
-        "data/mail_template_data.xml",
         "data/relance_policy_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
-        "report/relance_notice_report.xml",
         "views/relance_policy_views.xml",
         "views/relance_action_views.xml",
         "views/relance_promise_views.xml",

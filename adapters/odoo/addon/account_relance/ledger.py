@@ -18,8 +18,10 @@ from adapters.odoo.mapping import (
     receivable_from_odoo,
     term_rows,
 )
+from connector.asof import state_as_of
 from connector.errors import DataError
 from connector.model import (
+    Channel,
     Dispute,
     Instalment,
     Pause,
@@ -27,9 +29,10 @@ from connector.model import (
     Platform,
     Promise,
     SourceRef,
+    StepKind,
 )
 from connector.money import Money
-from connector.planner import CustomerState, Progress, term_key
+from connector.planner import CustomerState, Delivery, Progress, StepTaken, term_key
 
 _logger = logging.getLogger(__name__)
 
@@ -67,6 +70,36 @@ def record_id(ref):
 
 def _iso(value):
     return value.isoformat() if isinstance(value, date) else value
+
+
+def step_taken(action, line_type, claimed):
+    """A carried-out ``relance.action`` as one step of an item's history. A letter is
+    *prepared* until its posting is recorded (then *posted*, dated from its posting); an
+    e-mail handed to Odoo's mail queue is *sent*; a call or hand-over is a to-do (*written*).
+    Actions done before relance recorded deliveries count as they were then: sent or posted."""
+    channel = Channel(action.channel)
+    if action.delivery:
+        delivery = Delivery(action.delivery)
+    else:
+        delivery = {Channel.EMAIL: Delivery.SENT, Channel.LETTER: Delivery.POSTED}.get(
+            channel, Delivery.WRITTEN
+        )
+    letter = channel is Channel.LETTER
+    on = (action.posted_on or action.done_on) if delivery is Delivery.POSTED else action.done_on
+    kind = StepKind(action.kind) if line_type == "overdue" else StepKind.COURTESY
+    return StepTaken(
+        step=action.step,
+        kind=kind,
+        channel=channel,
+        delivery=delivery,
+        on=on,
+        action_key=action.key,
+        prepared_on=action.done_on if letter else None,
+        claimed=claimed if line_type == "overdue" and claimed.currency else None,
+        registered=letter and kind is StepKind.NOTICE,
+        tracking_number=action.tracking_number or None,
+        received_on=action.received_on or None,
+    )
 
 
 class OrmLedger:
@@ -138,22 +171,30 @@ class OrmLedger:
         plans, plan_progress = self._plans(partners)
         last_action = self._last_actions(partners)
         pauses = self._pauses(partners)
+        history = self._history(partners)
         for partner in partners:
             customer = customers.get(partner)
             if customer is None:
                 continue
+            # only what existed on the day: a promise, plan, dispute, pause or step recorded
+            # later is invisible to a run for an earlier date (an invoice paid since stays
+            # paid: Odoo's residual is today's)
             yield (
                 partner,
-                CustomerState(
-                    customer=customer,
-                    receivables=tuple(receivables[partner]),
-                    payments=tuple(payments.get(partner, ())),
-                    promises=tuple(promises.get(partner, ())),
-                    plans=tuple(plans.get(partner, ())),
-                    disputes=tuple(disputes.get(partner, ())),
-                    pause=pauses.get(partner),
-                    progress={**progress[partner], **plan_progress.get(partner, {})},
-                    last_action_on=last_action.get(partner),
+                state_as_of(
+                    CustomerState(
+                        customer=customer,
+                        receivables=tuple(receivables[partner]),
+                        payments=tuple(payments.get(partner, ())),
+                        promises=tuple(promises.get(partner, ())),
+                        plans=tuple(plans.get(partner, ())),
+                        disputes=tuple(disputes.get(partner, ())),
+                        pause=pauses.get(partner),
+                        progress={**progress[partner], **plan_progress.get(partner, {})},
+                        last_action_on=last_action.get(partner),
+                        history=history.get(partner, {}),
+                    ),
+                    self.as_of,
                 ),
             )
 
@@ -303,6 +344,46 @@ class OrmLedger:
             ["done_on:max"],
         )
         return {partner.id: last for partner, last in groups if last}
+
+    def _history(self, partner_ids):
+        """Each item's steps really taken, oldest first, from the actions carried out: what a
+        notice and an escalation state as facts, and what makes the schedule wait for a letter
+        to be posted and for the deadline it gave (``connector.dunning.history``)."""
+        if not partner_ids:
+            return {}
+        found = defaultdict(lambda: defaultdict(list))
+        actions = self.env["relance.action"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("partner_id", "in", partner_ids),
+                ("state", "=", "done"),
+            ],
+            order="done_on, id",
+        )
+        lines = self.env["relance.action.line"].search_read(
+            [("action_id", "in", actions.ids), ("line_type", "in", ("overdue", "upcoming"))],
+            ["action_id", "item_key", "line_type", "amount_open", "currency_id"],
+            order="action_id, sequence",
+        )
+        by_action = defaultdict(list)
+        for line in lines:
+            by_action[line["action_id"][0]].append(line)
+        for action in actions:
+            for line in by_action[action.id]:
+                found[action.partner_id.id][line["item_key"]].append(
+                    step_taken(
+                        action,
+                        line["line_type"],
+                        money(
+                            line["amount_open"],
+                            line["currency_id"][1] if line["currency_id"] else "",
+                        ),
+                    )
+                )
+        return {
+            partner: {key: tuple(steps) for key, steps in items.items()}
+            for partner, items in found.items()
+        }
 
     def _pauses(self, partner_ids):
         pauses = {}

@@ -3,25 +3,16 @@
 """The queue of dunning actions: planned by relance's core, reviewed and carried out here."""
 
 import logging
-from datetime import timedelta
 
 from markupsafe import Markup, escape
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
-from connector.calendar import BusinessCalendar
-from connector.legal.notice import notice_claim
 from connector.model import Channel, StepKind
-from connector.planner import (
-    ClaimLine,
-    ItemKind,
-    PlannedAction,
-    Progress,
-    plan_customer,
-    progress_after,
-)
+from connector.planner import ClaimLine, ItemKind, PlannedAction, Progress, progress_after
 
-from ..ledger import OrmLedger, money, record_id, source_ref
+from ..ledger import money, source_ref
+from ..planning import NO_ACCOUNTING_SYNC, PENDING, CompanyPlanner
 from .relance_policy_step import CHANNELS, STEP_KINDS
 
 _logger = logging.getLogger(__name__)
@@ -33,9 +24,13 @@ STATES = [
     ("cancelled", "Cancelled"),
     ("failed", "Failed"),
 ]
-PENDING = ("proposed", "approved")
-# writing relance's fields on an invoice must not run account.move's line synchronisation
-NO_ACCOUNTING_SYNC = {"skip_invoice_sync": True, "skip_is_manually_modified": True}
+# how far a carried-out action got, in words a court would accept (connector's Delivery)
+DELIVERIES = [
+    ("sent", "Sent"),  # an e-mail handed to Odoo's outgoing mail server
+    ("written", "To do"),  # a phone call or hand-over for your staff
+    ("prepared", "To post"),  # a letter printed by relance, its posting not recorded yet
+    ("posted", "Posted"),  # a letter whose posting date (and tracking number) is recorded
+]
 
 
 class RelanceAction(models.Model):
@@ -91,6 +86,26 @@ class RelanceAction(models.Model):
     done_on = fields.Date(readonly=True)
     mail_id = fields.Many2one("mail.mail", string="E-mail", readonly=True)
     error = fields.Text(readonly=True)
+    language = fields.Char(readonly=True, help="The language the customer reads it in.")
+    subject = fields.Char(readonly=True)
+    body_html = fields.Html(
+        string="Message",
+        readonly=True,
+        sanitize=False,
+        help="The message as it goes out, written by relance (values escaped by relance).",
+    )
+    body_text = fields.Text(string="Message (text)", readonly=True)
+    letter_id = fields.Many2one("ir.attachment", string="Letter", readonly=True)
+    delivery = fields.Selection(DELIVERIES, readonly=True, tracking=True)
+    posted_on = fields.Date(
+        tracking=True, help="The day the letter was posted: the next step counts from it."
+    )
+    tracking_number = fields.Char(tracking=True, help="The registered letter's number.")
+    received_on = fields.Date(
+        tracking=True,
+        help="The day the customer received it (the AR's date): the notice's deadline runs "
+        "from it. Until it is recorded, the policy's delivery days are counted from posting.",
+    )
 
     _key_per_company = models.Constraint(
         "UNIQUE(company_id, key)", "An action is planned once per customer, step and episode."
@@ -126,7 +141,14 @@ class RelanceAction(models.Model):
         """Plan every company's customers with relance's planner, then carry out what is
         approved. Returns counts, for the log and for tests."""
         companies = companies or self.env["res.company"].search([])
-        counts = {"customers": 0, "planned": 0, "withdrawn": 0, "done": 0, "failed": 0}
+        counts = {
+            "customers": 0,
+            "planned": 0,
+            "withdrawn": 0,
+            "blocked": 0,
+            "done": 0,
+            "failed": 0,
+        }
         for company in companies:
             day = as_of or fields.Date.context_today(self.with_company(company))
             result = self.with_company(company)._plan_company(company, day, partner_ids)
@@ -142,187 +164,7 @@ class RelanceAction(models.Model):
         return counts
 
     def _plan_company(self, company, as_of, partner_ids=None):
-        Partner = self.env["res.partner"]
-        default_policy = company._relance_policy()
-        country = company.country_id.code or "FR"
-        ledger = OrmLedger(self.env, company, as_of)
-        core = {}
-        calendars = {}
-        pending = self.search(
-            [("company_id", "=", company.id), ("state", "in", PENDING)]
-            + ([("partner_id", "in", list(partner_ids))] if partner_ids is not None else [])
-        )
-        pending_by_key = {a.key: a for a in pending}
-        kept = self.browse()
-        created = []
-        next_dates = {}
-        counts = {"customers": 0, "planned": 0, "withdrawn": 0}
-        for partner_id, state in ledger.states(partner_ids):
-            counts["customers"] += 1
-            partner = Partner.browse(partner_id)
-            policy = partner.relance_policy_id or default_policy
-            if policy.id not in core:
-                core[policy.id] = policy._to_core()
-                calendars[policy.id] = BusinessCalendar.for_window(
-                    core[policy.id].send_window, country
-                )
-            plan = plan_customer(state, core[policy.id], calendars[policy.id], as_of)
-            for planned in plan.actions:
-                existing = pending_by_key.get(planned.key)
-                if existing:
-                    kept |= existing
-                    continue
-                created.append(
-                    self._values_for(company, partner, policy, state, planned, ledger.term_lines)
-                )
-                for line in (*planned.lines, *planned.upcoming):
-                    next_dates[line.key] = as_of
-            for receivable in state.receivables:
-                next_dates.setdefault(receivable.ref.key, plan.next_review_on or False)
-        if created:
-            policies = self.env["relance.policy"].browse([v["policy_id"] for v in created])
-            auto = {p.id for p in policies if p.auto_approve}
-            for vals in created:  # an interest without a figure waits for a person, always
-                automatic = vals["policy_id"] in auto and not vals.get("interest_missing")
-                vals["state"] = "approved" if automatic else "proposed"
-            self.create(created)
-        withdrawn = pending - kept
-        if withdrawn:
-            withdrawn._withdraw(self.env._("no longer due: paid, disputed, promised or paused"))
-        self._write_next_dates(next_dates)
-        counts["planned"] = len(created)
-        counts["withdrawn"] = len(withdrawn)
-        if ledger.problems:
-            _logger.warning(
-                "relance: %s record(s) of %s skipped: %s",
-                len(ledger.problems),
-                company.name,
-                "; ".join(ledger.problems[:5]),
-            )
-        return counts
-
-    def _write_next_dates(self, next_dates):
-        """Group invoices by their next date: one write per date, not one per invoice."""
-        by_date = {}
-        for key, day in next_dates.items():
-            if ":move:" in key:  # an invoice, or one instalment of it (``…:move:42#1``)
-                move = int(key.rsplit(":", 1)[1].split("#", 1)[0])
-                if move not in by_date.setdefault(day, []):
-                    by_date[day].append(move)
-        # relance's own fields: nothing for the accounting lines to resynchronise
-        Move = self.env["account.move"].sudo().with_context(**NO_ACCOUNTING_SYNC)
-        for day, ids in by_date.items():
-            moves = Move.browse(ids).filtered(lambda m, d=day: m.relance_next_date != d)
-            if moves:
-                moves.write({"relance_next_date": day})
-
-    def _values_for(self, company, partner, policy, state, planned, term_lines=None):
-        step = policy._step(planned.step)
-        currencies = list(planned.totals)
-        main = currencies[0] if currencies else company.currency_id.name
-        Currency = self.env["res.currency"].with_context(active_test=False)
-        claim = self._legal(planned, policy, state.customer)
-        wanted = set(currencies)
-        if claim is not None:
-            wanted |= {c.indemnity.currency for c in claim.invoices}
-        currency_ids = {c.name: c.id for c in Currency.search([("name", "in", list(wanted))])}
-        currency_id = currency_ids.get(main, company.currency_id.id)
-        by_key = {c.key: c for c in claim.invoices} if claim else {}
-        term_lines = term_lines or {}
-        lines = []
-        for line_type, claim_lines in (("overdue", planned.lines), ("upcoming", planned.upcoming)):
-            for line in claim_lines:
-                legal = by_key.get(line.key) if line_type == "overdue" else None
-                lines.append(
-                    {
-                        "sequence": len(lines),
-                        "line_type": line_type,
-                        "item_key": line.key,
-                        "move_id": record_id(line.ref) if line.ref else False,
-                        "plan_line_id": self._plan_line_id(line),
-                        "term_line_id": term_lines.get(line.key, False),
-                        "part": line.part or 0,
-                        "parts": line.parts or 0,
-                        "number": line.number,
-                        "issued_on": line.issued_on,
-                        "due_on": line.due_on,
-                        "days_late": line.days_late,
-                        "currency_id": currency_ids.get(line.open.currency, currency_id),
-                        "amount_total": float(line.total.amount),
-                        "amount_open": float(line.open.amount),
-                        "indemnity": float(legal.indemnity.amount) if legal else 0.0,
-                        "indemnity_currency_id": currency_ids.get(
-                            legal.indemnity.currency if legal else "", currency_id
-                        ),
-                        "interest": float(legal.interest.amount)
-                        if legal and legal.interest is not None
-                        else 0.0,
-                    }
-                )
-        for credit in planned.credits:
-            lines.append(
-                {
-                    "sequence": len(lines),
-                    "line_type": "credit",
-                    "item_key": credit.key,
-                    "move_id": int(credit.key.rsplit(":", 1)[1])
-                    if ":move:" in credit.key
-                    else False,
-                    "number": credit.label,
-                    "issued_on": credit.on,
-                    "currency_id": currency_ids.get(credit.amount.currency, currency_id),
-                    "amount_open": float(credit.amount.amount),
-                }
-            )
-        others = ", ".join(str(planned.totals[c]) for c in currencies[1:])
-        values = {
-            "key": planned.key,
-            "company_id": company.id,
-            "partner_id": partner.id,
-            "policy_id": policy.id,
-            "step_id": step.id,
-            "step": planned.step,
-            "kind": planned.kind.value,
-            "channel": planned.channel.value,
-            "planned_on": planned.planned_on,
-            "reason": planned.reason,
-            "currency_id": currency_id,
-            "amount_due": float(planned.totals[main].amount) if currencies else 0.0,
-            "other_totals": others or False,
-            "line_ids": [fields.Command.create(v) for v in lines],
-            "broken_promise_ids": [fields.Command.set([int(p) for p in planned.broken_promises])],
-        }
-        if planned.kind is StepKind.NOTICE:
-            values["notice_deadline"] = planned.planned_on + timedelta(
-                days=policy.notice_deadline_days
-            )
-        if claim is not None:
-            indemnities = list(claim.indemnity_total.values())  # one currency: the law's
-            if indemnities:
-                values["indemnity_total"] = float(indemnities[0].amount)
-                values["indemnity_currency_id"] = currency_ids.get(indemnities[0].currency)
-            values["interest_total"] = float(
-                sum((m.amount for m in claim.interest_total.values()), start=0)
-            )
-            values["interest_missing"] = claim.interest_missing or False
-            values["legal_basis"] = "\n".join(claim.legal_basis)
-        return values
-
-    def _plan_line_id(self, line):
-        if line.kind is not ItemKind.INSTALMENT or not line.plan_id:
-            return False
-        plan = self.env["relance.payment.plan"].browse(int(line.plan_id))
-        lines = plan.line_ids.sorted(lambda ln: (ln.due_on, ln.id))
-        index = int(line.key.rsplit(":", 1)[1]) - 1
-        return lines[index].id if 0 <= index < len(lines) else False
-
-    def _legal(self, planned, policy, customer):
-        """The statutory indemnity and interest, from relance's legal calculators, on a notice
-        (without a rate, the indemnity and ``interest_missing``: never a zero as a figure)."""
-        claim = notice_claim(planned, customer, jurisdiction=policy.jurisdiction)
-        if claim is not None and claim.interest_missing:
-            _logger.warning("relance: notice interest without a figure: %s", claim.interest_missing)
-        return claim
+        return CompanyPlanner(self, company, as_of).run(partner_ids)
 
     # --- review ----------------------------------------------------------------------------------
     def action_approve(self):
@@ -336,7 +178,57 @@ class RelanceAction(models.Model):
         return True
 
     def action_print_notice(self):
-        return self.env.ref("account_relance.action_report_relance_notice").report_action(self)
+        """The letter as it is printed and posted (relance's PDF, kept on the action)."""
+        self.ensure_one()
+        if not self.letter_id:
+            raise UserError(self.env._("This action has no letter to print."))
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self.letter_id.id}?download=true",
+            "target": "new",
+        }
+
+    def action_record_posting(self):
+        """A letter's posting, recorded: from then on it counts as sent, and the customer's
+        schedule goes on from the posting day (plus the deadline it gives)."""
+        for action in self:
+            if action.channel != Channel.LETTER.value or action.state != "done":
+                raise UserError(self.env._("Only a letter that was printed can be posted."))
+            if not action.posted_on:
+                raise UserError(
+                    self.env._(
+                        "Enter the day %s's letter was posted first.", action.partner_id.name
+                    )
+                )
+            action.delivery = "posted"
+            action.partner_id.message_post(
+                body=self.env._(
+                    "%(step)s posted on %(day)s%(tracking)s.",
+                    step=action.step_id.display_name or action.step,
+                    day=action.posted_on,
+                    tracking=(
+                        self.env._(", registered letter %s", action.tracking_number)
+                        if action.tracking_number
+                        else ""
+                    ),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    @api.constrains("posted_on", "received_on", "done_on")
+    def _check_posting(self):
+        for action in self:
+            if action.posted_on and action.done_on and action.posted_on < action.done_on:
+                raise ValidationError(
+                    self.env._("A letter is posted on or after the day it was printed.")
+                )
+            if action.received_on and (
+                not action.posted_on or action.received_on < action.posted_on
+            ):
+                raise ValidationError(
+                    self.env._("A letter is received on or after the day it was posted.")
+                )
 
     def _withdraw(self, why):
         for action in self:
@@ -383,19 +275,15 @@ class RelanceAction(models.Model):
                     )
                 )
         self._post_trail()
-        self.write({"state": "done", "done_on": day})
+        delivery = {
+            Channel.EMAIL: "sent",
+            Channel.LETTER: "prepared",
+        }.get(Channel(self.channel), "written")
+        self.write({"state": "done", "done_on": day, "delivery": delivery})
 
     def _send_email(self):
-        template = self.step_id.mail_template_id
-        if not template:
-            raise UserError(
-                self.env._(
-                    "Step %s of policy %s has no e-mail template: choose one in Dunning > "
-                    "Configuration > Policies.",
-                    self.step,
-                    self.policy_id.name,
-                )
-            )
+        """The message relance wrote (or, when the step names one, the step's own Odoo
+        template), through Odoo's mail queue, linked to this action."""
         if not self.partner_id.email:
             raise UserError(
                 self.env._(
@@ -403,8 +291,29 @@ class RelanceAction(models.Model):
                     self.partner_id.name,
                 )
             )
-        mail_id = template.send_mail(self.id, force_send=False)
-        self.mail_id = mail_id
+        template = self.step_id.mail_template_id
+        if template:
+            self.mail_id = template.send_mail(self.id, force_send=False)
+            return
+        if not self.body_html:
+            raise UserError(
+                self.env._(
+                    "There is no message to send: %s. Correct it, then plan again.",
+                    self.error or self.env._("it was not written"),
+                )
+            )
+        company = self.company_id
+        self.mail_id = self.env["mail.mail"].create(
+            {
+                "subject": self.subject,
+                "body_html": self.body_html,
+                "email_from": company.email_formatted or self.env.user.email_formatted,
+                "recipient_ids": [fields.Command.link(self.partner_id.id)],
+                "model": self._name,
+                "res_id": self.id,
+                "auto_delete": False,
+            }
+        )
 
     def _assignee(self):
         return (
@@ -438,26 +347,27 @@ class RelanceAction(models.Model):
         )
 
     def _prepare_letter(self, day):
-        report = self.env.ref("account_relance.action_report_relance_notice")
-        content, _kind = report._render_qweb_pdf(report.report_name, res_ids=self.ids)
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"{self.step}-{self.partner_id.name}-{day}.pdf",
-                "raw": content,
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf",
-            }
-        )
+        if not self.letter_id:
+            raise UserError(
+                self.env._(
+                    "The letter was not written: %s. Correct it, then plan again.",
+                    self.error or self.env._("no reason given"),
+                )
+            )
         self.partner_id.message_post(
-            body=self.env._("Formal notice ready to send by registered letter."),
-            attachment_ids=attachment.ids,
+            body=self.env._("%s ready to print and post.", self.step_id.display_name or self.step),
+            attachment_ids=self.letter_id.copy(
+                {"res_model": "res.partner", "res_id": self.partner_id.id}
+            ).ids,
             subtype_xmlid="mail.mt_note",
         )
         self.partner_id.activity_schedule(
             "account_relance.mail_activity_relance_letter",
             date_deadline=day,
-            summary=self.env._("Send the formal notice by registered letter"),
+            summary=self.env._(
+                "Post the letter (%s), then record its posting on the action",
+                self.step_id.display_name or self.step,
+            ),
             user_id=self._assignee().id,
         )
 

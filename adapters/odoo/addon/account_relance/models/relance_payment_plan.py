@@ -57,6 +57,29 @@ class RelancePaymentPlan(models.Model):
                     % plan.currency_id.name
                 )
 
+    @api.constrains("move_ids", "cancelled_on")
+    def _check_one_live_plan_per_invoice(self):
+        """An invoice is in one live plan at most: two would claim its balance twice."""
+        for plan in self.filtered(lambda p: not p.cancelled_on):
+            other = self.search(
+                [
+                    ("id", "!=", plan.id),
+                    ("move_ids", "in", plan.move_ids.ids),
+                    ("cancelled_on", "=", False),
+                ],
+                limit=1,
+            )
+            if other:
+                shared = (plan.move_ids & other.move_ids)[:1]
+                raise ValidationError(
+                    self.env._(
+                        "Invoice %(invoice)s is already in the payment plan %(plan)s: cancel "
+                        "that plan first, or add the instalments to it.",
+                        invoice=shared.name,
+                        plan=other.display_name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         plans = super().create(vals_list)

@@ -7,8 +7,23 @@ from odoo.exceptions import ValidationError
 
 from connector.errors import ConfigError
 from connector.legal.claim import JURISDICTIONS
-from connector.policy import DayBasis, Policy, Weekday, default_policy, policy_from_mapping
+from connector.policy import (
+    DayBasis,
+    NoticeCoverage,
+    Policy,
+    Weekday,
+    default_policy,
+    policy_from_mapping,
+)
 
+NOTICE_COVERAGE = [
+    (
+        NoticeCoverage.REMINDED_OR_OVERDUE.value,
+        "Invoices reminded at least once, or overdue long enough",
+    ),
+    (NoticeCoverage.REMINDED.value, "Only invoices reminded at least once"),
+    (NoticeCoverage.ALL_OVERDUE.value, "Every overdue invoice, however recent"),
+]
 WEEKDAYS = [(day.value, day.value.capitalize()) for day in Weekday]
 
 
@@ -48,6 +63,22 @@ class RelancePolicy(models.Model):
     notice_deadline_days = fields.Integer(
         default=8, help="The deadline to pay stated in the formal notice."
     )
+    notice_covers = fields.Selection(
+        NOTICE_COVERAGE,
+        default=NoticeCoverage.REMINDED_OR_OVERDUE.value,
+        required=True,
+        help="Which overdue invoices the formal notice lists; the others stay in the ordinary "
+        "schedule and get their own reminders first.",
+    )
+    notice_min_days_overdue = fields.Integer(
+        help="Days late from which an invoice never reminded is in the notice anyway. "
+        "0: when the notice step would fall due for it on its own.",
+    )
+    letter_delivery_days = fields.Integer(
+        default=3,
+        help="Until its receipt is recorded, a letter counts as received this many days "
+        "after its posting (the notice's deadline runs from receipt).",
+    )
     send_days = fields.Char(
         default="mon,tue,wed,thu,fri",
         required=True,
@@ -83,6 +114,13 @@ class RelancePolicy(models.Model):
                 "max_reminders_small": self.max_reminders_small,
                 "promise_grace_days": self.promise_grace_days,
                 "notice_deadline_days": self.notice_deadline_days,
+                "notice_covers": self.notice_covers,
+                "letter_delivery_days": self.letter_delivery_days,
+                **(
+                    {"notice_min_days_overdue": self.notice_min_days_overdue}
+                    if self.notice_min_days_overdue
+                    else {}
+                ),
             },
             "send_window": {
                 "days": [d.strip().lower() for d in (self.send_days or "").split(",") if d.strip()],
@@ -106,6 +144,9 @@ class RelancePolicy(models.Model):
         "max_reminders_small",
         "promise_grace_days",
         "notice_deadline_days",
+        "notice_covers",
+        "notice_min_days_overdue",
+        "letter_delivery_days",
         "send_days",
         "step_ids",
     )
@@ -118,7 +159,6 @@ class RelancePolicy(models.Model):
     def _load_core_default(self, policy_ids):
         """Fill a policy with relance's French default (settings and steps) from the core."""
         core = default_policy()
-        templates = self.env["mail.template"]
         for policy in self.browse(policy_ids):
             if policy.step_ids:
                 continue  # already configured: an update never overwrites a user's policy
@@ -130,6 +170,9 @@ class RelancePolicy(models.Model):
                     "max_reminders_small": core.max_reminders_small,
                     "promise_grace_days": core.promise_grace_days,
                     "notice_deadline_days": core.notice_deadline_days,
+                    "notice_covers": core.notice_covers.value,
+                    "notice_min_days_overdue": core.notice_min_days_overdue or 0,
+                    "letter_delivery_days": core.letter_delivery_days,
                     "send_days": ",".join(d.value for d in core.send_window.days),
                     "skip_public_holidays": core.send_window.skip_public_holidays,
                     "step_ids": [
@@ -142,13 +185,8 @@ class RelancePolicy(models.Model):
                                 "template": step.template,
                                 "min_open_amount": float(step.min_open_amount),
                                 "min_gap_days": step.min_gap_days,
-                                "mail_template_id": (
-                                    self.env.ref(
-                                        f"account_relance.mail_template_{step.template}",
-                                        raise_if_not_found=False,
-                                    )
-                                    or templates
-                                ).id,
+                                "fallback": ",".join(c.value for c in step.fallback),
+                                "deadline_days": step.deadline_days or 0,
                             }
                         )
                         for step in core.steps

@@ -12,6 +12,20 @@ class ResCompany(models.Model):
         string="Default dunning policy",
         help="Customers without a policy of their own follow this one.",
     )
+    # what a French business letter prints and Odoo does not hold (Code de commerce R123-237)
+    relance_legal_form = fields.Char(string="Legal form", help="SAS, SARL, SA, Ltd …")
+    relance_share_capital = fields.Monetary(
+        string="Share capital", help="Printed on letters: « SAS au capital de 10 000 € »."
+    )
+    relance_rcs_city = fields.Char(
+        string="RCS city", help="The city of the trade registry: « RCS Lyon 512 345 678 »."
+    )
+    relance_signatory = fields.Char(
+        string="Signatory", help="The person who signs reminders and the formal notice."
+    )
+    relance_signatory_title = fields.Char(
+        string="Signatory's title", help="« Responsable de la comptabilité clients »"
+    )
 
     def _relance_policy(self):
         self.ensure_one()

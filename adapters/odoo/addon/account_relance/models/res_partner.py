@@ -18,6 +18,14 @@ class ResPartner(models.Model):
         string="Paused until", help="Empty: until someone resumes dunning."
     )
     relance_pause_reason = fields.Char(string="Pause reason")
+    relance_blocked = fields.Text(
+        string="Dunning blocked",
+        company_dependent=True,
+        readonly=True,
+        help="A step is due but cannot reach the customer (no e-mail or postal address, a "
+        "letter waiting to be posted…): what stops it, written by the last cycle. Give the "
+        "customer what is missing, or record the letter's posting, and the schedule goes on.",
+    )
     relance_step = fields.Char(string="Dunning step", compute="_compute_relance")
     relance_last_date = fields.Date(string="Last reminder", compute="_compute_relance")
     relance_next_date = fields.Date(string="Next reminder", compute="_compute_relance")

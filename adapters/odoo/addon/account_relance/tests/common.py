@@ -1,22 +1,42 @@
 # Copyright 2026 relance contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import io
 from datetime import date
 
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from pypdf import PdfReader
 
 AS_OF = date(2026, 3, 2)  # a Monday, a business day in France
 
 
 class RelanceCase(AccountTestInvoicingCommon):
-    """Invoices built here with fixed dates: nothing relies on demo data or on today."""
+    """Invoices built here with fixed dates: nothing relies on demo data or on today. The
+    company is French, in euros, with the address its letters print."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         # the calendar follows the company's country: French public holidays
-        cls.env.company.country_id = cls.env.ref("base.fr")
+        cls.env.ref("base.EUR").active = True
+        cls.env.company.write(
+            {
+                "name": "Atelier Dupont SAS",
+                "currency_id": cls.env.ref("base.EUR").id,
+                "country_id": cls.env.ref("base.fr").id,
+                "street": "5 quai Saint-Antoine",
+                "zip": "69002",
+                "city": "Lyon",
+                "company_registry": "512345678",
+                "vat": "FR40512345678",
+                "email": "compta@dupont.example",
+                "relance_legal_form": "SAS",
+                "relance_rcs_city": "Lyon",
+                "relance_signatory": "Claire Martin",
+                "relance_signatory_title": "Responsable de la comptabilité clients",
+            }
+        )
         cls.policy = cls.env.ref("account_relance.policy_fr_default")
         cls.env.company.relance_policy_id = cls.policy
         cls.customer = cls.env["res.partner"].create(
@@ -24,6 +44,11 @@ class RelanceCase(AccountTestInvoicingCommon):
                 "name": "Boulangerie Martin SARL",
                 "is_company": True,
                 "email": "compta@martin.example",
+                "phone": "+33 4 78 00 00 00",
+                "street": "12 rue de la République",
+                "zip": "69002",
+                "city": "Lyon",
+                "country_id": cls.env.ref("base.fr").id,
                 "lang": "en_US",
             }
         )
@@ -106,3 +131,10 @@ class RelanceCase(AccountTestInvoicingCommon):
     def notes_on(self, record):
         note = self.env.ref("mail.mt_note")
         return record.message_ids.filtered(lambda m: m.subtype_id == note)
+
+
+def pdf_text(raw):
+    """The text of a PDF, as a reader would copy it (line breaks and no-break spaces as
+    spaces)."""
+    reader = PdfReader(io.BytesIO(raw))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)

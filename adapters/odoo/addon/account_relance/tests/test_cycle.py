@@ -1,11 +1,13 @@
 # Copyright 2026 relance contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import ast
 from datetime import date
 
-from odoo import fields
+from odoo import Command, fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .common import AS_OF, RelanceCase
+from .common import AS_OF, RelanceCase, pdf_text
 
 
 @tagged("post_install", "-at_install")
@@ -116,10 +118,21 @@ class TestCycle(RelanceCase):
             (date(2026, 4, 2), "escalation"),
         ]
         for day, step in plan:
+            if step == "escalation":
+                # the notice is printed, not posted: the schedule waits for it, and says so
+                self.run_cycle(as_of=day)
+                self.assertEqual(self.actions(state="done")[-1:].step, "formal_notice")
+                self.assertIn("post", self.customer.with_company(self.env.company).relance_blocked)
+                notice = self.actions(step="formal_notice")
+                self.assertEqual(notice.delivery, "prepared")
+                notice.write({"posted_on": date(2026, 3, 3), "tracking_number": "1A 234 567 8"})
+                notice.action_record_posting()
+                self.assertEqual(notice.delivery, "posted")
             self.run_cycle(as_of=day)
             done = self.actions(state="done")
             self.assertEqual(done[-1:].step, step, f"on {day}: {self.actions().mapped('state')}")
             self.assertEqual(done[-1:].done_on, day)
+        self.assertFalse(self.customer.with_company(self.env.company).relance_blocked)
         self.assertEqual(self.late.relance_reminder_count, 2, "two reminders, then the notice")
         activities = self.customer.activity_ids
         call = self.env.ref("mail.mail_activity_data_call")
@@ -141,13 +154,13 @@ class TestCycle(RelanceCase):
         self.assertGreater(line.interest, 0)
         self.assertEqual(notice.indemnity_total, 40)
         self.assertEqual(notice.notice_deadline, date(2026, 3, 11))
-        attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "relance.action"), ("res_id", "=", notice.id)]
-        )
-        self.assertEqual(len(attachment), 1)
-        content = attachment.raw.decode(errors="replace")
-        self.assertIn(self.late.name, content)
-        self.assertIn("Formal notice", content)
+        self.assertEqual(notice.delivery, "prepared", "a letter is prepared until posted")
+        text = pdf_text(notice.letter_id.raw)
+        self.assertIn(self.late.name, text)
+        self.assertIn("Formal notice", text)
+        self.assertIn("Registered post with proof of delivery", text)
+        self.assertIn("€40.00", text)
+        self.assertIn("Claire Martin", text, "the signature")
 
     def test_each_company_is_planned_on_its_own(self):
         other = self.setup_other_company(name="Filiale SAS")["company"]
@@ -158,3 +171,57 @@ class TestCycle(RelanceCase):
         self.assertEqual(len(mine), 1)
         self.assertEqual(len(theirs), 1)
         self.assertEqual(theirs.line_ids.move_id.company_id, other)
+
+    def test_a_customer_without_an_email_address_gets_a_letter(self):
+        """The step's fallback (reminders: a letter, else a call) reaches the customer."""
+        self.customer.email = False
+        self.run_cycle()
+        action = self.actions()
+        self.assertEqual((action.step, action.channel), ("reminder_1", "letter"))
+        self.assertIn("Reminder", pdf_text(action.letter_id.raw))
+        self.assertFalse(self.customer.with_company(self.env.company).relance_blocked)
+
+    def test_a_customer_nothing_reaches_is_shown_as_blocked(self):
+        self.customer.write({"email": False, "street": False, "city": False, "phone": False})
+        counts = self.run_cycle()
+        self.assertFalse(self.actions().filtered(lambda a: a.step == "reminder_1"))
+        self.assertEqual(counts["blocked"], 1)
+        blocked = self.customer.with_company(self.env.company).relance_blocked
+        self.assertIn("no e-mail address", blocked)
+        listed = self.env.ref("account_relance.relance_blocked_partner_action")
+        domain = ast.literal_eval(listed.domain)
+        self.assertIn(self.customer, self.env["res.partner"].search(domain))
+        self.customer.email = "compta@martin.example"
+        self.run_cycle()
+        self.assertFalse(self.customer.with_company(self.env.company).relance_blocked)
+
+    def test_an_invoice_is_in_one_live_payment_plan_only(self):
+        def plan():
+            return self.env["relance.payment.plan"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "agreed_on": date(2026, 2, 20),
+                    "move_ids": [Command.set(self.late.ids)],
+                    "line_ids": [Command.create({"due_on": date(2026, 3, 20), "amount": 1000})],
+                }
+            )
+
+        first = plan()
+        with self.assertRaises(ValidationError) as refused:  # Odoo's: rolled back
+            plan()
+        self.assertIn(first.display_name, str(refused.exception))
+        self.assertIn(self.late.name, str(refused.exception))
+        first.action_cancel()
+        self.assertTrue(plan(), "once the first is cancelled, a new plan may take the invoice")
+
+    def test_a_run_for_an_earlier_day_sees_nothing_recorded_after_it(self):
+        self.env["relance.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "promised_on": date(2026, 3, 20),
+                "recorded_on": date(2026, 3, 1),
+                "amount": 1000,
+            }
+        )
+        self.run_cycle(as_of=date(2026, 2, 2))  # the promise did not exist yet
+        self.assertEqual(self.actions().step, "reminder_1")

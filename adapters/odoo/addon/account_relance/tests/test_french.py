@@ -4,12 +4,13 @@ from datetime import date
 
 from odoo.tests import tagged
 
-from .common import RelanceCase
+from .common import RelanceCase, pdf_text
 
 
 @tagged("post_install", "-at_install")
 class TestFrench(RelanceCase):
-    """A French customer is written to in French, from the same editable templates."""
+    """A French customer is written to in French, with relance's own wording (the daemon's,
+    held to docs/writing.md), an English one in English."""
 
     @classmethod
     def setUpClass(cls):
@@ -24,25 +25,38 @@ class TestFrench(RelanceCase):
         action = self.actions()
         action.action_approve()
         mail = action.mail_id
-        self.assertIn("rappel de paiement", mail.subject)
-        self.assertIn("Sauf erreur de notre part", mail.body_html)
+        self.assertEqual(mail.subject, action.subject, "what was approved is what goes out")
+        self.assertIn("Relance\u00a0: 1\u00a0facture échue", mail.subject)
+        self.assertIn("Madame, Monsieur,", mail.body_html)
         self.assertIn(self.late.name, mail.body_html)
+        self.assertIn("1\u00a0000,00\u00a0€", mail.body_html, "French figures")
+        self.assertIn("1er\u00a0février 2026", mail.body_html, "French dates")
+        self.assertNotIn("facture(s)", mail.body_html)
+        self.assertNotIn("malgré nos relances", mail.body_html, "only after two reminders")
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertIn("<strong>Atelier Dupont SAS</strong>", mail.body_html, "signed once")
 
     def test_an_english_customer_still_reads_english(self):
         self.customer.lang = "en_US"
         self.run_cycle()
         action = self.actions()
         action.action_approve()
-        self.assertIn("Unless we are mistaken", action.mail_id.body_html)
+        body = action.mail_id.body_html
+        self.assertIn("Dear Sir or Madam,", body)
+        self.assertIn("1,000.00", body)
+        self.assertNotIn("Madame", body)
 
     def test_the_formal_notice_is_printed_in_french(self):
         self.late.write({"relance_step": "reminder_2", "relance_reminder_count": 2})
         self.policy.auto_approve = True
         self.run_cycle(as_of=date(2026, 3, 3))
         notice = self.actions(step="formal_notice")
-        attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "relance.action"), ("res_id", "=", notice.id)]
-        )
-        content = attachment.raw.decode(errors="replace")
-        self.assertIn("Mise en demeure de payer", content)
-        self.assertIn("injonction de payer", content)
+        self.assertEqual(notice.state, "done", notice.error)
+        text = pdf_text(notice.letter_id.raw)
+        self.assertIn("Lettre recommandée avec accusé de réception", text)
+        self.assertIn("Mise en demeure", text)
+        self.assertIn("Lyon, le 3 mars 2026", text, "place, then date")
+        self.assertIn("12 rue de la République", text, "the recipient's address in the window")
+        self.assertIn("à compter de la réception", text, "the deadline runs from receipt")
+        self.assertIn("40,00 € par facture", text, "the recovery indemnity")
+        self.assertIn("RCS Lyon", text, "the letterhead's registration")

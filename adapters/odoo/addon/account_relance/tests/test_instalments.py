@@ -4,7 +4,7 @@ from datetime import date
 
 from odoo.tests import tagged
 
-from .common import RelanceCase
+from .common import RelanceCase, pdf_text
 
 
 def _overdue(action):
@@ -80,21 +80,21 @@ class TestNoticeWithoutRate(RelanceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.late = cls.invoice(1200, date(2026, 6, 1), date(2026, 7, 1))
+        # no table holds a rate for 2031: the interest cannot be figured
+        cls.late = cls.invoice(1200, date(2031, 6, 1), date(2031, 7, 1))
 
     def test_the_notice_waits_for_approval_with_the_indemnity_and_the_reason(self):
         self.late.write({"relance_step": "reminder_2", "relance_reminder_count": 2})
         self.policy.auto_approve = True
-        self.run_cycle(as_of=date(2026, 8, 3))
+        self.run_cycle(as_of=date(2031, 8, 4))
         notice = self.actions(step="formal_notice")
         self.assertEqual(notice.state, "proposed", "an interest without a figure waits")
-        self.assertIn("2026-07-01", notice.interest_missing)
+        self.assertIn("2031-07-01", notice.interest_missing)
         self.assertEqual(notice.indemnity_total, 40)
         self.assertEqual(_overdue(notice).indemnity, 40)
         notice.action_approve()
         self.assertEqual(notice.state, "done", notice.error)
-        attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "relance.action"), ("res_id", "=", notice.id)]
-        )
-        content = attachment.raw.decode(errors="replace")
-        self.assertIn("statutory rate", content)
+        text = pdf_text(notice.letter_id.raw)
+        self.assertIn("40.00", text, "the indemnity, which needs no rate")
+        self.assertNotIn("0.00 late-payment interest", text, "never a zero as a figure")
+        self.assertIn("statutory rate", text)
