@@ -71,6 +71,7 @@ def actions(draw: st.DrawFn) -> tuple[PlannedAction, tuple[date, ...], list[Prom
     lines = []
     for n in range(draw(st.integers(1, 5))):
         instalment = draw(st.booleans()) and not courtesy and draw(st.booleans())
+        term = not instalment and draw(st.booleans()) and draw(st.booleans())
         late = 0 if courtesy else draw(st.integers(0 if step == "statement" else 1, 400))
         due = (
             TODAY - timedelta(days=late)
@@ -81,8 +82,15 @@ def actions(draw: st.DrawFn) -> tuple[PlannedAction, tuple[date, ...], list[Prom
         lines.append(
             ClaimLine(
                 key=f"k{n}",
-                kind=ItemKind.INSTALMENT if instalment else ItemKind.RECEIVABLE,
-                number=f"{n + 1}/5" if instalment else f"F-{n:04d}",
+                kind=ItemKind.INSTALMENT
+                if instalment
+                else ItemKind.TERM
+                if term
+                else ItemKind.RECEIVABLE,
+                # a split invoice's parts share its number: F-9000, parts 1/2 and 2/2 …
+                number=f"{n + 1}/5" if instalment else "F-9000" if term else f"F-{n:04d}",
+                part=n + 1 if term else None,
+                parts=5 if term else None,
                 issued_on=due - timedelta(days=30),
                 due_on=due,
                 open=amount,
@@ -185,7 +193,10 @@ def test_every_email_keeps_the_house_rules(
     language = customer.language
     words = prose(message)
     parts = [words, visible(message.html)]
+    invoices = len({ln.number for ln in action.lines if ln.kind is not ItemKind.INSTALMENT})
     for part in parts:
+        for figure in re.findall(r"(\d+)\u00a0(?:factures?|invoices?)\b", part):
+            assert int(figure) <= invoices, f"{figure} invoices counted, {invoices} listed"
         assert "(s)" not in part and "(e)" not in part
         check_agreement(part, language)
         for stray in STRAY:
@@ -210,3 +221,45 @@ def test_every_email_keeps_the_house_rules(
         day = date(int(deadline[3]), FRENCH_MONTHS[deadline[2]], int(deadline[1]))
         assert CALENDAR.is_send_day(day), f"deadline {day} is not a business day"
     assert action.step != "reminder_2" or language != "fr" or deadline
+
+
+def test_the_parts_of_a_split_invoice_are_not_counted_as_invoices() -> None:
+    """Two parts of F-0001 and F-0002: three « échéances », never « 3 factures »."""
+    due = TODAY - timedelta(days=20)
+    lines = tuple(
+        ClaimLine(
+            key=f"k{n}",
+            kind=kind,
+            number=number,
+            issued_on=due - timedelta(days=30),
+            due_on=due + timedelta(days=n),
+            open=Money(Decimal("100.00"), "EUR"),
+            total=Money(Decimal("100.00"), "EUR"),
+            days_late=20 - n,
+            part=part,
+            parts=2 if part else None,
+        )
+        for n, (kind, number, part) in enumerate(
+            [
+                (ItemKind.TERM, "F-0001", 1),
+                (ItemKind.RECEIVABLE, "F-0002", None),
+                (ItemKind.TERM, "F-0001", 2),
+            ]
+        )
+    )
+    action = PlannedAction(
+        key="k",
+        customer_ref=ref("C1"),
+        step="reminder_1",
+        kind=STEPS["reminder_1"].kind,
+        channel=STEPS["reminder_1"].channel,
+        template="reminder_1",
+        planned_on=TODAY,
+        lines=lines,
+        totals=Totals(line.open for line in lines),
+    )
+    for language, expected in (("fr", "3\u00a0échéances dépassées"), ("en", "3\u00a0overdue")):
+        customer = Customer(ref=ref("C1"), name="Boulangerie Martin", language=language)
+        message = render(action, customer=customer, creditor=CREDITOR, policy=POLICY)
+        assert expected in message.subject
+        assert "3\u00a0factures" not in message.text and "3\u00a0invoices" not in message.text

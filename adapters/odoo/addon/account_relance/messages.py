@@ -24,8 +24,9 @@ from connector.render import render
 
 @contextmanager
 def _logo_file(company):
-    """The company's logo as a file for the letterhead, for the time of one rendering."""
-    if not company.logo:
+    """The company's logo as a file for the letterhead, for the time of one rendering (none
+    while the company still has Odoo's « Your logo » placeholder)."""
+    if not company.logo or company.uses_default_logo:
         yield ""
         return
     raw = base64.b64decode(company.logo)

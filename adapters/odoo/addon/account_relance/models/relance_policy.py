@@ -24,6 +24,15 @@ NOTICE_COVERAGE = [
     (NoticeCoverage.REMINDED.value, "Only invoices reminded at least once"),
     (NoticeCoverage.ALL_OVERDUE.value, "Every overdue invoice, however recent"),
 ]
+# the default policy's steps, named for people (the code stays the planner's)
+STEP_LABELS = {
+    "courtesy": ("Courtesy reminder", "Relance préventive"),
+    "reminder_1": ("First reminder", "Première relance"),
+    "phone_call": ("Phone call", "Relance téléphonique"),
+    "reminder_2": ("Second reminder", "Seconde relance"),
+    "formal_notice": ("Formal notice", "Mise en demeure"),
+    "escalation": ("Escalation", "Recouvrement contentieux"),
+}
 WEEKDAYS = [(day.value, day.value.capitalize()) for day in Weekday]
 
 
@@ -179,6 +188,7 @@ class RelancePolicy(models.Model):
                         fields.Command.create(
                             {
                                 "name": step.name,
+                                "label": STEP_LABELS.get(step.name, (step.name,))[0],
                                 "kind": step.kind.value,
                                 "offset_days": step.offset_days,
                                 "channel": step.channel.value,
@@ -193,6 +203,10 @@ class RelancePolicy(models.Model):
                     ],
                 }
             )
+            if self.env["res.lang"]._lang_get("fr_FR"):
+                for step in policy.step_ids.with_context(lang="fr_FR"):
+                    if step.name in STEP_LABELS:
+                        step.label = STEP_LABELS[step.name][1]
         return True
 
     def _step(self, name):

@@ -60,3 +60,6 @@ class TestFrench(RelanceCase):
         self.assertIn("à compter de la réception", text, "the deadline runs from receipt")
         self.assertIn("40,00 € par facture", text, "the recovery indemnity")
         self.assertIn("RCS Lyon", text, "the letterhead's registration")
+        self.assertTrue(self.env.company.uses_default_logo)
+        raw = notice.letter_id.raw.decode("latin-1")
+        self.assertNotIn("/Subtype /Image", raw, "no placeholder logo")
