@@ -124,7 +124,7 @@ def show(
         return
     summary = Table(title="Rate tables: coverage")
     for column in ("table", "version", "first half-year", "last half-year", "gaps", "from file"):
-        summary.add_column(column)
+        summary.add_column(column, overflow="fold")
     for table in tables:
         coverage = table.coverage()
         summary.add_row(

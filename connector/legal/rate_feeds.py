@@ -36,17 +36,19 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 
-from connector.legal.rates import RatePeriod, half_year_end
+from connector.legal.rates import RatePeriod, half_year_end, half_year_start
 
 __all__ = [
     "FeedError",
     "Observation",
     "changes",
+    "day_before",
     "half_years",
     "parse_boe_csv",
     "parse_ecb_csv",
     "parse_sdmx_csv",
     "parse_webstat_json",
+    "set_for_half_year",
 ]
 
 Observation = tuple[date, Decimal]
@@ -64,6 +66,16 @@ def _value(text: str, where: str) -> Decimal:
         raise FeedError(f"{where}: {text.strip()[:20]!r} is not a number") from None
     if not value.is_finite() or abs(value) >= 100:
         raise FeedError(f"{where}: {text.strip()[:20]!r} is not a rate in percent")
+    return tidy(value)
+
+
+def tidy(value: Decimal) -> Decimal:
+    """As rates are published: two decimals at least, no trailing zero beyond (3.7500 and
+    3.75 are 3.75, 0.5 is 0.50, 3.125 stays)."""
+    value = value.normalize()
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        value = value.quantize(Decimal("0.01"))
     return value
 
 
@@ -202,25 +214,54 @@ def in_force(
     return found[1]
 
 
+def day_before(
+    observations: Sequence[Observation], max_age: timedelta
+) -> Callable[[date], Decimal | None]:
+    """The UK rule: the value on the day before the half-year (31 December, 30 June), from
+    the last observation on or before it, if not older than ``max_age``."""
+    return lambda start: in_force(observations, start - timedelta(days=1), max_age)
+
+
+def set_for_half_year(observations: Sequence[Observation]) -> Callable[[date], Decimal | None]:
+    """A rate set on 1 January and 1 July for the half-year (BGB § 247): the value of the
+    last observation dated within the half-year. A series that carries every period
+    (monthly, half-yearly) has one, or the half-year is not published yet; a series of the
+    days it changed has none in a half-year it stayed the same, and the value in force
+    before is read."""
+    starts = {half_year_start(day) for day, _ in observations}
+    first, last = min(starts), max(starts)
+    span, cursor = 0, first
+    while cursor <= last:
+        span += 1
+        cursor = half_year_end(cursor) + timedelta(days=1)
+    every_period = len(starts) == span
+
+    def value(start: date) -> Decimal | None:
+        within = [v for day, v in observations if start <= day <= half_year_end(start)]
+        if within:
+            return within[-1]
+        return None if every_period else in_force(observations, start)
+
+    return value
+
+
 def half_years(
-    observations: Sequence[Observation],
+    value_for: Callable[[date], Decimal | None],
     *,
-    reference: Callable[[date], date],
     known_until: date,
     source: str,
     retrieved: date,
     since: date = date(2012, 1, 1),
-    max_age: timedelta | None = None,
+    reference: Callable[[date], date] = lambda start: start,
 ) -> list[RatePeriod]:
-    """One period per half-year from ``since``: the value in force on ``reference(first day
-    of the half-year)``, for every half-year whose reference day is at most ``known_until``
-    (a later one is not known yet) and has a recent enough observation on or before it. Only
-    the last unbroken run of half-years is returned (what comes before a gap stays as the
-    table had it)."""
+    """One period per half-year from ``since``, each with ``value_for(its first day)``, for
+    every half-year whose day of reference is at most ``known_until`` (a later one is not
+    known yet). Only the last unbroken run of half-years is returned (what comes before a
+    gap stays as the table had it)."""
     found: list[RatePeriod] = []
     start = since
     while reference(start) <= known_until:
-        value = in_force(observations, reference(start), max_age)
+        value = value_for(start)
         if value is None:
             found = []
         else:

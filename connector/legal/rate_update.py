@@ -15,9 +15,9 @@ What the law reads in each series (see ``connector.legal.rate_feeds`` for the fo
   on each day it changed; the table is valid until the day of retrieval (the rate in force
   on 1 January / 1 July is then read from it: FR, BE, ES, EU).
 * ``de_base_rate`` — the Bundesbank series BBK01.SU0115 (Basiszinssatz, BGB § 247): the
-  value in force on 1 January / 1 July, for each half-year begun by the day of retrieval.
-  An observation more than a year older than that day is not read as current (a series
-  that stopped).
+  value set for each half-year begun by the day of retrieval (see ``set_for_half_year``: a
+  series that carries every period and has nothing yet for the current half-year leaves it
+  out, rather than reading the last half-year's value as this one's).
 * ``uk_reference_rate`` — the Bank of England series IUDBEDR (Bank Rate, daily): the rate on
   31 December for January to June, on 30 June for July to December (SI 2002/1675 art. 4),
   for each half-year whose day of reference the series has reached.
@@ -42,11 +42,13 @@ from connector.legal.rate_feeds import (
     FeedError,
     Observation,
     changes,
+    day_before,
     half_years,
     parse_boe_csv,
     parse_ecb_csv,
     parse_sdmx_csv,
     parse_webstat_json,
+    set_for_half_year,
 )
 from connector.legal.rate_files import (
     merge_changes,
@@ -158,12 +160,12 @@ def _boe(config: RateSourcesConfig, clock: Clock, today: date) -> _Fetched:
     url, body = _get("bank-of-england", config.boe_url, path, config, clock)
     observed = parse_boe_csv(body)
     fresh = half_years(
-        observed,
+        # weekends and bank holidays are not a series that stopped: 10 days at most
+        day_before(observed, timedelta(days=10)),
         reference=lambda start: start - timedelta(days=1),  # 31 Dec / 30 Jun before it
         known_until=min(today, observed[-1][0]),
         source=url,
         retrieved=today,
-        max_age=timedelta(days=10),  # weekends and bank holidays, not a series that stopped
     )
     return _Fetched(url, fresh)
 
@@ -179,14 +181,7 @@ def _bundesbank(config: RateSourcesConfig, clock: Clock, today: date) -> _Fetche
         Accept="application/vnd.sdmx.data+csv;version=1.0.0",
     )
     observed = parse_sdmx_csv(body, "Bundesbank")
-    fresh = half_years(
-        observed,
-        reference=lambda start: start,
-        known_until=today,
-        source=url,
-        retrieved=today,
-        max_age=timedelta(days=366),
-    )
+    fresh = half_years(set_for_half_year(observed), known_until=today, source=url, retrieved=today)
     return _Fetched(url, fresh)
 
 
@@ -249,6 +244,16 @@ def _describe(current: RateTable, merged: RateTable, fresh: list[RatePeriod]) ->
             said.append(f"{when}: {old} -> {shown}")
         elif not before.confirmed:
             said.append(f"{when}: {shown} confirmed")
+    cited = sum(
+        1
+        for period in fresh
+        for before in current.periods
+        if before.start <= period.start <= before.end
+        and before.values == period.values
+        and before.source != period.source
+    )
+    if cited:
+        said.append(f"{cited} value(s) unchanged, now citing {fresh[-1].source}")
     if merged.periods[-1].end != current.periods[-1].end:
         said.append(f"covered until {merged.periods[-1].end} (was {current.periods[-1].end})")
     return said
@@ -312,6 +317,8 @@ def update_tables(
             continue
         try:
             fetched = fetch(config, clock, today)
+            if not fetched.periods:
+                raise FeedError("no value the law reads could be derived from it")
         except (RelanceError, FeedError) as exc:
             outcome = _failure(table_name, source, exc)
             log.warning("rates update: %s (%s): %s", table_name, source, outcome.message)
