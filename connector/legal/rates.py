@@ -104,7 +104,7 @@ class RateTable:
         gaps: list[tuple[date, date, str]] = []
         cursor = first
         for period in self.periods:
-            if period.end < first or period.start > last:
+            if period.end < first:
                 continue
             if period.start > cursor:
                 gaps.append((cursor, period.start - timedelta(days=1), "missing"))
@@ -117,7 +117,8 @@ class RateTable:
 @dataclass(frozen=True, slots=True)
 class Coverage:
     """The days a table's confirmed values cover: from ``first`` to ``last``, less the
-    ``gaps`` (start, end, "missing" or "unconfirmed") between them."""
+    ``gaps`` (start, end, "missing" or "unconfirmed") between them; the periods after
+    ``last`` that are not confirmed are gaps too."""
 
     first: date | None
     last: date | None
