@@ -10,13 +10,13 @@ warns before the first notice goes out without a figure, not after.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from connector.legal.rates import MissingRate, RateTables, half_year_start
 
-__all__ = ["NEEDS", "Gap", "days_covered", "gaps"]
+__all__ = ["NEEDS", "Gap", "RateCheck", "check_tenants", "days_covered", "gaps"]
 
 
 def _same_day(day: date) -> date:
@@ -79,3 +79,24 @@ def gaps(tables: RateTables, jurisdiction: str, today: date, *, ahead: int = 7) 
         last = first - timedelta(days=1) if covered else None
         found.append(Gap(name, first, version, last))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class RateCheck:
+    days: dict[str, int]  # table -> days covered from the earliest tenant's today
+    gaps: list[tuple[str, Gap]]  # (tenant, gap)
+
+
+def check_tenants(
+    tables: RateTables, tenants: Mapping[str, tuple[str, date]], *, ahead: int = 7
+) -> RateCheck:
+    """The daemon's daily check: for each tenant (slug -> (jurisdiction, its today)), the
+    tables its notices read that leave a day of the next ``ahead`` without a figure."""
+    days: dict[str, int] = {}
+    found: list[tuple[str, Gap]] = []
+    for slug, (jurisdiction, today) in sorted(tenants.items()):
+        for name, read in NEEDS.get(jurisdiction.upper(), ()):
+            covered = days_covered(tables, name, read, today)
+            days[name] = min(days.get(name, covered), covered)
+        found.extend((slug, gap) for gap in gaps(tables, jurisdiction, today, ahead=ahead))
+    return RateCheck(days, found)
