@@ -48,6 +48,7 @@ __all__ = [
     "load_toml_for_import",
     "merge_changes",
     "merge_periods",
+    "read_back",
     "retrieval_version",
     "table_toml",
 ]
@@ -132,7 +133,7 @@ def merge_changes(
     return RateTable(current.name, current.title, version, periods, current.origin)
 
 
-def _reparse(table: RateTable, text: str, where: str) -> RateTable:
+def read_back(table: RateTable, text: str, where: str) -> RateTable:
     """What is written must read back as the same table: checked before it is kept."""
     back = parse_table(tomllib.loads(text), where)
     if [(p.start, p.end, p.values) for p in back.periods] != [
@@ -293,7 +294,7 @@ def import_csv(
         valid_until=valid_until,
         header=(f"{name} version {version}: {path.name} merged into version {current.version}",),
     )
-    return _reparse(merged, toml_text, str(path)), toml_text
+    return read_back(merged, toml_text, str(path)), toml_text
 
 
 _ENTRY = re.compile(r"^(changes|periods)\[(\d+)\]")

@@ -53,6 +53,7 @@ from connector.legal.rate_feeds import (
 from connector.legal.rate_files import (
     merge_changes,
     merge_periods,
+    read_back,
     retrieval_version,
     table_toml,
 )
@@ -356,7 +357,7 @@ def update_tables(
                 f"on {today}, merged into version {current.version} ({current.origin}).",
             ),
         )
-        kept = tables.keep(merged, text, fetched.url)
+        kept = tables.keep(read_back(merged, text, fetched.url), text, fetched.url)
         report.outcomes.append(
             SourceOutcome(
                 table_name,
