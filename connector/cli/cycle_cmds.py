@@ -407,7 +407,7 @@ def status(
     if waiting:
         console.print(f"Webhook events waiting to be acted on: {waiting}")
     for gap in rate_gaps or ():
-        console.print(f"  [yellow]rates[/] {gap.sentence()}")
+        console.print(f"  [yellow]{gap.sentence()}[/]")
     for item in attention:
         console.print(f"  [yellow]{item.status}[/] {item.key}: {item.error}")
     if attention:
