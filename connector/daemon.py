@@ -21,6 +21,8 @@
   on a holiday) is deferred to when the window opens: no reminder leaves at 23:00.
 * Tenants added, changed or removed (in the store, or their files) are picked up every
   ``reload_seconds``, without a restart.
+* Once a day (and at start), the ``daily`` checks: the rate tables cover the days notices
+  are about to be written for (``connector.legal.coverage``).
 * ``stop()`` lets the cycles in flight finish the customer in hand and starts nothing new.
 """
 
@@ -138,9 +140,10 @@ class Daemon:
         metrics: Metrics | None = None,
         window: WindowFn | None = None,
         reload: Callable[[], list[TenantSchedule]] | None = None,
+        daily: Callable[[], object] | None = None,
     ) -> None:
         self.store, self.clock = store, clock
-        self._window, self._reload = window, reload
+        self._window, self._reload, self._daily = window, reload, daily
         self.options = options or DaemonOptions()
         self._cycle, self._inbox = cycle, process_inbox
         self.metrics = metrics
@@ -184,6 +187,14 @@ class Daemon:
                 id="reload",
                 name="look for tenants added, changed or removed",
             )
+        if self._daily is not None:
+            self.scheduler.add_job(
+                self.run_daily,
+                IntervalTrigger(hours=24),
+                id="daily",
+                name="daily checks (rate tables)",
+                next_run_time=now,
+            )
         self.scheduler.start()
         log.info(
             "daemon started owner=%s tenants=%d max_concurrent=%d",
@@ -191,6 +202,17 @@ class Daemon:
             len(self.schedules),
             self.options.max_concurrent,
         )
+
+    def run_daily(self) -> None:
+        """The checks made once a day (and at start): a failure is logged, never fatal."""
+        if self._daily is None:
+            return
+        try:
+            self._daily()
+        except RelanceError as exc:
+            log.warning("daily check failed: %s", exc.message)
+        except Exception:
+            log.exception("daily check failed: unexpected error")
 
     def stop(self) -> None:
         """Finish what is in flight, start nothing new."""

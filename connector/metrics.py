@@ -1,9 +1,10 @@
 """The daemon's figures in the Prometheus text format, served at ``/metrics``.
 
 Cycles and their duration, actions by channel and outcome, API calls and throttles by
-platform, webhook intake by outcome, the inbox's depth and how long the most overdue
-tenant cycle has been waiting (lag). One registry per process (not the library's global one), so
-tests and several apps in one process do not mix their counts.
+platform, webhook intake by outcome, the inbox's depth, how long the most overdue
+tenant cycle has been waiting (lag), and how many days the rate tables still cover. One
+registry per process (not the library's global one), so tests and several apps in one
+process do not mix their counts.
 """
 
 from __future__ import annotations
@@ -52,6 +53,18 @@ class Metrics:
         self.lag = Gauge(
             "relance_cycle_lag_seconds",
             "Seconds the most overdue tenant cycle has been waiting to start",
+            registry=r,
+        )
+        self.rate_days = Gauge(
+            "relance_rate_table_days_covered",
+            "Days from today that a rate table notices read still covers (0: not even today)",
+            ["table"],
+            registry=r,
+        )
+        self.rate_gaps = Gauge(
+            "relance_rate_table_gaps",
+            "Tenants whose notices of the next 7 days would find no rate (by table)",
+            ["table"],
             registry=r,
         )
         self._undo: Callable[[], None] | None = None

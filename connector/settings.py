@@ -37,6 +37,7 @@ __all__ = [
     "OdooOptions",
     "PennylaneOptions",
     "QuickBooksOptions",
+    "RateSourcesConfig",
     "Settings",
     "SmtpConfig",
     "TenantConfig",
@@ -57,6 +58,25 @@ class SmtpConfig(BaseModel):
     password: SecretStr | None = None
     timeout: float = Field(default=30.0, gt=0)
     ca_file: Path | None = None  # a CA bundle for a relay with a private certificate
+
+
+class RateSourcesConfig(BaseModel):
+    """Where `relance rates update` reads the official series (``[rate_sources]``; a base URL
+    can point at a mirror, or at a test server). Webstat (Banque de France) answers only with
+    a free API key, and relance ships no series key for the French legal rate it could not
+    check: set ``webstat_api_key``, ``fr_legal_series_a`` and ``fr_legal_series_b`` to
+    fetch it (see the README)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ecb_url: str = "https://data-api.ecb.europa.eu/service"
+    boe_url: str = "https://www.bankofengland.co.uk/boeapps/database"
+    bundesbank_url: str = "https://api.statistiken.bundesbank.de/rest"
+    webstat_url: str = "https://webstat.banque-france.fr/api/explore/v2.1"
+    webstat_api_key: SecretStr | None = None
+    fr_legal_series_a: str | None = None  # Webstat series key, private creditors
+    fr_legal_series_b: str | None = None  # Webstat series key, every other creditor
+    timeout_seconds: float = Field(default=20.0, gt=0)
 
 
 class OAuthAppConfig(BaseModel):
@@ -224,8 +244,10 @@ class Settings(BaseSettings):
     # (RELANCE_SECRET_KEY) or a key file; never written in relance.toml
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None
-    # newer rate tables imported with `relance rates import FILE`
+    # newer rate tables: `relance rates import FILE` and `relance rates update` keep each
+    # version here as a file of its own
     rates_dir: Path = Path.home() / ".local" / "share" / "relance" / "rates"
+    rate_sources: RateSourcesConfig = Field(default_factory=RateSourcesConfig)
 
     @classmethod
     def settings_customise_sources(

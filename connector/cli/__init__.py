@@ -33,6 +33,7 @@ from connector.cli import (
     legal_cmds,
     plan_cmds,
     promise_cmds,
+    rates_cmds,
     report_cmds,
     state_cmds,
     webhook_cmds,
@@ -104,6 +105,7 @@ plan_cmds.register(app)
 report_cmds.register(app)
 demo_cmd.register(app)
 legal_cmds.register(app)
+rates_cmds.register(app)
 connect_cmd.register(app)
 webhook_cmds.register(app)
 daemon_cmd.register(app)

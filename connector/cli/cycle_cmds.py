@@ -19,6 +19,8 @@ from connector.errors import ConfigError
 from connector.executor import ATTENTION, RunReport
 from connector.intake import INBOX_LEASE
 from connector.leases import gone_local_owner, keep_lease, process_owner
+from connector.legal import RateTables
+from connector.legal.coverage import Gap, gaps
 from connector.model import Platform
 from connector.reports import aged_balance
 from connector.settings import FilesSourceConfig
@@ -336,6 +338,7 @@ def status(
     ]
     cycle = store.cycle_rows().get(record.slug)
     waiting = store.inbox_depth(record.slug)
+    rate_gaps = _rate_gaps(state, record, day)
 
     def when(moment: datetime | None) -> str | None:
         return None if moment is None else moment.isoformat(timespec="seconds")
@@ -367,6 +370,20 @@ def status(
             "running_on": cycle.lease_owner if cycle else None,
         },
         "webhook_events_waiting": waiting,
+        "rate_tables": None
+        if rate_gaps is None
+        else {
+            "covered": not rate_gaps,
+            "gaps": [
+                {
+                    "table": g.table,
+                    "version": g.version,
+                    "covered_until": g.covered_until.isoformat() if g.covered_until else None,
+                    "first_day_without": g.first_day.isoformat(),
+                }
+                for g in rate_gaps
+            ],
+        },
     }
     if state.json_output:
         state.emit_json(payload)
@@ -389,6 +406,8 @@ def status(
         )
     if waiting:
         console.print(f"Webhook events waiting to be acted on: {waiting}")
+    for gap in rate_gaps or ():
+        console.print(f"  [yellow]{gap.sentence()}[/]")
     for item in attention:
         console.print(f"  [yellow]{item.status}[/] {item.key}: {item.error}")
     if attention:
@@ -411,6 +430,16 @@ def status(
                 f"{row['step']}: {row['reason']}"
             )
         console.print("Add the missing contact details at the source, then run again.")
+
+
+def _rate_gaps(state: AppState, record: TenantRecord, day: date) -> list[Gap] | None:
+    """The tables the tenant's notices read that leave a day of the next week without a
+    figure (None: the tenant's file does not load, `relance tenants` says why)."""
+    try:
+        jurisdiction = state.tenant_config(record).jurisdiction
+    except ConfigError:
+        return None
+    return gaps(RateTables(state.settings.rates_dir), jurisdiction, day)
 
 
 def tenants(ctx: typer.Context) -> None:

@@ -21,6 +21,8 @@ from connector.clock import local_today
 from connector.daemon import Daemon, DaemonOptions, TenantSchedule
 from connector.errors import ConfigError, RelanceError
 from connector.intake import INBOX_LEASE, process_events
+from connector.legal import RateTables
+from connector.legal.coverage import check_tenants
 from connector.logjson import log_as_json
 from connector.metrics import Metrics
 from connector.policy import SendWindow
@@ -175,6 +177,28 @@ def daemon(
         metrics.report(report)
         return {"results": len(report.results), "stopped": report.stopped}
 
+    def check_rates() -> None:
+        """Once a day: do the rate tables cover the notices of the next days? (Read again
+        each time: an update or an import since the start is seen.)"""
+        with tenants.lock:
+            zones = {slug: record.timezone for slug, record in tenants.records.items()}
+            seen = {
+                slug: (config.jurisdiction, local_today(state.clock, zones[slug]))
+                for slug, config in tenants.configs.items()
+                if slug in zones
+            }
+        result = check_tenants(RateTables(state.settings.rates_dir), seen)
+        for table, days in result.days.items():
+            metrics.rate_days.labels(table).set(days)
+        short: dict[str, int] = dict.fromkeys(result.days, 0)
+        for slug, gap in result.gaps:
+            short[gap.table] = short.get(gap.table, 0) + 1
+            log.warning("tenant=%s %s", slug, gap.sentence())
+        for table, count in short.items():
+            metrics.rate_gaps.labels(table).set(count)
+        if not result.gaps:
+            log.info("rate tables cover the next days' notices: %s", result.days)
+
     def inbox(slug: str, events: Sequence[InboundEvent]) -> object:
         config = tenants.configs.get(slug)
         source = None if config is None else state.source(config)
@@ -193,6 +217,7 @@ def daemon(
         inbox,
         window=tenants.window,
         reload=tenants.load,
+        daily=check_rates,
         clock=state.clock,
         options=DaemonOptions(
             max_concurrent=max_concurrent,

@@ -1,9 +1,9 @@
-"""relance rates show|import and relance claim: the law's figures, checkable by hand."""
+"""relance claim: the law's figures on one late invoice, checkable by hand (the tables it
+reads: ``rates_cmds``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,10 +16,6 @@ from connector.money import Money
 
 __all__ = ["register"]
 
-rates_app = typer.Typer(
-    help="The official rate tables relance computes with.", no_args_is_help=True
-)
-
 
 def _state(ctx: typer.Context) -> AppState:
     state = ctx.obj
@@ -29,66 +25,6 @@ def _state(ctx: typer.Context) -> AppState:
 
 def _tables(state: AppState) -> RateTables:
     return RateTables(state.settings.rates_dir)
-
-
-@rates_app.command("show")
-def show(
-    ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="one table, e.g. ecb_mro")] = None,
-) -> None:
-    """Print every rate with its period and source."""
-    state = _state(ctx)
-    tables = [t for t in _tables(state).all() if name in (None, t.name)]
-    if name and not tables:
-        raise ConfigError(f"no rate table {name!r}", hint="`relance rates show` lists them")
-    if state.json_output:
-        state.emit_json(
-            [
-                {
-                    "name": t.name,
-                    "title": t.title,
-                    "version": t.version,
-                    "origin": t.origin,
-                    "periods": [
-                        {
-                            "start": p.start.isoformat(),
-                            "end": p.end.isoformat(),
-                            **{k: str(v) for k, v in p.values.items()},
-                            "confirmed": p.confirmed,
-                            "source": p.source,
-                        }
-                        for p in t.periods
-                    ],
-                }
-                for t in tables
-            ]
-        )
-        return
-    for table in tables:
-        view = Table(title=f"{table.title} — {table.name} v{table.version}")
-        for column in ("from", "to", "rate %", "confirmed", "source"):
-            view.add_column(column)
-        for p in table.periods:
-            view.add_row(
-                str(p.start),
-                str(p.end),
-                " / ".join(f"{k}={v}" if k != "value" else str(v) for k, v in p.values.items()),
-                "yes" if p.confirmed else "NO",
-                p.source,
-            )
-        state.console.print(view)
-
-
-@rates_app.command("import")
-def import_(ctx: typer.Context, file: Path) -> None:
-    """Add a newer version of a table (e.g. the next half-year) without a new release."""
-    state = _state(ctx)
-    table = _tables(state).import_file(file)
-    first, last = table.periods[0].start, table.periods[-1].end
-    state.done(
-        {"table": table.name, "version": table.version, "from": first, "to": last},
-        f"{table.name}: version {table.version} imported ({first} to {last})",
-    )
 
 
 def claim(
@@ -171,5 +107,4 @@ def claim(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(rates_app, name="rates")
     app.command()(claim)

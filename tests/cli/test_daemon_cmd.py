@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
+import pytest
 import requests
 
 from connector.store import Store
@@ -83,3 +86,52 @@ def test_a_tenant_added_while_the_daemon_runs_is_served_and_a_broken_file_report
     ]
     assert any("tenants reloaded: added ['nouveau']" in m for m in messages), messages
     assert any(m.startswith("tenant=lumen configuration not loaded") for m in messages)
+
+
+def test_the_daemon_warns_when_the_rate_tables_leave_todays_notices_without_a_figure(
+    workdir: Path, relance: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped tables end on 30 June 2026: from then on, a French tenant's notice finds
+    neither the ECB rate of its half-year nor the legal rate. The daemon says so at start
+    (then once a day), in its log and in /metrics; `relance status` says it too."""
+    _setup(workdir, relance)
+    port = free_port()
+    env = {**os.environ, "RELANCE_RATES_DIR": str(workdir / "rates")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connector", "daemon", "--port", str(port), "--jitter", "0"],
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    today = date.today()
+    assert today > date(2026, 6, 30), "this test reads the shipped tables as of today"
+    try:
+        wait_until_up(proc, f"{base}/readyz")
+        deadline = time.monotonic() + 20
+        while 'relance_rate_table_gaps{table="ecb_mro"} 1.0' not in (
+            metrics := requests.get(f"{base}/metrics", timeout=5).text
+        ):
+            assert time.monotonic() < deadline, metrics[-1500:]
+            time.sleep(0.2)
+        assert 'relance_rate_table_days_covered{table="ecb_mro"} 0.0' in metrics
+        assert 'relance_rate_table_days_covered{table="fr_legal_rate"} 0.0' in metrics
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    warnings = [
+        line
+        for line in (json.loads(x) for x in err.decode().splitlines() if x.startswith("{"))
+        if line["level"] == "warning" and "rate table" in line["message"]
+    ]
+    assert {w["message"].split(" (")[0] for w in warnings} == {
+        "tenant=lumen rate table ecb_mro",
+        "tenant=lumen rate table fr_legal_rate",
+    }
+    assert all("relance rates update" in w["message"] for w in warnings)
+    monkeypatch.setenv("RELANCE_RATES_DIR", str(workdir / "rates"))
+    code, out, _ = relance("status", "--as-of", today.isoformat(), "--json")
+    assert code in (0, 10)
+    rates = json.loads(out)["rate_tables"]
+    assert rates["covered"] is False
+    assert {g["table"] for g in rates["gaps"]} == {"ecb_mro", "fr_legal_rate"}
+    assert all(g["first_day_without"] == today.isoformat() for g in rates["gaps"])

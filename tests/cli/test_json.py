@@ -31,6 +31,7 @@ from connector.model import PaymentPlan, Receivable, ReceivableKind
 from connector.oauth import TokenVault
 from connector.store import ActionStatus, Store
 from tests.emulators.pennylane import PennylaneEmulator, PennylaneState
+from tests.emulators.rate_sources import RateSources, serving
 from tests.smtp_server import SmtpServer
 
 from .conftest import Run
@@ -163,6 +164,19 @@ class Seat:
         newer.write_text(text.replace(f'version = "{shipped.version}"', 'version = "2099-01"'))
         return newer
 
+    def rate_sources(self) -> str:
+        """The official rate series on loopback (recorded bodies); returns a table to update."""
+        server: RateSources = self._request.getfixturevalue("rate_server")
+        env: pytest.MonkeyPatch = self._request.getfixturevalue("monkeypatch")
+        for key, url in server.base_urls().items():
+            env.setenv(f"RELANCE_RATE_SOURCES__{key.upper()}", url)
+        return "uk_reference_rate"
+
+    def bad_rates(self) -> Path:
+        bad = self._tmp / "de_base_rate.csv"
+        bad.write_text("date,rate,source\n2026-07-01,n/a,x\n", encoding="utf-8")
+        return bad
+
     def pennylane(self) -> str:
         """A Pennylane tenant `acme` beside the demo's, its API served by the emulator."""
         emulator: PennylaneEmulator = self._request.getfixturevalue("emulator")
@@ -194,6 +208,12 @@ class Seat:
         emulator: PennylaneEmulator = self._request.getfixturevalue("emulator")
         (subscription,) = emulator.state.subscriptions
         return str(subscription)
+
+
+@pytest.fixture
+def rate_server() -> Iterator[RateSources]:
+    with serving() as server:
+        yield server
 
 
 @pytest.fixture
@@ -243,6 +263,7 @@ CASES = {
     "claim": "claim --principal 100 --due 2024-01-15 --as-of 2024-09-30",
     "rates show": "rates show ecb_mro",
     "rates import": "rates import {newer_rates}",
+    "rates update": "rates update --table {rate_sources}",
     "customer pause": "customer pause {customer} --on 2026-11-23",
     "customer resume": "customer resume {paused}",
     "dispute open": "dispute open {invoice} --on 2026-11-23",
@@ -339,6 +360,7 @@ ERRORS = {
     ),
     "unknown option": ("claim --nonsense", 2, "No such option"),
     "missing option": ("claim --principal 10", 2, "Missing option"),
+    "bad rate file": ("rates import {bad_rates}", 5, "line 2, column 'rate'"),
     "store unreachable (serve)": (f"{UNREACHABLE} serve", 6, "cannot open the store"),
     "store unreachable (daemon)": (f"{UNREACHABLE} daemon", 6, "cannot open the store"),
 }
