@@ -9,10 +9,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from connector.model import Channel, StepKind
-from connector.planner import ClaimLine, ItemKind, PlannedAction, Progress, progress_after
 
-from ..ledger import money, source_ref
-from ..planning import NO_ACCOUNTING_SYNC, PENDING, CompanyPlanner
+from ..planning import PENDING, CompanyPlanner
+from ..progress import record_progress
 from .relance_policy_step import CHANNELS, STEP_KINDS
 
 _logger = logging.getLogger(__name__)
@@ -400,68 +399,5 @@ class RelanceAction(models.Model):
         )
 
     def _record_progress(self, day):
-        """How far each item went, through the core's own bookkeeping."""
-        policy = self.policy_id._to_core()
-        planned = self._as_planned()
-        before = {}
-        for line in self.line_ids:
-            target = line.term_line_id or line.move_id or line.plan_line_id
-            if target and target.relance_step:
-                before[line.item_key] = Progress(
-                    target.relance_step,
-                    target.relance_reminder_count,
-                    target.relance_last_date or None,
-                )
-        for key, progress in progress_after(before, planned, policy, day).items():
-            target = self._target_of(key)
-            if target:
-                target.sudo().with_context(**NO_ACCOUNTING_SYNC).write(
-                    {
-                        "relance_step": progress.step,
-                        "relance_reminder_count": progress.reminders,
-                        "relance_last_date": progress.last_on,
-                    }
-                )
-        # a broken promise acted upon is not acted upon again
-        self.broken_promise_ids.sudo().filtered(lambda p: not p.broken_on).write({"broken_on": day})
-
-    def _target_of(self, key):
-        line = self.line_ids.filtered(lambda ln: ln.item_key == key)[:1]
-        return line.term_line_id or line.move_id or line.plan_line_id
-
-    def _as_planned(self):
-        """This record as the core's PlannedAction, for the core's progress bookkeeping."""
-
-        def claim(line, kind):
-            currency = line.currency_id.name
-            return ClaimLine(
-                key=line.item_key,
-                kind=kind,
-                number=line.number,
-                issued_on=line.issued_on,
-                due_on=line.due_on,
-                open=money(line.amount_open, currency),
-                total=money(line.amount_total, currency),
-                days_late=line.days_late,
-            )
-
-        def kind_of(line):
-            if line.plan_line_id:
-                return ItemKind.INSTALMENT
-            return ItemKind.TERM if line.term_line_id else ItemKind.RECEIVABLE
-
-        by_type = {
-            t: self.line_ids.filtered(lambda ln, t=t: ln.line_type == t)
-            for t in ("overdue", "upcoming")
-        }
-        return PlannedAction(
-            key=self.key,
-            customer_ref=source_ref(self.company_id, "partner", self.partner_id.id),
-            step=self.step,
-            kind=StepKind(self.kind),
-            channel=Channel(self.channel),
-            template=self.step_id.template,
-            planned_on=self.planned_on,
-            lines=tuple(claim(ln, kind_of(ln)) for ln in by_type["overdue"]),
-            upcoming=tuple(claim(ln, kind_of(ln)) for ln in by_type["upcoming"]),
-        )
+        """How far each item went, through the core's own bookkeeping (``..progress``)."""
+        record_progress(self, day)

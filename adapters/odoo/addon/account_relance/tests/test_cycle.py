@@ -225,3 +225,61 @@ class TestCycle(RelanceCase):
         )
         self.run_cycle(as_of=date(2026, 2, 2))  # the promise did not exist yet
         self.assertEqual(self.actions().step, "reminder_1")
+
+
+@tagged("post_install", "-at_install")
+class TestDeductions(RelanceCase):
+    """An open credit note and a payment not yet matched are lines of the statement, deducted
+    once: the customer reads lines that add up to the total claimed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.late = cls.invoice(1000, date(2026, 1, 15), date(2026, 2, 1))
+        refund = cls.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": cls.customer.id,
+                "invoice_date": date(2026, 2, 10),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Remise commerciale",
+                            "quantity": 1,
+                            "price_unit": 150,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        cls.refund = refund
+        payment = cls.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": cls.customer.id,
+                "amount": 200,
+                "date": date(2026, 2, 20),
+            }
+        )
+        payment.action_post()
+        cls.payment = payment
+
+    def test_credits_and_unapplied_payments_are_lines_that_add_up(self):
+        self.run_cycle()
+        action = self.actions()
+        credits = action.line_ids.filtered(lambda ln: ln.line_type == "credit")
+        self.assertEqual(sorted(credits.mapped("amount_open")), [150, 200])
+        self.assertEqual(action.amount_due, 650, "1,000 less 150 and 200")
+        overdue = action.line_ids.filtered(lambda ln: ln.line_type == "overdue")
+        self.assertEqual(
+            sum(overdue.mapped("amount_open")) - sum(credits.mapped("amount_open")), 650
+        )
+        action.action_approve()
+        body = action.mail_id.body_html
+        self.assertIn(self.refund.name, body, "the credit note is named")
+        self.assertIn("150.00", body)
+        self.assertIn("200.00", body)
+        self.assertIn("650.00", body, "the total is the lines less the deductions")
