@@ -207,6 +207,9 @@ def _context(
         "credits": action.credits,
         "totals": action.totals,
         "b2b": b2b,
+        # the Code de commerce's penalties and 40 EUR indemnity are cited only for a creditor
+        # under French law: a British or American creditor's reminders cite no French article
+        "french_law": creditor.country == "FR",
         "legal": legal,
         "promises": list(promises),
         "indemnity": indemnity if legal is None else legal.indemnity_total,

@@ -13,7 +13,7 @@ class RelanceActionLine(models.Model):
     sequence = fields.Integer()
     line_type = fields.Selection(
         [
-            ("overdue", "Overdue"),
+            ("overdue", "Claimed"),  # what the message asks to pay (a courtesy: soon due)
             ("upcoming", "Not yet due"),
             ("credit", "Credit or unapplied payment"),
         ],

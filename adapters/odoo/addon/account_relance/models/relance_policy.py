@@ -7,6 +7,7 @@ from odoo.exceptions import ValidationError
 
 from connector.errors import ConfigError
 from connector.legal.claim import JURISDICTIONS
+from connector.model import StepKind
 from connector.policy import (
     DayBasis,
     NoticeCoverage,
@@ -203,10 +204,56 @@ class RelancePolicy(models.Model):
                     ],
                 }
             )
-            if self.env["res.lang"]._lang_get("fr_FR"):
-                for step in policy.step_ids.with_context(lang="fr_FR"):
-                    if step.name in STEP_LABELS:
-                        step.label = STEP_LABELS[step.name][1]
+            policy._label_steps_in_french()
+        return True
+
+    def _label_steps_in_french(self):
+        """The default steps' labels in French, when the database has French."""
+        if not self.env["res.lang"]._lang_get("fr_FR"):
+            return
+        for step in self.step_ids.with_context(lang="fr_FR"):
+            if step.name in STEP_LABELS:
+                step.label = STEP_LABELS[step.name][1]
+
+    @api.model
+    def _load_reminders_only(self, policy_ids):
+        """Fill a policy with the French default's steps up to the second reminder: a
+        courtesy reminder, two reminders and a call, no formal notice and no escalation (a
+        notice's wording cites the law of a country; this policy cites none)."""
+        core = default_policy()
+        kept = [
+            s for s in core.steps if s.kind in (StepKind.COURTESY, StepKind.REMINDER, StepKind.CALL)
+        ]
+        for policy in self.browse(policy_ids):
+            if policy.step_ids:
+                continue
+            policy.write(
+                {
+                    "day_basis": core.day_basis.value,
+                    "max_reminders": core.max_reminders,
+                    "max_reminders_small": core.max_reminders_small,
+                    "small_amount": 0.0,
+                    "promise_grace_days": core.promise_grace_days,
+                    "skip_public_holidays": core.send_window.skip_public_holidays,
+                    "step_ids": [
+                        fields.Command.create(
+                            {
+                                "name": step.name,
+                                "label": STEP_LABELS.get(step.name, (step.name,))[0],
+                                "kind": step.kind.value,
+                                "offset_days": step.offset_days,
+                                "channel": step.channel.value,
+                                "template": step.template,
+                                "min_gap_days": step.min_gap_days,
+                                "fallback": ",".join(c.value for c in step.fallback),
+                                "deadline_days": step.deadline_days or 0,
+                            }
+                        )
+                        for step in kept
+                    ],
+                }
+            )
+            policy._label_steps_in_french()
         return True
 
     def _step(self, name):

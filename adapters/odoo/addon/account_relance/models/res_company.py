@@ -3,6 +3,10 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+# France and the overseas territories and Monaco whose ISO codes Odoo gives them, where the
+# Code de commerce's late-payment rules apply
+FRENCH_LAW = {"FR", "GP", "MQ", "GF", "RE", "YT", "MC", "BL", "MF", "PM"}
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -10,7 +14,9 @@ class ResCompany(models.Model):
     relance_policy_id = fields.Many2one(
         "relance.policy",
         string="Default dunning policy",
-        help="Customers without a policy of their own follow this one.",
+        help="Customers without a policy of their own follow this one. Empty: the French "
+        "default for a company in France, reminders only (no formal notice, no legal wording) "
+        "elsewhere.",
     )
     # what a French business letter prints and Odoo does not hold (Code de commerce R123-237)
     relance_legal_form = fields.Char(string="Legal form", help="SAS, SARL, SA, Ltd …")
@@ -29,8 +35,11 @@ class ResCompany(models.Model):
 
     def _relance_policy(self):
         self.ensure_one()
+        default = (
+            "policy_fr_default" if self.country_id.code in FRENCH_LAW else "policy_reminders_only"
+        )
         policy = self.relance_policy_id or self.env.ref(
-            "account_relance.policy_fr_default", raise_if_not_found=False
+            f"account_relance.{default}", raise_if_not_found=False
         )
         if not policy:
             raise UserError(

@@ -283,3 +283,12 @@ class TestDeductions(RelanceCase):
         self.assertIn("150.00", body)
         self.assertIn("200.00", body)
         self.assertIn("650.00", body, "the total is the lines less the deductions")
+
+
+@tagged("post_install", "-at_install")
+class TestPlanNow(RelanceCase):
+    def test_plan_reminders_now_opens_the_queue_it_planned(self):
+        self.invoice(1000, date(2026, 1, 15), date(2026, 2, 1))
+        result = self.env.ref("account_relance.relance_action_server_run").run()
+        self.assertEqual(result["res_model"], "relance.action", "feedback: the queue opens")
+        self.assertTrue(self.actions())

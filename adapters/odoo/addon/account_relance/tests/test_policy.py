@@ -1,5 +1,7 @@
 # Copyright 2026 relance contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import date
+
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -30,3 +32,43 @@ class TestPolicy(RelanceCase):
         self.invoice(300, "2026-02-01", "2026-03-01")
         self.run_cycle()
         self.assertEqual(self.actions().policy_id, strict)
+
+
+@tagged("post_install", "-at_install")
+class TestCountryDefault(RelanceCase):
+    """A company outside France follows the reminders-only policy: no formal notice, and no
+    French article in what its customers read."""
+
+    def test_a_us_company_sends_reminders_without_french_law(self):
+        us = self.setup_other_company(name="Lumen Inc", country_id=self.env.ref("base.us").id)
+        company = us["company"]
+        self.assertEqual(
+            company._relance_policy(), self.env.ref("account_relance.policy_reminders_only")
+        )
+        self.assertEqual(self.env.company._relance_policy(), self.policy, "France: French default")
+        client = self.env["res.partner"].create(
+            {
+                "name": "Acme Corp",
+                "is_company": True,
+                "email": "ap@acme.example",
+                "lang": "en_US",
+                "street": "1 Main St",
+                "city": "Boston",
+                "country_id": self.env.ref("base.us").id,
+            }
+        )
+        self.invoice(1000, date(2026, 1, 15), date(2026, 2, 1), partner=client, company=company)
+        self.run_cycle(company=company)
+        action = self.actions(partner=client)
+        self.assertEqual(action.step, "reminder_1")
+        self.assertNotIn("L441-10", action.body_text)
+        self.assertNotIn("Commercial Code", action.body_text)
+        action.action_cancel()
+        self.env.ref("account_relance.policy_reminders_only").auto_approve = True
+        for day in (2, 9, 16, 23):  # every step it has, one per week, then months on
+            self.run_cycle(as_of=date(2026, 2, day), company=company)
+        for month in (3, 4, 6):
+            self.run_cycle(as_of=date(2026, month, 2), company=company)
+        steps = self.actions(partner=client, state="done").mapped("step")
+        self.assertIn("reminder_2", steps)
+        self.assertFalse({"formal_notice", "escalation"} & set(steps), steps)
