@@ -158,3 +158,21 @@ def test_the_french_translation_parses() -> None:
     translated = [m for m in catalog if m.id and m.string]
     assert len(translated) >= 20
     assert not [m.id for m in catalog if m.id and m.fuzzy], "fuzzy entries are not loaded by Odoo"
+
+
+def test_the_apps_page_is_the_readme_rendered() -> None:
+    """Odoo shows static/description/index.html; made from README.rst, which parses cleanly."""
+    from adapters.odoo.addon.describe import description
+
+    page, warnings = description((ADDON / "README.rst").read_text(encoding="utf-8"))
+    assert warnings == ""
+    shipped = (ADDON / "static" / "description" / "index.html").read_text(encoding="utf-8")
+    assert shipped == page, "run python adapters/odoo/addon/describe.py"
+
+
+def test_the_wheel_declares_what_the_module_needs() -> None:
+    """Built with OCA's whool: the distribution takes its dependencies from the manifest."""
+    import tomllib
+
+    build = tomllib.loads((ADDON / "pyproject.toml").read_text(encoding="utf-8"))
+    assert build["build-system"] == {"requires": ["whool"], "build-backend": "whool.buildapi"}
