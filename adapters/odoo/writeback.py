@@ -1,8 +1,9 @@
 """What relance writes into Odoo after each reminder (platform-apis.md §3.6).
 
 * **A note in the invoice's chatter**: ``message_post`` with the internal-note subtype
-  (``mail.mt_note``: followers and the customer are not e-mailed) and an HTML body
-  (``body_is_html``, Odoo 17+; plain text before). The note carries the action's
+  (``mail.mt_note``: followers and the customer are not e-mailed) and a plain-text body,
+  which Odoo escapes and shows as written (an HTML body needs ``body_is_html``, which Odoo
+  19 logs as a warning for every note an internal user posts). The note carries the action's
   fingerprint; a note already carrying it means the write happened, so a retry posts nothing.
 * **A call activity** for a phone step, assigned to the invoice's salesperson (or the
   user relance acts as), due the day the call is planned; one per action, found again by
@@ -12,8 +13,6 @@
 from __future__ import annotations
 
 import hashlib
-import html
-from typing import Any
 
 from connector.errors import SourceRejected
 from connector.model import Channel, SourceRef
@@ -49,16 +48,6 @@ class OdooWriter:
     def __init__(self, client: OdooClient, call_user: int | None = None) -> None:
         self.client, self.call_user = client, call_user
 
-    def _html_bodies(self) -> bool:
-        """``body_is_html`` exists from Odoo 17; unknown version: only JSON-2 (19+) is sure."""
-        version = self.client.version
-        if version is None:
-            return self.client.protocol == "json2"
-        try:
-            return int(version.split(".")[0].split("~")[-1]) >= 17
-        except ValueError:
-            return self.client.protocol == "json2"
-
     def note(self, outcome: Outcome) -> str:
         label = LABELS.get(outcome.step, outcome.step)
         channel = CHANNELS.get(str(outcome.channel), str(outcome.channel))
@@ -91,14 +80,14 @@ class OdooWriter:
             limit=1,
         )
         if not posted:
-            body: dict[str, Any] = {
-                "body": f"<p>{html.escape(text)}</p>" if self._html_bodies() else text,
-                "message_type": "comment",
-                "subtype_xmlid": "mail.mt_note",
-            }
-            if self._html_bodies():
-                body["body_is_html"] = True
-            self.client.call("account.move", "message_post", ids=[move], **body)
+            self.client.call(
+                "account.move",
+                "message_post",
+                ids=[move],
+                body=text,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
         written[f"{ref.key}#note"] = text
         if outcome.channel is Channel.PHONE_TASK:
             written[f"{ref.key}#activity"] = self._call_activity(move, outcome, mark)

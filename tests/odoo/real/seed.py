@@ -106,8 +106,12 @@ env["account.move"].create(
 )
 # a second company with an invoice of its own, to the same customer: a tenant must name its
 # company (one letter speaks for one creditor)
-other = env["res.company"].create(
-    {"name": "Relance Filiale SAS", "country_id": env.ref("base.fr").id}
+# install_mode: creating a French company would otherwise install the localisation's extra
+# modules on the spot (Odoo 19 tries account_peppol), which odoo shell cannot do
+other = (
+    env["res.company"]
+    .with_context(install_mode=True)
+    .create({"name": "Relance Filiale SAS", "country_id": env.ref("base.fr").id})
 )
 admin = env.ref("base.user_admin")
 admin.company_ids |= other
