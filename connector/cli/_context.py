@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from connector.calendar import BusinessCalendar
 from connector.channels import channels_for
+from connector.cli._output import SafeConsole
 from connector.clock import Clock, SystemClock, local_today
 from connector.errors import ConfigError, StoreError
 from connector.executor import Executor
@@ -166,12 +167,12 @@ class AppState:
     # --- output ------------------------------------------------------------------------------
     @property
     def console(self) -> Console:
-        return Console(stderr=self.json_output, highlight=False)
+        return SafeConsole(stderr=self.json_output)
 
     @property
     def err_console(self) -> Console:
         """For what talks to the person at the keyboard mid-command (instructions, prompts)."""
-        return Console(stderr=True, highlight=False)
+        return SafeConsole(stderr=True)
 
     def emit_json(self, payload: Any) -> None:
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
@@ -186,7 +187,7 @@ class AppState:
     @contextmanager
     def progress(self, label: str, total: int | None) -> Iterator[Progress]:
         """A progress bar on a terminal; silent when piped or with --json."""
-        console = Console(stderr=True)
+        console = SafeConsole(stderr=True)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -72,8 +72,8 @@ def _connected(state: AppState, tenant: str, platform: Platform, text: str) -> N
     if "account_id" in check:
         lines.append(f"{tenant}: reaches {check['account_name']} (id {check['account_id']})")
     if "check_failed" in check:
-        lines.append(f"  [yellow]could not check the connection:[/yellow] {check['check_failed']}")
-    lines += [f"  [yellow]missing permission[/yellow] {m}" for m in check.get("missing", [])]
+        lines.append(f"  could not check the connection: {check['check_failed']}")
+    lines += [f"  missing permission {m}" for m in check.get("missing", [])]
     state.done(
         {"tenant": tenant, "platform": platform, "connected": True, **check}, "\n".join(lines)
     )

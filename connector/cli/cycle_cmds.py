@@ -13,6 +13,7 @@ from rich.table import Table
 
 from connector.asof import payments_as_of
 from connector.cli._context import AppState
+from connector.cli._output import shown
 from connector.cli.action_cmds import action_app
 from connector.cli.plan_cmd import blocked_rows, plan, print_blocked
 from connector.errors import ConfigError
@@ -114,7 +115,11 @@ def init(
         return
     console = state.console
     console.print(f"Store ready: {state.store.url_for_display}")
-    console.print(f"Tenant [bold]{tenant}[/]: " + (f"wrote {path}" if created else f"{path} kept"))
+    console.print(
+        f"Tenant [bold]{shown(tenant)}[/]: "
+        + (f"wrote {shown(path)}" if created else f"{shown(path)} kept"),
+        markup=True,
+    )
     console.print("Next: fill in the creditor in that file, then `relance import PATH`.")
 
 
@@ -174,7 +179,7 @@ def sync(
         counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
         state.console.print(f"Synced {record.slug}: {counts or 'nothing new'}")
         for problem in report.problems:
-            state.console.print(f"  [yellow]skipped[/yellow] {problem}", highlight=False)
+            state.console.print(f"  [yellow]skipped[/yellow] {shown(problem)}", markup=True)
 
 
 def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
@@ -256,9 +261,10 @@ def run(
             if not state.json_output:
                 until = f"{row.lease_until:%Y-%m-%d %H:%M} UTC" if row.lease_until else "soon"
                 state.console.print(
-                    f"[yellow]{record.slug}: its cycle is running on {holder} now: skipped[/] "
-                    f"(run it again once that one ends; if that process is gone, its lease "
-                    f"runs out at {until})"
+                    f"[yellow]{shown(record.slug)}: its cycle is running on {shown(holder)} "
+                    f"now: skipped[/] (run it again once that one ends; if that process is gone, "
+                    f"its lease runs out at {until})",
+                    markup=True,
                 )
             continue
         lost = threading.Event()
@@ -292,7 +298,9 @@ def run(
             for result in report.results:
                 if result.status in ATTENTION:
                     state.console.print(
-                        f"  [yellow]{result.status}[/] {result.key}: {result.detail}"
+                        f"  [yellow]{shown(result.status)}[/] {shown(result.key)}: "
+                        f"{shown(result.detail)}",
+                        markup=True,
                     )
             print_blocked(state, blocked_rows(state, record.slug, report))
             if report.letters_to_post:
@@ -389,7 +397,11 @@ def status(
         state.emit_json(payload)
         return
     console = state.console
-    console.print(f"[bold]{record.slug}[/] ({record.name}) — store {store.url_for_display}")
+    console.print(
+        f"[bold]{shown(record.slug)}[/] ({shown(record.name)}) — store "
+        f"{shown(store.url_for_display)}",
+        markup=True,
+    )
     owed = ", ".join(str(m) for m in totals.values())
     console.print(f"Open documents: {open_count}; net open: {owed or 'nothing'}")
     console.print("Actions: " + (", ".join(f"{v} {k}" for k, v in by_status.items()) or "none"))
@@ -407,9 +419,11 @@ def status(
     if waiting:
         console.print(f"Webhook events waiting to be acted on: {waiting}")
     for gap in rate_gaps or ():
-        console.print(f"  [yellow]{gap.sentence()}[/]")
+        console.print(f"  [yellow]{shown(gap.sentence())}[/]", markup=True)
     for item in attention:
-        console.print(f"  [yellow]{item.status}[/] {item.key}: {item.error}")
+        console.print(
+            f"  [yellow]{shown(item.status)}[/] {shown(item.key)}: {shown(item.error)}", markup=True
+        )
     if attention:
         console.print(
             "Review them, then `relance action release KEY` or `relance action cancel KEY`."
@@ -418,7 +432,11 @@ def status(
         console.print(f"Letters to post: {len(letters)} (the customer's schedule waits for them)")
         for item in letters:
             kind = "registered letter" if item.details.get("registered") else "letter"
-            console.print(f"  [yellow]letter to post[/] {item.key}: {kind}, {item.receipt}")
+            console.print(
+                f"  [yellow]letter to post[/] {shown(item.key)}: {shown(kind)}, "
+                f"{shown(item.receipt)}",
+                markup=True,
+            )
         console.print(
             "Once posted: `relance action letter KEY --tracking NUMBER [--posted-on DATE]`."
         )
@@ -426,8 +444,9 @@ def status(
         console.print(f"Customers blocked: {len(blocked)} (nothing can reach them)")
         for row in blocked:
             console.print(
-                f"  [yellow]blocked[/] {row['customer_name']} ({row['customer']}), "
-                f"{row['step']}: {row['reason']}"
+                f"  [yellow]blocked[/] {shown(row['customer_name'])} ({shown(row['customer'])}), "
+                f"{shown(row['step'])}: {shown(row['reason'])}",
+                markup=True,
             )
         console.print("Add the missing contact details at the source, then run again.")
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from connector.cli._context import AppState, parse_date
+from connector.cli._output import shown
 from connector.demo import DEMO_DAY, DEMO_START, run_demo
 from connector.executor import ATTENTION
 from connector.model import Channel
@@ -41,8 +42,9 @@ def demo(
         return
     console = state.console
     console.print(
-        f"[bold]relance demo[/] — {result.creditor}, ledger of {result.customers} "
-        f"customers and {result.receivables} documents"
+        f"[bold]relance demo[/] — {shown(result.creditor)}, ledger of {result.customers} "
+        f"customers and {result.receivables} documents",
+        markup=True,
     )
     console.print(
         f"Replayed the daily cycle on {result.days} business days, "

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from connector.cli._context import AppState, parse_date
+from connector.cli._output import shown
 from connector.errors import ConfigError, SourceUnavailable
 from connector.legal import RateTable, RateTables
 from connector.legal.rate_files import import_csv, load_toml_for_import, retrieval_version
@@ -234,7 +235,11 @@ def update(
             colour = {"updated": "green", "unchanged": "green", "failed": "red"}.get(
                 o.status, "yellow"
             )
-            state.console.print(f"[{colour}]{o.status}[/] {o.table} ({o.source}): {o.message}")
+            state.console.print(
+                f"[{colour}]{shown(o.status)}[/] {shown(o.table)} ({shown(o.source)}): "
+                f"{shown(o.message)}",
+                markup=True,
+            )
             if o.file and o.status == "updated":
                 state.console.print(f"    kept in {o.file}")
             for line in o.changes:

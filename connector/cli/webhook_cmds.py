@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from connector.cli._context import AppState
+from connector.cli._output import shown
 from connector.errors import Unsupported
 from connector.settings import TenantConfig
 from connector.source import Source, WebhookAdmin
@@ -77,8 +78,10 @@ def list_(
     if not subs:
         state.console.print(f"{slug}: no subscription")
     for s in subs:
-        flag = "enabled" if s.enabled else f"[red]{s.detail or 'disabled'}[/red]"
-        state.console.print(f"{s.id}  {s.url}  {', '.join(s.events)}  {flag}", highlight=False)
+        flag = "enabled" if s.enabled else f"[red]{shown(s.detail or 'disabled')}[/red]"
+        state.console.print(
+            f"{shown(s.id)}  {shown(s.url)}  {shown(', '.join(s.events))}  {flag}", markup=True
+        )
 
 
 @webhooks.command("unsubscribe")
