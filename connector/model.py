@@ -181,6 +181,22 @@ class PostalAddress(_Frozen):
     country: Country = "FR"
 
 
+# One mailbox, as an SMTP envelope and a To: header take it: local@domain, nothing around it.
+# No second address (« a@x.fr, b@y.fr »), no group or display name, no space, no control
+# character (a CR/LF in a header would let a value write headers of its own).
+_ATOM = r"[^@\s,;:<>()\[\]\"\\\x00-\x1f\x7f]"
+_ONE_ADDRESS = re.compile(rf"{_ATOM}+@{_ATOM}+\.(?:(?!\.){_ATOM}){{2,}}")
+
+
+def one_address(value: str | None) -> bool:
+    """Whether ``value`` is a single e-mail address a message can be sent to."""
+    return (
+        bool(value)
+        and ".." not in (value or "")
+        and _ONE_ADDRESS.fullmatch(value or "") is not None
+    )
+
+
 class Contact(_Frozen):
     name: str = ""  # the full name as the source spells it ("Claire Durand")
     civility: Civility | None = None  # unknown: « Madame, Monsieur, »
@@ -207,8 +223,15 @@ class Customer(_Frozen):
 
     @property
     def email_contacts(self) -> tuple[Contact, ...]:
-        with_email = [c for c in self.contacts if c.email]
+        """The contacts a message can be sent to: each with one well-formed address (a
+        source's « a@x.fr, b@y.fr » or an address carrying a line break is not one)."""
+        with_email = [c for c in self.contacts if one_address(c.email)]
         return tuple(sorted(with_email, key=lambda c: not c.primary))
+
+    @property
+    def unusable_emails(self) -> tuple[str, ...]:
+        """The addresses the ledger holds that no message can be sent to, as given."""
+        return tuple(c.email for c in self.contacts if c.email and not one_address(c.email))
 
     @property
     def phone_contacts(self) -> tuple[Contact, ...]:

@@ -106,7 +106,13 @@ class EmailChannel:
                 connection.close()
 
     def send(self, message: RenderedMessage, *, action_key: str) -> DeliveryReceipt:
-        email = build_email(message, clock=self._clock, action_key=action_key)
+        try:
+            email = build_email(message, clock=self._clock, action_key=action_key)
+        except (ValueError, TypeError) as exc:  # a header the message cannot carry
+            raise DeliveryError(
+                f"the e-mail could not be written: {str(exc).splitlines()[0]}",
+                hint="correct the customer's contact details at the source",
+            ) from None
         details = {"recipients": [*message.to, *message.cc]}
         if self._smtp is None:
             assert self._outbox is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -13,7 +15,7 @@ from rich.table import Table
 
 from connector.asof import payments_as_of
 from connector.cli._context import AppState
-from connector.cli._output import shown
+from connector.cli._output import printable, shown
 from connector.cli.action_cmds import action_app
 from connector.cli.plan_cmd import blocked_rows, plan, print_blocked
 from connector.errors import ConfigError
@@ -45,10 +47,20 @@ def _state(ctx: typer.Context) -> AppState:
     return state
 
 
+# what a tenant is called on the command line, in file names and in URLs
+TENANT_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string: quotes, backslashes and control characters escaped,
+    so that a name can never add a key or a table of its own."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 TENANT_TEMPLATE = """\
-# relance tenant: {name}
+# relance tenant: {title}
 # Who is owed (signs every reminder) and where the ledger comes from.
-slug = "{slug}"
+slug = {slug}
 platform = "{platform}"
 country = "FR"
 timezone = "Europe/Paris"
@@ -56,7 +68,7 @@ language = "fr"
 # policy = "policy.toml"        # default: the French policy shipped with relance
 
 [creditor]
-name = "{name}"
+name = {name}
 legal_form = ""                 # SAS, SARL ...
 registration_id = ""            # SIREN
 email = ""                      # From address of reminders
@@ -94,13 +106,24 @@ def init(
 ) -> None:
     """Create (or upgrade) the store and a tenant, and write its configuration file."""
     state = _state(ctx)
+    if not TENANT_SLUG.fullmatch(tenant):
+        raise ConfigError(
+            f"{tenant!r} is not a tenant name: lower-case letters, digits, '-' and '_', "
+            "starting with a letter or a digit",
+            hint="for instance --tenant acme or --tenant atelier-lumen",
+        )
     record = state.store.ensure_tenant(tenant, platform=platform, name=name or tenant)
     path = state.settings.tenants_dir / f"{tenant}.toml"
     created = not path.exists()
     if created:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
-            TENANT_TEMPLATE.format(slug=tenant, name=record.name, platform=platform.value),
+            TENANT_TEMPLATE.format(
+                title=" ".join(printable(record.name).split()),
+                slug=toml_string(tenant),
+                name=toml_string(record.name),
+                platform=platform.value,
+            ),
             encoding="utf-8",
         )
     if state.json_output:

@@ -48,6 +48,9 @@ def obstacle(
     match channel:
         case Channel.EMAIL:
             addresses = recipients(customer, channel)
+            if not addresses and customer.unusable_emails:
+                shown = ", ".join(repr(a) for a in customer.unusable_emails[:2])
+                return f"no usable e-mail address ({shown}: not one address each)"
             if not addresses:
                 return "no e-mail address"
             for refusal in refusals:

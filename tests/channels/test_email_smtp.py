@@ -155,3 +155,13 @@ def test_no_address_fails_before_any_connection(tmp_path: Path) -> None:
     with pytest.raises(DeliveryError, match="C9 has no email address"):
         channel.send(replace(message(9), to=()), action_key="k")
     assert not list(tmp_path.rglob("*.eml"))
+
+
+def test_a_message_that_cannot_be_written_fails_alone(tmp_path: Path) -> None:
+    """A header value a message cannot carry is a failed delivery with its reason (the
+    executor records the action as failed), never an exception that stops the cycle."""
+    channel = EmailChannel(clock=CLOCK, outbox_dir=tmp_path)
+    with pytest.raises(DeliveryError, match="could not be written") as refused:
+        channel.send(message(1, to="a@x.fr\r\nBcc: evil@attacker.example"), action_key="k")
+    assert not refused.value.transient
+    assert not list(tmp_path.rglob("*.eml")), "nothing written"

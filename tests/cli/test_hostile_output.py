@@ -73,3 +73,23 @@ def test_a_styled_message_escapes_its_values() -> None:
     assert HOSTILE in written and "\x1b" not in written
     plain = Console(file=io.StringIO(), width=200)
     assert plain.is_terminal is False  # what the CLI tests see: no terminal, no colours
+
+
+def test_a_tenant_name_cannot_leave_the_tenants_folder(workdir: Path, relance: Run) -> None:
+    for slug in ("../../etc", "Acme", "a/b", "", "-x"):
+        code, out, err = relance("init", "--tenant", slug)
+        assert code != 0, slug
+        assert "is not a tenant name" in out + err, (slug, out, err)
+    assert not list(workdir.parent.glob("*.toml")), "nothing written outside"
+    assert not (workdir / "tenants").exists() or not list((workdir / "tenants").iterdir())
+
+
+def test_a_business_name_cannot_write_settings_of_its_own(workdir: Path, relance: Run) -> None:
+    import tomllib
+
+    name = 'Evil"\n[smtp]\nhost = "attacker.example"\n# \\'
+    code, _out, err = relance("init", "--tenant", "evil", "--name", name)
+    assert code == 0, err
+    config = tomllib.loads((workdir / "tenants" / "evil.toml").read_text(encoding="utf-8"))
+    assert config["creditor"]["name"] == name
+    assert "smtp" not in config and config["slug"] == "evil"

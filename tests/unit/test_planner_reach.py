@@ -104,3 +104,14 @@ def test_an_address_the_relay_refused_is_not_tried_again_until_it_changes() -> N
     renewed = replace(state, customer=customer(email="paiements@client.example"))
     (again,) = plan_customer(renewed, POLICY, CALENDAR, date(2026, 3, 4)).actions
     assert again.channel is Channel.EMAIL and again.fallback == ""
+
+
+def test_an_address_that_is_not_one_mailbox_is_not_written_to() -> None:
+    """« a@x.fr, b@y.fr », a line break carrying a header, a display name: none is an
+    address a message goes to. The customer is reached by letter, and the plan says why."""
+    for bad in ("a@x.fr, b@y.fr", "compta@x.fr\r\nBcc: evil@attacker.example", "J <j@x.fr>"):
+        state = CustomerState(customer(email=bad), [invoice("F1", date(2026, 3, 2), "1200")])
+        first = _run(state, date(2026, 3, 1), 5)[0][1]
+        assert (first.step, first.channel) == ("reminder_1", Channel.LETTER), bad
+        assert first.fallback.startswith("e-mail: no usable e-mail address"), first.fallback
+        assert "\r" not in first.fallback.replace("\\r", "") and "\n" not in first.fallback
