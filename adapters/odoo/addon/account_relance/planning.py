@@ -58,6 +58,7 @@ class CompanyPlanner:
         pending_by_key = {a.key: a for a in pending}
         kept = self.Action.browse()
         created = []
+        reopened = {}  # a cancelled action's key planned again: the same record, renewed
         next_dates = {}
         blocked = {}
         counts = {"customers": 0, "planned": 0, "withdrawn": 0, "blocked": 0}
@@ -81,6 +82,14 @@ class CompanyPlanner:
             for receivable in state.receivables:
                 next_dates.setdefault(receivable.ref.key, plan.next_review_on or False)
         if created:
+            cancelled = self.Action.search(
+                [
+                    ("company_id", "=", self.company.id),
+                    ("state", "=", "cancelled"),
+                    ("key", "in", [v["key"] for v in created]),
+                ]
+            )
+            reopened = {a.key: a for a in cancelled}
             policies = self.env["relance.policy"].browse([v["policy_id"] for v in created])
             auto = {p.id for p in policies if p.auto_approve}
             for vals in created:  # an interest without a figure waits for a person, always
@@ -90,7 +99,18 @@ class CompanyPlanner:
                     and not vals.get("error")
                 )
                 vals["state"] = "approved" if automatic else "proposed"
-            self._attach_letters(self.Action.create(created))
+            renewed = self.Action.browse()
+            for vals in created:
+                action = reopened.get(vals["key"])
+                if action:  # cancelled: « not this one », the schedule still stands
+                    action.write(
+                        {**vals, "line_ids": [fields.Command.clear(), *vals["line_ids"]]}
+                        | {"error": False, "approved_by_id": False}
+                    )
+                    action.letter_id.unlink()
+                    renewed |= action
+            fresh = [v for v in created if v["key"] not in reopened]
+            self._attach_letters(renewed | self.Action.create(fresh))
         withdrawn = pending - kept
         if withdrawn:
             withdrawn._withdraw(self.env._("no longer due: paid, disputed, promised or paused"))

@@ -42,6 +42,20 @@ class TestCycle(RelanceCase):
         self.assertEqual(counts["planned"], 0)
         self.assertEqual(len(self.actions()), 1)
 
+    def test_a_cancelled_action_is_proposed_again_at_the_next_cycle(self):
+        """Cancel drops this message, not the schedule: the next cycle proposes the step
+        again on the same record, renewed (pausing the customer, or recording a promise or a
+        dispute, is what stops the schedule)."""
+        self.run_cycle()
+        (action,) = self.actions()
+        lines = len(action.line_ids)
+        action.action_cancel()
+        self.assertEqual(action.state, "cancelled")
+        self.run_cycle(as_of=date(2026, 3, 3))
+        self.assertEqual(self.actions(), action, "the same record, no second one")
+        self.assertEqual((action.state, action.planned_on), ("proposed", date(2026, 3, 3)))
+        self.assertEqual(len(action.line_ids), lines, "its lines renewed, not added to")
+
     def test_approval_sends_through_the_mail_queue_and_leaves_the_trail(self):
         self.run_cycle()
         action = self.actions()
