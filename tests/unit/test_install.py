@@ -54,3 +54,52 @@ def test_every_dependency_is_pinned_within_its_bounds() -> None:
         assert requirement.specifier.contains(pins[name], prereleases=True), (
             f"constraints.txt pins {name}=={pins[name]}, outside pyproject's {requirement}"
         )
+
+
+def _runtime_imports() -> dict[str, str]:
+    """Every top-level module the shipped code imports (not the tests, not the Odoo add-on,
+    which runs inside Odoo), with one file that imports it."""
+    import ast
+    import sys
+
+    found: dict[str, str] = {}
+    for package in ("connector", "adapters"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "addon" in path.relative_to(ROOT).parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    names = [node.module]
+                for name in names:
+                    top = name.split(".")[0]
+                    if top not in sys.stdlib_module_names and top not in ("connector", "adapters"):
+                        found.setdefault(top, str(path.relative_to(ROOT)))
+    return found
+
+
+def test_what_the_shipped_code_imports_is_a_runtime_dependency() -> None:
+    """`pip install relance` alone must be enough: a module the code imports that comes only
+    with the dev extras (tomli-w did) works in CI and fails for every user."""
+    from importlib.metadata import packages_distributions, requires
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {canonicalize_name(Requirement(t).name) for t in project["dependencies"]}
+    extras = {
+        canonicalize_name(Requirement(t).name) for t in project["optional-dependencies"]["postgres"]
+    }
+    # what the declared ones bring with them (uvicorn[standard] -> websockets …)
+    brought = set(declared)
+    for name in declared:
+        for text in requires(name) or ():
+            brought.add(canonicalize_name(Requirement(text.split(";")[0]).name))
+    owners = packages_distributions()
+    missing = []
+    for module, where in sorted(_runtime_imports().items()):
+        distributions = {canonicalize_name(d) for d in owners.get(module, ())}
+        assert distributions, f"{where} imports {module}, which no installed package provides"
+        if not distributions & (declared | extras | brought):
+            missing.append(f"{module} ({', '.join(sorted(distributions))}), imported by {where}")
+    assert not missing, "not a runtime dependency: " + "; ".join(missing)

@@ -39,6 +39,7 @@ class CompanyPlanner:
         self._core = {}  # policy id -> the core's Policy
         self._calendars = {}
         self.letters = {}  # action key -> the letter's PDF, attached once the action exists
+        self._rate_tables = None
 
     def core_policy(self, policy):
         if policy.id not in self._core:
@@ -288,7 +289,11 @@ class CompanyPlanner:
     def _legal(self, planned, policy, customer):
         """The statutory indemnity and interest, from relance's legal calculators, on a notice
         (without a rate, the indemnity and ``interest_missing``: never a zero as a figure)."""
-        claim = notice_claim(planned, customer, jurisdiction=policy.jurisdiction)
+        if self._rate_tables is None:  # read once a cycle: shipped, then this database's
+            self._rate_tables = self.env["relance.rates"]._tables()
+        claim = notice_claim(
+            planned, customer, jurisdiction=policy.jurisdiction, tables=self._rate_tables
+        )
         if claim is not None and claim.interest_missing:
             _logger.warning("relance: notice interest without a figure: %s", claim.interest_missing)
         return claim

@@ -3,3 +3,4 @@ from . import test_policy
 from . import test_access
 from . import test_french
 from . import test_instalments
+from . import test_rates
