@@ -37,6 +37,6 @@ def held_by_source(receivable: Receivable) -> tuple[str, Blocked | None]:
     return note, Blocked(
         BlockKind.REFUSED_INVOICE,
         "",
-        f"{receivable.number} was refused by the customer through e-invoicing{why}: "
+        f"{receivable.number} was refused or rejected through e-invoicing{why}: "
         "issue a credit note or a corrected invoice; relance does not chase it as issued",
     )
