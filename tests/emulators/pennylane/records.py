@@ -114,7 +114,7 @@ def invoice_view(record: dict[str, Any], base: str, stamp: str) -> dict[str, Any
         "id": iid,
         "label": get("label", f"Facture {number}" if number else None),
         "invoice_number": number,
-        "currency": get("currency", "EUR"),
+        "currency": get("currency") or "EUR",
         "amount": amount,
         "currency_amount": currency_amount,
         "currency_amount_before_tax": get(
@@ -125,7 +125,7 @@ def invoice_view(record: dict[str, Any], base: str, stamp: str) -> dict[str, Any
         "deadline": get("deadline"),
         "currency_tax": get("currency_tax", _tax(currency_amount)),
         "tax": get("tax", _tax(amount)),
-        "language": get("language", "fr_FR"),
+        "language": get("language") or "fr_FR",
         "paid": get("paid", False),
         "status": get("status", "upcoming"),
         "discount": get("discount", {"type": "absolute", "value": "0.0"}),
@@ -139,8 +139,8 @@ def invoice_view(record: dict[str, Any], base: str, stamp: str) -> dict[str, Any
         "draft": get("draft", False),
         "special_mention": get("special_mention"),
         "customer": None if customer is None else _link(base, "customers", customer["id"]),
-        "pdf_invoice_free_text": get("pdf_invoice_free_text", ""),
-        "pdf_invoice_subject": get("pdf_invoice_subject", ""),
+        "pdf_invoice_free_text": get("pdf_invoice_free_text") or "",
+        "pdf_invoice_subject": get("pdf_invoice_subject") or "",
         "pdf_description": get("pdf_description"),
         "billing_subscription": get("billing_subscription"),
         "credited_invoice": None
@@ -149,7 +149,7 @@ def invoice_view(record: dict[str, Any], base: str, stamp: str) -> dict[str, Any
         "customer_invoice_template": get("customer_invoice_template"),
         "transaction_reference": get("transaction_reference"),
         "quote": get("quote"),
-        "external_reference": get("external_reference", f"PL-{iid}"),
+        "external_reference": get("external_reference") or f"PL-{iid}",  # never null
         "e_invoicing": get("e_invoicing"),
         "archived_at": get("archived_at"),
         "created_at": get("created_at", stamp),
