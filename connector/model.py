@@ -26,6 +26,7 @@ __all__ = [
     "Creditor",
     "Customer",
     "Dispute",
+    "HoldKind",
     "Instalment",
     "LegalKind",
     "Pause",
@@ -37,6 +38,7 @@ __all__ = [
     "Receivable",
     "ReceivableKind",
     "ReceivableStatus",
+    "SourceHold",
     "SourceRef",
     "StepKind",
 ]
@@ -297,6 +299,22 @@ def _check_terms(receivable: Receivable) -> None:
             )
 
 
+class HoldKind(StrEnum):
+    """Why the source itself says an invoice is not to be chased as it stands. The French
+    e-invoicing lifecycle reports these through the approved platform (PA) that carried it."""
+
+    DISPUTED = "disputed"  # the customer contests it (« en litige »): held, like a dispute
+    REFUSED = "refused"  # refused or rejected: not owed as issued; a person must act
+    COLLECTING = "collecting"  # reported partly collected, the amount not matched yet
+
+
+class SourceHold(_Frozen):
+    """A hold the source puts on an invoice, with its own words for why."""
+
+    kind: HoldKind
+    reason: str = ""
+
+
 class Receivable(_Frozen):
     """A customer invoice or credit note, with what is still open on it.
 
@@ -319,6 +337,7 @@ class Receivable(_Frozen):
     updated_at: AwareDatetime | None = None
     # the payment terms' schedule when they split the invoice; empty: all due on ``due_on``
     instalments: tuple[Instalment, ...] = ()
+    hold: SourceHold | None = None  # the source says not to chase it as it stands
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -13,7 +13,8 @@ How a customer is chased
   dates). Paid, cancelled and credit documents are never items. The arithmetic of
   instalments is ``connector.instalments``'.
 * An item is *held* while it is disputed, or covered by a promise to pay whose date (plus
-  the policy's grace days) has not passed. A pause holds the whole customer.
+  the policy's grace days) has not passed, or while its source holds it (the e-invoicing
+  lifecycle: :mod:`~connector.dunning.holds`). A pause holds the whole customer.
 * The overdue items are chased together, one message listing them all at the highest step
   any of them reached (:mod:`~connector.dunning.steps`), except that a formal notice lists
   only the items the policy's ``notice_covers`` names, and items already in a notice go on
@@ -54,6 +55,7 @@ from connector.dunning.history import (
     history_until,
     with_deadlines,
 )
+from connector.dunning.holds import held_by_source
 from connector.dunning.items import ClaimLine, CoveredInvoice, CreditLine, ItemKind, net
 from connector.dunning.promises import promise_holds
 from connector.dunning.state import CustomerState
@@ -223,6 +225,11 @@ def plan_customer(
             continue
         open_by_key[receivable.ref.key] = receivable.open_balance
         invoices[receivable.ref.key] = receivable
+        if receivable.hold is not None:  # the source's own hold (e-invoicing)
+            note, needs_a_person = held_by_source(receivable)
+            ctx.notes.append(note)
+            ctx.blocked.extend([needs_a_person] if needs_a_person else [])
+            continue
         if receivable.ref.key in disputed:
             ctx.notes.append(f"{receivable.number} held: disputed")
             continue

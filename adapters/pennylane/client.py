@@ -29,6 +29,7 @@ BASE_URL = "https://app.pennylane.com/api/external/v2"
 # 25 requests in any 5 s, counted per token over a sliding window
 POLICY = HttpPolicy(platform="pennylane", rate=5.0, burst=25, window=5.0)
 PAGE, CHANGES_PAGE = 100, 1000
+SINGULAR, PLURAL = "webhook_subscription", "webhook_subscriptions"
 FILE_TIMEOUT = (5.0, 60.0)
 
 
@@ -162,20 +163,39 @@ class PennylaneClient:
         """PUT on the typed customer (``company`` or ``individual``): replaces those fields."""
         self.http.request("PUT", f"/{kind}_customers/{customer_id}", json=fields)
 
-    # --- webhook subscriptions ----------------------------------------------------------------
-    def subscriptions(self) -> list[dict[str, Any]]:
-        return list(self._pages("/webhook_subscriptions", {}, PAGE))
+    # --- webhook subscriptions (two published forms: see subscriptions.py) --------------------
+    def webhook_subscriptions(self) -> list[dict[str, Any]] | None:
+        """The plural form's list, or None when the company's API has no such path (404)."""
+        try:
+            return list(self._pages(f"/{PLURAL}", {}, PAGE))
+        except SourceRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
 
-    def create_subscription(self, callback_url: str, events: Sequence[str]) -> dict[str, Any]:
+    def webhook_subscription(self) -> dict[str, Any] | None:
+        """The singular form's one subscription of this token, or None (404: there is none)."""
+        try:
+            return dict(self._json(f"/{SINGULAR}"))
+        except SourceRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def create_webhook_subscription(
+        self, plural: bool, callback_url: str, events: Sequence[str]
+    ) -> dict[str, Any]:
         response = self.http.request(
             "POST",
-            "/webhook_subscriptions",
+            f"/{PLURAL if plural else SINGULAR}",
             json={"callback_url": callback_url, "events": list(events), "enabled": True},
         )
         return dict(response.json())
 
-    def delete_subscription(self, subscription_id: int) -> None:
-        self.http.request("DELETE", f"/webhook_subscriptions/{subscription_id}")
+    def delete_webhook_subscription(self, subscription_id: int | None) -> None:
+        """Delete one by id (the plural form), or this token's one (``None``: singular)."""
+        path = f"/{SINGULAR}" if subscription_id is None else f"/{PLURAL}/{subscription_id}"
+        self.http.request("DELETE", path)
 
     # --- files --------------------------------------------------------------------------------
     def download(self, url: str) -> bytes:

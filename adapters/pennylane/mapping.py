@@ -1,9 +1,12 @@
 """Pure functions from Pennylane's JSON to relance's model; every platform quirk stops here.
 
-* Drafts are never receivables. A credit note is an item with status ``credit_note`` or a
-  ``credited_invoice``; its amounts may come negative: relance keeps them positive.
+* Drafts are never receivables, nor archived and incomplete invoices. A credit note is an
+  item with status ``credit_note`` or a ``credited_invoice``; its amounts may come negative:
+  relance keeps them positive.
 * ``remaining_amount_with_tax`` and ``deadline`` decide; ``status`` is only a hint, except
-  ``cancelled``. Payment conditions are informational: the invoice's deadline is the due date.
+  ``cancelled``, and what is owed when the remaining amount is null (amounts.py, with the
+  currency rules and the e-invoicing lifecycle). Payment conditions are informational: the
+  invoice's deadline is the due date.
 * ``public_file_url`` expires after 30 minutes, so it is not kept as the invoice's link.
 """
 
@@ -14,14 +17,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from connector.allocations import Settled, allocate_in_due_order
 from connector.errors import DataError
 from connector.model import (
     Civility,
     Contact,
     Customer,
     LegalKind,
-    Payment,
     Platform,
     PostalAddress,
     Receivable,
@@ -31,7 +32,9 @@ from connector.model import (
 )
 from connector.money import Money, check_currency
 
-from .wire import WireCustomer, WireInvoice, WireTransaction
+from .amounts import hold_of, remaining_of, withdrawn
+from .payments import payments_from_wire
+from .wire import WireCustomer, WireInvoice
 
 __all__ = [
     "TERMS_DAYS",
@@ -125,11 +128,13 @@ def customer_from_wire(wire: WireCustomer, tenant: str) -> Customer:
 
 
 def receivable_from_wire(wire: WireInvoice, tenant: str) -> Receivable | None:
-    """The receivable, or None for what is not one (a draft, an estimate, a proforma)."""
+    """The receivable, or None for what is not one (a draft, an estimate, a proforma, and
+    what :func:`~adapters.pennylane.amounts.withdrawn` names: archived, incomplete)."""
     if (
         wire.draft
         or wire.status in ("draft", "proforma", "shipping_order", "purchasing_order")
         or wire.status.startswith("estimate")
+        or withdrawn(wire) is not None
     ):
         return None
     label = f"Pennylane invoice {wire.id} ({wire.invoice_number or 'no number'})"
@@ -142,13 +147,14 @@ def receivable_from_wire(wire: WireInvoice, tenant: str) -> Receivable | None:
     except ValueError as exc:
         raise DataError(f"{label}: {exc}") from None
     credit = wire.status == "credit_note" or wire.credited_invoice is not None
-    total = abs(wire.currency_amount or Decimal(0))
-    remaining = abs(wire.remaining_amount_with_tax or Decimal(0))
+    total = abs(wire.currency_amount or Decimal(0))  # in the invoice's currency
+    remaining = remaining_of(wire, label, total, currency)
+    collecting = wire.e_invoicing is not None and wire.e_invoicing.status == "partially_collected"
     if wire.status == "cancelled":
-        status, remaining = ReceivableStatus.CANCELLED, Decimal(0)
-    elif wire.paid or remaining == 0:
-        status, remaining = ReceivableStatus.PAID, Decimal(0)
-    elif remaining < total:
+        status = ReceivableStatus.CANCELLED
+    elif remaining == 0:
+        status = ReceivableStatus.PAID
+    elif remaining < total or collecting:  # partly collected: partly paid
         status = ReceivableStatus.PARTIALLY_PAID
     else:
         status = ReceivableStatus.OPEN
@@ -167,51 +173,5 @@ def receivable_from_wire(wire: WireInvoice, tenant: str) -> Receivable | None:
         open_balance=Money(remaining, currency),
         status=status,
         updated_at=wire.updated_at,
+        hold=None if credit else hold_of(wire, remaining, total),
     )
-
-
-def payments_from_wire(
-    matched: dict[int, list[dict[str, Any]]], invoices: dict[int, Receivable], tenant: str
-) -> list[Payment]:
-    """Bank transactions matched to invoices, one Payment per transaction.
-
-    ``matched`` maps an invoice id to its matched transactions, ``invoices`` an invoice id
-    to the invoice as read. A transaction matched to several invoices is one payment applied
-    to all of them. Pennylane does not say how much of it went to each: it is spread over
-    them in due-date order, each up to the part of it that is paid
-    (:func:`connector.allocations.allocate_in_due_order`). Nothing is counted as unapplied:
-    the invoices' remaining amounts already net the payment.
-    """
-    by_id: dict[int, tuple[WireTransaction, Receivable, list[Receivable]]] = {}
-    for invoice_id, items in matched.items():
-        for raw in items:
-            try:
-                tx = WireTransaction.model_validate(raw)
-            except ValidationError as exc:
-                raise DataError(
-                    f"Pennylane transaction {raw.get('id', '?')} matched to invoice "
-                    f"{invoice_id}: {exc.errors()[0]['msg']}",
-                    hint="the transaction is skipped",
-                ) from None
-            invoice = invoices[invoice_id]
-            entry = by_id.setdefault(tx.id, (tx, invoice, []))
-            entry[2].append(invoice)
-    payments = []
-    for tx, first, settled in by_id.values():
-        try:
-            currency = check_currency(tx.currency)
-        except ValueError as exc:
-            raise DataError(f"Pennylane transaction {tx.id}: {exc}") from None
-        amount = Money(abs(tx.currency_amount), currency)
-        paid = [Settled(r.ref, r.due_on, r.total - r.open_balance) for r in settled]
-        payments.append(
-            Payment(
-                ref=_ref(tenant, "transaction", tx.id),
-                customer_ref=first.customer_ref,
-                received_on=tx.date,
-                amount=amount,
-                unapplied=Money(Decimal(0), currency),
-                allocations=allocate_in_due_order(amount, paid),
-            )
-        )
-    return payments

@@ -35,7 +35,7 @@ from connector.model import (
     SourceRef,
 )
 from connector.money import Money
-from connector.oauth import BearerAuth, Token, TokenManager, TokenVault, load_fernet
+from connector.oauth import BearerAuth, TokenManager, TokenVault, load_fernet
 from connector.settings import Settings, TenantConfig
 from connector.source import (
     Batch,
@@ -49,6 +49,7 @@ from connector.source import (
 )
 from connector.store import Store
 
+from .amounts import withdrawn
 from .client import BASE_URL, POLICY, PennylaneClient, classify
 from .mapping import (
     customer_from_wire,
@@ -59,13 +60,12 @@ from .mapping import (
     receivable_from_wire,
 )
 from .oauth import oauth_app
+from .subscriptions import WEBHOOK_KEY, WebhookSubscriptions
 from .webhooks import parse_delivery, verify
 from .writeback import PennylaneWriter, WriteOptions
 
-__all__ = ["EVENTS", "WEBHOOK_KEY", "PennylaneSource"]
+__all__ = ["WEBHOOK_KEY", "PennylaneSource"]
 
-# the events worth a subscription: none says "paid", so they only prompt an earlier poll
-EVENTS = ("customer_invoice.created", "customer_invoice.e_invoicing_status_updated")
 NEEDED_SCOPES = {
     "customer_invoices:readonly": "reading invoices",
     "customers:readonly": "reading customers",
@@ -75,8 +75,6 @@ WRITE_SCOPES = {
     "customers:all": "the line in the customer's notes",
     "categories:all": "creating the step categories",
 }
-
-WEBHOOK_KEY = "pennylane-webhook"  # the vault record holding a subscription's secret
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
@@ -118,6 +116,7 @@ class PennylaneSource:
         self.vault = vault
         self._secret: str | None = None  # the vault's webhook secret, once read
         self.writer = PennylaneWriter(client, options or WriteOptions())
+        self.webhooks = WebhookSubscriptions(client, tenant, vault)
         self.skipped: list[str] = []  # records that could not be normalized, with why
         self.read_payments = read_payments
         # invoices whose matched transactions the payments pull reads, by id
@@ -263,11 +262,16 @@ class PennylaneSource:
         receivables: list[Receivable] = []
         unreadable: list[SourceRef] = []
         problems: list[str] = []
+        gone = list(deleted)
         for raw in records:
             try:
                 if resource is Resource.CUSTOMERS:
                     customers.append(customer_from_wire(parse_customer(raw), self.tenant))
-                elif (item := receivable_from_wire(parse_invoice(raw), self.tenant)) is not None:
+                    continue
+                wire = parse_invoice(raw)
+                if withdrawn(wire) is not None:  # archived, incomplete: a stored copy closes
+                    gone.append(self._ref(resource, wire.id))
+                elif (item := receivable_from_wire(wire, self.tenant)) is not None:
                     receivables.append(item)
                     self._note_settlement(item)
             except DataError as exc:  # one bad record is skipped, counted and reported
@@ -280,7 +284,7 @@ class PennylaneSource:
             resource,
             customers=customers,
             receivables=receivables,
-            deleted=tuple(deleted),
+            deleted=tuple(gone),
             cursor=cursor,
             complete=complete,
             unreadable=unreadable,
@@ -303,12 +307,10 @@ class PennylaneSource:
         if not self.read_payments or not settled:
             return
         matched = {i: self.client.matched_transactions(i) for i in sorted(settled)}
-        problems: list[str] = []
-        try:
-            payments = payments_from_wire(matched, settled, self.tenant)
-        except DataError as exc:
-            log.warning("skipped: %s", exc.message)
-            payments, problems = [], [exc.message]
+        payments, problems = payments_from_wire(matched, settled, self.tenant)
+        for problem in problems:  # each skipped alone: the others are kept
+            log.warning("skipped: %s", problem)
+        self.skipped.extend(problems)
         now = self.clock.now()
         yield Batch(
             Resource.PAYMENTS,
@@ -322,11 +324,11 @@ class PennylaneSource:
         kind, _, raw_id = ref.external_id.partition(":")
         if kind != "invoice" or not raw_id.isdigit():
             raise DataError(f"{ref.key} is not a Pennylane invoice reference")
-        receivable = receivable_from_wire(
-            parse_invoice(self.client.invoice(int(raw_id))), self.tenant
-        )
+        wire = parse_invoice(self.client.invoice(int(raw_id)))
+        receivable = receivable_from_wire(wire, self.tenant)
         if receivable is None:
-            raise DataError(f"Pennylane invoice {raw_id} is no longer finalized")
+            why = withdrawn(wire) or "no longer finalized"
+            raise DataError(f"Pennylane invoice {raw_id} is {why}: it is not dunned")
         return receivable.open_balance
 
     # --- write-back --------------------------------------------------------------------------
@@ -382,24 +384,14 @@ class PennylaneSource:
         return ConnectionInfo(str(company.get("id", "?")), str(company.get("name", "?")), missing)
 
     def subscribe(self, url: str) -> Subscription:
-        """Create a subscription; its secret, shown only now, goes to the vault encrypted."""
-        if self.vault is None:
-            raise ConfigError("webhook subscriptions need the store's token vault", key="store")
-        created = self.client.create_subscription(url, EVENTS)
-        self.vault.save(
-            self.tenant,
-            WEBHOOK_KEY,
-            Token(str(created["secret"]), None, None, {"subscription_id": str(created["id"])}),
-        )
-        return _subscription(created)
+        """Subscribe in the form (path, body, events) the company's API answers."""
+        return self.webhooks.subscribe(url)
 
     def subscriptions(self) -> list[Subscription]:
-        return [_subscription(s) for s in self.client.subscriptions()]
+        return self.webhooks.list()
 
     def unsubscribe(self, subscription_id: str) -> None:
-        if not subscription_id.isdigit():
-            raise ConfigError(f"{subscription_id!r} is not a Pennylane subscription id", key="ID")
-        self.client.delete_subscription(int(subscription_id))
+        self.webhooks.unsubscribe(subscription_id)
 
     # --- the invoice's PDF --------------------------------------------------------------------
     def document(self, ref: SourceRef) -> bytes:
@@ -414,14 +406,3 @@ class PennylaneSource:
                 hint="Pennylane generates it shortly after finalization",
             )
         return self.client.download(str(url))
-
-
-def _subscription(raw: dict[str, Any]) -> Subscription:
-    reason = raw.get("disabled_reason")
-    return Subscription(
-        id=str(raw["id"]),
-        url=str(raw.get("callback_url", "")),
-        events=tuple(raw.get("events") or ()),
-        enabled=bool(raw.get("enabled", True)),
-        detail=f"disabled: {reason}" if reason else "",
-    )

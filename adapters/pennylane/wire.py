@@ -12,7 +12,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["WireAddress", "WireCustomer", "WireInvoice", "WirePage", "WireRef", "WireTransaction"]
+__all__ = [
+    "WireAddress",
+    "WireCustomer",
+    "WireEInvoicing",
+    "WireInvoice",
+    "WirePage",
+    "WireRef",
+    "WireTransaction",
+]
 
 
 class _Wire(BaseModel):
@@ -47,30 +55,45 @@ class WireCustomer(_Wire):
     updated_at: dt.datetime | None = None
 
 
+class WireEInvoicing(_Wire):
+    """The French e-invoicing lifecycle as the approved platform (PA) reports it."""
+
+    status: str
+    reason: str | None = None
+
+
 class WireInvoice(_Wire):
+    """Amounts as the spec says: ``currency_amount`` in the invoice's ``currency``, ``amount``
+    in euros; the currency of ``remaining_amount_with_tax`` the spec does not state."""
+
     id: int
     invoice_number: str | None = None
     date: dt.date | None = None
     deadline: dt.date | None = None
     currency: str = "EUR"
     currency_amount: Decimal | None = None
-    remaining_amount_with_tax: Decimal | None = None
+    amount: Decimal | None = None  # in euros
+    remaining_amount_with_tax: Decimal | None = None  # null is allowed: derived, or refused
     paid: bool = False
     status: str
     draft: bool = False
     customer: WireRef | None = None
     credited_invoice: WireRef | None = None
+    e_invoicing: WireEInvoicing | None = None
     updated_at: dt.datetime | None = None
 
 
 class WireTransaction(_Wire):
-    """A bank transaction matched to an invoice (``…/matched_transactions``)."""
+    """A bank transaction matched to an invoice (``…/matched_transactions``):
+    ``currency_amount`` in its ``currency`` (which the spec allows to be null), ``amount``
+    in euros."""
 
     id: int
     date: dt.date
     label: str | None = None
-    currency: str = "EUR"
+    currency: str | None = None
     currency_amount: Decimal
+    amount: Decimal | None = None  # in euros
 
 
 class WirePage(_Wire):

@@ -151,11 +151,15 @@ class PennylaneWriter:
                 try:
                     created = self.client.create_category(label, group)
                 except SourceRejected as exc:
-                    if exc.status != 409:  # 409: another process created it meanwhile
+                    # the label taken meanwhile (another process): the spec answers 422 (it
+                    # lists no 409); the label is then read back, else the refusal stands
+                    if exc.status not in (409, 422):
                         raise
                     self._categories = {
                         c["label"]: int(c["id"]) for c in self.client.group_categories(group)
                     }
+                    if label not in self._categories:
+                        raise
                 else:
                     self._categories[label] = int(created["id"])
         return self._categories[label]

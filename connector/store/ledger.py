@@ -15,6 +15,7 @@ from connector.model import (
     Allocation,
     Contact,
     Customer,
+    HoldKind,
     Instalment,
     LegalKind,
     Payment,
@@ -23,6 +24,7 @@ from connector.model import (
     Receivable,
     ReceivableKind,
     ReceivableStatus,
+    SourceHold,
     SourceRef,
 )
 from connector.money import Money, Totals
@@ -61,6 +63,11 @@ def row_to_receivable(row: Row[Any]) -> Receivable:
         payment_url=row.payment_url,
         updated_at=row.updated_at,
         instalments=_instalments_from_json(row.instalments, currency),
+        hold=None
+        if not row.hold
+        else SourceHold.model_construct(
+            kind=HoldKind(row.hold["kind"]), reason=row.hold.get("reason", "")
+        ),
     )
 
 
@@ -184,6 +191,7 @@ def _receivable_values(tenant: str, r: Receivable) -> dict[str, Any]:
         "payment_url": r.payment_url,
         "updated_at": r.updated_at,
         "instalments": _instalments_to_json(r),
+        "hold": None if r.hold is None else {"kind": r.hold.kind.value, "reason": r.hold.reason},
     }
 
 

@@ -152,6 +152,7 @@ receivables = Table(
     Column("payment_url", Text),
     Column("updated_at", UtcDateTime()),
     Column("instalments", JSON),  # a split invoice's schedule; NULL: all due on due_on
+    Column("hold", JSON(none_as_null=True)),  # {kind, reason} the source holds it with; NULL: none
     UniqueConstraint("tenant", "key", name="uq_receivables_key"),
     Index("ix_receivables_customer", "tenant", "customer_key"),
     Index("ix_receivables_number", "tenant", "number"),

@@ -1,10 +1,16 @@
 """Realistic French ledgers for the Pennylane emulator, reproducible from a seed.
 
 Companies get a valid SIREN (Luhn) and the matching TVA intracommunautaire key, a French
-address and a billing e-mail; individuals (B2C) a first and last name. Invoices follow the
-customer's payment terms, are mostly in EUR (a few USD/GBP), and come paid, partly paid,
+address and a billing e-mail; individuals (B2C) a first and last name, and no SIREN or VAT
+number (the spec gives them none). Invoices follow the customer's payment terms, are mostly
+in EUR (a few USD/GBP, with their amount in euros beside), and come paid, partly paid,
 upcoming or late as of ``today``; a few are drafts and a few are credit notes on an earlier
 invoice of the same customer.
+
+What the spec allows and real ledgers hold comes too, at fixed places so that a small seed
+has it: ``archived`` and ``incomplete`` invoices, a ``remaining_amount_with_tax`` of null,
+invoices sent through e-invoicing (an ``e_invoicing`` block, every status of the lifecycle
+in turn), and bank transactions matched with a null currency.
 """
 
 from __future__ import annotations
@@ -63,6 +69,20 @@ _CITIES = (
     ("35000", "Rennes"),
     ("34000", "Montpellier"),
 )
+_RATES = {"USD": Decimal("0.92"), "GBP": Decimal("1.17")}  # euros for one unit
+E_INVOICING = (  # the lifecycle in the spec's enum, with the reason a PA gives, if any
+    ("submitted", None),
+    ("sent", None),
+    ("accepted", None),
+    ("approved", None),
+    ("in_dispute", "Montant contesté : remise commerciale non appliquée"),
+    ("refused", "Destinataire inconnu à cette adresse de facturation"),
+    ("rejected", "Numéro SIREN du destinataire invalide"),
+    ("collected", None),
+    ("partially_collected", None),
+)
+CENT = Decimal("0.01")
+SPECIAL = 50  # one invoice in SPECIAL is archived, one incomplete, one without remaining
 _TERMS = (
     ("30_days", 30),
     ("30_days", 30),
@@ -151,8 +171,6 @@ def seed(
                 "customer_type": "individual",
                 "emails": [f"{_slug(first)}.{_slug(last)}{cid}@exemple.fr"],
                 "recipient": f"{first} {last}",
-                "reg_no": None,
-                "vat_number": None,
             }
         else:
             name = f"{rng.choice(_PREFIX)} {rng.choice(_NAMES)} {rng.choice(_TRADES)}"
@@ -166,6 +184,7 @@ def seed(
                 "recipient": "Service comptabilité",
                 "reg_no": number,
                 "vat_number": tva_number(number),
+                "billing_iban": f"FR76{rng.randrange(10**23):023d}" if rng.random() < 0.2 else None,
             }
         state.put("customers", record, "insert")
 
@@ -202,17 +221,17 @@ def seed(
             credit_count += 1
         else:
             record = _invoice(iid, cid, on, deadline, currency, ttc, stamp)
-            roll = rng.random()
+            roll, special = rng.random(), n % SPECIAL
             if roll < 0.02:
-                record.update(draft=True, status="draft", invoice_number=None)
+                record.update(draft=True, status="draft", invoice_number="")
+            elif special == 7:  # archived: out of the books' view, never dunned
+                record.update(status="archived", archived_at=stamp)
+            elif special == 19:  # imported without what an invoice needs: never dunned
+                record.update(status="incomplete", deadline=None)
+            elif roll < 0.55 and deadline >= today:  # not due yet, not paid yet
+                record.update(status="upcoming")
+                open_count += 1
             elif roll < 0.55:
-                if deadline >= today:  # not due yet, not paid yet
-                    record.update(status="upcoming")
-                    open_count += 1
-                    issued.setdefault(cid, []).append(record)
-                    state.put("customer_invoices", record, "insert")
-                    continue
-
                 record.update(paid=True, status="paid", remaining_amount_with_tax="0.00")
                 paid_on = min(today, deadline + timedelta(days=rng.randint(-10, 20)))
                 settlements.append((iid, max(paid_on, on).isoformat(), str(ttc), currency))
@@ -225,17 +244,25 @@ def seed(
             else:
                 record.update(status="late" if deadline < today else "upcoming")
                 open_count += 1
+            if special == 29 and record["status"] in ("paid", "late", "upcoming"):
+                record["remaining_amount_with_tax"] = None  # the spec allows it: derived
+            if n % 5 == 3 and not record["draft"]:  # sent through e-invoicing
+                status, reason = E_INVOICING[(n // 5) % len(E_INVOICING)]
+                record["e_invoicing"] = {"status": status, "reason": reason}
             if not record["draft"]:
                 issued.setdefault(cid, []).append(record)
         state.put("customer_invoices", record, "insert")
-    for invoice_id, on_, paid, paid_currency in settlements:
-        state.match(invoice_id, on_, paid, paid_currency)
+    for k, (invoice_id, on_, paid, paid_currency) in enumerate(settlements):
+        euros = (Decimal(paid) * _RATES.get(paid_currency, Decimal(1))).quantize(CENT)
+        unknown = k % 4 == 1 and paid_currency == "EUR"  # the bank feed gave no currency
+        state.match(invoice_id, on_, paid, None if unknown else paid_currency, in_euros=str(euros))
     return Seeded(customers, invoices, open_count, credit_count)
 
 
 def _invoice(
     iid: int, cid: int, on: date, deadline: date, currency: str, amount: Decimal, stamp: str
 ) -> dict[str, Any]:
+    rate = _RATES.get(currency, Decimal(1))
     return {
         "id": iid,
         "invoice_number": f"F-2026-{iid:06d}",
@@ -243,8 +270,9 @@ def _invoice(
         "date": on.isoformat(),
         "deadline": deadline.isoformat(),
         "currency": currency,
-        "amount": str(amount),
+        "amount": str((amount * rate).quantize(CENT)),  # in euros, as the spec says
         "currency_amount": str(amount),
+        "exchange_rate": str(rate),
         "remaining_amount_with_tax": str(amount),
         "paid": False,
         "status": "upcoming",
