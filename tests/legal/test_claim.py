@@ -76,7 +76,7 @@ def test_french_consumers_owe_legal_interest_only_from_the_notice_and_no_indemni
     before = one(debt, as_of=date(2025, 3, 1), b2c=True)
     assert before.interest == eur("0") and before.indemnity == eur("0")
     after = one(debt, as_of=date(2025, 3, 31), b2c=True, notice_on=date(2025, 3, 2))
-    assert after.periods[0].start == date(2025, 3, 2)
+    assert after.periods[0].start == date(2025, 3, 3)  # the day after the notice
     assert after.periods[0].rate == Decimal("3.71")  # rate B, H1 2025
 
 
@@ -134,7 +134,8 @@ def test_a_newer_half_year_is_imported_without_a_release(tmp_path: Path) -> None
     claim = assess(
         [InvoiceDebt("F", eur("1000"), date(2026, 6, 1))], as_of=date(2026, 8, 1), tables=again
     ).invoices[0]
-    assert [p.rate for p in claim.periods] == [Decimal("12.15"), Decimal("12.15")]
+    # 1 Jun to 30 Jun and 1 Jul to 1 Aug at the same 12.15 %: one run, one period
+    assert [(p.start, p.rate) for p in claim.periods] == [(date(2026, 6, 2), Decimal("12.15"))]
     with pytest.raises(ConfigError, match="not newer"):
         again.import_file(newer)
 
@@ -200,13 +201,20 @@ def test_a_partial_payment_loses_no_cent(
         InvoiceDebt("F", eur(str(principal)), due, payments=((paid_on, eur(str(payment))),)),
         as_of=paid_on + timedelta(days=40),
     )
-    before = [p for p in claim.periods if p.end < paid_on]
-    accrued = sum((p.principal.amount * p.rate / 100 * p.days / 365 for p in before), Decimal(0))
-    to_interest = min(payment, accrued.quantize(Decimal("0.01"), ROUND_HALF_UP))
+    # the periods closed before the payment are what it settles first (1343-1)
+    accrued = sum((p.amount.amount for p in claim.periods if p.end < paid_on), Decimal(0))
+    to_interest = min(payment, accrued)
     to_indemnity = min(payment - to_interest, Decimal(40))
     to_principal = payment - to_interest - to_indemnity
+    (imputed,) = claim.imputations
+    assert (imputed.interest.amount, imputed.indemnity.amount, imputed.principal.amount) == (
+        to_interest,
+        to_indemnity,
+        to_principal,
+    )
     assert claim.principal.amount == principal - to_principal
-    assert to_interest + to_indemnity + to_principal == payment
+    owed = claim.principal + claim.interest_owed + claim.indemnity_owed
+    assert owed == eur(str(principal)) - eur(str(payment)) + claim.interest + claim.indemnity
 
 
 def test_in_germany_a_payment_goes_to_costs_before_interest() -> None:
