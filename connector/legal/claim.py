@@ -407,7 +407,10 @@ def _assess_one(
         debt.key,
         indemnity_for,
         interest_paid=sum((i.interest for i in imputed), zero),
-        indemnity_paid=sum((i.indemnity for i in imputed), zero),
+        indemnity_paid=Money(  # a payment settles it only when it is in the claim's currency
+            sum((i.indemnity.amount for i in imputed), Decimal(0)),
+            indemnity.currency if indemnity is not None else currency,
+        ),
         imputations=tuple(imputed),
         interest_from=began if running else None,
         notes=notes,

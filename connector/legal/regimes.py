@@ -59,7 +59,7 @@ BE_TRANSITION_END = date(2015, 3, 16)  # older contracts: the old rate until 15 
 EU_DIRECTIVE_FROM = date(2013, 3, 16)  # directive 2011/7/EU, art. 12
 DE_DIRECTIVE_AFTER = date(2014, 7, 28)  # EGBGB art. 229 § 34: obligations arising after
 
-EUR_40 = Money(Decimal(40), "EUR")
+EUR_40 = Money(Decimal("40.00"), "EUR")
 
 Rate = tuple[Decimal, str]  # percent a year, and how it was set (printed with the period)
 
@@ -250,7 +250,7 @@ def _france(
 
 def _uk(principal: Money, start: date, tables: RateTables, allow: bool) -> Regime:
     amount = principal.amount
-    sum_ = Money(Decimal(40 if amount < 1000 else 70 if amount < 10000 else 100), "GBP")
+    sum_ = Money(Decimal(40 if amount < 1000 else 70 if amount < 10000 else 100), "GBP").rounded()
     before = date(start.year - 1, 12, 31) if start.month <= 6 else date(start.year, 6, 30)
 
     def fixed(_day: date) -> Rate:
