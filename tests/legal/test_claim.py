@@ -252,3 +252,24 @@ def test_the_periods_add_up_to_the_invoice_interest(
         jurisdiction=jurisdiction,
     )
     assert sum((p.amount for p in claim.periods), eur("0")) == claim.interest
+
+
+def test_the_lines_printed_add_up_to_the_interest_printed_even_with_a_payment() -> None:
+    """A claim printed lines of 321.15 under a total of 321.14 (the total was what a payment
+    left of the interest). Now the total is the periods' sum, each period rounded to the
+    cent; what payments settled of it is shown beside."""
+    claim = one(
+        InvoiceDebt(
+            "F",
+            eur("16507.69"),
+            date(2025, 2, 2),
+            payments=((date(2025, 3, 28), eur("0.02")),),
+        ),
+        as_of=date(2025, 3, 28),
+    )
+    assert sum((p.amount for p in claim.periods), eur("0")) == claim.interest
+    # 3 Feb-27 Mar: 53 days at 13.15 %; 28 Mar: one day on the same principal (the 0.02 went
+    # to interest), a period of its own since a payment came that day
+    assert [(p.days, p.amount) for p in claim.periods] == [(53, eur("315.21")), (1, eur("5.95"))]
+    assert claim.interest == eur("321.16")
+    assert (claim.interest_paid, claim.interest_owed) == (eur("0.02"), eur("321.14"))
