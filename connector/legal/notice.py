@@ -39,6 +39,7 @@ whoever sends it holds it for a person first.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -49,6 +50,8 @@ from connector.money import Money
 from connector.planner import ClaimLine, ItemKind, PlannedAction
 
 __all__ = ["notice_claim", "notice_debts"]
+
+log = logging.getLogger(__name__)
 
 
 def notice_debts(lines: Sequence[ClaimLine]) -> list[InvoiceDebt]:
@@ -91,6 +94,15 @@ def notice_claim(
     the claim comes back with its indemnities, no interest figure and ``interest_missing``."""
     if action.kind is not StepKind.NOTICE:
         return None
+    if contract is not None and contract.rate is not None and jurisdiction.upper() != "FR":
+        # a tenant's contract rate is modelled for France (its 3x legal-rate floor): elsewhere
+        # the notice claims the statutory rate, and the log says the contract's was left out
+        log.warning(
+            "contract rate %s%% not applied: modelled for FR only, %s claims its statutory rate",
+            contract.rate,
+            jurisdiction.upper(),
+        )
+        contract = replace(contract, rate=None)
     debts = notice_debts(action.lines)
     b2c = customer.legal_kind is LegalKind.B2C
     try:

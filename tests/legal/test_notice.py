@@ -8,8 +8,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
+
 from connector.calendar import BusinessCalendar
 from connector.instalments import paid_on_parts, term_balances
+from connector.legal import ContractTerms
 from connector.legal.notice import notice_claim
 from connector.model import (
     Allocation,
@@ -284,3 +287,19 @@ def test_dated_payments_cover_a_split_invoices_parts_in_date_order() -> None:
         Allocation(receivable_ref=split.ref, amount=eur("600")),
     )})  # fmt: skip
     assert paid_on_parts(split, parts, [more], date(2026, 5, 1)) == [(), ()]
+
+
+def test_a_contract_rate_outside_france_leaves_the_notice_at_the_statutory_rate(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A German tenant's terms with a late-payment rate: the notice is still figured (at the
+    base rate + 9), and the log says the contract's rate was not applied."""
+    late = invoice("R-7", date(2025, 12, 1), date(2026, 1, 15), "1000")
+    action = notice_for(CustomerState(CUSTOMER, (late,)), date(2026, 3, 2))
+    claim = notice_claim(
+        action, CUSTOMER, jurisdiction="DE", contract=ContractTerms(rate=Decimal("12"))
+    )
+    assert claim is not None
+    (figures,) = claim.invoices
+    assert [p.rate for p in figures.periods] == [Decimal("10.27")]  # 1.27 + 9
+    assert "modelled for FR only" in caplog.text
