@@ -15,19 +15,30 @@ payment plan. Pure arithmetic over model objects.
 
 The parts of an invoice always add up to its open balance; a plan's parts add up to what is
 still owed under the plan (never more than the covered invoices' open balance).
+
+What was paid on each part, and when (:func:`paid_on_parts`), is what the law needs to
+figure late-payment interest on an invoice partly paid late: the payments allocated to the
+invoice, dated, cover its parts in date order, after whatever reduced it without a date (a
+credit note, a payment the source did not allocate by amount).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from connector.model import Instalment, PaymentPlan, Receivable
+from connector.model import Instalment, Payment, PaymentPlan, Receivable
 from connector.money import Money
 
-__all__ = ["InstalmentBalance", "cover_in_order", "plan_balances", "term_balances"]
+__all__ = [
+    "InstalmentBalance",
+    "cover_in_order",
+    "paid_on_parts",
+    "plan_balances",
+    "term_balances",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +101,40 @@ def plan_balances(plan: PaymentPlan, open_by_key: Mapping[str, Money]) -> list[I
             covered_open += money
     paid = plan.balance_at_plan.amount - covered_open.amount
     return _balances(plan.instalments, cover_in_order([i.amount for i in plan.instalments], paid))
+
+
+def paid_on_parts(
+    receivable: Receivable,
+    parts: Sequence[InstalmentBalance],
+    payments: Iterable[Payment],
+    as_of: date,
+) -> list[tuple[tuple[date, Money], ...]]:
+    """For each part, the dated payments it received, oldest first: each payment allocated
+    to ``receivable`` by ``as_of`` covers the parts in date order, after what reduced the
+    invoice without a date. A part whose payments would not give back its open amount (the
+    source keeps other figures per instalment) gets none: then only what is open counts."""
+    key, currency = receivable.ref.key, receivable.currency
+    dated = sorted(
+        (payment.received_on, allocation.amount.amount)
+        for payment in payments
+        if payment.received_on <= as_of
+        for allocation in payment.allocations
+        if allocation.receivable_ref.key == key and allocation.amount.currency == currency
+    )
+    paid = receivable.total.amount - receivable.open_balance.amount
+    undated = paid - sum((amount for _, amount in dated), Decimal(0))
+    if not dated or undated < 0:
+        return [() for _ in parts]
+    room = [a.amount for a in cover_in_order([p.amount for p in parts], undated)]
+    pieces: list[list[tuple[date, Money]]] = [[] for _ in parts]
+    for day, amount in dated:
+        for n, left in enumerate(room):
+            share = min(amount, left)
+            if share > 0:
+                pieces[n].append((day, Money(share, currency)))
+                room[n] -= share
+                amount -= share
+    return [
+        tuple(got) if left == part.open.amount else ()
+        for got, left, part in zip(pieces, room, parts, strict=True)
+    ]

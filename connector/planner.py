@@ -61,8 +61,8 @@ from connector.dunning.promises import promise_holds
 from connector.dunning.state import CustomerState
 from connector.dunning.steps import Ctx, courtesy_due, make_action
 from connector.dunning.tracks import claim_actions, in_formal_recovery
-from connector.instalments import plan_balances, term_balances
-from connector.model import Channel, PaymentPlan, Receivable, ReceivableKind, StepKind
+from connector.instalments import paid_on_parts, plan_balances, term_balances
+from connector.model import Channel, Payment, PaymentPlan, Receivable, ReceivableKind, StepKind
 from connector.money import Money
 from connector.policy import Policy
 
@@ -96,10 +96,14 @@ def term_key(receivable_key: str, part: int) -> str:
     return f"{receivable_key}#{part}"
 
 
-def receivable_lines(receivable: Receivable, as_of: date) -> list[ClaimLine]:
-    """The lines an open invoice is chased by: itself, or each open instalment of its terms."""
+def receivable_lines(
+    receivable: Receivable, as_of: date, payments: Sequence[Payment] = ()
+) -> list[ClaimLine]:
+    """The lines an open invoice is chased by: itself, or each open instalment of its terms,
+    each with the dated payments it received (``payments``: the customer's)."""
     parts = term_balances(receivable)
     split = len(parts) > 1
+    paid = paid_on_parts(receivable, parts, payments, as_of)
     return [
         ClaimLine(
             key=term_key(receivable.ref.key, part.number) if split else receivable.ref.key,
@@ -115,8 +119,9 @@ def receivable_lines(receivable: Receivable, as_of: date) -> list[ClaimLine]:
             payment_url=receivable.payment_url,
             part=part.number if split else None,
             parts=part.count if split else None,
+            payments=received,
         )
-        for part in parts
+        for part, received in zip(parts, paid, strict=True)
         if part.open.is_positive
     ]
 
@@ -235,7 +240,7 @@ def plan_customer(
             continue
         if receivable.ref.key in in_plan:
             continue  # chased through its plan's instalments
-        lines.extend(receivable_lines(receivable, as_of))
+        lines.extend(receivable_lines(receivable, as_of, state.payments))
     for plan_ in plans:
         lines.extend(_instalment_lines(plan_, open_by_key, invoices, as_of))
     for payment in state.payments:

@@ -69,6 +69,9 @@ class ClaimLine:
     parts: int | None = None  # of how many
     covers: tuple[CoveredInvoice, ...] = ()  # a plan instalment's invoices
     steps: tuple[StepTaken, ...] = ()  # what this item went through before, oldest first
+    # the dated payments this item received, oldest first: ``open`` is net of them (the law
+    # imputes a late one on interest first; connector.legal.notice)
+    payments: tuple[tuple[date, Money], ...] = ()
 
     @property
     def notice(self) -> StepTaken | None:

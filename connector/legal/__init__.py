@@ -7,6 +7,7 @@ Spain; B2B and B2C. Rates are data (``tables/``), each value with its period and
 from connector.legal.claim import (
     ContractTerms,
     DayCount,
+    Imputation,
     InterestPeriod,
     InvoiceClaim,
     InvoiceDebt,
@@ -19,6 +20,7 @@ from connector.legal.rates import MissingRate, RatePeriod, RateTable, RateTables
 __all__ = [
     "ContractTerms",
     "DayCount",
+    "Imputation",
     "InterestPeriod",
     "InvoiceClaim",
     "InvoiceDebt",

@@ -1,9 +1,14 @@
 """The figures a formal notice lists, for one planned notice: the same in the daemon and in
 the Odoo add-on.
 
-Each line of the notice is one late payment, figured from its own due date on what is
-still open on it: earlier partial payments are not replayed, so the interest claimed is
-never more than owed.
+Each line of the notice is one late payment, figured from its own due date with its real
+payment history: the line's amount before the dated payments it received, and those
+payments, each imputed on the interest accrued, then the indemnity, then the principal
+(Code civil 1343-1; BGB § 367 in Germany). The letter shows what is open in the ledger (all
+payments deducted) plus all the interest accrued and the indemnity: the same total as the
+law's principal, interest and indemnity still owed after imputation. A line whose payments
+are not known by date (a source that does not date them, a payment plan's instalment) is
+figured on what is open from its due date, which never claims more than owed.
 
 Which late payment carries the 40 EUR indemnity (D441-5; directive 2011/7/EU art. 6):
 
@@ -34,15 +39,19 @@ whoever sends it holds it for a person first.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
 from connector.legal.claim import ContractTerms, InvoiceDebt, LateInvoice, LegalClaim, assess
 from connector.legal.rates import MissingRate, RateTables
 from connector.model import Customer, LegalKind, StepKind
+from connector.money import Money
 from connector.planner import ClaimLine, ItemKind, PlannedAction
 
 __all__ = ["notice_claim", "notice_debts"]
+
+log = logging.getLogger(__name__)
 
 
 def notice_debts(lines: Sequence[ClaimLine]) -> list[InvoiceDebt]:
@@ -56,8 +65,18 @@ def notice_debts(lines: Sequence[ClaimLine]) -> list[InvoiceDebt]:
             if line.plan_id not in plans_seen:
                 plans_seen.add(line.plan_id)
                 carries = [LateInvoice(c.number, c.due_on, c.total) for c in line.covers]
+        paid = sum((amount for _, amount in line.payments), Money.zero(line.open.currency))
         debts.append(
-            InvoiceDebt(line.number, line.open, line.due_on, key=line.key, indemnity_for=carries)
+            InvoiceDebt(
+                line.number,
+                line.open + paid,
+                line.due_on,
+                payments=line.payments,
+                key=line.key,
+                indemnity_for=carries,
+                # an invoice's payment period begins with it at the latest
+                period_start=None if line.kind is ItemKind.INSTALMENT else line.issued_on,
+            )
         )
     return debts
 
@@ -75,6 +94,15 @@ def notice_claim(
     the claim comes back with its indemnities, no interest figure and ``interest_missing``."""
     if action.kind is not StepKind.NOTICE:
         return None
+    if contract is not None and contract.rate is not None and jurisdiction.upper() != "FR":
+        # a tenant's contract rate is modelled for France (its 3x legal-rate floor): elsewhere
+        # the notice claims the statutory rate, and the log says the contract's was left out
+        log.warning(
+            "contract rate %s%% not applied: modelled for FR only, %s claims its statutory rate",
+            contract.rate,
+            jurisdiction.upper(),
+        )
+        contract = replace(contract, rate=None)
     debts = notice_debts(action.lines)
     b2c = customer.legal_kind is LegalKind.B2C
     try:

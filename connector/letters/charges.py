@@ -111,5 +111,9 @@ def sums(balance: Totals, charges: Sequence[Charges], interest_known: bool) -> t
 
 
 def consumer_rate(legal: LegalClaim | None) -> Decimal | None:
+    """The legal rate a consumer's interest runs at: in force on the notice's day (the
+    interest itself starts the day after)."""
+    if legal is not None and legal.legal_rate is not None:
+        return legal.legal_rate
     periods = [p for claim in (legal.invoices if legal else ()) for p in claim.periods]
     return periods[0].rate if periods else None

@@ -75,6 +75,9 @@ class LetterFacts:
     links: tuple[tuple[str, str], ...]  # (item label, https URL) to pay online
     fmt: Figures  # figures as the language writes them: ``letter.fmt.money(…)``
     tracking_number: str | None = None
+    # a payment received after a due date was imputed on interest first (Code civil 1343-1):
+    # the letter says so, and its periods show the principal each ran on
+    payments_imputed: bool = False
 
     @property
     def invoices(self) -> int:
@@ -207,6 +210,15 @@ def letter_facts(
         links=_links(action.lines, lines),
         fmt=Figures(language),
         tracking_number=tracking_number,
+        payments_imputed=bool(claimed) and _imputed(legal),
+    )
+
+
+def _imputed(legal: LegalClaim | None) -> bool:
+    return legal is not None and any(
+        i.on > c.due_on and (i.interest.is_positive or i.indemnity.is_positive)
+        for c in legal.invoices
+        for i in c.imputations
     )
 
 

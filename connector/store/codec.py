@@ -112,6 +112,9 @@ def _line_to_json(line: ClaimLine) -> dict[str, Any]:
             for c in line.covers
         ],
         "steps": [step_to_json(step) for step in line.steps],
+        "payments": [
+            {"on": on.isoformat(), "amount": money_to_json(amount)} for on, amount in line.payments
+        ],
     }
 
 
@@ -138,6 +141,10 @@ def _line_from_json(raw: dict[str, Any]) -> ClaimLine:
             for c in raw.get("covers", ())
         ),
         steps=tuple(step_from_json(step) for step in raw.get("steps", ())),
+        payments=tuple(  # absent from actions recorded before payments were dated
+            (date.fromisoformat(p["on"]), money_from_json(p["amount"]))
+            for p in raw.get("payments", ())
+        ),
     )
 
 

@@ -112,7 +112,7 @@ def test_a_consumer_owes_legal_interest_only_from_the_notice_and_no_indemnity() 
         tables=TABLES,
     ).invoices
     assert with_notice.interest == expected.interest and with_notice.interest.is_positive
-    assert with_notice.periods[0].start == notice_on
+    assert with_notice.periods[0].start == notice_on + timedelta(days=1)  # the day after
     assert with_notice.interest_from == notice_on
     assert without.no_notice and without.interest == Money.zero("EUR")
     assert with_notice.indemnity.is_zero and without.indemnity.is_zero

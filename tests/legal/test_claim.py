@@ -76,7 +76,7 @@ def test_french_consumers_owe_legal_interest_only_from_the_notice_and_no_indemni
     before = one(debt, as_of=date(2025, 3, 1), b2c=True)
     assert before.interest == eur("0") and before.indemnity == eur("0")
     after = one(debt, as_of=date(2025, 3, 31), b2c=True, notice_on=date(2025, 3, 2))
-    assert after.periods[0].start == date(2025, 3, 2)
+    assert after.periods[0].start == date(2025, 3, 3)  # the day after the notice
     assert after.periods[0].rate == Decimal("3.71")  # rate B, H1 2025
 
 
@@ -109,11 +109,12 @@ def test_a_date_no_table_covers_names_the_table_to_update() -> None:
 
 
 def test_unconfirmed_values_are_refused_unless_accepted() -> None:
-    debt = InvoiceDebt("I", Money.of("5000", "GBP"), date(2025, 2, 1))
+    # the German base rate of 2024-H2 (3.37) has no Bundesbank notice in the sources read
+    debt = InvoiceDebt("R", eur("5000"), date(2024, 8, 1))
     with pytest.raises(MissingRate, match="not confirmed"):
-        one(debt, as_of=date(2025, 3, 1), jurisdiction="UK")
-    accepted = one(debt, as_of=date(2025, 3, 1), jurisdiction="UK", allow_unconfirmed=True)
-    assert accepted.periods[0].rate == Decimal("12.75")
+        one(debt, as_of=date(2024, 9, 1), jurisdiction="DE")
+    accepted = one(debt, as_of=date(2024, 9, 1), jurisdiction="DE", allow_unconfirmed=True)
+    assert accepted.periods[0].rate == Decimal("12.37")
 
 
 def test_a_newer_half_year_is_imported_without_a_release(tmp_path: Path) -> None:
@@ -134,7 +135,8 @@ def test_a_newer_half_year_is_imported_without_a_release(tmp_path: Path) -> None
     claim = assess(
         [InvoiceDebt("F", eur("1000"), date(2026, 6, 1))], as_of=date(2026, 8, 1), tables=again
     ).invoices[0]
-    assert [p.rate for p in claim.periods] == [Decimal("12.15"), Decimal("12.15")]
+    # 1 Jun to 30 Jun and 1 Jul to 1 Aug at the same 12.15 %: one run, one period
+    assert [(p.start, p.rate) for p in claim.periods] == [(date(2026, 6, 2), Decimal("12.15"))]
     with pytest.raises(ConfigError, match="not newer"):
         again.import_file(newer)
 
@@ -200,13 +202,20 @@ def test_a_partial_payment_loses_no_cent(
         InvoiceDebt("F", eur(str(principal)), due, payments=((paid_on, eur(str(payment))),)),
         as_of=paid_on + timedelta(days=40),
     )
-    before = [p for p in claim.periods if p.end < paid_on]
-    accrued = sum((p.principal.amount * p.rate / 100 * p.days / 365 for p in before), Decimal(0))
-    to_interest = min(payment, accrued.quantize(Decimal("0.01"), ROUND_HALF_UP))
+    # the periods closed before the payment are what it settles first (1343-1)
+    accrued = sum((p.amount.amount for p in claim.periods if p.end < paid_on), Decimal(0))
+    to_interest = min(payment, accrued)
     to_indemnity = min(payment - to_interest, Decimal(40))
     to_principal = payment - to_interest - to_indemnity
+    (imputed,) = claim.imputations
+    assert (imputed.interest.amount, imputed.indemnity.amount, imputed.principal.amount) == (
+        to_interest,
+        to_indemnity,
+        to_principal,
+    )
     assert claim.principal.amount == principal - to_principal
-    assert to_interest + to_indemnity + to_principal == payment
+    owed = claim.principal + claim.interest_owed + claim.indemnity_owed
+    assert owed == eur(str(principal)) - eur(str(payment)) + claim.interest + claim.indemnity
 
 
 def test_in_germany_a_payment_goes_to_costs_before_interest() -> None:
@@ -243,3 +252,24 @@ def test_the_periods_add_up_to_the_invoice_interest(
         jurisdiction=jurisdiction,
     )
     assert sum((p.amount for p in claim.periods), eur("0")) == claim.interest
+
+
+def test_the_lines_printed_add_up_to_the_interest_printed_even_with_a_payment() -> None:
+    """A claim printed lines of 321.15 under a total of 321.14 (the total was what a payment
+    left of the interest). Now the total is the periods' sum, each period rounded to the
+    cent; what payments settled of it is shown beside."""
+    claim = one(
+        InvoiceDebt(
+            "F",
+            eur("16507.69"),
+            date(2025, 2, 2),
+            payments=((date(2025, 3, 28), eur("0.02")),),
+        ),
+        as_of=date(2025, 3, 28),
+    )
+    assert sum((p.amount for p in claim.periods), eur("0")) == claim.interest
+    # 3 Feb-27 Mar: 53 days at 13.15 %; 28 Mar: one day on the same principal (the 0.02 went
+    # to interest), a period of its own since a payment came that day
+    assert [(p.days, p.amount) for p in claim.periods] == [(53, eur("315.21")), (1, eur("5.95"))]
+    assert claim.interest == eur("321.16")
+    assert (claim.interest_paid, claim.interest_owed) == (eur("0.02"), eur("321.14"))

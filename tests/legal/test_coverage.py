@@ -1,5 +1,5 @@
 """Which days the tables cover for a jurisdiction's notices, on fixed dates (the shipped
-tables end on 30 June 2026; the UK's lacks January-June 2026)."""
+tables end on 30 June 2026; the German base rate of 2024-H2 is not confirmed)."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ def test_a_gap_is_seen_a_week_before_the_first_notice_without_a_figure() -> None
     assert "relance rates update" in found[0].sentence()
     (de,) = gaps(tables, "de", date(2026, 6, 25))
     assert de.table == "de_base_rate"
-    (uk,) = gaps(tables, "UK", date(2026, 3, 1))  # 2026-H1 is missing from the table
-    assert uk.covered_until is None and uk.first_day == date(2026, 3, 1)
-    assert "does not cover today" in uk.sentence()
+    (unconfirmed,) = gaps(tables, "DE", date(2024, 8, 1))  # 2024-H2 is not confirmed
+    assert unconfirmed.covered_until is None and unconfirmed.first_day == date(2024, 8, 1)
+    assert "does not cover today" in unconfirmed.sentence()
+    assert gaps(tables, "UK", date(2026, 3, 1)) == []  # 2026-H1: Bank Rate of 31 Dec 2025
 
 
 def test_days_covered_reads_each_table_on_the_day_the_law_reads_it() -> None:
@@ -34,7 +35,7 @@ def test_days_covered_reads_each_table_on_the_day_the_law_reads_it() -> None:
     assert days_covered(tables, "ecb_mro", ecb_read, date(2026, 6, 1)) == 30
     # the ECB rate of a half-year is the one in force on its first day: 1 July is not known
     assert days_covered(tables, "ecb_mro", ecb_read, date(2026, 7, 1)) == 0
-    assert days_covered(tables, "uk_reference_rate", lambda d: d, date(2024, 6, 1)) == 30
+    assert days_covered(tables, "uk_reference_rate", lambda d: d, date(2026, 12, 1)) == 31
 
 
 def test_a_half_year_imported_closes_the_gap(tmp_path: Path) -> None:

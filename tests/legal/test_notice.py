@@ -3,14 +3,23 @@ plan's instalments, and a notice whose interest has no rate."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
 
 from connector.calendar import BusinessCalendar
+from connector.instalments import paid_on_parts, term_balances
+from connector.legal import ContractTerms
 from connector.legal.notice import notice_claim
 from connector.model import (
+    Allocation,
     Customer,
     Instalment,
     LegalKind,
+    Payment,
     PaymentPlan,
     Platform,
     PostalAddress,
@@ -20,8 +29,19 @@ from connector.model import (
     StepKind,
 )
 from connector.money import Money
-from connector.planner import CustomerState, ItemKind, PlannedAction, Progress, plan_customer
+from connector.planner import (
+    CustomerState,
+    ItemKind,
+    PlannedAction,
+    Progress,
+    plan_customer,
+    receivable_lines,
+)
 from connector.policy import default_policy
+from connector.render import render
+from connector.store.codec import action_from_json, action_to_json
+from tests.legal.cases import cents
+from tests.letters.scenarios import creditor
 
 POLICY = default_policy()
 CALENDAR = BusinessCalendar.for_window(POLICY.send_window, "FR")
@@ -67,6 +87,7 @@ def notice_for(state: CustomerState, day: date) -> PlannedAction:
     ready = CustomerState(
         state.customer,
         state.receivables,
+        payments=state.payments,
         plans=state.plans,
         progress={key: Progress("reminder_2", 2, before) for key in keys},
         last_action_on=before,
@@ -179,3 +200,106 @@ def test_a_consumer_owes_no_indemnity_on_an_instalment() -> None:
     assert claim is not None
     (figures,) = claim.invoices
     assert figures.indemnity == eur("0") and figures.indemnity_for == ()
+
+
+def test_a_notice_figures_the_interest_on_the_invoices_real_payment_history() -> None:
+    """10,000 due 15 Dec 2025, 4,000 paid on 1 Feb 2026: interest ran on 10,000 until then
+    (ECB 2.15 on 1 Jul 2025 and 1 Jan 2026, + 10: one run of 47 days), and the payment went
+    to that interest, then the 40 EUR, then the principal (Code civil 1343-1); from 1 Feb on
+    6,196.45 runs. Figured on the 6,000 open alone, the notice claimed less than owed."""
+    partly = invoice("F-9", date(2025, 11, 15), date(2025, 12, 15), "10000").model_copy(
+        update={"open_balance": eur("6000"), "status": ReceivableStatus.PARTIALLY_PAID}
+    )
+    paid = Payment(
+        ref=ref("P-1"),
+        customer_ref=ref("C1"),
+        received_on=date(2026, 2, 1),
+        amount=eur("4000"),
+        unapplied=eur("0"),
+        allocations=(Allocation(receivable_ref=partly.ref, amount=eur("4000")),),
+    )
+    day = date(2026, 4, 15)
+    action = notice_for(CustomerState(CUSTOMER, (partly,), payments=(paid,)), day)
+    (line,) = action.lines
+    assert line.open == eur("6000") and line.payments == ((date(2026, 2, 1), eur("4000")),)
+    claim = notice_claim(action, CUSTOMER, jurisdiction="FR")
+    assert claim is not None
+    (figures,) = claim.invoices
+    before = cents(Fraction(10000) * Fraction("12.15") / 100 * Fraction(47, 365))
+    assert before == Decimal("156.45")
+    after = Decimal("10000") - (Decimal("4000") - before - 40)  # 6,196.45
+    days = (day - date(2026, 1, 31)).days  # 1 Feb to the notice's day inclusive
+    rest = cents(Fraction(after) * Fraction("12.15") / 100 * Fraction(days, 365))
+    assert [(p.start, p.principal.amount, p.amount.amount) for p in figures.periods] == [
+        (date(2025, 12, 16), Decimal("10000"), before),
+        (date(2026, 2, 1), after, rest),
+    ]
+    (imputed,) = figures.imputations
+    assert (imputed.interest, imputed.indemnity) == (eur(str(before)), eur("40"))
+    # what the letter adds up (the ledger's open amount, all the interest, the indemnity) is
+    # what the law leaves owed after imputation
+    letter_total = line.open + figures.interest + figures.indemnity
+    owed = figures.principal + figures.interest_owed + figures.indemnity_owed
+    assert letter_total == owed == eur(str(Decimal(6000) + before + rest + 40))
+    # a record of the action keeps the history: the file rebuilds the same figures
+    again = action_from_json(json.loads(json.dumps(action_to_json(action))))
+    assert again.lines == action.lines
+    # the letter says where the payment went, and claims that total
+    message = render(action, customer=CUSTOMER, creditor=creditor(), policy=POLICY, legal=claim)
+    text = " ".join(message.text.split())
+    assert "imputés d’abord sur les pénalités échues" in text
+    total = f"{Decimal(6000) + before + rest + 40:,.2f}".replace(",", " ").replace(".", ",")
+    assert f"la somme de {total}" in text  # spaces normalised: « 6 349,09 »
+
+
+def test_dated_payments_cover_a_split_invoices_parts_in_date_order() -> None:
+    """300 due 1 Feb and 700 due 1 Apr; 100 credited without a date, then 400 paid on 20 Mar:
+    the credit and 200 of the payment cover the first part, 200 go to the second."""
+    split = invoice(
+        "F-5",
+        date(2026, 1, 1),
+        date(2026, 4, 1),
+        "1000",
+        instalments=(
+            Instalment(due_on=date(2026, 2, 1), amount=eur("300")),
+            Instalment(due_on=date(2026, 4, 1), amount=eur("700")),
+        ),
+    ).model_copy(update={"open_balance": eur("500"), "status": ReceivableStatus.PARTIALLY_PAID})
+    paid = Payment(
+        ref=ref("P-2"),
+        customer_ref=ref("C1"),
+        received_on=date(2026, 3, 20),
+        amount=eur("400"),
+        unapplied=eur("0"),
+        allocations=(Allocation(receivable_ref=split.ref, amount=eur("400")),),
+    )
+    parts = term_balances(split)
+    assert paid_on_parts(split, parts, [paid], date(2026, 5, 1)) == [
+        ((date(2026, 3, 20), eur("200")),),
+        ((date(2026, 3, 20), eur("200")),),
+    ]
+    (line,) = receivable_lines(split, date(2026, 5, 1), [paid])  # the first part is paid
+    assert (line.open, line.payments) == (eur("500"), ((date(2026, 3, 20), eur("200")),))
+    # not yet received on the as-of day: no history; allocations that say more than was
+    # paid: none either (only what is open counts, as before)
+    assert paid_on_parts(split, parts, [paid], date(2026, 3, 19)) == [(), ()]
+    more = paid.model_copy(update={"amount": eur("600"), "allocations": (
+        Allocation(receivable_ref=split.ref, amount=eur("600")),
+    )})  # fmt: skip
+    assert paid_on_parts(split, parts, [more], date(2026, 5, 1)) == [(), ()]
+
+
+def test_a_contract_rate_outside_france_leaves_the_notice_at_the_statutory_rate(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A German tenant's terms with a late-payment rate: the notice is still figured (at the
+    base rate + 9), and the log says the contract's rate was not applied."""
+    late = invoice("R-7", date(2025, 12, 1), date(2026, 1, 15), "1000")
+    action = notice_for(CustomerState(CUSTOMER, (late,)), date(2026, 3, 2))
+    claim = notice_claim(
+        action, CUSTOMER, jurisdiction="DE", contract=ContractTerms(rate=Decimal("12"))
+    )
+    assert claim is not None
+    (figures,) = claim.invoices
+    assert [p.rate for p in figures.periods] == [Decimal("10.27")]  # 1.27 + 9
+    assert "modelled for FR only" in caplog.text

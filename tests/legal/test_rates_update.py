@@ -121,7 +121,7 @@ def test_every_source_is_fetched_and_kept_as_a_new_version_beside_what_was_there
     fr = tables["fr_legal_rate"]
     assert fr.at(date(2026, 2, 1)).values == {"a": Decimal("6.67"), "b": Decimal("2.62")}
     assert fr.at(date(2026, 2, 1)).source.startswith(sources.origin)
-    assert fr.at(date(2020, 2, 1)).source.startswith("https://www.cabinet-cec.fr")
+    assert fr.at(date(2020, 2, 1)).source.startswith("arrêté du 23 décembre 2019")
 
 
 def test_a_notice_dated_today_finds_its_rate_once_the_tables_are_updated(
@@ -251,7 +251,10 @@ def test_a_series_of_change_days_carries_the_rate_over_half_years_without_a_chan
     # unchanged on 1 January and 1 July 2026: no new day, the 1.27 of July 2025 holds
     assert de.at(date(2026, 8, 1))["value"] == Decimal("1.27")
     assert de.at(date(2019, 8, 1))["value"] == Decimal("-0.88")
-    assert de.coverage().first == date(2015, 1, 1)  # the first half-year with a value
+    # the fetched values from 2015 on; the shipped ones of 2012-2014 before them
+    assert de.coverage().first == date(2012, 1, 1)
+    assert de.at(date(2015, 2, 1)).retrieved is not None
+    assert de.at(date(2014, 2, 1)).retrieved is None
 
 
 def test_a_series_that_may_lag_is_not_extended_and_says_so(
@@ -275,7 +278,10 @@ def test_the_uk_half_year_waits_for_its_day_of_reference(
     run(tmp_path / "rates", config(sources), only="uk_reference_rate")
     uk = RateTables(tmp_path / "rates")["uk_reference_rate"]
     assert uk.at(date(2026, 1, 10))["value"] == Decimal("3.75")
-    assert uk.coverage().last == date(2026, 6, 30)  # July-December needs 30 June's rate
+    assert uk.at(date(2026, 1, 10)).retrieved is not None  # read from the series
+    # July-December needs 30 June's rate: the fetch does not make it up, the shipped value
+    # (from the decision of 18 June 2026) stays
+    assert uk.at(date(2026, 8, 1)).retrieved is None
 
 
 def test_the_parsers_read_columns_by_name_and_refuse_what_they_cannot_read() -> None:
