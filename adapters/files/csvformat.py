@@ -15,6 +15,7 @@ unallocated. The amounts let relance show an invoice as it stood before the paym
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -103,7 +104,7 @@ def _civility(row: CsvRow) -> Civility | None:
 def _customer(row: CsvRow, ref: Callable[[str], SourceRef]) -> Customer:
     address = (
         PostalAddress(
-            lines=tuple(x.strip() for x in row.text("address").split("|") if x.strip()),
+            lines=tuple(x.strip() for x in re.split(r"[|\n]", row.text("address")) if x.strip()),
             postal_code=row.text("postal_code"),
             city=row.text("city"),
             country=row.text("country", "FR"),
