@@ -123,8 +123,6 @@ def _split(text: str) -> Iterator[tuple[int, str]]:
 def _header(path: Path, first: str) -> tuple[str, list[str]]:
     separator = "\t" if "\t" in first else "|"
     header = [h.strip().lstrip("\ufeff") for h in first.split(separator)]
-    while header and not header[-1]:
-        header.pop()  # a trailing separator
     if missing := [c for c in REQUIRED if c not in header]:
         raise ImportFileError(
             f"not a FEC: missing column(s) {', '.join(missing)}",
@@ -137,8 +135,6 @@ def _header(path: Path, first: str) -> tuple[str, list[str]]:
 
 def _cells(path: Path, number: int, line: str, separator: str, header: list[str]) -> _Cells:
     fields = line.split(separator)
-    if len(fields) > len(header) and not any(f.strip() for f in fields[len(header) :]):
-        fields = fields[: len(header)]  # trailing separators
     if len(fields) != len(header):
         shown = "tab" if separator == "\t" else separator
         raise ImportFileError(

@@ -61,6 +61,8 @@ _LABELS = {
     "cp297": "EBCDIC (IBM 297, French)",
     "cp500": "EBCDIC (IBM 500)",
 }
+# names people use that Python does not know
+_ALIASES = {"latin-9": "iso8859-15", "ansi": "cp1252", "ebcdic": "cp1147"}
 # single-byte encodings in which 0x80-0x9F are control characters, never text
 _C1_IS_CONTROL = {"iso8859-15", "latin-1", "iso8859-1"}
 _C1 = re.compile(rb"[\x80-\x9f]")
@@ -150,7 +152,7 @@ def read_text(
         raise ImportFileError("is a folder, not a file", path=path) from None
     if declared is not None:
         try:
-            codec = codecs.lookup(declared).name
+            codec = codecs.lookup(_ALIASES.get(declared.lower(), declared)).name
         except LookupError:
             raise ImportFileError(
                 f"{declared!r} is not an encoding relance knows",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.files.fec_lines import FEC_COLUMNS
+from adapters.files.fec import FEC_COLUMNS
 
 Line = dict[str, str]
 
@@ -20,7 +20,7 @@ def _line(n: int, journal: str, on: str, account: str, piece: str, **cells: str)
         CompteLib="Clients" if account.startswith("411") else "Contrepartie",
         PieceRef=piece,
         PieceDate=on,
-        EcritureLib=f"Pièce {piece}",
+        EcritureLib=f"Facture {piece}",
         Debit="0,00",
         Credit="0,00",
         ValidDate=on,
