@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from connector.allocations import Settled, allocate_in_due_order
@@ -113,6 +114,7 @@ def load_fec(
     if not path.is_file():
         raise ImportFileError("file not found", path=path)
 
+    @cache
     def ref(external_id: str) -> SourceRef:
         return SourceRef(platform=Platform.FILES, tenant=tenant, external_id=external_id)
 

@@ -98,3 +98,16 @@ def test_a_bad_contact_line_is_named(tenant: Path, relance: Run) -> None:
     assert code == 5
     assert "contacts.csv, line 3, column 'email': 'garage martin' is not an email address" in err
     assert _details(tenant) == STORED
+
+
+def test_due_dates_that_name_no_piece_of_the_fec_are_refused(tenant: Path, relance: Run) -> None:
+    (tenant / "due.csv").write_text("number;due_on\r\nFA-1;2026-03-01\r\n", encoding="utf-8")
+    code, _, err = relance("import", "FEC.txt", "--due-dates", "due.csv")
+    assert code == 5
+    assert "due.csv, line 2: none of its 1 numbers (FA-1) is a piece (PieceRef) of FEC.txt" in err
+    (tenant / "due.csv").write_text("number;due_on\r\nF-1;2026-03-01\r\n", encoding="utf-8")
+    code, _, err = relance("--json", "import", "FEC.txt", "--due-dates", "due.csv")
+    assert code == 0, err
+    with Store.open(f"sqlite:///{tenant / 'relance.sqlite'}") as store:
+        due = {r.number: r.due_on.isoformat() for r in store.open_receivables("acme")}
+    assert due["F-1"] == "2026-03-01"
