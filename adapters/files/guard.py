@@ -69,7 +69,7 @@ def check_closures(
         f"({shown}; {gone} no longer in the file, {len(closing) - gone} in it as paid). "
         f"More than {MASS_CLOSE_SHARE.numerator} in {MASS_CLOSE_SHARE.denominator} is what a "
         f"file cut short or a partial export looks like, so nothing was stored (the file "
-        f"holds {len(ledger.receivables)} documents)",
+        f"holds {len(ledger.receivables)} documents; --allow-mass-close takes it)",
         path=path,
         hint=ALLOW_HINT,
     )
