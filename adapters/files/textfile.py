@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import ebcdic  # type: ignore[import-untyped]  # registers the EBCDIC code pages (cp1147, cp297)
+import ebcdic  # type: ignore[import-untyped]  # noqa: F401  (registers cp1147, cp297 ...)
 
 from connector.errors import ImportFileError
 
@@ -40,8 +40,6 @@ __all__ = [
     "read_csv_table",
     "read_text",
 ]
-
-assert ebcdic  # imported for its codecs
 
 # the single-byte fallbacks
 WINDOWS_1252 = "cp1252"
