@@ -138,6 +138,10 @@ class FilesSourceConfig(BaseModel):
     contacts: Path | None = None
     due_dates: Path | None = None
     payment_terms_days: int = Field(default=30, ge=0)
+    # the files' encoding when detection is not wanted (utf-8, iso-8859-15, windows-1252, cp1147)
+    encoding: str | None = None
+    # a snapshot that would close more than a tenth of the open invoices is refused unless set
+    allow_mass_close: bool = False
 
 
 class ContractTermsConfig(BaseModel):

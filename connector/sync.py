@@ -7,7 +7,9 @@ the instant the sync started, so a record edited during the sync is read again n
 A full read (batches marked ``complete``) may come in several batches: each is stored as it
 comes, and only when the last one is in does the store close what none of them held and
 save the read's cursor, in one transaction; a read cut short closes nothing and is done
-again. Records a source could not read are reported, and never taken for gone.
+again. Records a source could not read are reported, and never taken for gone. A source
+whose reads are snapshots may refuse one before anything of it is stored
+(:class:`CheckedSnapshot`: files that would close too much at once).
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from connector.clock import Clock
 from connector.source import Batch, Cursor, Resource, Source
 from connector.store import Store, UpsertCounts
 
-__all__ = ["SyncReport", "cap_cursor", "store_batch", "sync"]
+__all__ = ["CheckedSnapshot", "SyncReport", "cap_cursor", "store_batch", "sync"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,14 @@ class SyncReport:
 
     def add(self, name: str, value: int) -> None:
         self.counts[name] = self.counts.get(name, 0) + value
+
+
+@runtime_checkable
+class CheckedSnapshot(Protocol):
+    """A source read whole each time (files) that checks its snapshot against the store
+    before a sync stores any of it: it raises to refuse the whole sync."""
+
+    def check_snapshot(self, store: Store, tenant: str) -> None: ...
 
 
 def cap_cursor(cursor: Cursor | None, started_at: datetime) -> Cursor | None:
@@ -117,6 +128,8 @@ def sync(
     on_batch: Callable[[Batch], None] | None = None,
 ) -> SyncReport:
     report = SyncReport(tenant, clock.now())
+    if isinstance(source, CheckedSnapshot):
+        source.check_snapshot(store, tenant)
     for resource in ORDER:
         since = store.cursor(tenant, resource)
         full, seen, last = False, set[str](), None

@@ -1,6 +1,7 @@
 """relance's own CSV ledger: ``customers.csv``, ``invoices.csv`` and ``payments.csv``.
 
-Comma-separated, UTF-8 (a BOM is accepted), one header line, decimal point, ISO dates.
+One header line, ISO dates; separated by commas or semicolons, UTF-8 (with or without a
+BOM) or Windows-1252, amounts with a decimal point or comma, as :mod:`.textfile` reads them.
 Columns are documented in ``adapters/files/README.md``. Every line is checked before
 anything is returned: one bad cell stops the whole import with the file, line and column.
 
@@ -14,16 +15,13 @@ unallocated. The amounts let relance show an invoice as it stood before the paym
 
 from __future__ import annotations
 
-import csv
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import ValidationError
+from typing import Any
 
 from connector.allocations import Settled, allocate_in_due_order
 from connector.errors import ImportFileError
@@ -32,7 +30,6 @@ from connector.model import (
     Civility,
     Contact,
     Customer,
-    Instalment,
     LegalKind,
     Payment,
     Platform,
@@ -42,11 +39,12 @@ from connector.model import (
     ReceivableStatus,
     SourceRef,
 )
-from connector.money import Money, check_currency
+from connector.money import Money
+
+from .csvrow import CsvRow, build, read_rows
+from .textfile import parse_amount
 
 __all__ = ["COLUMNS", "Ledger", "load_csv_ledger"]
-
-T = TypeVar("T")
 
 COLUMNS: dict[str, tuple[set[str], set[str]]] = {  # file -> (required, optional)
     "customers.csv": (
@@ -85,129 +83,12 @@ class Ledger:
     customers: tuple[Customer, ...]
     receivables: tuple[Receivable, ...]
     payments: tuple[Payment, ...]
+    # customers (external ids) the files name but give no details of (a FEC customer with no
+    # line in contacts.csv): what the store already has for them is kept
+    undescribed: frozenset[str] = field(default_factory=frozenset)
 
 
-class _Row:
-    """One CSV line with typed accessors that fail with file, line and column."""
-
-    def __init__(self, path: Path, line: int, values: dict[str, str]) -> None:
-        self.path, self.line, self.values = path, line, values
-
-    def fail(self, column: str | None, message: str) -> ImportFileError:
-        return ImportFileError(message, path=self.path, line=self.line, column=column)
-
-    def text(self, column: str, default: str = "") -> str:
-        return (self.values.get(column) or "").strip() or default
-
-    def required(self, column: str) -> str:
-        value = self.text(column)
-        if not value:
-            raise self.fail(column, "is empty; a value is required")
-        return value
-
-    def _parse(self, column: str, parse: Callable[[str], T], expected: str, default: T) -> T:
-        value = self.text(column)
-        if not value:
-            return default
-        try:
-            return parse(value)
-        except (ValueError, InvalidOperation):
-            raise self.fail(column, f"{value!r} is not {expected}") from None
-
-    def day(self, column: str) -> date:
-        self.required(column)
-        return self._parse(column, date.fromisoformat, "a date like 2026-03-31", date.min)
-
-    def amount(self, column: str, default: Decimal | None = None) -> Decimal:
-        if default is None:
-            self.required(column)
-        value = self._parse(
-            column, Decimal, "an amount like 1250.50 (decimal point)", default or Decimal(0)
-        )
-        if not value.is_finite():
-            raise self.fail(column, "is not a finite amount")
-        return value
-
-    def instalments(self, currency: str) -> tuple[Instalment, ...]:
-        """``2026-01-15=300.00;2026-03-16=700.00``: each instalment's due date and amount."""
-        found = []
-        for part in filter(None, (p.strip() for p in self.text("instalments").split(";"))):
-            when, sep, amount = part.partition("=")
-            try:
-                if not sep:
-                    raise ValueError
-                found.append(
-                    Instalment(
-                        due_on=date.fromisoformat(when.strip()),
-                        amount=Money(Decimal(amount.strip()), currency),
-                    )
-                )
-            except (ValueError, InvalidOperation, ValidationError):
-                raise self.fail(
-                    "instalments",
-                    f"{part!r} is not an instalment like 2026-03-31=300.00 "
-                    "(due date=amount, instalments separated by ;)",
-                ) from None
-        return tuple(found)
-
-    def currency(self) -> str:
-        return self._parse("currency", check_currency, "an ISO 4217 code like EUR", "EUR")
-
-    def choice(self, column: str, allowed: dict[str, T], default: T) -> T:
-        value = self.text(column).lower()
-        if not value:
-            return default
-        if value not in allowed:
-            raise self.fail(column, f"{value!r} is not one of {', '.join(sorted(allowed))}")
-        return allowed[value]
-
-
-def _rows(path: Path) -> Iterator[_Row]:
-    required, optional = COLUMNS[path.name]
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ImportFileError(
-            "file not found",
-            path=path,
-            hint="a CSV ledger folder holds customers.csv and invoices.csv "
-            "(payments.csv is optional)",
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"not UTF-8 (byte {exc.start})",
-            path=path,
-            hint="save the file as UTF-8 and import it again",
-        ) from None
-    reader = csv.DictReader(text.splitlines())
-    header = set(reader.fieldnames or ())
-    if missing := required - header:
-        raise ImportFileError(f"missing column(s) {', '.join(sorted(missing))}", path=path, line=1)
-    if unknown := header - required - optional:
-        raise ImportFileError(
-            f"unknown column(s) {', '.join(sorted(unknown))}",
-            path=path,
-            line=1,
-            hint=f"allowed: {', '.join(sorted(required | optional))}",
-        )
-    for number, values in enumerate(reader, start=2):
-        if None in values:
-            raise ImportFileError("more cells than header columns", path=path, line=number)
-        yield _Row(path, number, values)
-
-
-def _build(row: _Row, build: Callable[[], T]) -> T:
-    try:
-        return build()
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        column = ".".join(str(p) for p in error["loc"]) or None
-        raise row.fail(column, error["msg"]) from None
-    except ValueError as exc:
-        raise row.fail(None, str(exc)) from None
-
-
-def _civility(row: _Row) -> Civility | None:
+def _civility(row: CsvRow) -> Civility | None:
     """``mme``, ``m`` or ``m_mme`` (« Madame », « Mme », "Mr." are understood too)."""
     value = row.text("contact_civility")
     civility = Civility.from_title(value)
@@ -220,10 +101,10 @@ def _civility(row: _Row) -> Civility | None:
     return civility
 
 
-def _customer(row: _Row, ref: Callable[[str], SourceRef]) -> Customer:
+def _customer(row: CsvRow, ref: Callable[[str], SourceRef]) -> Customer:
     address = (
         PostalAddress(
-            lines=tuple(x.strip() for x in row.text("address").split("|") if x.strip()),
+            lines=tuple(x.strip() for x in re.split(r"[|\n]", row.text("address")) if x.strip()),
             postal_code=row.text("postal_code"),
             city=row.text("city"),
             country=row.text("country", "FR"),
@@ -268,7 +149,7 @@ def _customer(row: _Row, ref: Callable[[str], SourceRef]) -> Customer:
     )
 
 
-def _receivable(row: _Row, ref: Callable[[str], SourceRef], known: set[str]) -> Receivable:
+def _receivable(row: CsvRow, ref: Callable[[str], SourceRef], known: set[str]) -> Receivable:
     customer_id = row.required("customer_id")
     if customer_id not in known:
         raise row.fail("customer_id", f"{customer_id!r} is not in customers.csv")
@@ -302,7 +183,7 @@ def _receivable(row: _Row, ref: Callable[[str], SourceRef], known: set[str]) -> 
 
 
 def _allocations(
-    row: _Row, amount: Money, unapplied: Money, documents: dict[str, Receivable]
+    row: CsvRow, amount: Money, unapplied: Money, documents: dict[str, Receivable]
 ) -> tuple[Allocation, ...]:
     """The ``invoices`` cell: ``F-001:120.50;F-002``, an amount per invoice where known.
 
@@ -319,10 +200,10 @@ def _allocations(
             number, _, text = item.rpartition(":")
             number = number.strip()
             try:
-                share = Decimal(text.strip())
-            except InvalidOperation:
+                share = parse_amount(text)
+            except ValueError:
                 share = None
-            if share is None or not share.is_finite() or share <= 0:
+            if share is None or share <= 0:
                 raise row.fail(
                     "invoices", f"{text.strip()!r} after {number!r} is not an amount like 120.50"
                 )
@@ -354,7 +235,7 @@ def _allocations(
 
 
 def _payment(
-    row: _Row, ref: Callable[[str], SourceRef], known: set[str], documents: dict[str, Receivable]
+    row: CsvRow, ref: Callable[[str], SourceRef], known: set[str], documents: dict[str, Receivable]
 ) -> Payment:
     customer_id = row.required("customer_id")
     if customer_id not in known:
@@ -374,7 +255,11 @@ def _payment(
     )
 
 
-def _unique(rows: list[_Row], items: list[Any], what: str) -> None:
+def _read(path: Path, encoding: str | None) -> Iterator[CsvRow]:
+    return read_rows(path, *COLUMNS[path.name], encoding)
+
+
+def _unique(rows: list[CsvRow], items: list[Any], what: str) -> None:
     seen: dict[str, int] = {}
     for row, item in zip(rows, items, strict=True):
         key = item.ref.key
@@ -383,7 +268,7 @@ def _unique(rows: list[_Row], items: list[Any], what: str) -> None:
         seen[key] = row.line
 
 
-def load_csv_ledger(folder: Path, tenant: str) -> Ledger:
+def load_csv_ledger(folder: Path, tenant: str, *, encoding: str | None = None) -> Ledger:
     """Read and check a whole CSV ledger folder; nothing is returned unless all of it is valid."""
     if not folder.is_dir():
         raise ImportFileError("not a folder", path=folder)
@@ -391,17 +276,17 @@ def load_csv_ledger(folder: Path, tenant: str) -> Ledger:
     def ref(external_id: str) -> SourceRef:
         return SourceRef(platform=Platform.FILES, tenant=tenant, external_id=external_id)
 
-    customer_rows = list(_rows(folder / "customers.csv"))
-    customers = [_build(r, partial(_customer, r, ref)) for r in customer_rows]
+    customer_rows = list(_read(folder / "customers.csv", encoding))
+    customers = [build(r, partial(_customer, r, ref)) for r in customer_rows]
     _unique(customer_rows, customers, "customer id")
     known = {c.ref.external_id for c in customers}
-    invoice_rows = list(_rows(folder / "invoices.csv"))
-    receivables = [_build(r, partial(_receivable, r, ref, known)) for r in invoice_rows]
+    invoice_rows = list(_read(folder / "invoices.csv", encoding))
+    receivables = [build(r, partial(_receivable, r, ref, known)) for r in invoice_rows]
     _unique(invoice_rows, receivables, "invoice id")
     numbers = {r.number: r for r in receivables}
     payments: list[Payment] = []
     if (folder / "payments.csv").exists():
-        payment_rows = list(_rows(folder / "payments.csv"))
-        payments = [_build(r, partial(_payment, r, ref, known, numbers)) for r in payment_rows]
+        payment_rows = list(_read(folder / "payments.csv", encoding))
+        payments = [build(r, partial(_payment, r, ref, known, numbers)) for r in payment_rows]
         _unique(payment_rows, payments, "payment id")
     return Ledger(tuple(customers), tuple(receivables), tuple(payments))

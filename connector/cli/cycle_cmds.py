@@ -7,7 +7,6 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,6 +16,7 @@ from connector.asof import payments_as_of
 from connector.cli._context import AppState
 from connector.cli._output import printable, shown
 from connector.cli.action_cmds import action_app
+from connector.cli.import_cmds import import_, sync
 from connector.cli.plan_cmd import blocked_rows, plan, print_blocked
 from connector.errors import ConfigError
 from connector.executor import ATTENTION, RunReport
@@ -26,7 +26,6 @@ from connector.legal import RateTables
 from connector.legal.coverage import Gap, gaps
 from connector.model import Platform
 from connector.reports import aged_balance
-from connector.settings import FilesSourceConfig
 from connector.store import ActionStatus, TenantRecord
 from connector.store.ledger import ref_from_key
 from connector.sync import sync as run_sync
@@ -144,65 +143,6 @@ def init(
         markup=True,
     )
     console.print("Next: fill in the creditor in that file, then `relance import PATH`.")
-
-
-def import_(
-    ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="a folder of relance CSVs, or a FEC file")],
-    contacts: Annotated[Path | None, typer.Option(help="contacts CSV for a FEC")] = None,
-    due_dates: Annotated[Path | None, typer.Option(help="invoice due dates CSV for a FEC")] = None,
-    terms: Annotated[
-        int, typer.Option(help="payment terms (days) when a FEC has no due date")
-    ] = 30,
-    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
-) -> None:
-    """Import a ledger from files: all of it, atomically (a bad line imports nothing)."""
-    state = _state(ctx)
-    record = state.tenant(tenant)
-    config = state.tenant_config(record)
-    if not path.exists():
-        raise ConfigError("no such file or folder", path=path)
-    files = (
-        FilesSourceConfig(csv_dir=path, payment_terms_days=terms)
-        if path.is_dir()
-        else FilesSourceConfig(
-            fec=path, contacts=contacts, due_dates=due_dates, payment_terms_days=terms
-        )
-    )
-    config = config.model_copy(update={"platform": Platform.FILES, "files": files})
-    source = state.source(config)
-    assert source is not None
-    report = run_sync(state.store, record.slug, source, clock=state.clock)
-    if state.json_output:
-        state.emit_json({"tenant": record.slug, "imported": report.counts})
-    else:
-        counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
-        state.console.print(f"Imported into {record.slug}: {counts}")
-
-
-def sync(
-    ctx: typer.Context, tenant: Annotated[str | None, typer.Option("--tenant")] = None
-) -> None:
-    """Pull what changed at the tenant's source into the store."""
-    state = _state(ctx)
-    record = state.tenant(tenant)
-    source = state.source(state.tenant_config(record))
-    if source is None:
-        raise ConfigError(
-            f"tenant {record.slug} has no source to sync from",
-            key="files",
-            hint="add [files] to its configuration, or use `relance import PATH`",
-        )
-    report = run_sync(state.store, record.slug, source, clock=state.clock)
-    if state.json_output:
-        state.emit_json(
-            {"tenant": record.slug, "synced": report.counts, "problems": report.problems}
-        )
-    else:
-        counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
-        state.console.print(f"Synced {record.slug}: {counts or 'nothing new'}")
-        for problem in report.problems:
-            state.console.print(f"  [yellow]skipped[/yellow] {shown(problem)}", markup=True)
 
 
 def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:

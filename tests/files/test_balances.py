@@ -30,28 +30,35 @@ def books(draw: st.DrawFn) -> tuple[list[dict[str, str]], dict[str, Decimal]]:
 
     def line(customer: str, piece: str, journal: str, on: date, debit: Decimal, credit: Decimal,
              letter: str = "") -> None:  # fmt: skip
-        lines.append(
-            {
-                "JournalCode": journal,
-                "JournalLib": journal,
-                "EcritureNum": str(len(lines) + 1),
-                "EcritureDate": f"{on:%Y%m%d}",
-                "CompteNum": "411000",
-                "CompteLib": "Clients",
-                "CompAuxNum": customer,
-                "CompAuxLib": f"Client {customer}",
-                "PieceRef": piece,
-                "PieceDate": f"{on:%Y%m%d}",
-                "EcritureLib": piece,
-                "Debit": f"{debit}".replace(".", ","),
-                "Credit": f"{credit}".replace(".", ","),
-                "EcritureLet": letter,
-                "DateLet": f"{on:%Y%m%d}" if letter else "",
-                "ValidDate": f"{on:%Y%m%d}",
-                "Montantdevise": "",
-                "Idevise": "",
-            }
-        )
+        """The customer line and its counterpart (sales or bank): one balanced entry."""
+        number = str(len(lines) + 1)
+        counterpart = "706000" if journal == "VT" else "512000"
+        for account, aux, d, c, let in (
+            ("411000", customer, debit, credit, letter),
+            (counterpart, "", credit, debit, ""),
+        ):
+            lines.append(
+                {
+                    "JournalCode": journal,
+                    "JournalLib": journal,
+                    "EcritureNum": number,
+                    "EcritureDate": f"{on:%Y%m%d}",
+                    "CompteNum": account,
+                    "CompteLib": "Clients" if aux else "Contrepartie",
+                    "CompAuxNum": aux,
+                    "CompAuxLib": f"Client {aux}" if aux else "",
+                    "PieceRef": piece,
+                    "PieceDate": f"{on:%Y%m%d}",
+                    "EcritureLib": piece,
+                    "Debit": f"{d}".replace(".", ","),
+                    "Credit": f"{c}".replace(".", ","),
+                    "EcritureLet": let,
+                    "DateLet": f"{on:%Y%m%d}" if let else "",
+                    "ValidDate": f"{on:%Y%m%d}",
+                    "Montantdevise": "",
+                    "Idevise": "",
+                }
+            )
         if not letter:
             balance[customer] += debit - credit
 

@@ -36,7 +36,7 @@ def test_a_valid_ledger_loads_with_exact_amounts(tmp_path: Path) -> None:
     ("row", "where", "what"),
     [
         ("F-1,C1,2026-01-05,04/02/2026,100,100", "line 3, column 'due_on'", "is not a date"),
-        ("F-1,C1,2026-01-05,2026-02-04,1 200,100", "line 3, column 'total'", "is not an amount"),
+        ("F-1,C1,2026-01-05,2026-02-04,12O0,100", "line 3, column 'total'", "is not an amount"),
         ("F-1,C1,2026-01-05,2026-02-04,1,200,100", "line 3", "more cells than header"),
         (
             "F-1,C9,2026-01-05,2026-02-04,100,100",

@@ -76,11 +76,17 @@ def test_the_lettering_says_what_each_payment_settled(tmp_path: Path) -> None:
         ("BQ", "20260210", "VIR-1", "0,00", "600,00", "AB"),
         ("BQ", "20260310", "VIR-2", "0,00", "600,00", "AB"),
     ]
-    lines = [header] + [
-        f"{j}\tJ\t{n}\t{on}\t411000\tClients\tCLEROY\tLeroy\t{piece}\t{on}\t{piece}\t{debit}"
-        f"\t{credit}\t{letter}\t20260310\t{on}\t\t"
-        for n, (j, on, piece, debit, credit, letter) in enumerate(rows, start=1)
-    ]
+    lines = [header]
+    for n, (j, on, piece, debit, credit, letter) in enumerate(rows, start=1):
+        lines.append(
+            f"{j}\tJ\t{n}\t{on}\t411000\tClients\tCLEROY\tLeroy\t{piece}\t{on}\t{piece}"
+            f"\t{debit}\t{credit}\t{letter}\t20260310\t{on}\t\t"
+        )
+        counterpart = "706000" if j == "VE" else "512000"  # the entry's other side
+        lines.append(
+            f"{j}\tJ\t{n}\t{on}\t{counterpart}\tContrepartie\t\t\t{piece}\t{on}\t{piece}"
+            f"\t{credit}\t{debit}\t\t\t{on}\t\t"
+        )
     fec = tmp_path / "FEC.txt"
     fec.write_text("\n".join(lines) + "\n", encoding="utf-8")
     ledger = load_fec(fec, "t", payment_terms_days=30)
