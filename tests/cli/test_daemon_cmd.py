@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,16 +39,21 @@ def test_the_daemon_serves_health_and_stops_cleanly_on_sigterm(workdir: Path, re
         metrics = requests.get(f"{base}/metrics", timeout=5).text
         assert "relance_inbox_depth 0.0" in metrics and "relance_cycles_total" in metrics
         unknown = requests.post(f"{base}/webhooks/pennylane/nobody", data=b"{}", timeout=5)
-        assert unknown.status_code == 404
         files = requests.post(f"{base}/webhooks/files/lumen", data=b"{}", timeout=5)
-        assert files.status_code == 404  # a file tenant has no source to verify deliveries
+        # a file tenant has no source to verify deliveries; an anonymous caller is not told
+        assert unknown.status_code == files.status_code == 401
+        assert unknown.json() == files.json()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as garbage:
+            garbage.sendall(b"NOT HTTP AT ALL\r\n\r\n")  # uvicorn itself logs a warning
+            assert garbage.recv(100).startswith(b"HTTP/1.1 400")
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err.decode()
     assert b"relance daemon: 1 tenant(s)" in out
-    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
-    messages = [line["message"] for line in lines]
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.strip()]
+    messages = [line["message"] for line in lines]  # every line JSON, uvicorn's too
+    assert any(line["logger"].startswith("uvicorn") for line in lines)
     assert any(m.startswith("daemon started") for m in messages)
     assert any(m.startswith("daemon stopped") for m in messages), "stopped cleanly, and said so"
     assert all({"ts", "level", "logger", "message"} <= set(line) for line in lines)
