@@ -279,7 +279,7 @@ def daemon(
         ops.start()
     state.console.print(
         f"relance daemon: {len(schedules)} tenant(s), receiver on http://{host}:{port}"
-        + (f", metrics and docs on http://{settings.ops_host}:{settings.ops_port}" if ops else "")
+        + (f", ops listener on http://{settings.ops_host}:{settings.ops_port}" if ops else "")
     )
     stop.wait()
     worker.stop()  # the cycles in flight finish

@@ -66,7 +66,7 @@ def test_a_tenant_added_while_the_daemon_runs_is_served_and_a_broken_file_report
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "connector", "daemon", "--port", str(port), "--jitter", "0",
-         "--reload-seconds", "1"],
+         "--reload-seconds", "1", "--no-metrics"],
         cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -83,6 +83,7 @@ def test_a_tenant_added_while_the_daemon_runs_is_served_and_a_broken_file_report
                 time.sleep(0.2)
             assert store.cycle_rows()["nouveau"].due_at is not None, "on its schedule"
         assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+        assert requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).status_code == 404
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
@@ -92,6 +93,30 @@ def test_a_tenant_added_while_the_daemon_runs_is_served_and_a_broken_file_report
     ]
     assert any("tenants reloaded: added ['nouveau']" in m for m in messages), messages
     assert any(m.startswith("tenant=lumen configuration not loaded") for m in messages)
+
+
+def test_metrics_on_a_port_of_their_own_and_no_docs(workdir: Path, relance: Run) -> None:
+    _setup(workdir, relance)
+    port, ops_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connector", "daemon", "--port", str(port), "--jitter", "0",
+         "--ops-port", str(ops_port), "--no-docs"],
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base, ops = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ops_port}"
+    try:
+        wait_until_up(proc, f"{base}/readyz")
+        wait_until_up(proc, f"{ops}/healthz")
+        assert "relance_inbox_depth 0.0" in requests.get(f"{ops}/metrics", timeout=5).text
+        for path in ("/metrics", "/docs", "/redoc", "/openapi.json"):
+            assert requests.get(f"{base}{path}", timeout=5).status_code == 404, path
+        for path in ("/docs", "/openapi.json"):
+            assert requests.get(f"{ops}{path}", timeout=5).status_code == 404, path
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert f"ops listener on http://127.0.0.1:{ops_port}" in " ".join(out.decode().split())
 
 
 def test_the_daemon_warns_when_the_rate_tables_leave_todays_notices_without_a_figure(
