@@ -6,8 +6,8 @@ and well formed (``connector.receiver_guard``); then reads the raw body (within
 ``body_timeout`` seconds), lets the tenant's own source check the platform's signature (each
 adapter's ``parse_webhook``, a constant-time comparison) and stores the events in the inbox,
 deduplicated by the platform's event id, before answering 202. At most ``max_requests``
-deliveries are handled at once. Nothing is processed here: ``process_inbox`` re-reads what
-the events name, later.
+deliveries, announcing at most ``max_buffered`` bytes of bodies in all, are handled at once.
+Nothing is processed here: ``process_inbox`` re-reads what the events name, later.
 
 Answers, each a JSON object ``{"error": …, "hint": …}`` when refused:
 
@@ -52,16 +52,30 @@ from connector.errors import (
 from connector.inbox_writer import InboxWriter
 from connector.intake import fitted
 from connector.metrics import CONTENT_TYPE, Metrics
-from connector.receiver_guard import TenantDirectory, metric_platform, refused, signature_problem
+from connector.receiver_guard import (
+    Admission,
+    TenantDirectory,
+    metric_platform,
+    refused,
+    signature_problem,
+)
 from connector.source import Event, Source
 from connector.store import Store
 
-__all__ = ["BODY_TIMEOUT", "MAX_BODY", "MAX_REQUESTS", "InboxWriter", "create_app"]
+__all__ = [
+    "BODY_TIMEOUT",
+    "MAX_BODY",
+    "MAX_BUFFERED",
+    "MAX_REQUESTS",
+    "InboxWriter",
+    "create_app",
+]
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # platforms send small JSON documents; anything bigger is refused
 BODY_TIMEOUT = 20.0  # seconds a delivery's body may take to arrive once its headers are in
-MAX_REQUESTS = 32  # deliveries handled at once; more are answered 503 at once
+MAX_REQUESTS = 128  # deliveries handled at once; more are answered 503 at once
+MAX_BUFFERED = 16 * 1024 * 1024  # bytes of bodies (as announced) held at once; more: 503
 TENANT_CACHE_SECONDS = 60.0
 STORE_TIMEOUT = 30.0  # seconds a delivery waits for its commit before a 503
 VERIFIERS = 2  # threads verifying deliveries: a source may read its secret from the store
@@ -156,6 +170,7 @@ def create_app(
     max_body: int = MAX_BODY,
     body_timeout: float = BODY_TIMEOUT,
     max_requests: int = MAX_REQUESTS,
+    max_buffered: int = MAX_BUFFERED,
     ready: Callable[[], bool] | None = None,
     metrics: Metrics | None = None,
     serve_metrics: bool = True,
@@ -301,24 +316,24 @@ def create_app(
         )
         return answer, _OUTCOMES.get(answer.status_code, "failed")
 
-    in_flight = 0
+    admission = Admission(max_requests, max_buffered, max_body)
 
     async def webhook(request: Request) -> Response:
         """One delivery from a platform, verified and stored before the answer."""
-        nonlocal in_flight
-        if in_flight >= max_requests:
-            log.warning("webhook refused: %d deliveries already in hand", in_flight)
+        size = min(admission.size(request.headers.get("content-length", "")), max_body + 1)
+        if not admission.enter(size):
+            log.warning("webhook refused: %d deliveries (%d body bytes) already in hand",
+                        admission.held, admission.bytes_held)  # fmt: skip
             answer: Response = _refuse(
                 503, "too many deliveries at once", "retry in a moment", close=True
             )
             answer.headers["retry-after"] = "1"
             outcome = "busy"
         else:
-            in_flight += 1
             try:
                 answer, outcome = await delivery(request)
             finally:
-                in_flight -= 1
+                admission.leave(size)
         if metrics is not None:
             platform = metric_platform(request.path_params["platform"])
             metrics.webhooks.labels(platform, outcome).inc()

@@ -30,6 +30,7 @@ from connector.store import Store
 __all__ = [
     "METRIC_PLATFORMS",
     "REFUSED_ERROR",
+    "Admission",
     "TenantDirectory",
     "metric_platform",
     "refused",
@@ -100,6 +101,32 @@ def signature_problem(platform: str, headers: Mapping[str, str]) -> str | None:
             return "a token that is not one relance makes"
         return None
     return f"{platform[:40]!r} sends no webhooks relance reads"
+
+
+class Admission:
+    """How many deliveries the receiver holds at once, and how many bytes their bodies may
+    take (as announced, or ``max_body`` when not): one beyond either is answered 503 at once,
+    so that a flood of slow or large requests takes neither every slot nor the memory. Used
+    from the event loop only."""
+
+    def __init__(self, requests: int, body_bytes: int, max_body: int) -> None:
+        self.requests, self.max_body = requests, max_body
+        self.body_bytes = max(body_bytes, max_body)  # one full-size delivery always fits
+        self.held = self.bytes_held = 0
+
+    def size(self, content_length: str) -> int:
+        return int(content_length) if content_length.isdigit() else self.max_body
+
+    def enter(self, size: int) -> bool:
+        if self.held >= self.requests or self.bytes_held + size > self.body_bytes:
+            return False
+        self.held += 1
+        self.bytes_held += size
+        return True
+
+    def leave(self, size: int) -> None:
+        self.held -= 1
+        self.bytes_held -= size
 
 
 class TenantDirectory:

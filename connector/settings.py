@@ -88,7 +88,8 @@ class ReceiverConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     header_timeout: float = Field(default=10.0, gt=0)  # seconds to send a request's headers
     body_timeout: float = Field(default=20.0, gt=0)  # seconds to send its body, then 408
-    max_requests: int = Field(default=32, ge=1)  # deliveries handled at once; more: 503
+    max_requests: int = Field(default=128, ge=1)  # deliveries handled at once; more: 503
+    max_buffered: int = Field(default=16 * 1024 * 1024, ge=1024)  # their bodies' bytes, in all
     max_body: int = Field(default=1024 * 1024, ge=1024)  # bytes; more: 413
     docs: bool = True  # /docs, /redoc, /openapi.json
     metrics: bool = True  # /metrics (the daemon's)

@@ -253,6 +253,7 @@ def daemon(
         max_body=settings.max_body,
         body_timeout=settings.body_timeout,
         max_requests=settings.max_requests,
+        max_buffered=settings.max_buffered,
     )
     ops = None
     if settings.ops_port is not None:

@@ -141,6 +141,7 @@ def _receiver(state: AppState, *, docs: bool) -> FastAPI:
         max_body=limits.max_body,
         body_timeout=limits.body_timeout,
         max_requests=limits.max_requests,
+        max_buffered=limits.max_buffered,
         docs=docs,
     )
     # what exists now (modules, classes, the app) lives as long as the process: kept out of

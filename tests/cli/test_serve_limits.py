@@ -195,9 +195,16 @@ def test_refusals_come_before_the_body_is_read(tight: Served, path: str, header:
     assert json.loads(raw.split(b"\r\n\r\n", 1)[1])["error"] == "delivery refused"
 
 
-def test_deliveries_beyond_the_cap_get_a_503_and_leaving_is_not_an_error(serve: Serve) -> None:
-    served = serve(max_requests=3, body_timeout=GUARD)
-    stalled = [served.connect() for _ in range(3)]
+@pytest.mark.parametrize(
+    ("limits", "room"),
+    [({"max_requests": 3}, 3), ({"max_buffered": 2048, "max_body": 1024}, 2)],
+    ids=["deliveries", "body-bytes"],
+)
+def test_deliveries_beyond_the_cap_get_a_503_and_leaving_is_not_an_error(
+    serve: Serve, limits: dict[str, int], room: int
+) -> None:
+    served = serve(body_timeout=GUARD, **limits)
+    stalled = [served.connect() for _ in range(room)]
     for sock in stalled:  # each in hand: the receiver asked for its body
         sock.sendall(_head(PATH, _signature(), "Expect: 100-continue", length=1000))
         assert sock.recv(100).startswith(b"HTTP/1.1 100")
