@@ -206,12 +206,13 @@ def serve(
         log_as_json(logging.DEBUG if state.debug else logging.WARNING)
     docs_here = settings.docs and settings.ops_port is None
     ops = None
+    if workers == 1 or settings.ops_port is not None:
+        # the receiver itself with one worker; with several, only for its description
+        app = _receiver(state, docs=docs_here)
     if settings.ops_port is not None:  # the description only: `serve` counts no metrics
-        description = _receiver(state, docs=False)
-        ops = OpsListener(ops_app(description, metrics=None, docs=settings.docs), settings,
+        ops = OpsListener(ops_app(app, metrics=None, docs=settings.docs), settings,
                           settings.ops_port)  # fmt: skip
     if workers == 1:
-        app = _receiver(state, docs=docs_here)
         run_listeners(server_config(app, host, port, header_timeout=settings.header_timeout), ops)
         return
     state.close()  # each worker opens its own connections
