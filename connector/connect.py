@@ -1,7 +1,8 @@
 """Connecting a tenant to a platform: the OAuth2 authorization-code flow, or an API token.
 
-The browser is sent to the platform's consent page; the platform redirects to a one-shot
-server on loopback that catches the code (``state`` checked against forgery), which is
+The browser is sent to the platform's consent page; the platform redirects to a short-lived
+server on loopback (other paths, such as the browser's /favicon.ico, are answered 404 and
+ignored) that catches the code (``state`` checked against forgery), which is
 exchanged once for tokens, stored encrypted at once. On a machine without a browser, the
 user opens the printed address elsewhere and pastes the address they were sent back to.
 """
@@ -12,7 +13,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,24 +32,44 @@ PAGE = (
 )
 
 
-class _Catcher(HTTPServer):
-    def __init__(self, port: int) -> None:
+class _Catcher(ThreadingHTTPServer):
+    """Waits on loopback for the platform's redirect to ``path``: a request for anything else
+    (the browser's /favicon.ico, a page reload of /) gets a 404 and the wait goes on."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, path: str) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
+        self.redirect_path = path
         self.callback: str | None = None
         self.arrived = threading.Event()
+        self.lock = threading.Lock()
+
+    def take(self, target: str) -> bool:
+        """Keep ``target`` if it is the redirect and the first one."""
+        if urlsplit(target).path != self.redirect_path:
+            return False
+        with self.lock:
+            if self.callback is not None:
+                return False
+            self.callback = target
+        return True
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Catcher
+    timeout = 10  # a connection the browser opened and left idle does not hold a thread
 
     def do_GET(self) -> None:
-        self.server.callback = self.path
-        self.send_response(200)
+        taken = self.server.take(self.path)
+        body = PAGE if taken else b"not found"
+        self.send_response(200 if taken else 404)
         self.send_header("content-type", "text/html; charset=utf-8")
-        self.send_header("content-length", str(len(PAGE)))
+        self.send_header("content-length", str(len(body)))
         self.end_headers()
-        self.wfile.write(PAGE)
-        self.server.arrived.set()
+        self.wfile.write(body)
+        if taken:
+            self.server.arrived.set()
 
     def log_message(self, *args: object) -> None:
         pass
@@ -77,8 +98,10 @@ def _catch(
                 hint="use http://127.0.0.1:PORT/callback",
             )
         return paste(url)
-    catcher = _Catcher(port)
-    thread = threading.Thread(target=catcher.handle_request, daemon=True)
+    catcher = _Catcher(port, urlsplit(redirect_uri).path or "/")
+    thread = threading.Thread(
+        target=catcher.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    )
     thread.start()
     try:
         opened = open_browser(url)
@@ -94,6 +117,7 @@ def _catch(
         parts = urlsplit(redirect_uri)
         return f"{parts.scheme}://{parts.netloc}{catcher.callback}"
     finally:
+        catcher.shutdown()
         catcher.server_close()
 
 

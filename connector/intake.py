@@ -12,24 +12,64 @@ before any send anyway.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from connector.clock import Clock
 from connector.errors import RelanceError, StoreError
-from connector.source import Source, TargetedRead
+from connector.source import Event, Source, TargetedRead
 from connector.store import InboundEvent, Store
+from connector.store.schema import inbox
 from connector.sync import store_batch, sync
 
-__all__ = ["INBOX_LEASE", "InboxReport", "Intake", "process_events", "process_inbox", "receive"]
+__all__ = [
+    "EVENT_ID_LENGTH",
+    "INBOX_LEASE",
+    "InboxReport",
+    "Intake",
+    "fitted",
+    "process_events",
+    "process_inbox",
+    "receive",
+]
 
 log = logging.getLogger(__name__)
 
 # how long a claimed event is left to its claimer: a replica that died, or a platform that
 # failed, hands the event to the next claim after this long
 INBOX_LEASE = timedelta(minutes=2)
+EVENT_ID_LENGTH: int = getattr(inbox.c.event_id.type, "length", None) or 200  # characters kept
+
+
+def _storable(event_id: str) -> bool:
+    if len(event_id) > EVENT_ID_LENGTH or "\x00" in event_id:  # PostgreSQL's text has no NUL
+        return False
+    try:
+        event_id.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, from a JSON "\ud800"
+        return False
+    return True
+
+
+def fitted(events: Sequence[Event]) -> list[Event]:
+    """The events with ids the inbox holds. A longer id (a platform's own, or one made of a
+    long record name), or one no database keeps as text (a NUL, a lone surrogate), is kept as
+    ``sha256:`` and its digest: the same for every redelivery, so deduplication holds, and
+    the same on SQLite (which would take the long id) and on PostgreSQL (which would refuse
+    it, and the platform would retry for ever)."""
+    return [
+        event
+        if _storable(event.event_id)
+        else replace(
+            event,
+            event_id="sha256:"
+            + hashlib.sha256(event.event_id.encode("utf-8", "surrogatepass")).hexdigest(),
+        )
+        for event in events
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +82,7 @@ def receive(
     store: Store, tenant: str, source: Source, headers: Mapping[str, str], body: bytes
 ) -> Intake:
     """Verify, parse and store one delivery; raises SourceRejected on a bad signature."""
-    events = source.parse_webhook(headers, body)
+    events = fitted(source.parse_webhook(headers, body))
     new = store.record_inbound(tenant, str(source.platform), events)
     log.info("webhook for %s: %d event(s), %d new", tenant, len(events), new)
     return Intake(len(events), new)

@@ -1,37 +1,44 @@
-"""The webhook receiver: an ASGI app (FastAPI) in front of ``connector.intake.receive``.
+"""The webhook receiver: an ASGI app (FastAPI) in front of ``connector.intake``.
 
-``POST /webhooks/{platform}/{tenant}`` reads the raw body, lets the tenant's own source check
-the platform's signature (each adapter's ``parse_webhook``, a constant-time comparison) and
-stores the events in the inbox, deduplicated by the platform's event id, before answering
-202. Nothing is processed here: ``process_inbox`` re-reads what the events name, later.
+``POST /webhooks/{platform}/{tenant}`` first checks, before reading a byte of the body,
+that the tenant exists on that platform and that the platform's signature header is there
+and well formed (``connector.receiver_guard``); then reads the raw body (within
+``body_timeout`` seconds), lets the tenant's own source check the platform's signature (each
+adapter's ``parse_webhook``, a constant-time comparison) and stores the events in the inbox,
+deduplicated by the platform's event id, before answering 202. At most ``max_requests``
+deliveries, announcing at most ``max_buffered`` bytes of bodies in all, are handled at once.
+Nothing is processed here: ``process_inbox`` re-reads what the events name, later.
 
 Answers, each a JSON object ``{"error": …, "hint": …}`` when refused:
 
-* 401: a forged or unsigned delivery (nothing stored);
-* 400: a malformed body, or events naming another tenant's records;
-* 404: an unknown tenant, or a platform that is not the tenant's;
-* 413: a body over the size limit;
-* 503: the store cannot be reached (the platform retries later).
+* 401: anything short of a good signature: an unknown tenant or platform, a tenant without
+  webhooks set up, a signature header missing, malformed or wrong. Always the same words:
+  an anonymous caller learns nothing about which tenants exist (the log says which case);
+* 400: a signed body that cannot be read, or events naming another tenant's records;
+* 408: the body did not arrive in time; 413: a body over the size limit;
+* 503: too many deliveries at once, or the store cannot be reached (the platform retries).
 
-A token in the query string (``?token=…``, how Odoo's automation rules authenticate) is
-handed to the source as the ``X-Relance-Token`` header, never logged.
+Refusals sent before the body is read close the connection. A token in the query string
+(``?token=…``, how Odoo's automation rules authenticate) is handed to the source as the
+``X-Relance-Token`` header, never logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError as RefusedValue
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from connector.errors import (
@@ -42,14 +49,33 @@ from connector.errors import (
     StoreError,
     Unsupported,
 )
+from connector.inbox_writer import InboxWriter
+from connector.intake import fitted
 from connector.metrics import CONTENT_TYPE, Metrics
+from connector.receiver_guard import (
+    Admission,
+    TenantDirectory,
+    metric_platform,
+    refused,
+    signature_problem,
+)
 from connector.source import Event, Source
-from connector.store import Store, TenantRecord
+from connector.store import Store
 
-__all__ = ["MAX_BODY", "create_app"]
+__all__ = [
+    "BODY_TIMEOUT",
+    "MAX_BODY",
+    "MAX_BUFFERED",
+    "MAX_REQUESTS",
+    "InboxWriter",
+    "create_app",
+]
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # platforms send small JSON documents; anything bigger is refused
+BODY_TIMEOUT = 20.0  # seconds a delivery's body may take to arrive once its headers are in
+MAX_REQUESTS = 128  # deliveries handled at once; more are answered 503 at once
+MAX_BUFFERED = 16 * 1024 * 1024  # bytes of bodies (as announced) held at once; more: 503
 TENANT_CACHE_SECONDS = 60.0
 STORE_TIMEOUT = 30.0  # seconds a delivery waits for its commit before a 503
 VERIFIERS = 2  # threads verifying deliveries: a source may read its secret from the store
@@ -92,82 +118,34 @@ WEBHOOK_OPERATION: dict[str, Any] = {
         **{
             str(status): {"description": text, "content": _REFUSAL}
             for status, text in (
-                (400, "malformed delivery"),
-                (401, "forged or unsigned delivery"),
-                (404, "unknown tenant or platform"),
+                (400, "signed, but malformed"),
+                (401, "refused: unknown address, or a signature missing, malformed or wrong"),
+                (408, "the body did not arrive in time"),
                 (413, "body too large"),
-                (503, "store unavailable; retry"),
+                (503, "too many deliveries at once, or store unavailable; retry"),
             )
         },
     },
 }
-_Delivery = tuple[str, str, list[Event], Future[int]]  # tenant, platform, events, commit
+# what reading a body may raise when it is not what the adapter expects (a list where an
+# object should be, a number too long to convert, JSON nested deeper than the parser goes)
+_UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError,
+               OverflowError)  # fmt: skip
+_OUTCOMES = {202: "stored", 400: "malformed", 401: "refused", 408: "timeout", 413: "too_large"}
 
 
-class InboxWriter:
-    """One thread that stores what the request handlers verified, a few deliveries per
-    transaction: each request still waits for its own commit before it answers, but
-    concurrent requests share one commit (one fsync) instead of one each."""
-
-    def __init__(self, store: Store, *, batch: int = 64, linger: float = 0.002) -> None:
-        self.store, self.batch, self.linger = store, batch, linger
-        self._queue: queue.SimpleQueue[_Delivery | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, tenant: str, platform: str, events: list[Event]) -> Future[int]:
-        done: Future[int] = Future()
-        self._queue.put((tenant, platform, events, done))
-        return done
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            items = [first]
-            deadline = time.monotonic() + self.linger
-            while len(items) < self.batch:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)  # finish this batch, then stop
-                    break
-                items.append(item)
-            # a request that gave up waiting (and answered 503) is not stored now: its
-            # platform retries; one already being stored is kept (a retry is then a duplicate)
-            self._store([item for item in items if item[3].set_running_or_notify_cancel()])
-
-    def _store(self, items: list[_Delivery]) -> None:
-        if not items:
-            return
-        try:
-            counts = self.store.record_inbound_batch([(t, p, e) for t, p, e, _ in items])
-        except (RelanceError, SQLAlchemyError):
-            for tenant, platform, events, done in items:  # each on its own: errors stay theirs
-                try:
-                    done.set_result(self.store.record_inbound(tenant, platform, events))
-                except (RelanceError, SQLAlchemyError) as exc:
-                    done.set_exception(exc)
-            return
-        for (_, _, _, done), count in zip(items, counts, strict=True):
-            done.set_result(count)
-
-
-def _refuse(status: int, error: str, hint: str = "") -> JSONResponse:
-    return JSONResponse({"error": error, "hint": hint}, status_code=status)
+def _refuse(status: int, error: str, hint: str = "", *, close: bool = False) -> JSONResponse:
+    headers = {"connection": "close"} if close else None
+    return JSONResponse({"error": error, "hint": hint}, status_code=status, headers=headers)
 
 
 def _unstored(slug: str, exc: Exception) -> JSONResponse:
     """The answer to a verified delivery the store refused or could not take."""
     if isinstance(exc, DataError) or (isinstance(exc, StoreError) and "names" in exc.message):
         return _refuse(400, exc.message, exc.hint or "")  # e.g. naming another tenant's record
+    if isinstance(exc, RefusedValue):  # the database refuses a value: a retry would be too
+        log.error("webhook for %s not stored, a value refused: %s", slug, exc.orig)
+        return _refuse(400, "the event cannot be stored as sent", "see the receiver's log")
     reason = exc.message if isinstance(exc, RelanceError) else type(exc).__name__
     log.error("webhook for %s not stored: %s", slug, reason)
     return _refuse(503, "the event could not be stored", "the platform will retry")
@@ -190,8 +168,13 @@ def create_app(
     source_for: Callable[[str], Source | None],
     *,
     max_body: int = MAX_BODY,
+    body_timeout: float = BODY_TIMEOUT,
+    max_requests: int = MAX_REQUESTS,
+    max_buffered: int = MAX_BUFFERED,
     ready: Callable[[], bool] | None = None,
     metrics: Metrics | None = None,
+    serve_metrics: bool = True,
+    docs: bool = True,
     verifiers: int = VERIFIERS,
 ) -> FastAPI:
     """The receiver for every tenant of ``store``; ``source_for(slug)`` opens a tenant's source
@@ -199,17 +182,23 @@ def create_app(
 
     A delivery is read on the event loop, verified by one of ``verifiers`` threads (a source
     may read its secret from the store) and handed to the inbox writer; the event loop
-    awaits the commit, so no thread is held while a delivery waits for its transaction."""
+    awaits the commit, so no thread is held while a delivery waits for its transaction.
+    ``metrics`` are counted; served at /metrics when ``serve_metrics`` (else see
+    ``connector.receiver_serve.ops_app``); ``docs``: /docs, /redoc and /openapi.json here."""
     app = FastAPI(
         title="relance webhook receiver",
         version="1",
         description="Platforms report invoices paid or changed; relance stores each event "
         "once and re-reads what it names.",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     sources: dict[str, tuple[float, Source | None]] = {}
     lock = threading.Lock()
     writer = InboxWriter(store)
     pool = ThreadPoolExecutor(verifiers, thread_name_prefix="webhook-verify")
+    directory = TenantDirectory(store)
     app.router.on_shutdown.append(writer.close)
     app.router.on_shutdown.append(pool.shutdown)
 
@@ -222,58 +211,55 @@ def create_app(
                 cached = sources[slug] = (time.monotonic(), source_for(slug))
             return cached[1]
 
-    known: dict[str, tuple[float, TenantRecord]] = {}
+    async def unknown(platform: str, slug: str, headers: dict[str, str]) -> str | None:
+        """Why the delivery is refused before its body is read (None: read it)."""
+        problem = signature_problem(platform, headers)
+        if problem is not None:
+            return problem
+        if directory.due(slug):  # the store is asked: off the event loop
+            found = await asyncio.get_running_loop().run_in_executor(
+                pool, directory.platform_of, slug
+            )
+        else:
+            found = directory.platform_of(slug)
+        if found is None:
+            return "no such tenant"
+        return None if found == platform else f"the tenant is on {found}"
 
-    def tenant_record(slug: str) -> TenantRecord:
-        """Tenants change rarely: looked up once a minute, not once a delivery."""
-        cached = known.get(slug)
-        if cached is not None and time.monotonic() - cached[0] < TENANT_CACHE_SECONDS:
-            return cached[1]
-        record = store.tenant(slug)
-        known[slug] = (time.monotonic(), record)
-        return record
-
-    def verified(
-        platform: str, slug: str, headers: dict[str, str], body: bytes
-    ) -> JSONResponse | tuple[str, list[Event]]:
-        """The tenant's platform and the delivery's events, or the answer refusing it."""
-        try:
-            tenant = tenant_record(slug)
-        except StoreError:
-            return _refuse(404, f"no tenant {slug!r} here", "check the address in the platform")
-        if str(tenant.platform) != platform:
-            return _refuse(404, f"tenant {slug!r} is not on {platform}", "check the address")
+    def verified(slug: str, headers: dict[str, str], body: bytes) -> JSONResponse | list[Event]:
+        """The delivery's events, or the answer refusing it."""
         try:
             found = source(slug)
         except RelanceError as exc:  # its file does not load: fixable, and the platform retries
             log.error("webhook for %s: the tenant's source does not open: %s", slug, exc.message)
-            return _refuse(503, f"tenant {slug!r} cannot be served now", "the platform will retry")
+            return _refuse(503, "the delivery cannot be handled now", "the platform will retry")
         if found is None:
-            return _refuse(404, f"tenant {slug!r} has no live source to verify deliveries")
+            log.warning("webhook for %s refused: the tenant has no live source", slug)
+            return refused()
         try:
-            return str(tenant.platform), found.parse_webhook(headers, body)
-        except (SourceRejected, AuthorizationLost) as exc:
-            if exc.status in (None, 401, 403):
-                log.warning("webhook for %s refused: %s", slug, exc.message)
-                return _refuse(401, exc.message, exc.hint or "")
-            return _refuse(400, exc.message, exc.hint or "")
-        except (Unsupported, DataError) as exc:
+            return fitted(found.parse_webhook(headers, body))
+        except (SourceRejected, AuthorizationLost, Unsupported) as exc:
+            log.warning("webhook for %s refused: %s", slug, exc.message)
+            return refused()
+        except DataError as exc:  # signed, so its sender may read why
             return _refuse(400, exc.message, exc.hint or "")
         except RelanceError as exc:  # the source could not read its secret
             return _unstored(slug, exc)
+        except _UNREADABLE as exc:
+            log.warning("webhook for %s: body not readable (%s)", slug, type(exc).__name__)
+            return _refuse(400, "the delivery's body could not be read", "send the documented JSON")
 
     async def intake(
         platform: str, slug: str, headers: dict[str, str], body: bytes
     ) -> JSONResponse:
         loop = asyncio.get_running_loop()
         try:
-            checked = await loop.run_in_executor(pool, verified, platform, slug, headers, body)
-        except SQLAlchemyError as exc:  # the store is down: no tenant, no secret to read
+            checked = await loop.run_in_executor(pool, verified, slug, headers, body)
+        except SQLAlchemyError as exc:  # the store is down: no secret to read
             return _unstored(slug, exc)
         if isinstance(checked, JSONResponse):
             return checked
-        stored, events = checked
-        commit = writer.submit(slug, stored, events)
+        commit = writer.submit(slug, platform, checked)
         try:
             async with asyncio.timeout(STORE_TIMEOUT):
                 new = await asyncio.wrap_future(commit)
@@ -282,28 +268,75 @@ def create_app(
             return _refuse(503, "the event could not be stored in time", "the platform will retry")
         except (RelanceError, SQLAlchemyError) as exc:
             return _unstored(slug, exc)
-        log.info("webhook for %s: %d event(s), %d new", slug, len(events), new)
-        return JSONResponse({"events": len(events), "new": new}, status_code=202)
+        log.info("webhook for %s: %d event(s), %d new", slug, len(checked), new)
+        return JSONResponse({"events": len(checked), "new": new}, status_code=202)
 
-    async def webhook(request: Request) -> Response:
-        """One delivery from a platform, verified and stored before the answer."""
-        platform, tenant = request.path_params["platform"], request.path_params["tenant"]
+    async def body_of(request: Request, slug: str) -> bytes | JSONResponse | None:
+        """The raw body (its signature covers the bytes), an answer refusing it, or None when
+        the caller left before sending it all (not an error: nobody is there to answer)."""
+        body = bytearray()
+        try:
+            async with asyncio.timeout(body_timeout):
+                async for chunk in request.stream():
+                    body.extend(chunk)
+                    if len(body) > max_body:
+                        return _refuse(413, f"body over {max_body} bytes", close=True)
+        except TimeoutError:
+            log.warning("webhook for %s: the body took over %g s; connection closed", slug,
+                        body_timeout)  # fmt: skip
+            return _refuse(408, "the body did not arrive in time", "send it at once", close=True)
+        except ClientDisconnect:
+            log.info("webhook for %s: the caller left before sending its whole body", slug)
+            return None
+        return bytes(body)
+
+    async def delivery(request: Request) -> tuple[Response, str]:
+        """The answer to one delivery, and what to count it as."""
+        platform, slug = request.path_params["platform"], request.path_params["tenant"]
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_body:
-            return _refuse(413, f"body over {max_body} bytes")
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > max_body:
-                return _refuse(413, f"body over {max_body} bytes")
+            return _refuse(413, f"body over {max_body} bytes", close=True), "too_large"
         headers = dict(request.headers)
         token = request.query_params.get("token")
         if token:
             headers[TOKEN_HEADER] = token
-        answer = await intake(platform, tenant, headers, bytes(body))
+        try:
+            problem = await unknown(platform, slug, headers)
+        except (RelanceError, SQLAlchemyError) as exc:  # no tenant list read yet
+            return _unstored(slug[:80], exc), "failed"
+        if problem is not None:
+            log.warning("webhook for %.80r on %.40r refused before its body: %s",
+                        slug, platform, problem)  # fmt: skip
+            return refused(), "refused"
+        body = await body_of(request, slug)
+        if body is None:
+            return _refuse(400, "the caller left", close=True), "disconnected"
+        answer = (
+            body if isinstance(body, JSONResponse) else await intake(platform, slug, headers, body)
+        )
+        return answer, _OUTCOMES.get(answer.status_code, "failed")
+
+    admission = Admission(max_requests, max_buffered, max_body)
+
+    async def webhook(request: Request) -> Response:
+        """One delivery from a platform, verified and stored before the answer."""
+        size = min(admission.size(request.headers.get("content-length", "")), max_body + 1)
+        if not admission.enter(size):
+            log.warning("webhook refused: %d deliveries (%d body bytes) already in hand",
+                        admission.held, admission.bytes_held)  # fmt: skip
+            answer: Response = _refuse(
+                503, "too many deliveries at once", "retry in a moment", close=True
+            )
+            answer.headers["retry-after"] = "1"
+            outcome = "busy"
+        else:
+            try:
+                answer, outcome = await delivery(request)
+            finally:
+                admission.leave(size)
         if metrics is not None:
-            outcome = {202: "stored", 401: "refused", 400: "malformed", 404: "unknown"}
-            metrics.webhooks.labels(platform[:20], outcome.get(answer.status_code, "failed")).inc()
+            platform = metric_platform(request.path_params["platform"])
+            metrics.webhooks.labels(platform, outcome).inc()
         return answer
 
     # a plain Starlette route: the body is read raw (its signature covers the bytes), so
@@ -327,7 +360,7 @@ def create_app(
             return _refuse(503, "the store is not reachable", "check store_url and the database")
         return {"status": "ready"}
 
-    if metrics is not None:
+    if metrics is not None and serve_metrics:
 
         @app.get("/metrics", response_class=Response)
         async def prometheus() -> Response:

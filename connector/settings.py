@@ -38,6 +38,7 @@ __all__ = [
     "PennylaneOptions",
     "QuickBooksOptions",
     "RateSourcesConfig",
+    "ReceiverConfig",
     "Settings",
     "SmtpConfig",
     "TenantConfig",
@@ -77,6 +78,23 @@ class RateSourcesConfig(BaseModel):
     fr_legal_series_a: str | None = None  # Webstat series key, private creditors
     fr_legal_series_b: str | None = None  # Webstat series key, every other creditor
     timeout_seconds: float = Field(default=20.0, gt=0)
+
+
+class ReceiverConfig(BaseModel):
+    """The webhook receiver of `relance serve` and `relance daemon` (``[receiver]``): its
+    limits, and whether /metrics and the API description answer on the webhook port, on a
+    port of their own (``ops_port``), or nowhere."""
+
+    model_config = ConfigDict(extra="forbid")
+    header_timeout: float = Field(default=10.0, gt=0)  # seconds to send a request's headers
+    body_timeout: float = Field(default=20.0, gt=0)  # seconds to send its body, then 408
+    max_requests: int = Field(default=128, ge=1)  # deliveries handled at once; more: 503
+    max_buffered: int = Field(default=16 * 1024 * 1024, ge=1024)  # their bodies' bytes, in all
+    max_body: int = Field(default=1024 * 1024, ge=1024)  # bytes; more: 413
+    docs: bool = True  # /docs, /redoc, /openapi.json
+    metrics: bool = True  # /metrics (the daemon's)
+    ops_host: str = "127.0.0.1"
+    ops_port: int | None = Field(default=None, ge=1, le=65535)  # docs and metrics there
 
 
 class OAuthAppConfig(BaseModel):
@@ -252,6 +270,7 @@ class Settings(BaseSettings):
     # version here as a file of its own
     rates_dir: Path = Path.home() / ".local" / "share" / "relance" / "rates"
     rate_sources: RateSourcesConfig = Field(default_factory=RateSourcesConfig)
+    receiver: ReceiverConfig = Field(default_factory=ReceiverConfig)
 
     @classmethod
     def settings_customise_sources(

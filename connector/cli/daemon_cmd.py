@@ -16,6 +16,8 @@ import typer
 
 from connector.calendar import BusinessCalendar
 from connector.cli._context import AppState
+from connector.cli._receiver_options import Docs, OpsHost, OpsPort, receiver_settings
+from connector.cli._receiver_options import Metrics as MetricsOption
 from connector.cli.cycle_cmds import tenant_cycle
 from connector.clock import local_today
 from connector.daemon import Daemon, DaemonOptions, TenantSchedule
@@ -147,19 +149,28 @@ def daemon(
     json_logs: Annotated[
         bool, typer.Option("--json-logs/--text-logs", help="one JSON object per log line")
     ] = True,
+    ops_host: OpsHost = None,
+    ops_port: OpsPort = None,
+    docs: Docs = None,
+    metrics_on: MetricsOption = None,
 ) -> None:
     """Run every tenant's cycle on its \\[schedule] (default: business days at 09:00, local),
     receive webhooks at /webhooks/PLATFORM/TENANT, answer /healthz, /readyz and /metrics. SIGTERM or
-    Ctrl-C: the cycles in flight finish, nothing new starts."""
+    Ctrl-C: the cycles in flight finish, nothing new starts. Receiver limits: [receiver] in the
+    settings."""
     import uvicorn
 
     from connector.receiver import create_app
+    from connector.receiver_serve import OpsListener, ops_app, server_config
 
     state = ctx.obj
     assert isinstance(state, AppState)
     if json_logs:
         log_as_json(logging.DEBUG if state.debug else logging.INFO)
     store = state.store
+    settings = receiver_settings(
+        state, ops_host=ops_host, ops_port=ops_port, docs=docs, metrics=metrics_on
+    )
     tenants = _Tenants(state)
     schedules = tenants.load()
     metrics = Metrics()
@@ -231,13 +242,29 @@ def daemon(
         ),
         metrics=metrics,
     )
-    app = create_app(store, tenants.source, ready=lambda: worker.running, metrics=metrics)
+    apart = settings.ops_port is not None  # /metrics and the docs on a listener of their own
+    app = create_app(
+        store,
+        tenants.source,
+        ready=lambda: worker.running,
+        metrics=metrics,
+        serve_metrics=settings.metrics and not apart,
+        docs=settings.docs and not apart,
+        max_body=settings.max_body,
+        body_timeout=settings.body_timeout,
+        max_requests=settings.max_requests,
+        max_buffered=settings.max_buffered,
+    )
+    ops = None
+    if settings.ops_port is not None:
+        side = ops_app(app, metrics=metrics if settings.metrics else None, docs=settings.docs)
+        ops = OpsListener(side, settings, settings.ops_port)
     # what exists now lives as long as the process: out of the collector's full passes, which
     # would otherwise stall deliveries in flight (as in `relance serve`)
     gc.collect()
     gc.freeze()
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        server_config(app, host, port, header_timeout=settings.header_timeout, log_level="warning")
     )
     stop = threading.Event()
 
@@ -249,13 +276,18 @@ def daemon(
     http = threading.Thread(target=server.run, name="receiver", daemon=True)
     worker.start()
     http.start()
+    if ops is not None:
+        ops.start()
     state.console.print(
         f"relance daemon: {len(schedules)} tenant(s), receiver on http://{host}:{port}"
+        + (f", ops listener on http://{settings.ops_host}:{settings.ops_port}" if ops else "")
     )
     stop.wait()
     worker.stop()  # the cycles in flight finish
     server.should_exit = True
     http.join(timeout=10)
+    if ops is not None:
+        ops.stop()
     metrics.close()
 
 

@@ -7,13 +7,15 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from connector.cli._context import AppState
 from connector.cli._output import shown
+from connector.cli._receiver_options import Docs, OpsHost, OpsPort, receiver_settings
 from connector.errors import Unsupported
+from connector.logjson import log_as_json
 from connector.settings import TenantConfig
 from connector.source import Source, WebhookAdmin
 
@@ -102,17 +104,23 @@ def unsubscribe(
 SERVE_ENV = "RELANCE_SERVE_OPTIONS"  # how `serve --workers` hands its options to each worker
 
 
-def _state_from_env() -> AppState:
+def _logging(json_logs: bool, debug: bool) -> None:
+    level = logging.DEBUG if debug else logging.WARNING
+    if json_logs:
+        log_as_json(level)
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _state_from_env() -> tuple[AppState, dict[str, Any]]:
     options = json.loads(os.environ.get(SERVE_ENV, "{}"))
-    logging.basicConfig(
-        level=logging.DEBUG if options.get("debug") else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    _logging(bool(options.get("json_logs")), bool(options.get("debug")))
     config = options.get("config")
-    return AppState(config=Path(config) if config else None, store_url=options.get("store_url"))
+    state = AppState(config=Path(config) if config else None, store_url=options.get("store_url"))
+    return state, options
 
 
-def _receiver(state: AppState) -> FastAPI:
+def _receiver(state: AppState, *, docs: bool) -> FastAPI:
     from connector.receiver import create_app
 
     opened: dict[str, tuple[TenantConfig, Source | None]] = {}
@@ -126,7 +134,16 @@ def _receiver(state: AppState) -> FastAPI:
             opened[slug] = (config, state.source(config))
         return opened[slug][1]
 
-    app = create_app(state.store, source_for)
+    limits = state.settings.receiver
+    app = create_app(
+        state.store,
+        source_for,
+        max_body=limits.max_body,
+        body_timeout=limits.body_timeout,
+        max_requests=limits.max_requests,
+        max_buffered=limits.max_buffered,
+        docs=docs,
+    )
     # what exists now (modules, classes, the app) lives as long as the process: kept out of
     # the collector's full passes, which otherwise walk all of it (25-160 ms each) and stall
     # every delivery in flight (benchmarks/webhook_intake.py: p99 at 500/s)
@@ -138,8 +155,13 @@ def _receiver(state: AppState) -> FastAPI:
 def receiver_app() -> FastAPI:
     """The app of one `serve --workers` process: its own store connections, sources and
     inbox writer, built from the options the command line gave (uvicorn's factory)."""
-    state = _state_from_env()
-    app = _receiver(state)
+    from connector.receiver_serve import DeadlineProtocol
+
+    state, options = _state_from_env()
+    # this process's connections are uvicorn's, made from the class named on the command
+    # line: its deadline is set here, before the first one
+    DeadlineProtocol.header_timeout = state.settings.receiver.header_timeout
+    app = _receiver(state, docs=bool(options.get("docs", True)))
     app.router.on_shutdown.append(state.close)
     return app
 
@@ -156,16 +178,42 @@ def serve(
             "inserts events)",
         ),
     ] = 1,
+    ops_host: OpsHost = None,
+    ops_port: OpsPort = None,
+    docs: Docs = None,
+    json_logs: Annotated[
+        bool | None,
+        typer.Option(
+            "--json-logs/--text-logs",
+            help="one JSON object per log line (default: log_format in the settings)",
+        ),
+    ] = None,
 ) -> None:
     """Run the webhook receiver alone: POST /webhooks/PLATFORM/TENANT, /healthz, /readyz,
-    /docs and /openapi.json. Events are stored; `relance sync` or the daemon processes them."""
+    /docs and /openapi.json. Events are stored; `relance sync` or the daemon processes them.
+    Limits (header and body deadlines, deliveries at once, body size): [receiver] in the
+    settings."""
     import uvicorn
+
+    from connector.receiver_serve import OpsListener, ops_app, run_listeners, server_config
 
     state = ctx.obj
     assert isinstance(state, AppState)
     state.store  # noqa: B018 - a wrong store URL fails here, with its exit code, not in a worker
+    settings = receiver_settings(state, ops_host=ops_host, ops_port=ops_port, docs=docs)
+    as_json = state.settings.log_format == "json" if json_logs is None else json_logs
+    if as_json:
+        log_as_json(logging.DEBUG if state.debug else logging.WARNING)
+    docs_here = settings.docs and settings.ops_port is None
+    ops = None
+    if workers == 1 or settings.ops_port is not None:
+        # the receiver itself with one worker; with several, only for its description
+        app = _receiver(state, docs=docs_here)
+    if settings.ops_port is not None:  # the description only: `serve` counts no metrics
+        ops = OpsListener(ops_app(app, metrics=None, docs=settings.docs), settings,
+                          settings.ops_port)  # fmt: skip
     if workers == 1:
-        uvicorn.run(_receiver(state), host=host, port=port, log_level="info", access_log=False)
+        run_listeners(server_config(app, host, port, header_timeout=settings.header_timeout), ops)
         return
     state.close()  # each worker opens its own connections
     os.environ[SERVE_ENV] = json.dumps(
@@ -173,17 +221,27 @@ def serve(
             "config": str(state.config.resolve()) if state.config else None,
             "store_url": state.store_url,
             "debug": state.debug,
+            "json_logs": as_json,
+            "docs": docs_here,
         }
     )
-    uvicorn.run(
-        f"{__name__}:receiver_app",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-    )
+    if ops is not None:
+        ops.start()
+    try:
+        uvicorn.run(
+            f"{__name__}:receiver_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            http="connector.receiver_serve:DeadlineProtocol",
+            log_config=None,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        if ops is not None:
+            ops.stop()
 
 
 def register(app: typer.Typer) -> None:

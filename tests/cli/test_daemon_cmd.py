@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,16 +39,21 @@ def test_the_daemon_serves_health_and_stops_cleanly_on_sigterm(workdir: Path, re
         metrics = requests.get(f"{base}/metrics", timeout=5).text
         assert "relance_inbox_depth 0.0" in metrics and "relance_cycles_total" in metrics
         unknown = requests.post(f"{base}/webhooks/pennylane/nobody", data=b"{}", timeout=5)
-        assert unknown.status_code == 404
         files = requests.post(f"{base}/webhooks/files/lumen", data=b"{}", timeout=5)
-        assert files.status_code == 404  # a file tenant has no source to verify deliveries
+        # a file tenant has no source to verify deliveries; an anonymous caller is not told
+        assert unknown.status_code == files.status_code == 401
+        assert unknown.json() == files.json()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as garbage:
+            garbage.sendall(b"NOT HTTP AT ALL\r\n\r\n")  # uvicorn itself logs a warning
+            assert garbage.recv(100).startswith(b"HTTP/1.1 400")
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err.decode()
     assert b"relance daemon: 1 tenant(s)" in out
-    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
-    messages = [line["message"] for line in lines]
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.strip()]
+    messages = [line["message"] for line in lines]  # every line JSON, uvicorn's too
+    assert any(line["logger"].startswith("uvicorn") for line in lines)
     assert any(m.startswith("daemon started") for m in messages)
     assert any(m.startswith("daemon stopped") for m in messages), "stopped cleanly, and said so"
     assert all({"ts", "level", "logger", "message"} <= set(line) for line in lines)
@@ -60,7 +66,7 @@ def test_a_tenant_added_while_the_daemon_runs_is_served_and_a_broken_file_report
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "connector", "daemon", "--port", str(port), "--jitter", "0",
-         "--reload-seconds", "1"],
+         "--reload-seconds", "1", "--no-metrics"],
         cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -77,6 +83,7 @@ def test_a_tenant_added_while_the_daemon_runs_is_served_and_a_broken_file_report
                 time.sleep(0.2)
             assert store.cycle_rows()["nouveau"].due_at is not None, "on its schedule"
         assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+        assert requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).status_code == 404
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
@@ -86,6 +93,30 @@ def test_a_tenant_added_while_the_daemon_runs_is_served_and_a_broken_file_report
     ]
     assert any("tenants reloaded: added ['nouveau']" in m for m in messages), messages
     assert any(m.startswith("tenant=lumen configuration not loaded") for m in messages)
+
+
+def test_metrics_on_a_port_of_their_own_and_no_docs(workdir: Path, relance: Run) -> None:
+    _setup(workdir, relance)
+    port, ops_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connector", "daemon", "--port", str(port), "--jitter", "0",
+         "--ops-port", str(ops_port), "--no-docs"],
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base, ops = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ops_port}"
+    try:
+        wait_until_up(proc, f"{base}/readyz")
+        wait_until_up(proc, f"{ops}/healthz")
+        assert "relance_inbox_depth 0.0" in requests.get(f"{ops}/metrics", timeout=5).text
+        for path in ("/metrics", "/docs", "/redoc", "/openapi.json"):
+            assert requests.get(f"{base}{path}", timeout=5).status_code == 404, path
+        for path in ("/docs", "/openapi.json"):
+            assert requests.get(f"{ops}{path}", timeout=5).status_code == 404, path
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert f"ops listener on http://127.0.0.1:{ops_port}" in " ".join(out.decode().split())
 
 
 def test_the_daemon_warns_when_the_rate_tables_leave_todays_notices_without_a_figure(

@@ -169,3 +169,51 @@ def test_an_api_token_is_kept_encrypted_and_never_expires(vault: TokenVault) -> 
     connect_token(vault, "acme", "pennylane", "  plt_0123456789abcdef  ")
     token = vault.load("acme", "pennylane")
     assert token.access_token == "plt_0123456789abcdef" and token.expires_at is None
+
+
+def test_requests_for_other_paths_are_ignored_until_the_redirect_comes(
+    platform: Platform_, vault: TokenVault
+) -> None:
+    port = _free_port()
+    others = []
+
+    def browser_asking_for_more(url: str) -> bool:
+        """As a browser does: the tab's icon and a stray page of the same origin first."""
+        for path in ("/favicon.ico", "/", "/callback/extra"):
+            others.append(requests.get(f"http://127.0.0.1:{port}{path}", timeout=5).status_code)
+        return browser(url)
+
+    connect_oauth(
+        _app(platform),
+        vault,
+        "acme",
+        FrozenClock.on(date(2026, 3, 10)),
+        redirect_uri=f"http://127.0.0.1:{port}/callback",
+        open_browser=browser_asking_for_more,
+        wait=5,
+    )
+    assert others == [404, 404, 404]
+    assert vault.load("acme", "quickbooks").access_token == "at-1"
+
+
+def test_without_the_redirect_the_catcher_waits_until_its_timeout(
+    platform: Platform_, vault: TokenVault
+) -> None:
+    port = _free_port()
+
+    def favicon_only(url: str) -> bool:  # the consent page is never answered
+        requests.get(f"http://127.0.0.1:{port}/favicon.ico", timeout=5)
+        return True
+
+    with pytest.raises(AuthorizationLost, match="no answer from the consent page in time"):
+        connect_oauth(
+            _app(platform),
+            vault,
+            "acme",
+            FrozenClock.on(date(2026, 3, 10)),
+            redirect_uri=f"http://127.0.0.1:{port}/callback",
+            open_browser=favicon_only,
+            wait=0.5,
+        )
+    with pytest.raises(AuthorizationLost, match="not connected"):
+        vault.load("acme", "quickbooks")
