@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .server import REALM, QuickBooksState
+from .state import REALM, QuickBooksState
 
 __all__ = ["Seeded", "seed"]
 
