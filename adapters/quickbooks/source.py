@@ -6,8 +6,11 @@
   no longer open is closed.
 * **Incremental**: the change-data-capture endpoint from the last ``LastUpdatedTime`` seen
   minus an overlap; deleted documents leave the ledger, voided ones come back emptied. A
-  watermark older than the 30-day window means a full read; a response that hits the
-  1000-object cap is followed by another from the newest change it held.
+  watermark older than the 30-day window means a full read, and so does an answer holding
+  CDC's 1,000 objects (Intuit documents the cap, but no paging and not which changes an
+  answer at the cap leaves out): the query endpoint pages, and a full read closes what it
+  no longer finds, deletions included. Open invoices CDC reports are read again with
+  ``include=invoiceLink``, the only documented way to get their pay-online link.
 * **Bill-to**: documents of a sub-customer billed with its parent go to the top of the
   tree; customers a document names but relance has not read yet are read with it.
 * Write-back, webhooks: writeback.py, webhooks.py. The invoice's PDF comes from
@@ -19,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from connector.clock import Clock
@@ -34,7 +38,6 @@ from connector.source import (
     Event,
     Outcome,
     Resource,
-    SourceProtocolError,
     WriteReceipt,
 )
 from connector.store import Store
@@ -60,6 +63,7 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
 WINDOW = timedelta(days=29)  # CDC looks back 30 days at most; keep a day of margin
 CDC_CAP = 1000
+LINK = "invoiceLink"  # InvoiceLink comes only when asked for (Invoice reference, minor v. 36)
 FULL_BATCH = 10_000  # records per batch of a full read: memory stays flat however large
 ENTITIES = {
     Resource.CUSTOMERS: ("Customer",),
@@ -153,7 +157,12 @@ class QuickBooksSource:
         if since is None or since.as_of is None or started - since.as_of > WINDOW:
             yield from self._full(resource, started)
             return
-        changed, watermark = self._changes(ENTITIES[resource], since.as_of)
+        changes = self._changes(ENTITIES[resource], since.as_of)
+        if changes is None:  # CDC's answer was full: what it left out cannot be known
+            log.info("QuickBooks reported %s changes or more: full read of %s", CDC_CAP, resource)
+            yield from self._full(resource, started)
+            return
+        changed, watermark = changes
         yield self._delta(resource, changed, Cursor(watermark.isoformat(), watermark))
 
     def _terms(self) -> None:
@@ -171,7 +180,7 @@ class QuickBooksSource:
             sources = {"Customer": self.client.query_all("Customer")}
         elif resource is Resource.RECEIVABLES:
             sources = {
-                "Invoice": self.client.query_all("Invoice", "Balance > '0'"),
+                "Invoice": self.client.query_all("Invoice", "Balance > '0'", LINK),
                 "CreditMemo": self.client.query_all("CreditMemo"),
             }
         else:
@@ -187,31 +196,21 @@ class QuickBooksSource:
 
     def _changes(
         self, entities: Sequence[str], since: datetime
-    ) -> tuple[dict[str, list[dict[str, Any]]], datetime]:
-        """Everything CDC reports since ``since`` (minus the overlap), past its 1000 cap."""
-        found: dict[str, dict[str, dict[str, Any]]] = {e: {} for e in entities}
-        watermark, start = since, since - OVERLAP
-        while True:
-            answer = self.client.cdc(entities, start)
-            count, newest = 0, start
-            for entity, rows in answer.items():
-                for row in rows:
-                    count += 1
-                    stamp = _updated(row)
-                    if stamp is not None:
-                        newest = max(newest, stamp)
-                    found[entity][str(row.get("Id"))] = row  # the later answer wins
-            watermark = max(watermark, newest)
-            if count < CDC_CAP:
-                break
-            if newest <= start:
-                raise SourceProtocolError(
-                    f"QuickBooks reported over {CDC_CAP} changes at one instant",
-                    platform="quickbooks",
-                    hint="relance will read everything at the next full sync",
-                )
-            start = newest
-        return {e: list(rows.values()) for e, rows in found.items()}, watermark
+    ) -> tuple[dict[str, list[dict[str, Any]]], datetime] | None:
+        """Everything CDC reports since ``since`` (minus the overlap), with the newest change
+        time seen; None when the answer holds CDC's 1,000 objects. Intuit documents that cap
+        but neither which objects an answer at the cap leaves out nor a way to continue (CDC
+        has no paging, and no end to its period): such an answer is not taken as complete."""
+        answer = self.client.cdc(entities, since - OVERLAP)
+        if sum(len(rows) for rows in answer.values()) >= CDC_CAP:
+            return None
+        watermark = since
+        for rows in answer.values():
+            for row in rows:
+                stamp = _updated(row)
+                if stamp is not None:
+                    watermark = max(watermark, stamp)
+        return answer, watermark
 
     def _delta(
         self, resource: Resource, changed: dict[str, list[dict[str, Any]]], cursor: Cursor
@@ -225,6 +224,8 @@ class QuickBooksSource:
                     deleted.append(ref(self.tenant, kind, str(row.get("Id"))))
                 else:
                     live.setdefault(entity, []).append(row)
+        if live.get("Invoice"):
+            live["Invoice"] = self._with_links(live["Invoice"])
         batch = self._mapped(resource, live, cursor, complete=False)
         if resource is Resource.PAYMENTS:
             deleted = []  # a deleted payment shows in the balances it changed
@@ -239,6 +240,17 @@ class QuickBooksSource:
             unreadable=batch.unreadable,
             problems=batch.problems,
         )
+
+    def _with_links(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """CDC's invoices, the open ones read again with their pay-online link (CDC is not
+        documented to honour ``include=invoiceLink``; the query endpoint is)."""
+        open_ids = sorted(
+            {str(r.get("Id")) for r in rows if _positive(r.get("Balance")) and r.get("Id")}
+        )
+        if not open_ids:
+            return rows
+        fresh = {str(r.get("Id")): r for r in self.client.by_ids("Invoice", open_ids, LINK)}
+        return [fresh.get(str(r.get("Id")), r) for r in rows]
 
     # --- mapping with the customer tree ---------------------------------------------------------
     def _learn(self, raw_customers: list[dict[str, Any]], problems: list[str]) -> None:
@@ -395,7 +407,8 @@ class QuickBooksSource:
         raw: dict[str, list[dict[str, Any]]] = {}
         for kind, entity in (("invoice", "Invoice"), ("creditmemo", "CreditMemo")):
             if wanted.get(kind):
-                raw[entity] = list(self.client.by_ids(entity, sorted(set(wanted[kind]))))
+                include = LINK if entity == "Invoice" else None
+                raw[entity] = list(self.client.by_ids(entity, sorted(set(wanted[kind])), include))
         if raw:
             batch = self._mapped(Resource.RECEIVABLES, raw, Cursor("", now), complete=False)
             found = {r.ref.external_id for r in batch.receivables}
@@ -464,6 +477,13 @@ def _updated(row: Mapping[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return stamp if stamp.tzinfo is not None else None
+
+
+def _positive(value: Any) -> bool:
+    try:
+        return Decimal(str(value)) > 0
+    except (InvalidOperation, ValueError):
+        return False
 
 
 def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -131,3 +131,26 @@ def test_the_invoice_pdf_for_a_letter(ledger: QuickBooksState, make_source: Make
     pdf = make_source().document(ref("11"))
     assert pdf.startswith(b"%PDF")
     assert ("GET", "/invoice/11/pdf") in ledger.calls
+
+
+def test_batch_requests_stay_under_intuit_s_batch_limit(
+    qb_state: QuickBooksState, make_source: MakeSource
+) -> None:
+    qb_state.put("Customer", {"Id": "1", "DisplayName": "Acme Holdings"})
+    ids = [str(n) for n in range(100, 170)]
+    for n in ids:
+        qb_state.put(
+            "Invoice",
+            {"Id": n, "DocNumber": f"INV-{n}", "TxnDate": "2026-01-10", "DueDate": "2026-02-09",
+             "TotalAmt": Decimal("80.00"), "Balance": Decimal("80.00"),
+             "CustomerRef": {"value": "1"}},
+        )  # fmt: skip
+    source = make_source()
+    for n in ids:  # one reminder per invoice, one after the other: two batches each
+        source.write_back_all(outcome(n, key=f"c1|reminder_1|{n}"))
+    assert len(qb_state.data[REALM]["Attachable"]) == len(ids)
+    assert qb_state.throttled == 0  # never refused
+    sent = sorted(qb_state.batches[REALM])
+    assert len(sent) == 2 * len(ids) > 120
+    window = timedelta(minutes=1)
+    assert max(sum(1 for t in sent if start <= t < start + window) for start in sent) <= 120

@@ -10,12 +10,22 @@ from decimal import Decimal
 from typing import Any
 
 from .query import ENTITIES, run_query
-from .state import Change, QuickBooksState
+from .state import COMPANY_TZ, Change, QuickBooksState, stamp
 from .wire import Reply, fault
 
 __all__ = ["BATCH_MAX", "CDC_CAP", "route"]
 
 CDC_CAP, BATCH_MAX = 1000, 30
+# Intuit's DateTime type: local time, UTC ("Z") or an offset, to the second
+_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)?")
+
+
+def _shown(entity: str, rows: list[dict[str, Any]], include: str) -> list[dict[str, Any]]:
+    """Rows as Intuit answers them: an invoice's ``InvoiceLink`` only when the request said
+    ``include=invoiceLink`` (minor version 36 and later; Invoice reference, InvoiceLink)."""
+    if entity != "Invoice" or "invoicelink" in include.lower().split(","):
+        return rows
+    return [{k: v for k, v in row.items() if k != "InvoiceLink"} for row in rows]
 
 
 def route(
@@ -25,10 +35,13 @@ def route(
     tables = state.data.get(realm)
     if tables is None:
         raise Reply(403, fault("3100", "ApplicationAuthorizationFailed", "AUTHORIZATION"))
+    include = query.get("include", "")
     if path == "/query":
         statement = query.get("query") or raw.decode()
         state.queries.append(statement)
-        _, response = run_query(tables, statement)
+        queried, response = run_query(tables, statement)
+        if queried in response:
+            response = {**response, queried: _shown(queried, response[queried], include)}
         return 200, {"QueryResponse": response}
     if path == "/cdc" and method == "GET":
         return _cdc(state, realm, query)
@@ -52,13 +65,14 @@ def route(
         record = tables[entity].get(found.group(2))
         if record is None:
             raise Reply(400, fault("610", "Object Not Found"))
-        return 200, {entity: record}
+        return 200, {entity: _shown(entity, [record], include)[0]}
     if method == "POST" and not found.group(2):
         request_id = query.get("requestid")
         if request_id and (realm, request_id) in state.request_ids:
             return state.request_ids[(realm, request_id)]
         body = json.loads(raw or b"{}", parse_float=Decimal)
-        answer = _write(state, realm, entity, body, operation=query.get("operation"))
+        status, written = _write(state, realm, entity, body, operation=query.get("operation"))
+        answer = status, {entity: _shown(entity, [written[entity]], include)[0]}
         if request_id:
             state.request_ids[(realm, request_id)] = answer
         return answer
@@ -108,11 +122,18 @@ def _write(
 
 
 def _cdc(state: QuickBooksState, realm: str, query: dict[str, str]) -> tuple[int, Any]:
-    try:
-        since = datetime.fromisoformat(query["changedSince"])
-    except (KeyError, ValueError):
-        raise Reply(400, fault("2010", "Invalid changedSince")) from None
-    if since.tzinfo is None or state.clock.now() - since > timedelta(days=30):
+    """Changes since ``changedSince`` (Intuit's DateTime; within the last 30 days), at most
+    1,000 objects per answer (change-data-capture page). Which ones an answer holds when more
+    changed is not documented, nor is a way to continue: the emulator keeps the first by
+    entity and Id, not the oldest, so a client that continues from the newest change it got
+    misses some."""
+    raw = query.get("changedSince", "")
+    if not _DATETIME.fullmatch(raw):
+        raise Reply(400, fault("2010", "Invalid changedSince", detail=f"not a DateTime: {raw}"))
+    since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    if since.tzinfo is None:  # local time: the company's
+        since = since.replace(tzinfo=COMPANY_TZ)
+    if state.clock.now() - since > timedelta(days=30):
         raise Reply(400, fault("2010", "changedSince must be within the last 30 days"))
     wanted = [e for e in query.get("entities", "").split(",") if e in ENTITIES]
     if not wanted:
@@ -121,7 +142,10 @@ def _cdc(state: QuickBooksState, realm: str, query: dict[str, str]) -> tuple[int
     for change in state.changes:
         if change.realm == realm and change.entity in wanted and change.at >= since:
             latest[(change.entity, change.id)] = change
-    ordered = sorted(latest.values(), key=lambda c: c.at)[:CDC_CAP]
+    order = {entity: n for n, entity in enumerate(wanted)}
+    ordered = sorted(
+        latest.values(), key=lambda c: (order[c.entity], int(c.id) if c.id.isdigit() else 0)
+    )[:CDC_CAP]
     blocks: dict[str, list[Any]] = {e: [] for e in wanted}
     for change in ordered:
         record = state.data[realm][change.entity].get(change.id)
@@ -131,11 +155,11 @@ def _cdc(state: QuickBooksState, realm: str, query: dict[str, str]) -> tuple[int
                     "Id": change.id,
                     "status": "Deleted",
                     "domain": "QBO",
-                    "MetaData": {"LastUpdatedTime": change.at.isoformat()},
+                    "MetaData": {"LastUpdatedTime": stamp(change.at)},
                 }
             )
         else:
-            blocks[change.entity].append(record)
+            blocks[change.entity].extend(_shown(change.entity, [record], ""))
     responses = [
         {entity: rows, "startPosition": 1, "maxResults": len(rows)}
         for entity, rows in blocks.items()
@@ -157,7 +181,9 @@ def _batch(state: QuickBooksState, realm: str, body: Any) -> tuple[int, Any]:
         try:
             if "Query" in item:
                 state.queries.append(item["Query"])
-                _, response = run_query(tables, item["Query"])
+                queried, response = run_query(tables, item["Query"])
+                if queried in response:
+                    response = {**response, queried: _shown(queried, response[queried], "")}
                 answers.append({"bId": bid, "QueryResponse": response})
                 continue
             entity = next((e for e in ENTITIES if e in item), None)

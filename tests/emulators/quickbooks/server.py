@@ -5,8 +5,11 @@
   one and a 100-day life, ``invalid_grant``; revocation at ``/v2/oauth2/tokens/revoke``.
 * ``/v3/company/{realm}/…`` with a bearer token bound to that realm (401 with the
   lower-case fault Intuit sends) and ``minorversion`` ≥ 75 on every call; the API itself
-  is in api.py, its query language in query.py, the companies in state.py.
-* Throttling per realm: 500 requests in any 60 s and 10 in flight, then 429 with fault 3001.
+  is in api.py, its query language in query.py, the companies in state.py. It answers
+  XML, QuickBooks's default, to a request whose ``Accept`` does not ask for JSON
+  (developer.intuit.com … learn/rest-api-features, "Common request header fields").
+* Throttling per realm: 500 requests in any 60 s and 10 in flight, and 120 batch requests in
+  any 60 s, then 429 with fault 3001.
 
 Time is the test's clock: nothing sleeps. Amounts are kept as Decimal and written as JSON
 numbers digit for digit (never through a float).
@@ -26,12 +29,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .api import route
-from .state import GRACE, REALM, QuickBooksState
-from .wire import Reply, dumps, fault
+from .state import GRACE, REALM, QuickBooksState, Seen
+from .wire import Reply, dumps, fault, to_xml
 
 __all__ = ["QuickBooksEmulator"]
 
-PER_MINUTE, IN_FLIGHT = 500, 10
+# per realm: 500 requests a minute, 10 at once; 120 batch requests a minute (since
+# 2025-10-31, blogs.intuit.com 2025-08-13), which also count among the 500
+PER_MINUTE, IN_FLIGHT, BATCH_PER_MINUTE = 500, 10, 120
 
 
 class QuickBooksEmulator(ThreadingHTTPServer):
@@ -79,8 +84,10 @@ class _Handler(BaseHTTPRequestHandler):
             data, ctype = body.encode(), "application/xml"
         elif isinstance(body, bytes):
             data, ctype = body, "application/pdf" if body.startswith(b"%PDF") else "text/plain"
-        else:
+        elif self._json:
             data, ctype = dumps(body), "application/json"
+        else:  # QuickBooks answers XML unless asked for JSON
+            data, ctype = to_xml(body), "application/xml"
         self.send_response(status)
         self.send_header("content-type", ctype)
         self.send_header("intuit_tid", f"1-{secrets.token_hex(8)}")
@@ -108,6 +115,7 @@ class _Handler(BaseHTTPRequestHandler):
         if hasattr(self, "_raw"):
             del self._raw
         self._body()
+        self._json = True  # OAuth answers JSON; the API, what the request accepts
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if parts.path == "/connect/oauth2":  # the consent page: the user picks the company
@@ -124,8 +132,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, fault("610", "Object Not Found"))
         realm, path = found.group(1), found.group(2)
         state = self.server.state
+        accept = self.headers.get("Accept", "")
+        self._json = "application/json" in accept.lower()
         with state.lock:
             state.calls.append((method, path))
+            state.seen.append(Seen(method, path, query, accept))
             if state.before is not None:
                 state.before(method, path)
             for injected in state.faults:
@@ -154,7 +165,16 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             now = state.clock.now()
             hits = [t for t in state.hits.get(realm, []) if now - t < timedelta(minutes=1)]
-            if len(hits) >= PER_MINUTE or state.in_flight.get(realm, 0) >= IN_FLIGHT:
+            batch = path == "/batch" and method == "POST"
+            sent = state.batches.setdefault(realm, [])  # every batch request, for the tests
+            batches = sum(
+                1 for t in reversed(sent[-BATCH_PER_MINUTE:]) if now - t < timedelta(minutes=1)
+            )
+            if (
+                len(hits) >= PER_MINUTE
+                or state.in_flight.get(realm, 0) >= IN_FLIGHT
+                or (batch and batches >= BATCH_PER_MINUTE)
+            ):
                 state.throttled += 1
                 return self._send(
                     429,
@@ -165,6 +185,8 @@ class _Handler(BaseHTTPRequestHandler):
                     ),
                 )
             hits.append(now)
+            if batch:
+                sent.append(now)
             state.hits[realm] = hits
             state.in_flight[realm] = state.in_flight.get(realm, 0) + 1
         try:

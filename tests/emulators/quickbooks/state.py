@@ -14,15 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connector.clock import Clock
 from tests.secrets_watch import watch
 
 from .query import ENTITIES, changed
 
-__all__ = ["REALM", "Change", "Fault", "QuickBooksState"]
+__all__ = ["COMPANY_TZ", "REALM", "Change", "Fault", "QuickBooksState", "Seen"]
 
 REALM = "9130350000000001"
+# the companies' time zone: Intuit writes MetaData times in the company's local offset,
+# to the second ("2015-10-05T14:42:19-07:00")
+COMPANY_TZ = ZoneInfo("America/Los_Angeles")
 ACCESS_LIFE, REFRESH_LIFE, GRACE = timedelta(hours=1), timedelta(days=100), timedelta(hours=24)
 
 
@@ -44,6 +48,21 @@ class Fault:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
+
+
+def stamp(instant: datetime) -> str:
+    """An instant as Intuit writes MetaData times: the company's offset, whole seconds."""
+    return instant.astimezone(COMPANY_TZ).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One API request as the emulator received it (for tests to check what was asked)."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    accept: str
 
 
 @dataclass
@@ -68,8 +87,10 @@ class QuickBooksState:
     preferences: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    seen: list[Seen] = field(default_factory=list)  # every API request, as it came
     queries: list[str] = field(default_factory=list)
     hits: dict[str, list[datetime]] = field(default_factory=dict)
+    batches: dict[str, list[datetime]] = field(default_factory=dict)  # batch requests, per realm
     in_flight: dict[str, int] = field(default_factory=dict)
     throttled: int = 0
     consent_realm: str = REALM  # the company the user picks on the consent page
@@ -124,8 +145,8 @@ class QuickBooksState:
             old = table.get(record["Id"])
             now = self.clock.now()
             record["SyncToken"] = str(int(old["SyncToken"]) + 1) if old else "0"
-            created = old["MetaData"]["CreateTime"] if old else now.isoformat()
-            record["MetaData"] = {"CreateTime": created, "LastUpdatedTime": now.isoformat()}
+            created = old["MetaData"]["CreateTime"] if old else stamp(now)
+            record["MetaData"] = {"CreateTime": created, "LastUpdatedTime": stamp(now)}
             record.setdefault("domain", "QBO")
             table[record["Id"]] = record
             self.changes.append(Change(realm, entity, record["Id"], now))
