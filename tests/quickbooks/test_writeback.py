@@ -99,10 +99,31 @@ def test_the_step_goes_to_the_custom_field_the_company_enabled(
     (field,) = invoices(ledger)["11"]["CustomField"]  # type: ignore[misc]
     assert field == {
         "DefinitionId": "2",
+        "Name": "Dunning",
         "Type": "StringType",
         "StringValue": "Reminder 1 > 2026-03-24",
     }
     assert "relance" not in str(invoices(ledger)["11"]["PrivateNote"])
+
+
+def test_the_company_s_other_custom_fields_keep_their_values(
+    ledger: QuickBooksState, make_source: MakeSource
+) -> None:
+    ledger.realm(REALM, custom_fields={1: "PO number", 2: "Dunning", 3: "Crew #"})
+    theirs = [
+        {"DefinitionId": "1", "Name": "PO number", "Type": "StringType", "StringValue": "4711"},
+        {"DefinitionId": "3", "Name": "Crew #", "Type": "StringType", "StringValue": "102"},
+    ]
+    record = invoices(ledger)["11"]
+    ledger.put("Invoice", {**record, "CustomField": theirs})
+    source = make_source(custom_field="Dunning")
+    source.write_back_all(outcome("11"))
+    source.write_back_all(outcome("11", step="reminder_2", key="c1|reminder_2|x"))
+    values = {
+        f["Name"]: f["StringValue"]
+        for f in invoices(ledger)["11"]["CustomField"]  # type: ignore[attr-defined]
+    }
+    assert values == {"PO number": "4711", "Crew #": "102", "Dunning": "Reminder 2 > 2026-03-24"}
 
 
 def test_an_invoice_edited_meanwhile_is_read_again_and_written(

@@ -105,7 +105,9 @@ def _write(
                 ),
             )
         changes = {k: v for k, v in body.items() if k not in ("sparse", "SyncToken")}
-        if body.get("sparse"):
+        if "CustomField" in changes:
+            changes["CustomField"] = _custom_fields(state, realm, changes["CustomField"])
+        if body.get("sparse"):  # what is sent replaces what was there; a list, whole
             merged = {**current, **changes}
         else:  # a full update: what is not sent is cleared
             keep = {"Id", "MetaData", "domain", "SyncToken"}
@@ -119,6 +121,26 @@ def _write(
             if state.data[realm].get(kind, {}).get(str(target.get("value"))) is None:
                 raise Reply(400, fault("610", "Object Not Found", detail="AttachableRef"))
     return 200, {entity: state.put(entity, body, realm)}
+
+
+def _custom_fields(state: QuickBooksState, realm: str, fields: Any) -> list[dict[str, Any]]:
+    """A transaction's legacy custom fields as Intuit stores them: each with its name (from
+    Preferences.SalesFormsPrefs) and type. The list sent is the list kept."""
+    if not isinstance(fields, list):
+        raise Reply(400, fault("2010", "Invalid CustomField", detail="a list is expected"))
+    names = {
+        item["Name"].removeprefix("SalesFormsPrefs.SalesCustomName"): item.get("StringValue")
+        for group in state.preferences[realm]["SalesFormsPrefs"]["CustomField"]
+        for item in group["CustomField"]
+        if "SalesCustomName" in item["Name"]
+    }
+    kept = []
+    for item in fields:
+        definition = str(item.get("DefinitionId", ""))
+        if definition not in names:
+            raise Reply(400, fault("2010", "Invalid CustomField", detail=definition))
+        kept.append({**item, "Name": names[definition], "Type": "StringType"})
+    return kept
 
 
 def _cdc(state: QuickBooksState, realm: str, query: dict[str, str]) -> tuple[int, Any]:
