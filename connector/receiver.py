@@ -3,7 +3,10 @@
 ``POST /webhooks/{platform}/{tenant}`` reads the raw body, lets the tenant's own source check
 the platform's signature (each adapter's ``parse_webhook``, a constant-time comparison) and
 stores the events in the inbox, deduplicated by the platform's event id, before answering
-202. Nothing is processed here: ``process_inbox`` re-reads what the events name, later.
+202 (200 to QuickBooks, as Intuit asks). Nothing is processed here: ``process_inbox``
+re-reads what the events name, later. ``POST /webhooks/{platform}`` takes the deliveries a
+platform sends once per app for every connected account (QuickBooks: one address for every
+company), routed by account to the tenants connected to it (webhook_accounts.py).
 
 Answers, each a JSON object ``{"error": …, "hint": …}`` when refused:
 
@@ -45,6 +48,12 @@ from connector.errors import (
 from connector.metrics import CONTENT_TYPE, Metrics
 from connector.source import Event, Source
 from connector.store import Store, TenantRecord
+from connector.webhook_accounts import (
+    ACCOUNT_WEBHOOK_OPERATION,
+    ACCOUNT_WEBHOOK_PATH,
+    AccountDirectory,
+    account_webhook,
+)
 
 __all__ = ["MAX_BODY", "create_app"]
 
@@ -54,6 +63,8 @@ TENANT_CACHE_SECONDS = 60.0
 STORE_TIMEOUT = 30.0  # seconds a delivery waits for its commit before a 503
 VERIFIERS = 2  # threads verifying deliveries: a source may read its secret from the store
 TOKEN_HEADER = "X-Relance-Token"  # noqa: S105 - a header name, not a secret
+# the status a stored delivery is answered with: Intuit wants 200 (… webhooks/best-practices)
+ACKNOWLEDGED = {"quickbooks": 200}
 
 
 WEBHOOK_PATH = "/webhooks/{platform}/{tenant}"
@@ -179,7 +190,9 @@ def _describe_webhook(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            generate()["paths"][WEBHOOK_PATH] = {"post": WEBHOOK_OPERATION}
+            paths = generate()["paths"]
+            paths[WEBHOOK_PATH] = {"post": WEBHOOK_OPERATION}
+            paths[ACCOUNT_WEBHOOK_PATH] = {"post": ACCOUNT_WEBHOOK_OPERATION}
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -283,7 +296,8 @@ def create_app(
         except (RelanceError, SQLAlchemyError) as exc:
             return _unstored(slug, exc)
         log.info("webhook for %s: %d event(s), %d new", slug, len(events), new)
-        return JSONResponse({"events": len(events), "new": new}, status_code=202)
+        answer = {"events": len(events), "new": new}
+        return JSONResponse(answer, status_code=ACKNOWLEDGED.get(stored, 202))
 
     async def webhook(request: Request) -> Response:
         """One delivery from a platform, verified and stored before the answer."""
@@ -309,6 +323,16 @@ def create_app(
     # a plain Starlette route: the body is read raw (its signature covers the bytes), so
     # FastAPI's per-request parameter handling would only cost time; described by hand
     app.router.routes.append(Route(WEBHOOK_PATH, webhook, methods=["POST"]))
+    # one address per platform app, for every account connected to it (QuickBooks)
+    account_handler = account_webhook(
+        AccountDirectory(store.tenants, source),
+        pool,
+        writer.submit,
+        max_body=max_body,
+        store_timeout=STORE_TIMEOUT,
+        count=None if metrics is None else lambda p, o: metrics.webhooks.labels(p, o).inc(),
+    )
+    app.router.routes.append(Route(ACCOUNT_WEBHOOK_PATH, account_handler, methods=["POST"]))
     _describe_webhook(app)
 
     @app.get("/healthz")

@@ -53,7 +53,7 @@ from .mapping import (
     ref,
 )
 from .oauth import oauth_app
-from .webhooks import parse_delivery, verify
+from .webhooks import parse_delivery, realms_of, verify
 from .wire import QCreditMemo, QCustomer, QInvoice, QPayment
 from .writeback import QuickBooksWriter, WriteOptions
 
@@ -451,14 +451,27 @@ class QuickBooksSource:
         return self.writer.write(list(outcome.receivables), outcome)
 
     # --- webhooks -----------------------------------------------------------------------------
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
+    def _verify(self, headers: Mapping[str, str], body: bytes) -> None:
         if not self.verifier:
             raise Unsupported(
                 "no QuickBooks webhook verifier token",
                 hint="set RELANCE_QUICKBOOKS__WEBHOOK_VERIFIER (developer portal > Webhooks)",
             )
         verify(headers, body, self.verifier)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
+        self._verify(headers, body)
         return parse_delivery(body, self.tenant, self.realm, self.clock.now())
+
+    @property
+    def webhook_account(self) -> str:
+        """The company this tenant is connected to: /webhooks/quickbooks routes by it."""
+        return self.realm
+
+    def webhook_accounts(self, headers: Mapping[str, str], body: bytes) -> set[str]:
+        """The companies a delivery to the app's one address names, once it is verified."""
+        self._verify(headers, body)
+        return realms_of(body)
 
     def document(self, item: SourceRef) -> bytes:
         """The invoice as QuickBooks prints it, to append to a letter."""

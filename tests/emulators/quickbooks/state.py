@@ -203,6 +203,18 @@ class QuickBooksState:
         realm: str = REALM,
     ) -> tuple[dict[str, str], bytes]:
         """(headers, body) of a delivery naming (entity, id, operation) triples, signed."""
+        return self.delivery({realm: events}, verifier=verifier, cloudevents=cloudevents)
+
+    def delivery(
+        self,
+        by_realm: dict[str, list[tuple[str, str, str]]],
+        *,
+        verifier: str,
+        cloudevents: bool = False,
+    ) -> tuple[dict[str, str], bytes]:
+        """(headers, body) of one delivery about several companies, as Intuit sends to an
+        app's one webhook address: legacy (one notification per realm) or CloudEvents (an
+        array of events, ``application/cloudevents+json``), signed with the verifier."""
         now = self.clock.now()
         if cloudevents:
             payload: Any = [
@@ -217,6 +229,7 @@ class QuickBooksState:
                     "intuitaccountid": realm,
                     "data": {},
                 }
+                for realm, events in by_realm.items()
                 for entity, entity_id, operation in events
             ]
         else:
@@ -236,13 +249,15 @@ class QuickBooksState:
                             ]
                         },
                     }
+                    for realm, events in by_realm.items()
                 ]
             }
         body = json.dumps(payload).encode()
         signature = base64.b64encode(
             hmac.new(verifier.encode(), body, hashlib.sha256).digest()
         ).decode()
-        return {"Content-Type": "application/json", "intuit-signature": signature}, body
+        ctype = "application/cloudevents+json" if cloudevents else "application/json"
+        return {"Content-Type": ctype, "intuit-signature": signature}, body
 
     def send_webhook(
         self, url: str, events: list[tuple[str, str, str]], *, verifier: str, **kwargs: Any

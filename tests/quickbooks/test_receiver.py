@@ -1,0 +1,156 @@
+"""Intuit's one webhook address per app, over real HTTP: deliveries routed by realmId."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+import uvicorn
+
+from adapters.quickbooks.client import POLICY, QuickBooksClient, classify
+from adapters.quickbooks.source import QuickBooksSource
+from connector.clock import FrozenClock
+from connector.http import HttpClient
+from connector.model import Platform
+from connector.receiver import create_app
+from connector.source import Source
+from connector.store import Store
+from tests.emulators.quickbooks import QuickBooksEmulator, QuickBooksState
+
+from .conftest import VERIFIER
+
+NORTH, SOUTH, ELSEWHERE = "4620816365000001", "4620816365000002", "4620816365000009"
+REALMS = {"acme": NORTH, "acme-books": NORTH, "south": SOUTH}  # two tenants on one company
+
+
+@pytest.fixture
+def sources(
+    qb_server: QuickBooksEmulator, qb_clock: FrozenClock, store: Store
+) -> Iterator[dict[str, Source]]:
+    made: dict[str, Source] = {}
+    for slug, realm in REALMS.items():
+        store.ensure_tenant(slug, platform=Platform.QUICKBOOKS)
+        http = HttpClient(
+            POLICY, base_url=qb_server.base_url, tenant=slug, clock=qb_clock, classify=classify
+        )
+        made[slug] = QuickBooksSource(QuickBooksClient(http, realm), slug, qb_clock,
+                                      verifier=VERIFIER)  # fmt: skip
+    yield made
+    for source in made.values():
+        source.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def receiver(store: Store, sources: dict[str, Source]) -> Iterator[str]:
+    app = create_app(store, sources.get)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the receiver did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _post(url: str, headers: dict[str, str], body: bytes) -> requests.Response:
+    # Intuit gives an endpoint 3 seconds: a slower answer is a failed delivery
+    return requests.post(url, headers=headers, data=body, timeout=3)
+
+
+def _pending(store: Store, tenant: str) -> list[str]:
+    return sorted(str(e.refs[0]) for e in store.pending_inbound(tenant))
+
+
+@pytest.mark.parametrize("cloudevents", [False, True])
+def test_one_address_routes_each_company_s_events_to_its_tenants(
+    receiver: str, qb_state: QuickBooksState, store: Store, cloudevents: bool
+) -> None:
+    headers, body = qb_state.delivery(
+        {
+            NORTH: [("Invoice", "130", "Update"), ("Payment", "77", "Create")],
+            SOUTH: [("Invoice", "9", "Delete")],
+            ELSEWHERE: [("Invoice", "1", "Update")],  # connected to the app, not to relance
+        },
+        verifier=VERIFIER,
+        cloudevents=cloudevents,
+    )
+    answer = _post(f"{receiver}/webhooks/quickbooks", headers, body)
+    assert answer.status_code == 200  # what Intuit expects; the company no one has included
+    assert answer.json() == {"events": 5, "new": 5}  # 2 for each tenant on NORTH, 1 on SOUTH
+    north = ["quickbooks:{t}:invoice:130", "quickbooks:{t}:payment:77"]
+    assert _pending(store, "acme") == [k.format(t="acme") for k in north]
+    assert _pending(store, "acme-books") == [k.format(t="acme-books") for k in north]
+    assert _pending(store, "south") == ["quickbooks:south:invoice:9"]
+    again = _post(f"{receiver}/webhooks/quickbooks", headers, body)  # Intuit's retry
+    assert (again.status_code, again.json()) == (200, {"events": 5, "new": 0})
+    assert qb_state.calls == []  # nothing is read while Intuit waits for its answer
+
+
+def test_a_forged_delivery_is_refused_and_nothing_is_stored(
+    receiver: str, qb_state: QuickBooksState, store: Store
+) -> None:
+    headers, body = qb_state.delivery({NORTH: [("Invoice", "1", "Update")]}, verifier="not-it")
+    assert _post(f"{receiver}/webhooks/quickbooks", headers, body).status_code == 401
+    unsigned = {"Content-Type": "application/json"}
+    assert _post(f"{receiver}/webhooks/quickbooks", unsigned, body).status_code == 401
+    assert store.pending_inbound("acme") == []
+
+
+def test_a_signed_delivery_relance_cannot_read_is_acknowledged(receiver: str, store: Store) -> None:
+    """Intuit retries what is not answered 200 and may hold later deliveries meanwhile."""
+    from adapters.quickbooks.webhooks import sign
+
+    body = b'{"eventNotifications": "not a list"}'
+    answer = _post(
+        f"{receiver}/webhooks/quickbooks", {"intuit-signature": sign(VERIFIER, body)}, body
+    )
+    assert answer.status_code == 200 and answer.json()["events"] == 0
+    assert "neither the legacy nor the CloudEvents shape" in answer.json()["error"]
+
+
+def test_a_company_connected_after_the_start_is_found(
+    receiver: str,
+    qb_state: QuickBooksState,
+    store: Store,
+    sources: dict[str, Source],
+    qb_server: QuickBooksEmulator,
+    qb_clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import connector.webhook_accounts as module
+
+    monkeypatch.setattr(module, "UNKNOWN_RETRY_SECONDS", 0.0)
+    first, body = qb_state.delivery({NORTH: [("Invoice", "1", "Update")]}, verifier=VERIFIER)
+    assert _post(f"{receiver}/webhooks/quickbooks", first, body).status_code == 200
+    store.ensure_tenant("west", platform=Platform.QUICKBOOKS)  # `relance connect` meanwhile
+    http = HttpClient(
+        POLICY, base_url=qb_server.base_url, tenant="west", clock=qb_clock, classify=classify
+    )
+    sources["west"] = QuickBooksSource(QuickBooksClient(http, ELSEWHERE), "west", qb_clock,
+                                       verifier=VERIFIER)  # fmt: skip
+    headers, body = qb_state.delivery({ELSEWHERE: [("Invoice", "5", "Update")]}, verifier=VERIFIER)
+    assert _post(f"{receiver}/webhooks/quickbooks", headers, body).json()["new"] == 1
+    assert _pending(store, "west") == ["quickbooks:west:invoice:5"]
+
+
+def test_the_per_tenant_address_still_serves_a_single_company(
+    receiver: str, qb_state: QuickBooksState, store: Store
+) -> None:
+    headers, body = qb_state.delivery(
+        {SOUTH: [("Invoice", "9", "Update")], NORTH: [("Invoice", "130", "Update")]},
+        verifier=VERIFIER,
+        cloudevents=True,
+    )
+    answer = _post(f"{receiver}/webhooks/quickbooks/south", headers, body)
+    assert (answer.status_code, answer.json()) == (200, {"events": 1, "new": 1})
+    assert _pending(store, "south") == ["quickbooks:south:invoice:9"]
+    assert store.pending_inbound("acme") == []  # another company's event, not south's
