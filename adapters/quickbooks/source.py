@@ -12,7 +12,8 @@
   no longer finds, deletions included. Open invoices CDC reports are read again with
   ``include=invoiceLink``, the only documented way to get their pay-online link.
 * **Bill-to**: documents of a sub-customer billed with its parent go to the top of the
-  tree; customers a document names but relance has not read yet are read with it.
+  tree; customers a document names but relance has not read yet are read with it
+  (batches.py).
 * Write-back, webhooks: writeback.py, webhooks.py. The invoice's PDF comes from
   ``GET /invoice/{id}/pdf``, for letters.
 """
@@ -20,7 +21,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
@@ -28,7 +29,7 @@ from typing import Any, ClassVar
 from connector.clock import Clock
 from connector.errors import AuthorizationLost, ConfigError, DataError, Unsupported
 from connector.http import HttpClient
-from connector.model import Customer, Payment, Platform, Receivable, SourceRef
+from connector.model import Platform, SourceRef
 from connector.money import Money
 from connector.oauth import BearerAuth, TokenManager, TokenVault, load_fernet
 from connector.settings import Settings, TenantConfig
@@ -42,19 +43,18 @@ from connector.source import (
 )
 from connector.store import Store
 
+from .batches import BatchBuilder, chunks
 from .client import BASE_URL, POLICY, SANDBOX_URL, QuickBooksClient, classify
 from .mapping import (
     Directory,
     credit_from_wire,
-    customer_from_wire,
     parse,
-    payment_from_wire,
     receivable_from_wire,
     ref,
 )
 from .oauth import oauth_app
 from .webhooks import parse_delivery, realms_of, verify
-from .wire import QCreditMemo, QCustomer, QInvoice, QPayment
+from .wire import QCreditMemo, QInvoice
 from .writeback import QuickBooksWriter, WriteOptions
 
 __all__ = ["QuickBooksSource"]
@@ -89,6 +89,7 @@ class QuickBooksSource:
         self.client, self.tenant, self.clock = client, tenant, clock
         self.realm = client.realm
         self.directory = directory or Directory(tenant)
+        self.batches = BatchBuilder(client, tenant, self.directory)
         self.writer = QuickBooksWriter(client, options or WriteOptions())
         self.verifier = verifier
         self.payments_days = payments_days
@@ -188,11 +189,11 @@ class QuickBooksSource:
             sources = {"Payment": self.client.query_all("Payment", f"TxnDate >= '{since}'")}
         empty = True
         for entity, rows in sources.items():
-            for chunk in _chunks(rows, FULL_BATCH):
+            for chunk in chunks(rows, FULL_BATCH):
                 empty = False
-                yield self._mapped(resource, {entity: chunk}, cursor, complete=True)
+                yield self.batches.build(resource, {entity: chunk}, cursor, complete=True)
         if empty:  # nothing open: the read still counts, and moves the cursor
-            yield self._mapped(resource, {}, cursor, complete=True)
+            yield self.batches.build(resource, {}, cursor, complete=True)
 
     def _changes(
         self, entities: Sequence[str], since: datetime
@@ -226,7 +227,7 @@ class QuickBooksSource:
                     live.setdefault(entity, []).append(row)
         if live.get("Invoice"):
             live["Invoice"] = self._with_links(live["Invoice"])
-        batch = self._mapped(resource, live, cursor, complete=False)
+        batch = self.batches.build(resource, live, cursor, complete=False)
         if resource is Resource.PAYMENTS:
             deleted = []  # a deleted payment shows in the balances it changed
         return Batch(
@@ -252,136 +253,6 @@ class QuickBooksSource:
         fresh = {str(r.get("Id")): r for r in self.client.by_ids("Invoice", open_ids, LINK)}
         return [fresh.get(str(r.get("Id")), r) for r in rows]
 
-    # --- mapping with the customer tree ---------------------------------------------------------
-    def _learn(self, raw_customers: list[dict[str, Any]], problems: list[str]) -> None:
-        for raw in raw_customers:
-            try:
-                wire = parse(QCustomer, raw, "customer")
-            except DataError as exc:
-                problems.append(exc.message)
-                continue
-            self.directory.customers[wire.Id] = wire
-
-    def _complete_tree(self, named: set[str], problems: list[str]) -> list[str]:
-        """Read the customers (and their parents) documents name but relance lacks."""
-        fetched: list[str] = []
-        missing = self.directory.missing(named)
-        while missing:
-            rows = list(self.client.by_ids("Customer", sorted(missing)))
-            self._learn(rows, problems)
-            fetched.extend(str(r.get("Id")) for r in rows)
-            still = self.directory.missing(named | set(fetched)) - set(fetched)
-            if still == missing:
-                break  # gone from QuickBooks: the documents naming them are reported
-            missing = still
-        return fetched
-
-    def _mapped(
-        self,
-        resource: Resource,
-        raw: Mapping[str, Iterable[dict[str, Any]]],
-        cursor: Cursor,
-        *,
-        complete: bool,
-    ) -> Batch:
-        problems: list[str] = []
-        unreadable: list[SourceRef] = []
-        if resource is Resource.CUSTOMERS:
-            rows = list(raw.get("Customer", ()))
-            self._learn(rows, problems)
-            ids = [str(r.get("Id")) for r in rows]
-            customers = self._customers(ids, {}, problems, unreadable)
-            return Batch(
-                resource,
-                customers=customers,
-                cursor=cursor,
-                complete=complete,
-                unreadable=unreadable,
-                problems=problems,
-            )
-        receivables: list[Receivable] = []
-        payments: list[Payment] = []
-        bill_emails: dict[str, set[str]] = {}
-        fetched: list[str] = []
-        steps: list[tuple[str, type[Any], Callable[[Any, Directory], Any], str]] = [
-            ("Invoice", QInvoice, receivable_from_wire, "invoice"),
-            ("CreditMemo", QCreditMemo, credit_from_wire, "credit memo"),
-            ("Payment", QPayment, payment_from_wire, "payment"),
-        ]
-        for entity, model, mapper, what in steps:
-            # a page at a time: the JSON of a page is dropped once it is mapped
-            for chunk in _chunks(raw.get(entity, ()), 1000):
-                named = {
-                    str((r.get("CustomerRef") or {}).get("value"))
-                    for r in chunk
-                    if isinstance(r, dict)
-                }
-                fetched.extend(self._complete_tree(named, problems))
-                for row in chunk:
-                    try:
-                        wire = parse(model, row, what)
-                        item = mapper(wire, self.directory)
-                    except DataError as exc:
-                        log.warning("skipped: %s", exc.message)
-                        problems.append(exc.message)
-                        if row.get("Id") is not None and entity != "Payment":
-                            unreadable.append(ref(self.tenant, entity.lower(), str(row["Id"])))
-                        continue
-                    if isinstance(item, Payment):
-                        payments.append(item)
-                        continue
-                    if entity == "CreditMemo" and complete and not item.is_open:
-                        continue  # a used-up credit memo: nothing to net
-                    receivables.append(item)
-                    if isinstance(wire, QInvoice) and wire.BillEmail and wire.BillEmail.Address:
-                        owner = self.directory.bill_to(wire.CustomerRef.value)
-                        address = wire.BillEmail.Address.strip()
-                        if not self._has_email(owner, address):
-                            bill_emails.setdefault(owner, set()).add(address)
-        # customers the store may lack (read just now), and those whose invoices went to an
-        # address their record does not have
-        owners = {self.directory.bill_to(c) for c in fetched} | set(fetched) | set(bill_emails)
-        customers = self._customers(sorted(owners), bill_emails, problems, unreadable)
-        return Batch(
-            resource,
-            customers=customers,
-            receivables=receivables,
-            payments=payments,
-            cursor=cursor,
-            complete=complete,
-            unreadable=unreadable,
-            problems=problems,
-        )
-
-    def _has_email(self, customer_id: str, address: str) -> bool:
-        wire = self.directory.customers.get(customer_id)
-        primary = wire.PrimaryEmailAddr.Address if wire and wire.PrimaryEmailAddr else None
-        return address.lower() in (primary or "").lower()
-
-    def _customers(
-        self,
-        ids: Sequence[str],
-        bill_emails: Mapping[str, set[str]],
-        problems: list[str],
-        unreadable: list[SourceRef],
-    ) -> list[Customer]:
-        customers = []
-        for cid in ids:
-            wire = self.directory.customers.get(cid)
-            if wire is None:
-                continue
-            try:
-                customers.append(
-                    customer_from_wire(
-                        wire, self.directory, tuple(sorted(bill_emails.get(cid, ())))
-                    )
-                )
-            except (DataError, ValueError) as exc:
-                message = f"QuickBooks customer {cid}: {getattr(exc, 'message', exc)}"
-                problems.append(message)
-                unreadable.append(ref(self.tenant, "customer", cid))
-        return customers
-
     # --- targeted re-read (webhook events) ------------------------------------------------------
     def read(self, refs: Sequence[SourceRef]) -> Iterator[Batch]:
         wanted: dict[str, list[str]] = {}
@@ -392,7 +263,7 @@ class QuickBooksSource:
         if wanted.get("customer"):
             rows = list(self.client.by_ids("Customer", sorted(set(wanted["customer"]))))
             yield _without_cursor(
-                self._mapped(
+                self.batches.build(
                     Resource.CUSTOMERS, {"Customer": rows}, Cursor("", now), complete=False
                 )
             )
@@ -410,7 +281,7 @@ class QuickBooksSource:
                 include = LINK if entity == "Invoice" else None
                 raw[entity] = list(self.client.by_ids(entity, sorted(set(wanted[kind])), include))
         if raw:
-            batch = self._mapped(Resource.RECEIVABLES, raw, Cursor("", now), complete=False)
+            batch = self.batches.build(Resource.RECEIVABLES, raw, Cursor("", now), complete=False)
             found = {r.ref.external_id for r in batch.receivables}
             gone = [
                 ref(self.tenant, kind, i)
@@ -421,7 +292,7 @@ class QuickBooksSource:
             yield _without_cursor(batch, deleted=gone)
         if payments:
             yield _without_cursor(
-                self._mapped(
+                self.batches.build(
                     Resource.PAYMENTS, {"Payment": payments}, Cursor("", now), complete=False
                 )
             )
@@ -434,7 +305,7 @@ class QuickBooksSource:
         entity = "Invoice" if kind == "invoice" else "CreditMemo"
         raw = self.client.read(entity, raw_id)
         named = {str((raw.get("CustomerRef") or {}).get("value"))}
-        self._complete_tree(named, [])
+        self.batches.complete_tree(named, [])
         mapped = (
             receivable_from_wire(parse(QInvoice, raw, "invoice"), self.directory)
             if kind == "invoice"
@@ -497,17 +368,6 @@ def _positive(value: Any) -> bool:
         return Decimal(str(value)) > 0
     except (InvalidOperation, ValueError):
         return False
-
-
-def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _without_cursor(batch: Batch, deleted: Sequence[SourceRef] = ()) -> Batch:
