@@ -324,8 +324,10 @@ def create_app(
     # FastAPI's per-request parameter handling would only cost time; described by hand
     app.router.routes.append(Route(WEBHOOK_PATH, webhook, methods=["POST"]))
     # one address per platform app, for every account connected to it (QuickBooks)
+    directory = AccountDirectory(store.tenants, source)
+    app.router.on_startup.append(directory.warm)
     account_handler = account_webhook(
-        AccountDirectory(store.tenants, source),
+        directory,
         pool,
         writer.submit,
         max_body=max_body,

@@ -13,9 +13,11 @@ within 3 seconds (… webhooks/best-practices), so nothing is re-read here; a de
 account no tenant is connected to is acknowledged, not refused, since Intuit retries a
 refused one and may hold later ones until it is acknowledged.
 
-A source takes part by implementing ``AccountWebhooks``; the directory of accounts is
-built from the sources themselves (the account is in each tenant's encrypted credentials),
-kept a minute, and built again sooner when a delivery names an account it does not know.
+A source takes part by implementing ``AccountWebhooks``. The directory of accounts is
+built from the sources themselves (the account is in each tenant's encrypted credentials)
+when the receiver starts (or on the first delivery), read again in the background every
+minute, and searched for new tenants (only them) when a delivery names an account it does
+not know, at most every 5 s.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import Executor, Future
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,8 +57,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ACCOUNT_WEBHOOK_PATH = "/webhooks/{platform}"
-DIRECTORY_SECONDS = 60.0  # the directory is rebuilt this often at most, unless an account…
-UNKNOWN_RETRY_SECONDS = 5.0  # …it does not know comes, then this often at most
+DIRECTORY_SECONDS = 60.0  # the directory is read again in full this often, in the background
+UNKNOWN_RETRY_SECONDS = 5.0  # new tenants are looked for at most this often
 
 Submit = Callable[[str, str, list[Event]], "Future[int]"]
 
@@ -75,6 +78,15 @@ class AccountWebhooks(Protocol):
         ...
 
 
+@dataclass
+class _Directory:
+    built_at: float  # read in full
+    scanned_at: float  # last searched for new tenants
+    accounts: dict[str, list[str]]  # account -> tenants
+    sources: dict[str, Source]  # tenant -> its source
+    refreshing: bool = False
+
+
 class AccountDirectory:
     """Which tenants are connected to which platform account, from their own sources."""
 
@@ -87,14 +99,16 @@ class AccountDirectory:
     ) -> None:
         self._tenants, self._source, self._now = tenants, source, monotonic
         self._lock = threading.Lock()
-        # platform -> (built at, account -> tenants, the tenants' sources)
-        self._built: dict[str, tuple[float, dict[str, list[str]], dict[str, Source]]] = {}
+        self._built: dict[str, _Directory] = {}
 
-    def _build(self, platform: str) -> None:
+    def _read(
+        self, platform: str, skip: AbstractSet[str] = frozenset()
+    ) -> tuple[dict[str, list[str]], dict[str, Source]]:
+        """Each tenant of ``platform`` (but those in ``skip``) by the account it is on."""
         accounts: dict[str, list[str]] = {}
         sources: dict[str, Source] = {}
         for record in self._tenants():
-            if str(record.platform) != platform:
+            if str(record.platform) != platform or record.slug in skip:
                 continue
             try:
                 found = self._source(record.slug)
@@ -104,23 +118,67 @@ class AccountDirectory:
             if isinstance(found, AccountWebhooks):
                 accounts.setdefault(found.webhook_account, []).append(record.slug)
                 sources[record.slug] = found
-        self._built[platform] = (self._now(), accounts, sources)
+        return accounts, sources
+
+    def _refresh(self, platform: str) -> None:
+        """Built again in the background: a tenant removed, or connected to another account."""
+        try:
+            accounts, sources = self._read(platform)
+        except Exception:  # the store is unreachable: the current directory stays
+            log.exception("webhook directory for %s not refreshed", platform)
+            with self._lock:
+                self._built[platform].refreshing = False
+            return
+        with self._lock:
+            now = self._now()
+            self._built[platform] = _Directory(now, now, accounts, sources)
 
     def _current(
         self, platform: str, wanted: AbstractSet[str] = frozenset()
     ) -> tuple[dict[str, list[str]], dict[str, Source]]:
+        """The directory: built on first use; searched again, at most every few seconds and
+        for tenants it does not hold yet only, when an account it does not know is wanted;
+        rebuilt in the background every minute, while the current one serves."""
         with self._lock:
-            built = self._built.get(platform)
-            age = self._now() - built[0] if built else None
-            unknown = built is not None and not wanted <= built[1].keys()
-            if (
-                age is None
-                or age >= DIRECTORY_SECONDS
-                or (unknown and age >= UNKNOWN_RETRY_SECONDS)
-            ):
-                self._build(platform)
-            _, accounts, sources = self._built[platform]
-            return accounts, sources
+            entry, now = self._built.get(platform), self._now()
+            if entry is None:
+                accounts, sources = self._read(platform)
+                entry = self._built[platform] = _Directory(now, now, accounts, sources)
+            elif not wanted <= entry.accounts.keys() and (
+                now - entry.scanned_at >= UNKNOWN_RETRY_SECONDS
+            ):  # a tenant connected since? (new dicts: readers may hold the old ones)
+                accounts, sources = self._read(platform, skip=entry.sources.keys())
+                merged = {a: list(slugs) for a, slugs in entry.accounts.items()}
+                for account, slugs in accounts.items():
+                    merged.setdefault(account, []).extend(slugs)
+                entry.accounts, entry.sources = merged, {**entry.sources, **sources}
+                entry.scanned_at = now
+            if now - entry.built_at >= DIRECTORY_SECONDS and not entry.refreshing:
+                entry.refreshing = True
+                threading.Thread(
+                    target=self._refresh, args=(platform,), name="webhook-directory", daemon=True
+                ).start()
+            return entry.accounts, entry.sources
+
+    def warm(self) -> None:
+        """At start, in the background: the directory of each platform whose sources route
+        by account, built before the first delivery has to wait for it (opening every
+        tenant's source takes a few milliseconds each: seconds for a thousand tenants)."""
+
+        def run() -> None:
+            try:
+                first = {str(r.platform): r.slug for r in reversed(self._tenants())}
+                for platform, slug in sorted(first.items()):
+                    try:
+                        routed = isinstance(self._source(slug), AccountWebhooks)
+                    except RelanceError:
+                        routed = True  # that tenant's source does not open: try the others
+                    if routed:
+                        self._current(platform)
+            except Exception:  # the first delivery builds it instead
+                log.exception("webhook directory not built at start")
+
+        threading.Thread(target=run, name="webhook-directory", daemon=True).start()
 
     def verifier(self, platform: str) -> AccountWebhooks | None:
         """One of the platform's sources, to check a delivery's signature with."""

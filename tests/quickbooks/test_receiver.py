@@ -36,8 +36,9 @@ def sources(
         http = HttpClient(
             POLICY, base_url=qb_server.base_url, tenant=slug, clock=qb_clock, classify=classify
         )
-        made[slug] = QuickBooksSource(QuickBooksClient(http, realm), slug, qb_clock,
-                                      verifier=VERIFIER)  # fmt: skip
+        made[slug] = QuickBooksSource(
+            QuickBooksClient(http, realm), slug, qb_clock, verifier=VERIFIER
+        )
     yield made
     for source in made.values():
         source.close()  # type: ignore[attr-defined]
@@ -135,8 +136,9 @@ def test_a_company_connected_after_the_start_is_found(
     http = HttpClient(
         POLICY, base_url=qb_server.base_url, tenant="west", clock=qb_clock, classify=classify
     )
-    sources["west"] = QuickBooksSource(QuickBooksClient(http, ELSEWHERE), "west", qb_clock,
-                                       verifier=VERIFIER)  # fmt: skip
+    sources["west"] = QuickBooksSource(
+        QuickBooksClient(http, ELSEWHERE), "west", qb_clock, verifier=VERIFIER
+    )
     headers, body = qb_state.delivery({ELSEWHERE: [("Invoice", "5", "Update")]}, verifier=VERIFIER)
     assert _post(f"{receiver}/webhooks/quickbooks", headers, body).json()["new"] == 1
     assert _pending(store, "west") == ["quickbooks:west:invoice:5"]
@@ -154,3 +156,54 @@ def test_the_per_tenant_address_still_serves_a_single_company(
     assert (answer.status_code, answer.json()) == (200, {"events": 1, "new": 1})
     assert _pending(store, "south") == ["quickbooks:south:invoice:9"]
     assert store.pending_inbound("acme") == []  # another company's event, not south's
+
+
+def test_the_directory_follows_tenants_moved_or_removed(
+    store: Store, sources: dict[str, Source], qb_server: QuickBooksEmulator, qb_clock: FrozenClock
+) -> None:
+    """Read again in full every minute, in the background, while the current one serves."""
+    from connector.webhook_accounts import DIRECTORY_SECONDS, AccountDirectory
+
+    now = [0.0]
+    directory = AccountDirectory(store.tenants, sources.get, monotonic=lambda: now[0])
+    assert set(directory.tenants("quickbooks", {NORTH})) == {"acme", "acme-books"}
+    http = HttpClient(
+        POLICY, base_url=qb_server.base_url, tenant="acme", clock=qb_clock, classify=classify
+    )
+    sources["acme"] = QuickBooksSource(
+        QuickBooksClient(http, SOUTH), "acme", qb_clock, verifier=VERIFIER
+    )  # reconnected elsewhere
+    del sources["acme-books"]  # its source no longer opens
+    assert set(directory.tenants("quickbooks", {NORTH})) == {"acme", "acme-books"}  # a minute
+    now[0] += DIRECTORY_SECONDS
+    directory.tenants("quickbooks", {NORTH})  # starts the refresh; this answer is the old one
+    deadline = time.monotonic() + 10
+    while set(directory.tenants("quickbooks", {NORTH})):
+        assert time.monotonic() < deadline, "the directory was not refreshed"
+        time.sleep(0.01)
+    assert set(directory.tenants("quickbooks", {SOUTH})) == {"acme", "south"}
+
+
+def test_the_directory_is_built_when_the_receiver_starts(
+    store: Store, sources: dict[str, Source]
+) -> None:
+    from connector.webhook_accounts import AccountDirectory
+
+    opened: list[str] = []
+
+    def source_for(slug: str) -> Source | None:
+        opened.append(slug)
+        return sources.get(slug)
+
+    directory = AccountDirectory(store.tenants, source_for, monotonic=lambda: 0.0)
+    directory.warm()  # what the receiver's startup does
+    deadline = time.monotonic() + 10
+    while set(opened) != set(REALMS):
+        assert time.monotonic() < deadline, "the directory was not built at start"
+        time.sleep(0.01)
+    while len(opened) < 1 + len(REALMS):  # one probe, then every tenant once
+        assert time.monotonic() < deadline, "the directory was not built at start"
+        time.sleep(0.01)
+    before = len(opened)
+    assert set(directory.tenants("quickbooks", {NORTH, SOUTH})) == set(REALMS)
+    assert len(opened) == before  # the first delivery opens nothing
