@@ -316,7 +316,13 @@ def create_app(
             headers[TOKEN_HEADER] = token
         answer = await intake(platform, tenant, headers, bytes(body))
         if metrics is not None:
-            outcome = {202: "stored", 401: "refused", 400: "malformed", 404: "unknown"}
+            outcome = {
+                200: "stored",
+                202: "stored",
+                401: "refused",
+                400: "malformed",
+                404: "unknown",
+            }
             metrics.webhooks.labels(platform[:20], outcome.get(answer.status_code, "failed")).inc()
         return answer
 

@@ -248,8 +248,10 @@ def account_webhook(
         platform = request.path_params["platform"]
         answer = await _handle(request, platform)
         if count is not None:
-            outcome = {200: "stored", 401: "refused", 404: "unknown", 413: "malformed"}
-            count(platform[:20], outcome.get(answer.status_code, "failed"))
+            outcome = {200: "stored", 401: "refused", 404: "unknown"}.get(answer.status_code)
+            if answer.status_code == 200 and b'"error"' in answer.body:
+                outcome = "malformed"  # acknowledged, so that Intuit does not retry it
+            count(platform[:20], outcome or "failed")
         return answer
 
     async def _handle(request: Request, platform: str) -> JSONResponse:

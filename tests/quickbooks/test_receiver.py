@@ -14,6 +14,7 @@ from adapters.quickbooks.client import POLICY, QuickBooksClient, classify
 from adapters.quickbooks.source import QuickBooksSource
 from connector.clock import FrozenClock
 from connector.http import HttpClient
+from connector.metrics import Metrics
 from connector.model import Platform
 from connector.receiver import create_app
 from connector.source import Source
@@ -45,8 +46,13 @@ def sources(
 
 
 @pytest.fixture
-def receiver(store: Store, sources: dict[str, Source]) -> Iterator[str]:
-    app = create_app(store, sources.get)
+def metrics() -> Metrics:
+    return Metrics()
+
+
+@pytest.fixture
+def receiver(store: Store, sources: dict[str, Source], metrics: Metrics) -> Iterator[str]:
+    app = create_app(store, sources.get, metrics=metrics)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     )
@@ -207,3 +213,25 @@ def test_the_directory_is_built_when_the_receiver_starts(
     before = len(opened)
     assert set(directory.tenants("quickbooks", {NORTH, SOUTH})) == set(REALMS)
     assert len(opened) == before  # the first delivery opens nothing
+
+
+def test_deliveries_are_counted_by_outcome(
+    receiver: str, qb_state: QuickBooksState, metrics: Metrics
+) -> None:
+    from adapters.quickbooks.webhooks import sign
+
+    headers, body = qb_state.delivery({SOUTH: [("Invoice", "9", "Update")]}, verifier=VERIFIER)
+    assert _post(f"{receiver}/webhooks/quickbooks", headers, body).status_code == 200
+    assert _post(f"{receiver}/webhooks/quickbooks/south", headers, body).status_code == 200
+    assert _post(f"{receiver}/webhooks/quickbooks", {}, body).status_code == 401
+    unreadable = b"[1, 2]"
+    signed = {"intuit-signature": sign(VERIFIER, unreadable)}
+    assert _post(f"{receiver}/webhooks/quickbooks", signed, unreadable).status_code == 200
+    counted = {
+        sample.labels["outcome"]: sample.value
+        for family in metrics.registry.collect()
+        if family.name == "relance_webhook_events"
+        for sample in family.samples
+        if sample.name.endswith("_total") and sample.labels["platform"] == "quickbooks"
+    }
+    assert counted == {"stored": 2, "refused": 1, "malformed": 1}
