@@ -5,9 +5,13 @@ that the tenant exists on that platform and that the platform's signature header
 and well formed (``connector.receiver_guard``); then reads the raw body (within
 ``body_timeout`` seconds), lets the tenant's own source check the platform's signature (each
 adapter's ``parse_webhook``, a constant-time comparison) and stores the events in the inbox,
-deduplicated by the platform's event id, before answering 202. At most ``max_requests``
-deliveries, announcing at most ``max_buffered`` bytes of bodies in all, are handled at once.
-Nothing is processed here: ``process_inbox`` re-reads what the events name, later.
+deduplicated by the platform's event id, before answering 202 (200 to QuickBooks, as Intuit
+asks). At most ``max_requests`` deliveries, announcing at most ``max_buffered`` bytes of
+bodies in all, are handled at once. Nothing is processed here: ``process_inbox`` re-reads
+what the events name, later. ``POST /webhooks/{platform}`` takes the deliveries a platform
+sends once per app for every connected account (QuickBooks: one address for every company),
+routed by account to the tenants connected to it (webhook_accounts.py), within the same
+limits.
 
 Answers, each a JSON object ``{"error": …, "hint": …}`` when refused:
 
@@ -29,9 +33,9 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -52,6 +56,7 @@ from connector.errors import (
 from connector.inbox_writer import InboxWriter
 from connector.intake import fitted
 from connector.metrics import CONTENT_TYPE, Metrics
+from connector.model import Platform
 from connector.receiver_guard import (
     Admission,
     TenantDirectory,
@@ -61,6 +66,12 @@ from connector.receiver_guard import (
 )
 from connector.source import Event, Source
 from connector.store import Store
+from connector.webhook_accounts import (
+    ACCOUNT_WEBHOOK_OPERATION,
+    ACCOUNT_WEBHOOK_PATH,
+    AccountDirectory,
+    account_webhook,
+)
 
 __all__ = [
     "BODY_TIMEOUT",
@@ -80,6 +91,8 @@ TENANT_CACHE_SECONDS = 60.0
 STORE_TIMEOUT = 30.0  # seconds a delivery waits for its commit before a 503
 VERIFIERS = 2  # threads verifying deliveries: a source may read its secret from the store
 TOKEN_HEADER = "X-Relance-Token"  # noqa: S105 - a header name, not a secret
+# the status a stored delivery is answered with: Intuit wants 200 (… webhooks/best-practices)
+ACKNOWLEDGED = {"quickbooks": 200}
 
 
 WEBHOOK_PATH = "/webhooks/{platform}/{tenant}"
@@ -131,7 +144,14 @@ WEBHOOK_OPERATION: dict[str, Any] = {
 # object should be, a number too long to convert, JSON nested deeper than the parser goes)
 _UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError,
                OverflowError)  # fmt: skip
-_OUTCOMES = {202: "stored", 400: "malformed", 401: "refused", 408: "timeout", 413: "too_large"}
+_OUTCOMES = {
+    200: "stored",
+    202: "stored",
+    400: "malformed",
+    401: "refused",
+    408: "timeout",
+    413: "too_large",
+}
 
 
 def _refuse(status: int, error: str, hint: str = "", *, close: bool = False) -> JSONResponse:
@@ -157,7 +177,9 @@ def _describe_webhook(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            generate()["paths"][WEBHOOK_PATH] = {"post": WEBHOOK_OPERATION}
+            paths = generate()["paths"]
+            paths[WEBHOOK_PATH] = {"post": WEBHOOK_OPERATION}
+            paths[ACCOUNT_WEBHOOK_PATH] = {"post": ACCOUNT_WEBHOOK_OPERATION}
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -269,7 +291,8 @@ def create_app(
         except (RelanceError, SQLAlchemyError) as exc:
             return _unstored(slug, exc)
         log.info("webhook for %s: %d event(s), %d new", slug, len(checked), new)
-        return JSONResponse({"events": len(checked), "new": new}, status_code=202)
+        answer = {"events": len(checked), "new": new}
+        return JSONResponse(answer, status_code=ACKNOWLEDGED.get(platform, 202))
 
     async def body_of(request: Request, slug: str) -> bytes | JSONResponse | None:
         """The raw body (its signature covers the bytes), an answer refusing it, or None when
@@ -318,30 +341,72 @@ def create_app(
 
     admission = Admission(max_requests, max_buffered, max_body)
 
-    async def webhook(request: Request) -> Response:
-        """One delivery from a platform, verified and stored before the answer."""
+    def count(platform: str, outcome: str) -> None:
+        if metrics is not None:
+            metrics.webhooks.labels(metric_platform(platform), outcome).inc()
+
+    async def admitted(
+        request: Request, handle: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """``handle``'s answer, or a 503 when the receiver already holds its fill."""
         size = min(admission.size(request.headers.get("content-length", "")), max_body + 1)
         if not admission.enter(size):
             log.warning("webhook refused: %d deliveries (%d body bytes) already in hand",
                         admission.held, admission.bytes_held)  # fmt: skip
-            answer: Response = _refuse(
-                503, "too many deliveries at once", "retry in a moment", close=True
-            )
-            answer.headers["retry-after"] = "1"
-            outcome = "busy"
-        else:
-            try:
-                answer, outcome = await delivery(request)
-            finally:
-                admission.leave(size)
-        if metrics is not None:
-            platform = metric_platform(request.path_params["platform"])
-            metrics.webhooks.labels(platform, outcome).inc()
+            busy = _refuse(503, "too many deliveries at once", "retry in a moment", close=True)
+            busy.headers["retry-after"] = "1"
+            count(request.path_params["platform"], "busy")
+            return busy
+        try:
+            return await handle(request)
+        finally:
+            admission.leave(size)
+
+    async def counted_delivery(request: Request) -> Response:
+        answer, outcome = await delivery(request)
+        count(request.path_params["platform"], outcome)
         return answer
+
+    async def webhook(request: Request) -> Response:
+        """One delivery from a platform, verified and stored before the answer."""
+        return await admitted(request, counted_delivery)
 
     # a plain Starlette route: the body is read raw (its signature covers the bytes), so
     # FastAPI's per-request parameter handling would only cost time; described by hand
     app.router.routes.append(Route(WEBHOOK_PATH, webhook, methods=["POST"]))
+
+    # one address per platform app, for every account connected to it (QuickBooks): the
+    # same limits, the signature header's shape checked before the body, the same deadline
+    accounts = AccountDirectory(store.tenants, source)
+    app.router.on_startup.append(accounts.warm)
+    account_delivery = account_webhook(
+        accounts,
+        pool,
+        writer.submit,
+        max_body=max_body,
+        store_timeout=STORE_TIMEOUT,
+        count=count,
+        read_body=lambda request: body_of(request, request.path_params["platform"]),
+    )
+
+    async def shaped_account_delivery(request: Request) -> Response:
+        platform = request.path_params["platform"]
+        problem = (
+            signature_problem(platform, dict(request.headers))
+            if platform == Platform.QUICKBOOKS
+            else None
+        )
+        if problem is not None:
+            log.warning("%.40r webhook refused before its body: %s", platform, problem)
+            count(platform, "refused")
+            return refused()
+        return cast(Response, await account_delivery(request))
+
+    async def account_webhook_route(request: Request) -> Response:
+        """One delivery for every account of a platform app, routed to their tenants."""
+        return await admitted(request, shaped_account_delivery)
+
+    app.router.routes.append(Route(ACCOUNT_WEBHOOK_PATH, account_webhook_route, methods=["POST"]))
     _describe_webhook(app)
 
     @app.get("/healthz")

@@ -1,9 +1,17 @@
 """QuickBooks Online Accounting API v3 on connector.http: queries, CDC, batch, sparse updates.
 
 * Every call carries ``minorversion`` (pinned here, once): Intuit retired 1-74 on 1 Aug 2025.
+* Every JSON call says ``Accept: application/json``: without it QuickBooks answers XML
+  (developer.intuit.com … learn/rest-api-features, "Common request header fields").
 * Limits (platform-apis.md §2.7): 500 requests per minute per realm, 10 per second (or 10
-  concurrent) per realm and app; batch: 30 items. The client paces itself at 8 per second,
-  one at a time, which stays under both however the limit is counted.
+  concurrent) per realm and app; batch: 30 items, and since 31 October 2025 at most 120
+  batch requests per minute per realm (blogs.intuit.com 2025-08-13, "Upcoming changes to
+  the Accounting API"), besides the general limit. The client paces itself at 8 per second,
+  one at a time, which stays under both however the limit is counted, and its batch
+  requests at 110 in any minute per company.
+* CDC's ``changedSince`` is written as Intuit's DateTime type documents it,
+  ``YYYY-MM-DDTHH:MM:SS±HH:MM`` (seconds, with the offset; an instant with a fraction of a
+  second is taken back to the whole second, so nothing is skipped).
 * Intuit's faults (``{"Fault": {"Error": [{"code", "Message", "Detail"}], "type"}}``, keys
   sometimes lower-case, 429 sometimes in XML) become relance errors; ``intuit_tid`` is
   logged as the request id.
@@ -19,6 +27,7 @@ from typing import Any
 
 import requests
 
+from connector.clock import Clock
 from connector.errors import (
     AuthorizationLost,
     DataError,
@@ -26,11 +35,12 @@ from connector.errors import (
     SourceRejected,
     SourceUnavailable,
 )
-from connector.http import HttpClient, HttpPolicy, parse_retry_after
+from connector.http import HttpClient, HttpPolicy, parse_retry_after, shared_limiter
 
 __all__ = [
     "BASE_URL",
     "BATCH",
+    "BATCH_POLICY",
     "MINOR_VERSION",
     "PAGE",
     "POLICY",
@@ -46,6 +56,9 @@ SANDBOX_URL = "https://sandbox-quickbooks.api.intuit.com/v3/company"
 MINOR_VERSION = "75"
 PAGE, BATCH, IDS_PER_QUERY = 1000, 30, 200
 POLICY = HttpPolicy(platform="quickbooks", rate=8.0, burst=1, retry_after_cap=90.0)
+# 120 batch requests per minute per company (Intuit, since 2025-10-31): 110, for the margin
+BATCH_POLICY = HttpPolicy(platform="quickbooks-batch", rate=110 / 60, burst=110, window=60.0)
+JSON = {"Accept": "application/json"}
 THROTTLE_WAIT = 60.0  # Intuit documents no Retry-After: wait a minute, as its guide says
 
 
@@ -122,9 +135,19 @@ def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def changed_since(instant: datetime) -> str:
+    """``changedSince`` as Intuit's DateTime: whole seconds, with the offset."""
+    if instant.tzinfo is None:
+        raise ValueError("changedSince needs a timezone-aware instant")
+    return instant.replace(microsecond=0).isoformat()
+
+
 class QuickBooksClient:
-    def __init__(self, http: HttpClient, realm: str) -> None:
+    def __init__(self, http: HttpClient, realm: str, *, clock: Clock | None = None) -> None:
         self.http, self.realm = http, realm
+        # batch requests have a limit of their own, per company: one pace per realm, shared
+        # by every client of the process (the HttpClient's clock unless told otherwise)
+        self._batch_pace = shared_limiter(BATCH_POLICY, realm, clock or http._clock)
 
     def _call(
         self,
@@ -141,6 +164,7 @@ class QuickBooksClient:
             f"/{self.realm}/{path}",
             params=query,
             json=body,
+            headers=JSON,
             idempotency_key=idempotency_key,
         )
         try:
@@ -149,14 +173,19 @@ class QuickBooksClient:
             raise DataError(f"QuickBooks sent something that is not JSON for {path}") from None
 
     # --- reads --------------------------------------------------------------------------------
-    def query(self, statement: str) -> dict[str, Any]:
-        data = self._call("GET", "query", params={"query": statement})
+    def query(self, statement: str, include: str | None = None) -> dict[str, Any]:
+        """One statement; ``include`` asks for what Intuit leaves out unless asked
+        (``invoiceLink``: the invoice's pay-online link, minor version 36 and later)."""
+        params = {"query": statement, **({"include": include} if include else {})}
+        data = self._call("GET", "query", params=params)
         response = data.get("QueryResponse") if isinstance(data, dict) else None
         if not isinstance(response, dict):
             raise DataError("QuickBooks answered a query without a QueryResponse")
         return response
 
-    def query_all(self, entity: str, where: str = "") -> Iterator[dict[str, Any]]:
+    def query_all(
+        self, entity: str, where: str = "", include: str | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every row, a thousand per request, in Id order (paging while a page is full)."""
         start = 1
         while True:
@@ -164,16 +193,18 @@ class QuickBooksClient:
                 f"select * from {entity}{f' where {where}' if where else ''} "  # noqa: S608
                 f"ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE}"
             )
-            rows = self.query(statement).get(entity, [])
+            rows = self.query(statement, include).get(entity, [])
             yield from rows
             if len(rows) < PAGE:
                 return
             start += PAGE
 
-    def by_ids(self, entity: str, ids: Sequence[str]) -> Iterator[dict[str, Any]]:
+    def by_ids(
+        self, entity: str, ids: Sequence[str], include: str | None = None
+    ) -> Iterator[dict[str, Any]]:
         for start in range(0, len(ids), IDS_PER_QUERY):
             chunk = ", ".join(_quote(i) for i in ids[start : start + IDS_PER_QUERY])
-            yield from self.query_all(entity, f"Id IN ({chunk})")
+            yield from self.query_all(entity, f"Id IN ({chunk})", include)
 
     def read(self, entity: str, entity_id: str) -> dict[str, Any]:
         data = self._call("GET", f"{entity.lower()}/{entity_id}")
@@ -187,7 +218,7 @@ class QuickBooksClient:
         data = self._call(
             "GET",
             "cdc",
-            params={"entities": ",".join(entities), "changedSince": since.isoformat()},
+            params={"entities": ",".join(entities), "changedSince": changed_since(since)},
         )
         found: dict[str, list[dict[str, Any]]] = {e: [] for e in entities}
         for block in data.get("CDCResponse", []) if isinstance(data, dict) else []:
@@ -225,10 +256,12 @@ class QuickBooksClient:
         return dict(data.get(entity) or {}) if isinstance(data, dict) else {}
 
     def batch(self, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Batch items by ``bId``, 30 per request; each item answers (or faults) alone."""
+        """Batch items by ``bId``, 30 per request; each item answers (or faults) alone. The
+        requests are paced under the batch limit as well as the general one."""
         answers: dict[str, dict[str, Any]] = {}
         for start in range(0, len(items), BATCH):
             chunk = items[start : start + BATCH]
+            self._batch_pace.acquire()
             data = self._call("POST", "batch", body={"BatchItemRequest": chunk})
             for item in data.get("BatchItemResponse", []) if isinstance(data, dict) else []:
                 answers[str(item.get("bId"))] = item

@@ -10,8 +10,9 @@
   invoice keeps its record with zero amounts: it is cancelled.
 * **Credit memos** are credit notes with their remaining credit open; payments carry the
   part not yet applied to any invoice (``UnappliedAmt``), which the planner deducts.
-* Country names come free-form ("USA", "France"): the usual spellings map to ISO codes,
-  anything else falls back to the tenant's country.
+* Countries come as ISO alpha-3 codes or full names ("FRA", "United Kingdom",
+  "Deutschland"): countries.py maps them to alpha-2; anything else falls back to the
+  tenant's country.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from connector.model import (
 )
 from connector.money import Money, check_currency
 
+from .countries import country_code
 from .wire import QAddress, QCreditMemo, QCustomer, QInvoice, QPayment
 
 __all__ = [
@@ -53,15 +55,6 @@ __all__ = [
 ]
 
 W = TypeVar("W", bound=BaseModel)
-
-_COUNTRIES = {
-    "us": "US", "usa": "US", "united states": "US", "united states of america": "US",
-    "fr": "FR", "france": "FR", "uk": "GB", "gb": "GB", "united kingdom": "GB",
-    "great britain": "GB", "england": "GB", "ca": "CA", "canada": "CA", "au": "AU",
-    "australia": "AU", "de": "DE", "germany": "DE", "deutschland": "DE", "be": "BE",
-    "belgium": "BE", "belgique": "BE", "es": "ES", "spain": "ES", "españa": "ES",
-    "ie": "IE", "ireland": "IE", "in": "IN", "india": "IN",
-}  # fmt: skip
 
 
 def ref(tenant: str, kind: str, qbo_id: str) -> SourceRef:
@@ -121,12 +114,6 @@ class Directory:
         return wanted
 
 
-def _country(raw: str | None, default: str) -> str:
-    if not raw:
-        return default
-    return _COUNTRIES.get(raw.strip().lower(), default)
-
-
 def _address(addr: QAddress | None, default_country: str) -> PostalAddress | None:
     if addr is None:
         return None
@@ -142,7 +129,7 @@ def _address(addr: QAddress | None, default_country: str) -> PostalAddress | Non
         lines=lines,
         postal_code=addr.PostalCode or "",
         city=city,
-        country=_country(addr.Country, default_country),
+        country=country_code(addr.Country, default_country),
     )
 
 

@@ -6,10 +6,14 @@
   no longer open is closed.
 * **Incremental**: the change-data-capture endpoint from the last ``LastUpdatedTime`` seen
   minus an overlap; deleted documents leave the ledger, voided ones come back emptied. A
-  watermark older than the 30-day window means a full read; a response that hits the
-  1000-object cap is followed by another from the newest change it held.
+  watermark older than the 30-day window means a full read, and so does an answer holding
+  CDC's 1,000 objects (Intuit documents the cap, but no paging and not which changes an
+  answer at the cap leaves out): the query endpoint pages, and a full read closes what it
+  no longer finds, deletions included. Open invoices CDC reports are read again with
+  ``include=invoiceLink``, the only documented way to get their pay-online link.
 * **Bill-to**: documents of a sub-customer billed with its parent go to the top of the
-  tree; customers a document names but relance has not read yet are read with it.
+  tree; customers a document names but relance has not read yet are read with it
+  (batches.py).
 * Write-back, webhooks: writeback.py, webhooks.py. The invoice's PDF comes from
   ``GET /invoice/{id}/pdf``, for letters.
 """
@@ -17,14 +21,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from connector.clock import Clock
 from connector.errors import AuthorizationLost, ConfigError, DataError, Unsupported
 from connector.http import HttpClient
-from connector.model import Customer, Payment, Platform, Receivable, SourceRef
+from connector.model import Platform, SourceRef
 from connector.money import Money
 from connector.oauth import BearerAuth, TokenManager, TokenVault, load_fernet
 from connector.settings import Settings, TenantConfig
@@ -34,24 +39,22 @@ from connector.source import (
     Event,
     Outcome,
     Resource,
-    SourceProtocolError,
     WriteReceipt,
 )
 from connector.store import Store
 
+from .batches import BatchBuilder, chunks
 from .client import BASE_URL, POLICY, SANDBOX_URL, QuickBooksClient, classify
 from .mapping import (
     Directory,
     credit_from_wire,
-    customer_from_wire,
     parse,
-    payment_from_wire,
     receivable_from_wire,
     ref,
 )
 from .oauth import oauth_app
-from .webhooks import parse_delivery, verify
-from .wire import QCreditMemo, QCustomer, QInvoice, QPayment
+from .webhooks import parse_delivery, realms_of, verify
+from .wire import QCreditMemo, QInvoice
 from .writeback import QuickBooksWriter, WriteOptions
 
 __all__ = ["QuickBooksSource"]
@@ -60,6 +63,7 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
 WINDOW = timedelta(days=29)  # CDC looks back 30 days at most; keep a day of margin
 CDC_CAP = 1000
+LINK = "invoiceLink"  # InvoiceLink comes only when asked for (Invoice reference, minor v. 36)
 FULL_BATCH = 10_000  # records per batch of a full read: memory stays flat however large
 ENTITIES = {
     Resource.CUSTOMERS: ("Customer",),
@@ -85,6 +89,7 @@ class QuickBooksSource:
         self.client, self.tenant, self.clock = client, tenant, clock
         self.realm = client.realm
         self.directory = directory or Directory(tenant)
+        self.batches = BatchBuilder(client, tenant, self.directory)
         self.writer = QuickBooksWriter(client, options or WriteOptions())
         self.verifier = verifier
         self.payments_days = payments_days
@@ -153,7 +158,12 @@ class QuickBooksSource:
         if since is None or since.as_of is None or started - since.as_of > WINDOW:
             yield from self._full(resource, started)
             return
-        changed, watermark = self._changes(ENTITIES[resource], since.as_of)
+        changes = self._changes(ENTITIES[resource], since.as_of)
+        if changes is None:  # CDC's answer was full: what it left out cannot be known
+            log.info("QuickBooks reported %s changes or more: full read of %s", CDC_CAP, resource)
+            yield from self._full(resource, started)
+            return
+        changed, watermark = changes
         yield self._delta(resource, changed, Cursor(watermark.isoformat(), watermark))
 
     def _terms(self) -> None:
@@ -171,7 +181,7 @@ class QuickBooksSource:
             sources = {"Customer": self.client.query_all("Customer")}
         elif resource is Resource.RECEIVABLES:
             sources = {
-                "Invoice": self.client.query_all("Invoice", "Balance > '0'"),
+                "Invoice": self.client.query_all("Invoice", "Balance > '0'", LINK),
                 "CreditMemo": self.client.query_all("CreditMemo"),
             }
         else:
@@ -179,39 +189,29 @@ class QuickBooksSource:
             sources = {"Payment": self.client.query_all("Payment", f"TxnDate >= '{since}'")}
         empty = True
         for entity, rows in sources.items():
-            for chunk in _chunks(rows, FULL_BATCH):
+            for chunk in chunks(rows, FULL_BATCH):
                 empty = False
-                yield self._mapped(resource, {entity: chunk}, cursor, complete=True)
+                yield self.batches.build(resource, {entity: chunk}, cursor, complete=True)
         if empty:  # nothing open: the read still counts, and moves the cursor
-            yield self._mapped(resource, {}, cursor, complete=True)
+            yield self.batches.build(resource, {}, cursor, complete=True)
 
     def _changes(
         self, entities: Sequence[str], since: datetime
-    ) -> tuple[dict[str, list[dict[str, Any]]], datetime]:
-        """Everything CDC reports since ``since`` (minus the overlap), past its 1000 cap."""
-        found: dict[str, dict[str, dict[str, Any]]] = {e: {} for e in entities}
-        watermark, start = since, since - OVERLAP
-        while True:
-            answer = self.client.cdc(entities, start)
-            count, newest = 0, start
-            for entity, rows in answer.items():
-                for row in rows:
-                    count += 1
-                    stamp = _updated(row)
-                    if stamp is not None:
-                        newest = max(newest, stamp)
-                    found[entity][str(row.get("Id"))] = row  # the later answer wins
-            watermark = max(watermark, newest)
-            if count < CDC_CAP:
-                break
-            if newest <= start:
-                raise SourceProtocolError(
-                    f"QuickBooks reported over {CDC_CAP} changes at one instant",
-                    platform="quickbooks",
-                    hint="relance will read everything at the next full sync",
-                )
-            start = newest
-        return {e: list(rows.values()) for e, rows in found.items()}, watermark
+    ) -> tuple[dict[str, list[dict[str, Any]]], datetime] | None:
+        """Everything CDC reports since ``since`` (minus the overlap), with the newest change
+        time seen; None when the answer holds CDC's 1,000 objects. Intuit documents that cap
+        but neither which objects an answer at the cap leaves out nor a way to continue (CDC
+        has no paging, and no end to its period): such an answer is not taken as complete."""
+        answer = self.client.cdc(entities, since - OVERLAP)
+        if sum(len(rows) for rows in answer.values()) >= CDC_CAP:
+            return None
+        watermark = since
+        for rows in answer.values():
+            for row in rows:
+                stamp = _updated(row)
+                if stamp is not None:
+                    watermark = max(watermark, stamp)
+        return answer, watermark
 
     def _delta(
         self, resource: Resource, changed: dict[str, list[dict[str, Any]]], cursor: Cursor
@@ -225,7 +225,9 @@ class QuickBooksSource:
                     deleted.append(ref(self.tenant, kind, str(row.get("Id"))))
                 else:
                     live.setdefault(entity, []).append(row)
-        batch = self._mapped(resource, live, cursor, complete=False)
+        if live.get("Invoice"):
+            live["Invoice"] = self._with_links(live["Invoice"])
+        batch = self.batches.build(resource, live, cursor, complete=False)
         if resource is Resource.PAYMENTS:
             deleted = []  # a deleted payment shows in the balances it changed
         return Batch(
@@ -240,135 +242,16 @@ class QuickBooksSource:
             problems=batch.problems,
         )
 
-    # --- mapping with the customer tree ---------------------------------------------------------
-    def _learn(self, raw_customers: list[dict[str, Any]], problems: list[str]) -> None:
-        for raw in raw_customers:
-            try:
-                wire = parse(QCustomer, raw, "customer")
-            except DataError as exc:
-                problems.append(exc.message)
-                continue
-            self.directory.customers[wire.Id] = wire
-
-    def _complete_tree(self, named: set[str], problems: list[str]) -> list[str]:
-        """Read the customers (and their parents) documents name but relance lacks."""
-        fetched: list[str] = []
-        missing = self.directory.missing(named)
-        while missing:
-            rows = list(self.client.by_ids("Customer", sorted(missing)))
-            self._learn(rows, problems)
-            fetched.extend(str(r.get("Id")) for r in rows)
-            still = self.directory.missing(named | set(fetched)) - set(fetched)
-            if still == missing:
-                break  # gone from QuickBooks: the documents naming them are reported
-            missing = still
-        return fetched
-
-    def _mapped(
-        self,
-        resource: Resource,
-        raw: Mapping[str, Iterable[dict[str, Any]]],
-        cursor: Cursor,
-        *,
-        complete: bool,
-    ) -> Batch:
-        problems: list[str] = []
-        unreadable: list[SourceRef] = []
-        if resource is Resource.CUSTOMERS:
-            rows = list(raw.get("Customer", ()))
-            self._learn(rows, problems)
-            ids = [str(r.get("Id")) for r in rows]
-            customers = self._customers(ids, {}, problems, unreadable)
-            return Batch(
-                resource,
-                customers=customers,
-                cursor=cursor,
-                complete=complete,
-                unreadable=unreadable,
-                problems=problems,
-            )
-        receivables: list[Receivable] = []
-        payments: list[Payment] = []
-        bill_emails: dict[str, set[str]] = {}
-        fetched: list[str] = []
-        steps: list[tuple[str, type[Any], Callable[[Any, Directory], Any], str]] = [
-            ("Invoice", QInvoice, receivable_from_wire, "invoice"),
-            ("CreditMemo", QCreditMemo, credit_from_wire, "credit memo"),
-            ("Payment", QPayment, payment_from_wire, "payment"),
-        ]
-        for entity, model, mapper, what in steps:
-            # a page at a time: the JSON of a page is dropped once it is mapped
-            for chunk in _chunks(raw.get(entity, ()), 1000):
-                named = {
-                    str((r.get("CustomerRef") or {}).get("value"))
-                    for r in chunk
-                    if isinstance(r, dict)
-                }
-                fetched.extend(self._complete_tree(named, problems))
-                for row in chunk:
-                    try:
-                        wire = parse(model, row, what)
-                        item = mapper(wire, self.directory)
-                    except DataError as exc:
-                        log.warning("skipped: %s", exc.message)
-                        problems.append(exc.message)
-                        if row.get("Id") is not None and entity != "Payment":
-                            unreadable.append(ref(self.tenant, entity.lower(), str(row["Id"])))
-                        continue
-                    if isinstance(item, Payment):
-                        payments.append(item)
-                        continue
-                    if entity == "CreditMemo" and complete and not item.is_open:
-                        continue  # a used-up credit memo: nothing to net
-                    receivables.append(item)
-                    if isinstance(wire, QInvoice) and wire.BillEmail and wire.BillEmail.Address:
-                        owner = self.directory.bill_to(wire.CustomerRef.value)
-                        address = wire.BillEmail.Address.strip()
-                        if not self._has_email(owner, address):
-                            bill_emails.setdefault(owner, set()).add(address)
-        # customers the store may lack (read just now), and those whose invoices went to an
-        # address their record does not have
-        owners = {self.directory.bill_to(c) for c in fetched} | set(fetched) | set(bill_emails)
-        customers = self._customers(sorted(owners), bill_emails, problems, unreadable)
-        return Batch(
-            resource,
-            customers=customers,
-            receivables=receivables,
-            payments=payments,
-            cursor=cursor,
-            complete=complete,
-            unreadable=unreadable,
-            problems=problems,
+    def _with_links(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """CDC's invoices, the open ones read again with their pay-online link (CDC is not
+        documented to honour ``include=invoiceLink``; the query endpoint is)."""
+        open_ids = sorted(
+            {str(r.get("Id")) for r in rows if _positive(r.get("Balance")) and r.get("Id")}
         )
-
-    def _has_email(self, customer_id: str, address: str) -> bool:
-        wire = self.directory.customers.get(customer_id)
-        primary = wire.PrimaryEmailAddr.Address if wire and wire.PrimaryEmailAddr else None
-        return address.lower() in (primary or "").lower()
-
-    def _customers(
-        self,
-        ids: Sequence[str],
-        bill_emails: Mapping[str, set[str]],
-        problems: list[str],
-        unreadable: list[SourceRef],
-    ) -> list[Customer]:
-        customers = []
-        for cid in ids:
-            wire = self.directory.customers.get(cid)
-            if wire is None:
-                continue
-            try:
-                customers.append(
-                    customer_from_wire(
-                        wire, self.directory, tuple(sorted(bill_emails.get(cid, ())))
-                    )
-                )
-            except (DataError, ValueError) as exc:
-                message = f"QuickBooks customer {cid}: {getattr(exc, 'message', exc)}"
-                problems.append(message)
-                unreadable.append(ref(self.tenant, "customer", cid))
-        return customers
+        if not open_ids:
+            return rows
+        fresh = {str(r.get("Id")): r for r in self.client.by_ids("Invoice", open_ids, LINK)}
+        return [fresh.get(str(r.get("Id")), r) for r in rows]
 
     # --- targeted re-read (webhook events) ------------------------------------------------------
     def read(self, refs: Sequence[SourceRef]) -> Iterator[Batch]:
@@ -380,7 +263,7 @@ class QuickBooksSource:
         if wanted.get("customer"):
             rows = list(self.client.by_ids("Customer", sorted(set(wanted["customer"]))))
             yield _without_cursor(
-                self._mapped(
+                self.batches.build(
                     Resource.CUSTOMERS, {"Customer": rows}, Cursor("", now), complete=False
                 )
             )
@@ -395,9 +278,10 @@ class QuickBooksSource:
         raw: dict[str, list[dict[str, Any]]] = {}
         for kind, entity in (("invoice", "Invoice"), ("creditmemo", "CreditMemo")):
             if wanted.get(kind):
-                raw[entity] = list(self.client.by_ids(entity, sorted(set(wanted[kind]))))
+                include = LINK if entity == "Invoice" else None
+                raw[entity] = list(self.client.by_ids(entity, sorted(set(wanted[kind])), include))
         if raw:
-            batch = self._mapped(Resource.RECEIVABLES, raw, Cursor("", now), complete=False)
+            batch = self.batches.build(Resource.RECEIVABLES, raw, Cursor("", now), complete=False)
             found = {r.ref.external_id for r in batch.receivables}
             gone = [
                 ref(self.tenant, kind, i)
@@ -408,7 +292,7 @@ class QuickBooksSource:
             yield _without_cursor(batch, deleted=gone)
         if payments:
             yield _without_cursor(
-                self._mapped(
+                self.batches.build(
                     Resource.PAYMENTS, {"Payment": payments}, Cursor("", now), complete=False
                 )
             )
@@ -421,7 +305,7 @@ class QuickBooksSource:
         entity = "Invoice" if kind == "invoice" else "CreditMemo"
         raw = self.client.read(entity, raw_id)
         named = {str((raw.get("CustomerRef") or {}).get("value"))}
-        self._complete_tree(named, [])
+        self.batches.complete_tree(named, [])
         mapped = (
             receivable_from_wire(parse(QInvoice, raw, "invoice"), self.directory)
             if kind == "invoice"
@@ -438,14 +322,27 @@ class QuickBooksSource:
         return self.writer.write(list(outcome.receivables), outcome)
 
     # --- webhooks -----------------------------------------------------------------------------
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
+    def _verify(self, headers: Mapping[str, str], body: bytes) -> None:
         if not self.verifier:
             raise Unsupported(
                 "no QuickBooks webhook verifier token",
                 hint="set RELANCE_QUICKBOOKS__WEBHOOK_VERIFIER (developer portal > Webhooks)",
             )
         verify(headers, body, self.verifier)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
+        self._verify(headers, body)
         return parse_delivery(body, self.tenant, self.realm, self.clock.now())
+
+    @property
+    def webhook_account(self) -> str:
+        """The company this tenant is connected to: /webhooks/quickbooks routes by it."""
+        return self.realm
+
+    def webhook_accounts(self, headers: Mapping[str, str], body: bytes) -> set[str]:
+        """The companies a delivery to the app's one address names, once it is verified."""
+        self._verify(headers, body)
+        return realms_of(body)
 
     def document(self, item: SourceRef) -> bytes:
         """The invoice as QuickBooks prints it, to append to a letter."""
@@ -466,15 +363,11 @@ def _updated(row: Mapping[str, Any]) -> datetime | None:
     return stamp if stamp.tzinfo is not None else None
 
 
-def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _positive(value: Any) -> bool:
+    try:
+        return Decimal(str(value)) > 0
+    except (InvalidOperation, ValueError):
+        return False
 
 
 def _without_cursor(batch: Batch, deleted: Sequence[SourceRef] = ()) -> Batch:

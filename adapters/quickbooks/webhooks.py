@@ -4,8 +4,12 @@ The signature is base64(HMAC-SHA256(verifier token, raw body)), compared in cons
 before the body is parsed. Intuit sends two payload shapes (platform-apis.md §2.6): the
 legacy object ``{"eventNotifications": [{realmId, dataChangeEvent: {entities: [...]}}]}``
 and the CloudEvents array ``[{id, type: "qbo.invoice.updated.v1", intuitaccountid,
-intuitentityid, time, …}]``; both are read. One delivery can name several companies: only
-the tenant's own realm is kept, so one tenant's webhook never touches another's data.
+intuitentityid, time, …}]`` (blogs.intuit.com 2025-11-12, "Upcoming change to webhooks
+payload structure"; sent as ``application/cloudevents+json`` by Intuit's own account);
+both are read. Webhooks are set once per Intuit app and cover every company connected to
+it: one delivery can name several companies. ``realms_of`` says which (the receiver's
+``/webhooks/quickbooks`` routes by it); ``parse_delivery`` keeps only the tenant's own
+realm, so one tenant's webhook never touches another's data.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from connector.source import Event, EventKind
 
 from .mapping import ref
 
-__all__ = ["ENTITIES", "ForgedWebhook", "parse_delivery", "sign", "verify"]
+__all__ = ["ENTITIES", "ForgedWebhook", "parse_delivery", "realms_of", "sign", "verify"]
 
 # entity name (as Intuit spells it) -> relance's ref kind; others are not about receivables
 ENTITIES = {
@@ -71,12 +75,33 @@ def _event(
     )
 
 
-def parse_delivery(body: bytes, tenant: str, realm: str, received_at: datetime) -> list[Event]:
-    """The events of a verified delivery that concern ``realm``'s receivables."""
+def _payload(body: bytes) -> Any:
     try:
-        payload: Any = json.loads(body)
+        return json.loads(body)
     except ValueError:
         raise DataError("a QuickBooks webhook body is not JSON") from None
+
+
+_SHAPE = DataError(
+    "a QuickBooks webhook body is neither the legacy nor the CloudEvents shape",
+    hint="check the payload format chosen on the app's webhook page",
+)
+
+
+def realms_of(body: bytes) -> set[str]:
+    """The companies (realmIds) a verified delivery names, in either shape."""
+    payload = _payload(body)
+    try:
+        if isinstance(payload, list):  # CloudEvents: intuitaccountid is the realmId
+            return {str(item["intuitaccountid"]) for item in payload}
+        return {str(note["realmId"]) for note in payload["eventNotifications"]}
+    except (KeyError, TypeError):
+        raise _SHAPE from None
+
+
+def parse_delivery(body: bytes, tenant: str, realm: str, received_at: datetime) -> list[Event]:
+    """The events of a verified delivery that concern ``realm``'s receivables."""
+    payload = _payload(body)
     events: list[Event] = []
     try:
         if isinstance(payload, list):  # CloudEvents
@@ -114,8 +139,5 @@ def parse_delivery(body: bytes, tenant: str, realm: str, received_at: datetime) 
                     if found:
                         events.append(found)
     except (KeyError, TypeError, AttributeError):
-        raise DataError(
-            "a QuickBooks webhook body is neither the legacy nor the CloudEvents shape",
-            hint="check the payload format chosen on the app's webhook page",
-        ) from None
+        raise _SHAPE from None
     return events

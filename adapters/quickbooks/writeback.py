@@ -8,7 +8,8 @@ For each invoice a reminder named (platform-apis.md §2.5):
 * **The current step and the next date on the invoice**: in the string custom field the
   tenant names (``[quickbooks] custom_field``) when the company has it enabled, otherwise
   as a line appended to ``PrivateNote`` (the internal memo, never ``CustomerMemo``, which
-  the customer sees). A sparse update with the invoice's ``SyncToken``; a stale token
+  the customer sees). A sparse update with the invoice's ``SyncToken``, carrying the whole
+  ``CustomField`` list the invoice had (the other fields' values kept); a stale token
   (fault 5010) means the invoice changed since it was read: read again, retry, three
   times at most.
 
@@ -265,22 +266,17 @@ class QuickBooksWriter:
         field = self.custom_field()
         if field is not None:
             value = self.field_value(outcome)
-            current = next(
-                (
-                    str(f.get("StringValue") or "")
-                    for f in invoice.get("CustomField") or []
-                    if str(f.get("DefinitionId")) == field[0]
-                ),
-                None,
-            )
-            if current == value:
+            fields = [dict(f) for f in invoice.get("CustomField") or [] if isinstance(f, dict)]
+            entry = next((f for f in fields if str(f.get("DefinitionId")) == field[0]), None)
+            if entry is not None and str(entry.get("StringValue") or "") == value:
                 return None
-            return {
-                **base,
-                "CustomField": [
-                    {"DefinitionId": field[0], "Type": "StringType", "StringValue": value}
-                ],
-            }
+            if entry is None:
+                fields.append({"DefinitionId": field[0], "Type": "StringType"})
+                entry = fields[-1]
+            entry["StringValue"] = value
+            # the whole list as read, ours changed: a list in a sparse update replaces the
+            # one stored, so sending ours alone would erase the company's other fields
+            return {**base, "CustomField": fields}
         memo = str(invoice.get("PrivateNote") or "")
         if mark in memo:
             return None

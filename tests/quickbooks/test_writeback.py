@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -99,10 +99,31 @@ def test_the_step_goes_to_the_custom_field_the_company_enabled(
     (field,) = invoices(ledger)["11"]["CustomField"]  # type: ignore[misc]
     assert field == {
         "DefinitionId": "2",
+        "Name": "Dunning",
         "Type": "StringType",
         "StringValue": "Reminder 1 > 2026-03-24",
     }
     assert "relance" not in str(invoices(ledger)["11"]["PrivateNote"])
+
+
+def test_the_company_s_other_custom_fields_keep_their_values(
+    ledger: QuickBooksState, make_source: MakeSource
+) -> None:
+    ledger.realm(REALM, custom_fields={1: "PO number", 2: "Dunning", 3: "Crew #"})
+    theirs = [
+        {"DefinitionId": "1", "Name": "PO number", "Type": "StringType", "StringValue": "4711"},
+        {"DefinitionId": "3", "Name": "Crew #", "Type": "StringType", "StringValue": "102"},
+    ]
+    record = invoices(ledger)["11"]
+    ledger.put("Invoice", {**record, "CustomField": theirs})
+    source = make_source(custom_field="Dunning")
+    source.write_back_all(outcome("11"))
+    source.write_back_all(outcome("11", step="reminder_2", key="c1|reminder_2|x"))
+    values = {
+        f["Name"]: f["StringValue"]
+        for f in invoices(ledger)["11"]["CustomField"]  # type: ignore[attr-defined]
+    }
+    assert values == {"PO number": "4711", "Crew #": "102", "Dunning": "Reminder 2 > 2026-03-24"}
 
 
 def test_an_invoice_edited_meanwhile_is_read_again_and_written(
@@ -131,3 +152,26 @@ def test_the_invoice_pdf_for_a_letter(ledger: QuickBooksState, make_source: Make
     pdf = make_source().document(ref("11"))
     assert pdf.startswith(b"%PDF")
     assert ("GET", "/invoice/11/pdf") in ledger.calls
+
+
+def test_batch_requests_stay_under_intuit_s_batch_limit(
+    qb_state: QuickBooksState, make_source: MakeSource
+) -> None:
+    qb_state.put("Customer", {"Id": "1", "DisplayName": "Acme Holdings"})
+    ids = [str(n) for n in range(100, 170)]
+    for n in ids:
+        qb_state.put(
+            "Invoice",
+            {"Id": n, "DocNumber": f"INV-{n}", "TxnDate": "2026-01-10", "DueDate": "2026-02-09",
+             "TotalAmt": Decimal("80.00"), "Balance": Decimal("80.00"),
+             "CustomerRef": {"value": "1"}},
+        )  # fmt: skip
+    source = make_source()
+    for n in ids:  # one reminder per invoice, one after the other: two batches each
+        source.write_back_all(outcome(n, key=f"c1|reminder_1|{n}"))
+    assert len(qb_state.data[REALM]["Attachable"]) == len(ids)
+    assert qb_state.throttled == 0  # never refused
+    sent = sorted(qb_state.batches[REALM])
+    assert len(sent) == 2 * len(ids) > 120
+    window = timedelta(minutes=1)
+    assert max(sum(1 for t in sent if start <= t < start + window) for start in sent) <= 120

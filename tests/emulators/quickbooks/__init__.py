@@ -1,7 +1,10 @@
-"""The QuickBooks Online emulator (server.py) and its seed generator (seed.py)."""
+"""The QuickBooks Online emulator (server.py, api.py, query.py, state.py) and its seed."""
 
+from .query import run_query
 from .seed import Seeded, seed
-from .server import REALM, Fault, QuickBooksEmulator, QuickBooksState, dumps, run_query
+from .server import QuickBooksEmulator
+from .state import REALM, Fault, QuickBooksState
+from .wire import dumps
 
 __all__ = [
     "REALM",

@@ -16,7 +16,8 @@ from datetime import timedelta
 from connector.clock import SystemClock
 
 from .seed import seed
-from .server import REALM, QuickBooksEmulator, QuickBooksState
+from .server import QuickBooksEmulator
+from .state import REALM, QuickBooksState
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .server import REALM, QuickBooksState
+from .state import REALM, QuickBooksState
 
 __all__ = ["Seeded", "seed"]
 
@@ -26,8 +26,8 @@ _CITIES = (
     ("123 Main St", "Mountain View", "CA", "94043", "USA", "USD"),
     ("45 Market St", "San Francisco", "CA", "94105", "USA", "USD"),
     ("9 Elm Ave", "Austin", "TX", "78701", "USA", "USD"),
-    ("10 King St W", "Toronto", "ON", "M5H 1A1", "Canada", "CAD"),
-    ("221B Baker St", "London", "", "NW1 6XE", "United Kingdom", "GBP"),
+    ("10 King St W", "Toronto", "ON", "M5H 1A1", "CAN", "CAD"),  # alpha-3, as Intuit now reads
+    ("221B Baker St", "London", "", "NW1 6XE", "GBR", "GBP"),
     ("12 rue de Rivoli", "Paris", "", "75004", "France", "EUR"),
 )
 _TERMS = (("3", "Net 15", 15), ("4", "Net 30", 30), ("5", "Net 60", 60))
