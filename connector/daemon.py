@@ -23,6 +23,14 @@
   ``reload_seconds``, without a restart.
 * Once a day (and at start), the ``daily`` checks: the rate tables cover the days notices
   are about to be written for (``connector.legal.coverage``).
+* A cycle that failed (an error stopped it) or left work a few minutes may see done (the
+  relay down or deferring, the platform unavailable: its summary's ``to_retry``) is run
+  again after ``retry_first`` (5 minutes), then twice as long after each further such
+  cycle, up to ``retry_max`` (an hour), and never later than the tenant's next slot. The
+  wait is read back from the store (the last delay is the cycle's due time less the
+  previous finish), so every replica, and a restarted one, continues the same sequence.
+* APScheduler's INFO lines for each run of its jobs (two per poll, about 29,000 a day at
+  the defaults) are left out; its warnings and errors are kept.
 * ``stop()`` lets the cycles in flight finish the customer in hand and starts nothing new.
 """
 
@@ -61,10 +69,13 @@ __all__ = [
     "WindowFn",
     "first_due",
     "next_due",
+    "retry_wait",
     "tenant_trigger",
 ]
 
 log = logging.getLogger(__name__)
+
+RETRIED = frozenset({"failed", "partial"})  # outcomes whose cycle runs again after a wait
 
 CycleFn = Callable[[str, Callable[[], bool]], Mapping[str, Any]]  # (tenant, stop) -> summary
 InboxFn = Callable[[str, Sequence[InboundEvent]], Any]  # (tenant, its claimed events)
@@ -95,6 +106,8 @@ class DaemonOptions:
     inbox_lease: timedelta = INBOX_LEASE
     inbox_batch: int = 500
     reload_seconds: int = 60  # how often tenants added, changed or removed are looked for
+    retry_first: timedelta = timedelta(minutes=5)  # a failed or partial cycle, again after
+    retry_max: timedelta = timedelta(hours=1)  # the wait doubles up to this
     owner: str = field(default_factory=lambda: process_owner("daemon"))
 
 
@@ -123,6 +136,21 @@ def first_due(
     tenant that never ran, the first slot from now."""
     after = row.finished_at if row is not None and row.finished_at is not None else now
     return next_due(schedule, after, jitter)
+
+
+def retry_wait(row: CycleRow | None, options: DaemonOptions) -> timedelta:
+    """How long after a failed or partial cycle to run it again: ``retry_first``, or twice
+    the last wait when the cycle before also had to be run again, up to ``retry_max``.
+    ``row`` is the tenant's row as the cycle found it (its due time, the previous finish)."""
+    if (
+        row is None
+        or row.outcome not in RETRIED
+        or row.due_at is None
+        or row.finished_at is None
+        or row.due_at <= row.finished_at
+    ):
+        return options.retry_first
+    return min(max(2 * (row.due_at - row.finished_at), options.retry_first), options.retry_max)
 
 
 class Daemon:
@@ -163,6 +191,9 @@ class Daemon:
 
     # --- life -----------------------------------------------------------------------------------
     def start(self) -> None:
+        # "Running job …" and "Job … executed successfully" at every run of every job: only
+        # its warnings (a run missed, skipped) and errors (a job that raised) are logged
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
         self.take_back()
         self.plan()
         now = datetime.now(UTC)
@@ -364,6 +395,7 @@ class Daemon:
                 self.metrics.cycles.labels("deferred").inc()
             return "deferred"
         log.info("tenant=%s cycle started owner=%s", slug, owner)
+        found = self.store.cycle_row(slug)  # before it finishes: the last wait, if any
         outcome = "done"
         started = time.perf_counter()
         lost = threading.Event()
@@ -381,6 +413,8 @@ class Daemon:
             summary = self._cycle(slug, stop)
             if summary.get("stopped"):
                 outcome = "interrupted"  # not finished: still due, for whoever claims it next
+            elif summary.get("to_retry"):
+                outcome = "partial"  # done, but some of it waits for the relay or platform
             log.info("tenant=%s cycle finished outcome=%s %s", slug, outcome, dict(summary))
             self._count("cycles")
         except RelanceError as exc:
@@ -398,6 +432,11 @@ class Daemon:
             else:
                 after = self.clock.now()
                 upcoming = next_due(schedule, after, self.options.jitter_seconds)
+                if outcome in RETRIED:
+                    again = after + retry_wait(found, self.options)
+                    if upcoming is None or again < upcoming:
+                        upcoming = again
+                    log.info("tenant=%s cycle %s: runs again at %s", slug, outcome, upcoming)
                 if not self.store.finish_cycle(slug, owner, outcome, upcoming):
                     log.warning("tenant=%s lease was lost before the cycle finished", slug)
             if self.metrics is not None:
