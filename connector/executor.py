@@ -13,6 +13,8 @@ For each action, in order:
    until its posting is recorded: :meth:`Executor.record_posting`);
 4. the outcome is written back to the source where the platform allows it, once it is true:
    an e-mail only written to a folder is not written back as sent, a letter only once posted.
+   The write-back is owed from 3's commit on: one the platform refused, or that a kill cut,
+   is tried again at the end of every later run until the source has it.
 
 A relay that refuses every recipient for good fails the action with the refused addresses:
 the next plan reaches the customer on the step's fallback channel until its addresses change.
@@ -65,7 +67,7 @@ from connector.run_report import (
 from connector.settings import ContractConfig
 from connector.source import Source
 from connector.store import ActionRecord, ActionStatus, Store
-from connector.write_back import true_to_write_back, write_back
+from connector.write_back import settle, settle_owed, true_to_write_back
 
 __all__ = ["ATTENTION", "INTEREST_WITHOUT_RATE", "ActionResult", "Executor", "RunReport"]
 
@@ -107,6 +109,7 @@ class Executor:
         self.jurisdiction = jurisdiction
         self.rate_tables = rate_tables or RateTables()
         self.contract = contract or ContractConfig()
+        self._tried: set[str] = set()  # write-backs tried in this run
 
     # --- planning -----------------------------------------------------------------------------
     def plan(self, as_of: date, *, everyone: bool = False) -> Iterable[CustomerPlan]:
@@ -137,6 +140,7 @@ class Executor:
         """Plan and carry out the day. ``stop`` is asked between customers: once it says so,
         what was done stays committed and the rest waits for the next cycle."""
         report = RunReport(self.tenant, as_of, dry_run=False)
+        self._tried = set()
         for held in self.store.hold_unknown_outcomes(self.tenant):
             report.results.append(
                 outcome(held.action, ActionStatus.HELD, held.error or "outcome unknown")
@@ -180,6 +184,12 @@ class Executor:
         self.store.set_blocked(self.tenant, blocks)
         report.blocked = [(key, why) for key, found in blocks.items() for why in found]
         report.letters_to_post = len(self.store.letters_to_post(self.tenant))
+        if self.source is not None and not report.stopped:  # the day's sends first
+            earlier = settle_owed(
+                self.store, self.tenant, self.source, self.policy, skip=self._tried
+            )
+            report.to_retry += earlier.transient
+        report.write_backs_pending = len(self.store.owed_write_backs(self.tenant))
         return report
 
     def _tally(self, report: RunReport, customer_plan: CustomerPlan, cb: Progress | None) -> None:
@@ -271,6 +281,7 @@ class Executor:
         details = dict(receipt.details)
         if "prepared_on" in details:  # the day the letter was made for (an as-of run's)
             details["prepared_on"] = as_of.isoformat()
+        owed = self.source is not None and true_to_write_back(action.channel, receipt.delivery)
         self.store.mark_sent(
             self.tenant,
             action.key,
@@ -279,14 +290,17 @@ class Executor:
             done_on=as_of,
             details=details,
             status=status,
+            write_back=owed,  # owed until the source has it, a kill from now on included
         )
         log.info("action %s %s via %s", action.key, status, action.channel)
         if action.fallback:
             self._supersede(action)
-        if true_to_write_back(action.channel, receipt.delivery):
-            write_back(
+        if owed and self.source is not None:
+            back = settle(
                 self.store, self.tenant, self.source, self.policy, action, as_of, receipt.document
             )
+            self._tried.add(action.key)
+            report.to_retry += back.transient and not back.taken
         line = said(action, status, receipt.reference)
         return replace(outcome(action, status, line), reference=receipt.reference)
 
@@ -324,14 +338,13 @@ class Executor:
             tracking_number=tracking_number,
             registered=registered,
             received_on=received_on,
+            write_back=self.source is not None,
         )
-        if before.status is ActionStatus.PREPARED:
+        if before.status is ActionStatus.PREPARED and self.source is not None:
             day = date.fromisoformat(record.details["posted_on"])
             path = Path(record.receipt or "")
             document = path.read_bytes() if path.is_file() else None
-            write_back(
-                self.store, self.tenant, self.source, self.policy, record.action, day, document
-            )
+            settle(self.store, self.tenant, self.source, self.policy, record.action, day, document)
         return record
 
     def _sent_to(self, customer_ref: SourceRef) -> list[PlannedAction]:
