@@ -37,7 +37,6 @@
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections import Counter, defaultdict
@@ -46,11 +45,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobPool
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from connector.clock import Clock
@@ -58,7 +55,15 @@ from connector.errors import RelanceError
 from connector.intake import INBOX_LEASE
 from connector.leases import gone_local_owner, keep_lease, process_owner
 from connector.metrics import Metrics
-from connector.store import CyclePlan, CycleRow, InboundEvent, Store
+from connector.schedule import (
+    RETRIED,
+    TenantSchedule,
+    first_due,
+    next_due,
+    retry_wait,
+    tenant_trigger,
+)
+from connector.store import CyclePlan, InboundEvent, Store
 
 __all__ = [
     "CycleFn",
@@ -75,24 +80,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-RETRIED = frozenset({"failed", "partial"})  # outcomes whose cycle runs again after a wait
-
 CycleFn = Callable[[str, Callable[[], bool]], Mapping[str, Any]]  # (tenant, stop) -> summary
 InboxFn = Callable[[str, Sequence[InboundEvent]], Any]  # (tenant, its claimed events)
 WindowFn = Callable[[str, datetime], datetime | None]  # (tenant, now) -> when it opens, or None
-
-
-@dataclass(frozen=True, slots=True)
-class TenantSchedule:
-    slug: str
-    platform: str
-    cron: str = "0 9 * * mon-fri"
-    timezone: str = "Europe/Paris"
-
-    @property
-    def key(self) -> str:
-        """What the stored ``due_at`` was computed with: a change re-plans the tenant."""
-        return f"{self.cron}|{self.timezone}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,48 +99,6 @@ class DaemonOptions:
     retry_first: timedelta = timedelta(minutes=5)  # a failed or partial cycle, again after
     retry_max: timedelta = timedelta(hours=1)  # the wait doubles up to this
     owner: str = field(default_factory=lambda: process_owner("daemon"))
-
-
-def tenant_trigger(schedule: TenantSchedule) -> CronTrigger:
-    """The tenant's crontab line in its own timezone."""
-    return CronTrigger.from_crontab(schedule.cron, timezone=ZoneInfo(schedule.timezone))
-
-
-def next_due(
-    schedule: TenantSchedule, after: datetime, jitter: int = 0, rng: random.Random | None = None
-) -> datetime | None:
-    """The first slot after ``after``, started up to ``jitter`` seconds late (None: the cron
-    line never fires again)."""
-    slot: datetime | None = tenant_trigger(schedule).get_next_fire_time(None, after)
-    if slot is None:
-        return None
-    late = (rng or random).uniform(0, jitter) if jitter else 0.0
-    return (slot + timedelta(seconds=late)).astimezone(UTC)
-
-
-def first_due(
-    schedule: TenantSchedule, row: CycleRow | None, now: datetime, jitter: int = 0
-) -> datetime | None:
-    """When a tenant's next cycle is due, as a daemon finds it at start: the first slot after
-    its last finished cycle (in the past after downtime: one catch-up cycle), or, for a
-    tenant that never ran, the first slot from now."""
-    after = row.finished_at if row is not None and row.finished_at is not None else now
-    return next_due(schedule, after, jitter)
-
-
-def retry_wait(row: CycleRow | None, options: DaemonOptions) -> timedelta:
-    """How long after a failed or partial cycle to run it again: ``retry_first``, or twice
-    the last wait when the cycle before also had to be run again, up to ``retry_max``.
-    ``row`` is the tenant's row as the cycle found it (its due time, the previous finish)."""
-    if (
-        row is None
-        or row.outcome not in RETRIED
-        or row.due_at is None
-        or row.finished_at is None
-        or row.due_at <= row.finished_at
-    ):
-        return options.retry_first
-    return min(max(2 * (row.due_at - row.finished_at), options.retry_first), options.retry_max)
 
 
 class Daemon:
@@ -433,7 +381,9 @@ class Daemon:
                 after = self.clock.now()
                 upcoming = next_due(schedule, after, self.options.jitter_seconds)
                 if outcome in RETRIED:
-                    again = after + retry_wait(found, self.options)
+                    again = after + retry_wait(
+                        found, self.options.retry_first, self.options.retry_max
+                    )
                     if upcoming is None or again < upcoming:
                         upcoming = again
                     log.info("tenant=%s cycle %s: runs again at %s", slug, outcome, upcoming)
