@@ -23,13 +23,20 @@
   ``reload_seconds``, without a restart.
 * Once a day (and at start), the ``daily`` checks: the rate tables cover the days notices
   are about to be written for (``connector.legal.coverage``).
+* A cycle that failed (an error stopped it) or left work a few minutes may see done (the
+  relay down or deferring, the platform unavailable: its summary's ``to_retry``) is run
+  again after ``retry_first`` (5 minutes), then twice as long after each further such
+  cycle, up to ``retry_max`` (an hour), and never later than the tenant's next slot. The
+  wait is read back from the store (the last delay is the cycle's due time less the
+  previous finish), so every replica, and a restarted one, continues the same sequence.
+* APScheduler's INFO lines for each run of its jobs (two per poll, about 29,000 a day at
+  the defaults) are left out; its warnings and errors are kept.
 * ``stop()`` lets the cycles in flight finish the customer in hand and starts nothing new.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections import Counter, defaultdict
@@ -38,11 +45,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobPool
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from connector.clock import Clock
@@ -50,7 +55,15 @@ from connector.errors import RelanceError
 from connector.intake import INBOX_LEASE
 from connector.leases import gone_local_owner, keep_lease, process_owner
 from connector.metrics import Metrics
-from connector.store import CyclePlan, CycleRow, InboundEvent, Store
+from connector.schedule import (
+    RETRIED,
+    TenantSchedule,
+    first_due,
+    next_due,
+    retry_wait,
+    tenant_trigger,
+)
+from connector.store import CyclePlan, InboundEvent, Store
 
 __all__ = [
     "CycleFn",
@@ -61,6 +74,7 @@ __all__ = [
     "WindowFn",
     "first_due",
     "next_due",
+    "retry_wait",
     "tenant_trigger",
 ]
 
@@ -69,19 +83,6 @@ log = logging.getLogger(__name__)
 CycleFn = Callable[[str, Callable[[], bool]], Mapping[str, Any]]  # (tenant, stop) -> summary
 InboxFn = Callable[[str, Sequence[InboundEvent]], Any]  # (tenant, its claimed events)
 WindowFn = Callable[[str, datetime], datetime | None]  # (tenant, now) -> when it opens, or None
-
-
-@dataclass(frozen=True, slots=True)
-class TenantSchedule:
-    slug: str
-    platform: str
-    cron: str = "0 9 * * mon-fri"
-    timezone: str = "Europe/Paris"
-
-    @property
-    def key(self) -> str:
-        """What the stored ``due_at`` was computed with: a change re-plans the tenant."""
-        return f"{self.cron}|{self.timezone}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,34 +96,9 @@ class DaemonOptions:
     inbox_lease: timedelta = INBOX_LEASE
     inbox_batch: int = 500
     reload_seconds: int = 60  # how often tenants added, changed or removed are looked for
+    retry_first: timedelta = timedelta(minutes=5)  # a failed or partial cycle, again after
+    retry_max: timedelta = timedelta(hours=1)  # the wait doubles up to this
     owner: str = field(default_factory=lambda: process_owner("daemon"))
-
-
-def tenant_trigger(schedule: TenantSchedule) -> CronTrigger:
-    """The tenant's crontab line in its own timezone."""
-    return CronTrigger.from_crontab(schedule.cron, timezone=ZoneInfo(schedule.timezone))
-
-
-def next_due(
-    schedule: TenantSchedule, after: datetime, jitter: int = 0, rng: random.Random | None = None
-) -> datetime | None:
-    """The first slot after ``after``, started up to ``jitter`` seconds late (None: the cron
-    line never fires again)."""
-    slot: datetime | None = tenant_trigger(schedule).get_next_fire_time(None, after)
-    if slot is None:
-        return None
-    late = (rng or random).uniform(0, jitter) if jitter else 0.0
-    return (slot + timedelta(seconds=late)).astimezone(UTC)
-
-
-def first_due(
-    schedule: TenantSchedule, row: CycleRow | None, now: datetime, jitter: int = 0
-) -> datetime | None:
-    """When a tenant's next cycle is due, as a daemon finds it at start: the first slot after
-    its last finished cycle (in the past after downtime: one catch-up cycle), or, for a
-    tenant that never ran, the first slot from now."""
-    after = row.finished_at if row is not None and row.finished_at is not None else now
-    return next_due(schedule, after, jitter)
 
 
 class Daemon:
@@ -163,6 +139,9 @@ class Daemon:
 
     # --- life -----------------------------------------------------------------------------------
     def start(self) -> None:
+        # "Running job …" and "Job … executed successfully" at every run of every job: only
+        # its warnings (a run missed, skipped) and errors (a job that raised) are logged
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
         self.take_back()
         self.plan()
         now = datetime.now(UTC)
@@ -364,6 +343,7 @@ class Daemon:
                 self.metrics.cycles.labels("deferred").inc()
             return "deferred"
         log.info("tenant=%s cycle started owner=%s", slug, owner)
+        found = self.store.cycle_row(slug)  # before it finishes: the last wait, if any
         outcome = "done"
         started = time.perf_counter()
         lost = threading.Event()
@@ -381,6 +361,8 @@ class Daemon:
             summary = self._cycle(slug, stop)
             if summary.get("stopped"):
                 outcome = "interrupted"  # not finished: still due, for whoever claims it next
+            elif summary.get("to_retry"):
+                outcome = "partial"  # done, but some of it waits for the relay or platform
             log.info("tenant=%s cycle finished outcome=%s %s", slug, outcome, dict(summary))
             self._count("cycles")
         except RelanceError as exc:
@@ -398,6 +380,13 @@ class Daemon:
             else:
                 after = self.clock.now()
                 upcoming = next_due(schedule, after, self.options.jitter_seconds)
+                if outcome in RETRIED:
+                    again = after + retry_wait(
+                        found, self.options.retry_first, self.options.retry_max
+                    )
+                    if upcoming is None or again < upcoming:
+                        upcoming = again
+                    log.info("tenant=%s cycle %s: runs again at %s", slug, outcome, upcoming)
                 if not self.store.finish_cycle(slug, owner, outcome, upcoming):
                     log.warning("tenant=%s lease was lost before the cycle finished", slug)
             if self.metrics is not None:

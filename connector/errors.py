@@ -15,6 +15,7 @@
     ├─ StoreError            the store refused or is not at the expected schema
     ├─ DeliveryError         a channel refused (SMTP, letter service): nothing went out
     │  ├─ RecipientRefused   every recipient refused for good: .recipients, use a fallback
+    │  ├─ RelayUnavailable   the relay unreachable or refusing the login: the message waits
     │  └─ DeliveryUncertain  the connection broke mid-send: it may have gone out
     ├─ CurrencyMismatch      two amounts of different currencies were combined
     └─ Unsupported           the platform has no such feature
@@ -39,6 +40,7 @@ __all__ = [
     "RateLimited",
     "RecipientRefused",
     "RelanceError",
+    "RelayUnavailable",
     "SourceError",
     "SourceRejected",
     "SourceUnavailable",
@@ -201,6 +203,11 @@ class RecipientRefused(DeliveryError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.recipients = recipients
+
+
+class RelayUnavailable(DeliveryError):
+    """The channel could not be used at all (the relay unreachable, or refusing the login):
+    nothing went out, and the message is not at fault; it waits for the next run."""
 
 
 class DeliveryUncertain(DeliveryError):

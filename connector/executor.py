@@ -13,9 +13,14 @@ For each action, in order:
    until its posting is recorded: :meth:`Executor.record_posting`);
 4. the outcome is written back to the source where the platform allows it, once it is true:
    an e-mail only written to a folder is not written back as sent, a letter only once posted.
+   The write-back is owed from 3's commit on: one the platform refused, or that a kill cut,
+   is tried again at the end of every later run until the source has it.
 
 A relay that refuses every recipient for good fails the action with the refused addresses:
 the next plan reaches the customer on the step's fallback channel until its addresses change.
+A relay that cannot be reached, or refuses the login, fails no message: the e-mails wait for
+the next run (``RunReport.to_retry`` counts those a run a few minutes later may send), and
+the letters and to-dos of the run are made all the same.
 
 A crash between 3's hand-over and its commit leaves the action *sending*: the next run
 holds it for review (:meth:`Store.hold_unknown_outcomes`), and the customer gets nothing
@@ -27,7 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -39,6 +44,7 @@ from connector.errors import (
     DeliveryUncertain,
     RecipientRefused,
     RelanceError,
+    RelayUnavailable,
     SourceError,
     StoreError,
     Unsupported,
@@ -47,65 +53,28 @@ from connector.legal import ContractTerms, LegalClaim, RateTables
 from connector.legal.notice import notice_claim
 from connector.model import Channel, Creditor, Customer, SourceRef
 from connector.money import Money
-from connector.planner import Blocked, CustomerPlan, Delivery, PlannedAction, plan, plan_customer
+from connector.planner import Blocked, CustomerPlan, PlannedAction, plan, plan_customer
 from connector.policy import Policy
 from connector.render import reminder_days, render
+from connector.run_report import (
+    ATTENTION,
+    STATUS_OF,
+    ActionResult,
+    RunReport,
+    outcome,
+    said,
+)
 from connector.settings import ContractConfig
 from connector.source import Source
 from connector.store import ActionRecord, ActionStatus, Store
-from connector.write_back import true_to_write_back, write_back
+from connector.write_back import settle, settle_owed, true_to_write_back
 
-__all__ = ["INTEREST_WITHOUT_RATE", "ActionResult", "Executor", "RunReport"]
+__all__ = ["ATTENTION", "INTEREST_WITHOUT_RATE", "ActionResult", "Executor", "RunReport"]
 
 log = logging.getLogger(__name__)
 
 # how a formal notice held because its interest has no figure starts its reason
 INTEREST_WITHOUT_RATE = "the late-payment interest of this formal notice has no figure"
-
-
-@dataclass(frozen=True, slots=True)
-class ActionResult:
-    key: str
-    customer_key: str
-    step: str
-    channel: Channel
-    status: ActionStatus
-    detail: str = ""
-    reference: str = ""  # the receipt: a Message-ID, or the file written
-
-
-@dataclass(slots=True)
-class RunReport:
-    tenant: str
-    as_of: date
-    dry_run: bool
-    customers_reviewed: int = 0
-    results: list[ActionResult] = field(default_factory=list)
-    planned: list[PlannedAction] = field(default_factory=list)
-    notes: list[tuple[str, str]] = field(default_factory=list)  # (customer key, note)
-    blocked: list[tuple[str, Blocked]] = field(default_factory=list)  # (customer key, why)
-    waiting: list[str] = field(default_factory=list)  # customers whose action awaits review
-    letters_to_post: int = 0  # letters prepared, this run or before, not posted yet
-    stopped: bool = False  # asked to stop before the last customer: the rest waits
-
-    def count(self, status: ActionStatus) -> int:
-        return sum(1 for r in self.results if r.status is status)
-
-    @property
-    def needs_attention(self) -> bool:
-        """A person has something to do: review an action, post a letter, fix an address."""
-        if self.blocked or self.waiting or self.letters_to_post:
-            return True
-        return any(r.status in ATTENTION for r in self.results)
-
-
-ATTENTION = (ActionStatus.HELD, ActionStatus.FAILED, ActionStatus.PREPARED)
-_STATUS = {
-    Delivery.SENT: ActionStatus.SENT,
-    Delivery.WRITTEN: ActionStatus.WRITTEN,
-    Delivery.PREPARED: ActionStatus.PREPARED,
-    Delivery.POSTED: ActionStatus.POSTED,
-}
 
 
 Progress = Callable[[int], None]
@@ -140,6 +109,7 @@ class Executor:
         self.jurisdiction = jurisdiction
         self.rate_tables = rate_tables or RateTables()
         self.contract = contract or ContractConfig()
+        self._tried: set[str] = set()  # write-backs tried in this run
 
     # --- planning -----------------------------------------------------------------------------
     def plan(self, as_of: date, *, everyone: bool = False) -> Iterable[CustomerPlan]:
@@ -170,9 +140,10 @@ class Executor:
         """Plan and carry out the day. ``stop`` is asked between customers: once it says so,
         what was done stays committed and the rest waits for the next cycle."""
         report = RunReport(self.tenant, as_of, dry_run=False)
+        self._tried = set()
         for held in self.store.hold_unknown_outcomes(self.tenant):
             report.results.append(
-                _outcome(held.action, ActionStatus.HELD, held.error or "outcome unknown")
+                outcome(held.action, ActionStatus.HELD, held.error or "outcome unknown")
             )
         awaiting = self._customers_awaiting_review()
         reviews: dict[str, date | None] = {}
@@ -180,7 +151,8 @@ class Executor:
         acted: list[SourceRef] = []
         with ExitStack() as stack:
             for sender in self.channels.values():
-                stack.enter_context(sender.batch())  # one SMTP connection for the whole run
+                # one SMTP connection for the whole run, opened with its first e-mail
+                stack.enter_context(sender.batch())
             for customer_plan in self.plan(as_of):
                 if stop is not None and stop():
                     report.stopped = True
@@ -212,6 +184,12 @@ class Executor:
         self.store.set_blocked(self.tenant, blocks)
         report.blocked = [(key, why) for key, found in blocks.items() for why in found]
         report.letters_to_post = len(self.store.letters_to_post(self.tenant))
+        if self.source is not None and not report.stopped:  # the day's sends first
+            earlier = settle_owed(
+                self.store, self.tenant, self.source, self.policy, skip=self._tried
+            )
+            report.to_retry += earlier.transient
+        report.write_backs_pending = len(self.store.owed_write_backs(self.tenant))
         return report
 
     def _tally(self, report: RunReport, customer_plan: CustomerPlan, cb: Progress | None) -> None:
@@ -231,7 +209,7 @@ class Executor:
     ) -> ActionResult | None:
         fresh = self._refresh_balances(action, as_of)
         if fresh is None:
-            return _outcome(
+            return outcome(
                 action, ActionStatus.SKIPPED, "paid or changed at the source before sending"
             )
         action = fresh
@@ -240,7 +218,7 @@ class Executor:
         if record.status is not ActionStatus.PLANNED:
             if record.status not in (ActionStatus.HELD, ActionStatus.FAILED):
                 return None  # done earlier (or a letter to post): nothing new to report
-            return _outcome(action, record.status, record.error or "waiting for a person")
+            return outcome(action, record.status, record.error or "waiting for a person")
         customer = self.store.customer(self.tenant, action.customer_ref)
         promises = [
             p
@@ -275,7 +253,7 @@ class Executor:
         except DeliveryUncertain as exc:
             self.store.mark_held(self.tenant, action.key, exc.message)
             log.warning("action %s held: %s", action.key, exc.message)
-            return _outcome(action, ActionStatus.HELD, exc.message)
+            return outcome(action, ActionStatus.HELD, exc.message)
         except RecipientRefused as exc:
             refused = {
                 "channel": action.channel.value,
@@ -285,21 +263,25 @@ class Executor:
             self.store.mark_failed(self.tenant, action.key, exc.message, {"refused": refused})
             detail = f"{exc.message} (the next run uses the step's fallback)"
             log.warning("action %s failed: %s", action.key, detail)
-            return _outcome(action, ActionStatus.FAILED, detail)
+            return outcome(action, ActionStatus.FAILED, detail)
         except DeliveryError as exc:
             # the channel said no before accepting: nothing went out
-            if exc.transient:
+            if exc.transient or isinstance(exc, RelayUnavailable):
+                # a relay down or deferring, or refusing the login (fixed in the settings):
+                # the message itself is fine, and goes at the next run
                 self.store.requeue(self.tenant, action.key, exc.message)
                 detail = f"{exc.message} (will retry at the next run)"
+                report.to_retry += exc.transient
             else:
                 self.store.mark_failed(self.tenant, action.key, exc.message)
                 detail = exc.message
             log.warning("action %s failed: %s", action.key, detail)
-            return _outcome(action, ActionStatus.FAILED, detail)
-        status = _STATUS[receipt.delivery]
+            return outcome(action, ActionStatus.FAILED, detail)
+        status = STATUS_OF[receipt.delivery]
         details = dict(receipt.details)
         if "prepared_on" in details:  # the day the letter was made for (an as-of run's)
             details["prepared_on"] = as_of.isoformat()
+        owed = self.source is not None and true_to_write_back(action.channel, receipt.delivery)
         self.store.mark_sent(
             self.tenant,
             action.key,
@@ -308,16 +290,19 @@ class Executor:
             done_on=as_of,
             details=details,
             status=status,
+            write_back=owed,  # owed until the source has it, a kill from now on included
         )
         log.info("action %s %s via %s", action.key, status, action.channel)
         if action.fallback:
             self._supersede(action)
-        if true_to_write_back(action.channel, receipt.delivery):
-            write_back(
+        if owed and self.source is not None:
+            back = settle(
                 self.store, self.tenant, self.source, self.policy, action, as_of, receipt.document
             )
-        said = _said(action, status, receipt.reference)
-        return replace(_outcome(action, status, said), reference=receipt.reference)
+            self._tried.add(action.key)
+            report.to_retry += back.transient and not back.taken
+        line = said(action, status, receipt.reference)
+        return replace(outcome(action, status, line), reference=receipt.reference)
 
     def _supersede(self, action: PlannedAction) -> None:
         """The step went on a fallback: its attempt on the step's own channel, refused, is
@@ -353,14 +338,13 @@ class Executor:
             tracking_number=tracking_number,
             registered=registered,
             received_on=received_on,
+            write_back=self.source is not None,
         )
-        if before.status is ActionStatus.PREPARED:
+        if before.status is ActionStatus.PREPARED and self.source is not None:
             day = date.fromisoformat(record.details["posted_on"])
             path = Path(record.receipt or "")
             document = path.read_bytes() if path.is_file() else None
-            write_back(
-                self.store, self.tenant, self.source, self.policy, record.action, day, document
-            )
+            settle(self.store, self.tenant, self.source, self.policy, record.action, day, document)
         return record
 
     def _sent_to(self, customer_ref: SourceRef) -> list[PlannedAction]:
@@ -394,7 +378,7 @@ class Executor:
     def _fail(self, action: PlannedAction, message: str) -> ActionResult:
         """Nothing went out: record why, for a person to fix and release."""
         self.store.mark_failed(self.tenant, action.key, message)
-        return _outcome(action, ActionStatus.FAILED, message)
+        return outcome(action, ActionStatus.FAILED, message)
 
     def _refresh_balances(self, action: PlannedAction, as_of: date) -> PlannedAction | None:
         """Re-read balances at the source; re-plan the customer when one changed."""
@@ -455,25 +439,4 @@ class Executor:
         )
         log.warning("action %s held: interest without a rate", action.key)
         self.store.mark_held(self.tenant, action.key, reason)
-        return _outcome(action, ActionStatus.HELD, reason)
-
-
-def _said(action: PlannedAction, status: ActionStatus, reference: str) -> str:
-    """The run's line about an action, in plain words."""
-    match status:
-        case ActionStatus.WRITTEN if action.channel is Channel.EMAIL:
-            return f"written to {reference} (not sent: no SMTP relay is set up)"
-        case ActionStatus.WRITTEN:
-            return f"to-do written to {reference}"
-        case ActionStatus.PREPARED:
-            return (
-                f"letter to print and post: {reference}; then record it: "
-                f"relance action letter {action.key} --tracking NUMBER"
-            )
-    return reference
-
-
-def _outcome(action: PlannedAction, status: ActionStatus, detail: str) -> ActionResult:
-    return ActionResult(
-        action.key, action.customer_ref.key, action.step, action.channel, status, detail
-    )
+        return outcome(action, ActionStatus.HELD, reason)

@@ -16,7 +16,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -59,6 +67,25 @@ class SmtpConfig(BaseModel):
     password: SecretStr | None = None
     timeout: float = Field(default=30.0, gt=0)
     ca_file: Path | None = None  # a CA bundle for a relay with a private certificate
+    # a login over a connection without TLS sends the password in clear: only when the user
+    # says so (a relay on this machine, or on a network they trust)
+    allow_plaintext_auth: bool = False
+
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> SmtpConfig:
+        if (
+            self.security == "none"
+            and self.username
+            and self.password is not None
+            and not self.allow_plaintext_auth
+        ):
+            raise ValueError(
+                'security = "none" would send the SMTP username and password without TLS, '
+                'readable by anyone on the network: set security = "starttls" (or "ssl"), '
+                "or, for a relay on this machine or a network you trust, set "
+                "allow_plaintext_auth = true in [smtp]"
+            )
+        return self
 
 
 class RateSourcesConfig(BaseModel):
@@ -285,8 +312,27 @@ class Settings(BaseSettings):
             init_settings,
             env_settings,
             file_secret_settings,
-            TomlConfigSettingsSource(settings_cls),
+            _TomlWithoutSecretKey(settings_cls),
         )
+
+
+class _TomlWithoutSecretKey(TomlConfigSettingsSource):
+    """relance.toml, refused when it holds the key that encrypts the platforms' tokens: a key
+    beside the store it opens (in a file that gets copied, versioned, backed up) protects
+    nothing."""
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        if "secret_key" in values:
+            raise ConfigError(
+                "the encryption key (secret_key) must not be written in this file",
+                path=self.toml_file_path if isinstance(self.toml_file_path, str | Path) else None,
+                key="secret_key",
+                hint="remove it, then give it in the environment (RELANCE_SECRET_KEY), in a "
+                "secrets folder (RELANCE_SECRETS_DIR), or in a file of its own readable by "
+                "relance alone, named by secret_key_file",
+            )
+        return values
 
 
 def load_settings(

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from connector.dunning.history import Delivery
 from connector.model import Channel
+from connector.private_files import FILE_MODE, private_folders
 from connector.render import RenderedMessage
 
 __all__ = ["ChannelSender", "DeliveryReceipt", "no_batch", "safe_name", "write_atomically"]
@@ -76,11 +77,13 @@ def safe_name(key: str, *, fallback: str = "document") -> str:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a temporary file beside ``path`` then rename: never a half-written file.
+    The file is ``0600`` and the folders made for it ``0700``, whatever the umask."""
+    private_folders(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(handle, "wb") as stream:
+            os.fchmod(stream.fileno(), FILE_MODE)  # mkstemp's 0600, whatever the umask
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())

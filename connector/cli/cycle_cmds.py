@@ -149,6 +149,8 @@ def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
     return {
         "blocked": blocked_rows(state, report.tenant, report),
         "letters_to_post": report.letters_to_post,
+        "write_backs_pending": report.write_backs_pending,
+        "to_retry": report.to_retry,
         "tenant": report.tenant,
         "as_of": report.as_of.isoformat(),
         "customers_reviewed": report.customers_reviewed,
@@ -270,6 +272,11 @@ def run(
                 state.console.print(
                     f"  {report.letters_to_post} letter(s) to print and post: `relance status` "
                     "lists them; then `relance action letter KEY --tracking NUMBER`"
+                )
+            if report.write_backs_pending:
+                state.console.print(
+                    f"  {report.write_backs_pending} outcome(s) not yet written back to the "
+                    "platform (it refused or was unreachable): the next run tries again"
                 )
     if state.json_output:
         state.emit_json(summaries)

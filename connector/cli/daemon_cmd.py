@@ -146,6 +146,17 @@ def daemon(
     reload_seconds: Annotated[
         int, typer.Option(help="how often tenants added, changed or removed are looked for")
     ] = 60,
+    retry_seconds: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="a cycle that failed, or left e-mails or write-backs for later (the relay or "
+            "the platform down), runs again after this; the wait doubles each time",
+        ),
+    ] = 300,
+    retry_max_seconds: Annotated[
+        int, typer.Option(min=1, help="the longest wait before a cycle runs again")
+    ] = 3600,
     json_logs: Annotated[
         bool, typer.Option("--json-logs/--text-logs", help="one JSON object per log line")
     ] = True,
@@ -186,7 +197,11 @@ def daemon(
             stop=stop,  # SIGTERM, or the lease lost: finish the customer in hand, then stop
         )
         metrics.report(report)
-        return {"results": len(report.results), "stopped": report.stopped}
+        return {
+            "results": len(report.results),
+            "stopped": report.stopped,
+            "to_retry": report.to_retry,
+        }
 
     def check_rates() -> None:
         """Once a day: do the rate tables cover the notices of the next days? (Read again
@@ -239,6 +254,8 @@ def daemon(
             inbox_every_seconds=inbox_seconds,
             inbox_lease=timedelta(seconds=inbox_lease_seconds),
             reload_seconds=reload_seconds,
+            retry_first=timedelta(seconds=retry_seconds),
+            retry_max=timedelta(seconds=max(retry_seconds, retry_max_seconds)),
         ),
         metrics=metrics,
     )

@@ -17,6 +17,7 @@ from connector.store.types import (
     TenantRecord,
     UpsertCounts,
 )
+from connector.store.write_backs import OwedWriteBack, WriteBackMixin
 
 __all__ = [
     "ActionRecord",
@@ -26,11 +27,12 @@ __all__ = [
     "CycleRow",
     "EventType",
     "InboundEvent",
+    "OwedWriteBack",
     "Store",
     "TenantRecord",
     "UpsertCounts",
 ]
 
 
-class Store(CycleMixin, LettersMixin):
+class Store(CycleMixin, LettersMixin, WriteBackMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

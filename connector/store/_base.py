@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -31,6 +32,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from connector.clock import Clock, SystemClock
 from connector.errors import StoreError
+from connector.private_files import private_database
 from connector.store import schema as t
 from connector.store.types import EventType
 
@@ -74,9 +76,7 @@ class StoreBase:
             ) from None
         shown = parsed.render_as_string(hide_password=True)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            from pathlib import Path
-
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_database(Path(parsed.database).expanduser())  # 0600, in a 0700 folder
         try:
             engine = create_engine(parsed, pool_pre_ping=True)
         except NoSuchModuleError as exc:

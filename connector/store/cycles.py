@@ -33,6 +33,7 @@ class CycleRow:
     finished_at: datetime | None
     lease_owner: str | None
     lease_until: datetime | None
+    outcome: str | None = None  # how the last finished cycle ended (done, partial, failed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +45,28 @@ class CyclePlan:
     due_at: datetime
 
 
+_ROW = select(
+    t.cycles.c.tenant,
+    t.cycles.c.schedule,
+    t.cycles.c.due_at,
+    t.cycles.c.finished_at,
+    t.cycles.c.lease_owner,
+    t.cycles.c.lease_until,
+    t.cycles.c.outcome,
+)
+
+
 class CycleMixin(InboxMixin):
     # --- the schedule ---------------------------------------------------------------------------
     def cycle_rows(self) -> dict[str, CycleRow]:
-        c = t.cycles.c
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(c.tenant, c.schedule, c.due_at, c.finished_at, c.lease_owner, c.lease_until)
-            ).all()
+            rows = conn.execute(_ROW).all()
         return {row.tenant: CycleRow(*row) for row in rows}
+
+    def cycle_row(self, tenant: str) -> CycleRow | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(_ROW.where(t.cycles.c.tenant == tenant)).first()
+        return None if row is None else CycleRow(*row)
 
     def schedule_cycles(self, plans: Sequence[CyclePlan]) -> int:
         """Record each tenant's first due cycle under its schedule, unless the row already

@@ -22,6 +22,7 @@ from connector.store import schema as t
 from connector.store.codec import action_from_json
 from connector.store.outbox import OutboxMixin, _record
 from connector.store.types import ActionRecord, ActionStatus, EventType
+from connector.store.write_backs import owe_write_back
 
 __all__ = ["LettersMixin"]
 
@@ -37,10 +38,12 @@ class LettersMixin(OutboxMixin):
         tracking_number: str | None = None,
         registered: bool | None = None,
         received_on: date | None = None,
+        write_back: bool = False,
     ) -> ActionRecord:
         """Record a letter's posting (a prepared letter becomes posted) or, for a letter
         already posted, its tracking number or delivery date. Dates are checked against the
-        letter's: posted on or after the day it was made, delivered on or after its posting."""
+        letter's: posted on or after the day it was made, delivered on or after its posting.
+        With ``write_back``, a posting owes the source its write-back, dated that day."""
         with self._tx() as conn:
             row = self._get(conn, tenant, key)
             status = ActionStatus(row.status)
@@ -96,6 +99,8 @@ class LettersMixin(OutboxMixin):
             action = action_from_json(row.payload)
             if status is ActionStatus.PREPARED:
                 self._save_progress(conn, tenant, action, policy, day)
+                if write_back:
+                    owe_write_back(conn, tenant, key, day, self._now())
             self._log(
                 conn,
                 tenant,

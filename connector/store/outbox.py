@@ -17,6 +17,7 @@ from connector.store.codec import action_from_json, action_to_json
 from connector.store.ledger import ref_from_key
 from connector.store.states import StatesMixin
 from connector.store.types import ActionRecord, ActionStatus, AuditEvent, EventType
+from connector.store.write_backs import owe_write_back
 
 __all__ = ["OutboxMixin"]
 
@@ -171,11 +172,13 @@ class OutboxMixin(StatesMixin):
         done_on: date,
         details: Mapping[str, Any] | None = None,
         status: ActionStatus = ActionStatus.SENT,
+        write_back: bool = False,
     ) -> ActionRecord:
         """What the channel did, in one transaction: the action's status (sent, written,
         prepared or posted) and details, the progress of every item it covered and the
-        broken promises, and the audit event. A prepared letter moves nothing yet: the
-        items' progress waits for its posting (:meth:`record_posting`)."""
+        broken promises, the audit event, and, with ``write_back``, the write-back owed to
+        the source (dated ``done_on``) until it has it. A prepared letter moves nothing
+        yet: the items' progress waits for its posting (:meth:`record_posting`)."""
         if status not in _DONE_BY_CHANNEL:
             raise StoreError(f"{status} is not what a channel does with an action")
         with self._tx() as conn:
@@ -198,6 +201,8 @@ class OutboxMixin(StatesMixin):
             )
             if status is not ActionStatus.PREPARED:
                 self._save_progress(conn, tenant, action, policy, done_on)
+            if write_back:
+                owe_write_back(conn, tenant, key, done_on, now)
             self._log(
                 conn,
                 tenant,

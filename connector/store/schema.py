@@ -49,6 +49,7 @@ __all__ = [
     "receivables",
     "sync_cursors",
     "tenants",
+    "write_backs",
 ]
 
 metadata = MetaData()
@@ -307,4 +308,19 @@ cycles = Table(
     Column("due_at", UtcDateTime()),
     Column("schedule", String(120)),  # "cron|timezone" that due_at was computed with
     Index("ix_cycles_due", "due_at"),
+)
+
+# an outcome owed to the source (a reminder sent, a to-do written, a letter posted) that the
+# source has not taken yet: recorded with the action's status, removed once the source has
+# it; every run tries again (write-backs are idempotent) until then
+write_backs = Table(
+    "write_backs",
+    metadata,
+    Column("tenant", String(64), ForeignKey("tenants.slug"), primary_key=True),
+    Column("action_key", String(400), primary_key=True),
+    Column("done_on", Date, nullable=False),  # the day the source's trail gives
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("owed_since", UtcDateTime(), nullable=False),
+    Column("tried_at", UtcDateTime()),
 )

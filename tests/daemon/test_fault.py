@@ -15,12 +15,13 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from connector.clock import SystemClock
 from connector.model import Platform, SourceRef
@@ -57,6 +58,16 @@ def _event(tenant: str, n: int) -> Event:
     """A platform's notice that an invoice changed, as a stateless receiver stores it."""
     ref = SourceRef(platform=Platform.FILES, tenant=tenant, external_id=f"F{n % 2 + 1}")
     return Event(f"evt-{tenant}-{n}", EventKind.CHANGED, (ref,), datetime.now(UTC))
+
+
+@pytest.fixture
+def pg_url(pg_url: str) -> Iterator[str]:
+    """The session's database, left with an empty schema for the tests that follow."""
+    yield pg_url
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
 
 
 @pytest.mark.postgres

@@ -5,6 +5,7 @@ PostgreSQL, the real channels, a real SMTP server on loopback."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,9 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from connector.clock import FrozenClock
-from connector.errors import StoreError
-from connector.model import Channel, Platform
+from connector.errors import SourceUnavailable, StoreError
+from connector.model import Channel, Platform, SourceRef
 from connector.money import Money
+from connector.source import Outcome, WriteReceipt
 from connector.store import ActionStatus, EventType, Store
 from tests.smtp_server import SmtpServer
 
@@ -177,3 +179,43 @@ def test_a_customer_nothing_reaches_is_blocked_and_the_store_says_why(
     assert [a.status for a in store.actions(TENANT)] == [ActionStatus.PREPARED]
     ((_, _, why),) = store.blocked_customers(TENANT)
     assert [w["kind"] for w in why] == ["letter_to_post"], "now it waits for a person to post"
+
+
+@dataclass
+class RefusingSource(MemorySource):
+    """The in-memory source, whose platform refuses the first ``refusals`` write-backs."""
+
+    refusals: int = 0
+
+    def write_back(self, ref: SourceRef, outcome: Outcome) -> WriteReceipt:
+        if self.refusals:
+            self.refusals -= 1
+            raise SourceUnavailable("the platform answered HTTP 503", platform="files")
+        return super().write_back(ref, outcome)
+
+
+def test_a_posting_the_platform_refused_is_written_back_at_the_next_run(
+    store: Store, tmp_path: Path
+) -> None:
+    store.upsert_ledger(
+        TENANT,
+        customers=[customer("C9", "Studio Sans Mail", email=None)],
+        receivables=[invoice("F-9", "C9", date(2026, 3, 2), "9040.76")],
+    )
+    source = RefusingSource({ref("F-9").key: Money.of("9040.76", "EUR")}, refusals=1)
+    make_executor(store, tmp_path / "outbox", source, DAY).run(DAY)
+    (letter,) = store.letters_to_post(TENANT)
+    posted_on = date(2026, 3, 12)
+    make_executor(store, tmp_path / "outbox", source, posted_on).record_posting(
+        letter.key, posted_on=posted_on
+    )
+    assert source.written == []
+    assert [o.action_key for o in store.owed_write_backs(TENANT)] == [letter.key]
+
+    report = make_executor(store, tmp_path / "outbox", source, date(2026, 3, 13)).run(
+        date(2026, 3, 13)
+    )
+    ((key, outcome),) = source.written
+    assert key == ref("F-9").key and outcome.done_on == posted_on, "dated the posting day"
+    assert outcome.document is not None and outcome.document.startswith(b"%PDF")
+    assert store.owed_write_backs(TENANT) == [] and report.write_backs_pending == 0
