@@ -3,8 +3,8 @@ down, or the process was killed on the way), tried again at every run until it h
 
 Actions done before this revision are not owed anything: their write-back was tried then.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from connector.store import schema
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
