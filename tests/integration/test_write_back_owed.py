@@ -28,7 +28,7 @@ from connector.clock import FrozenClock
 from connector.oauth import Token, TokenVault
 from connector.store import ActionStatus, EventType, Store
 from tests.emulators.quickbooks import REALM, QuickBooksEmulator, QuickBooksState, seed
-from tests.emulators.quickbooks.server import Fault
+from tests.emulators.quickbooks.state import Fault
 from tests.smtp_server import SmtpServer
 
 DAY = date(2026, 3, 10)
