@@ -1,8 +1,10 @@
 """Every recorded exchange with the emulator, checked against Pennylane's own descriptions.
 
-* ``pennylane-company-api-v2-openapi-2026-04.json`` (the April 2026 Company API v2 spec,
-  kept in the project's ``shared/specs`` beside the repository; ``RELANCE_SPECS`` names
-  another folder) describes every path relance calls but the plural webhook subscriptions;
+* ``pennylane-company-api-v2-openapi-2026-04.json`` (the April 2026 Company API v2 spec, in
+  the project's ``shared/specs``) describes every path relance calls but the plural webhook
+  subscriptions; the test reads ``contract/company-api-v2-2026-04-extract.json``, the part of
+  it those paths use, made by ``contract/extract_april.py`` (prose left out; the source's
+  SHA-256 recorded), so that a clean clone checks the same contract;
 * ``contract/webhook-subscriptions-later.json`` is what the later published description
   says of those (an extract: paths, schemas and codes, no prose).
 
@@ -17,7 +19,6 @@ path the company's API does not have (checked against the spec's ``NotFound`` bo
 from __future__ import annotations
 
 import json
-import os
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,7 @@ __all__ = ["SPEC_NAME", "Checked", "check", "operation_of", "report", "spec_path
 
 SPEC_NAME = "pennylane-company-api-v2-openapi-2026-04.json"
 LATER = Path(__file__).parent / "contract" / "webhook-subscriptions-later.json"
+APRIL = Path(__file__).parent / "contract" / "company-api-v2-2026-04-extract.json"
 HOST = "https://app.pennylane.com"
 PLURAL = re.compile(r"^/api/external/v2/webhook_subscriptions(/\d+)?$")
 OUTSIDE = {  # exchanges no Pennylane API description covers, and why
@@ -46,19 +48,9 @@ OUTSIDE = {  # exchanges no Pennylane API description covers, and why
 
 
 def spec_path() -> Path:
-    """The April 2026 spec: in ``$RELANCE_SPECS``, or ``shared/specs`` beside the checkout."""
-    if folder := os.environ.get("RELANCE_SPECS"):
-        candidates = [Path(folder) / SPEC_NAME]
-    else:
-        here = Path(__file__).resolve()
-        candidates = [p / "shared" / "specs" / SPEC_NAME for p in here.parents]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"{SPEC_NAME} not found (looked in {', '.join(str(c.parent) for c in candidates[:3])}"
-        "…): set RELANCE_SPECS to the folder holding Pennylane's Company API v2 spec"
-    )
+    """The April 2026 spec as the test reads it: the extract kept in the repository (a clean
+    clone has it), made from the vendor's file by ``contract/extract_april.py``."""
+    return APRIL
 
 
 @cache

@@ -67,7 +67,16 @@ def _runtime_imports() -> dict[str, str]:
         for path in sorted((ROOT / package).rglob("*.py")):
             if "addon" in path.relative_to(ROOT).parts:
                 continue
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            typing_only = {  # ``if TYPE_CHECKING:`` imports are never run
+                id(inner)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                for inner in ast.walk(node)
+            }
+            for node in ast.walk(tree):
+                if id(node) in typing_only:
+                    continue
                 names: list[str] = []
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]
