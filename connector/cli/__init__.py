@@ -36,6 +36,7 @@ from connector.cli import (
     rates_cmds,
     report_cmds,
     state_cmds,
+    web_cmds,
     webhook_cmds,
 )
 from connector.cli._context import AppState
@@ -109,6 +110,7 @@ rates_cmds.register(app)
 connect_cmd.register(app)
 webhook_cmds.register(app)
 daemon_cmd.register(app)
+web_cmds.register(app)
 
 
 def _json_anywhere(args: list[str]) -> tuple[bool, list[str]]:

@@ -73,14 +73,18 @@ class AppState:
         return self._store
 
     def close(self) -> None:
+        self.close_sources()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def close_sources(self) -> None:
+        """Close the sources this context opened (the store stays open)."""
         for source in self._sources:
             closer = getattr(source, "close", None)
             if callable(closer):
                 closer()
         self._sources.clear()
-        if self._store is not None:
-            self._store.close()
-            self._store = None
 
     def tenant(self, slug: str | None = None) -> TenantRecord:
         slug = slug or self.tenant_opt

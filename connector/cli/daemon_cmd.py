@@ -19,6 +19,7 @@ from connector.cli._context import AppState
 from connector.cli._receiver_options import Docs, OpsHost, OpsPort, receiver_settings
 from connector.cli._receiver_options import Metrics as MetricsOption
 from connector.cli.cycle_cmds import tenant_cycle
+from connector.cli.web_cmds import serve_web
 from connector.clock import local_today
 from connector.daemon import Daemon, DaemonOptions, TenantSchedule
 from connector.errors import ConfigError, RelanceError
@@ -164,6 +165,16 @@ def daemon(
     ops_port: OpsPort = None,
     docs: Docs = None,
     metrics_on: MetricsOption = None,
+    web_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=65535, help="also serve the web app on this port (not the webhook port)"
+        ),
+    ] = None,
+    web_host: Annotated[str, typer.Option(help="address of the web app")] = "127.0.0.1",
+    insecure_cookies: Annotated[
+        bool, typer.Option("--insecure-cookies", help="web app over plain HTTP off this machine")
+    ] = False,
 ) -> None:
     """Run every tenant's cycle on its \\[schedule] (default: business days at 09:00, local),
     receive webhooks at /webhooks/PLATFORM/TENANT, answer /healthz, /readyz and /metrics. SIGTERM or
@@ -291,18 +302,30 @@ def daemon(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     http = threading.Thread(target=server.run, name="receiver", daemon=True)
+    web = None
+    if web_port is not None:
+        if web_port == port:
+            raise ConfigError("the web app needs a port of its own", key="--web-port")
+        web = serve_web(state, web_host, web_port, insecure_cookies=insecure_cookies)
+    web_thread = threading.Thread(target=getattr(web, "run", None), name="web", daemon=True)
     worker.start()
     http.start()
+    if web is not None:
+        web_thread.start()
     if ops is not None:
         ops.start()
     state.console.print(
         f"relance daemon: {len(schedules)} tenant(s), receiver on http://{host}:{port}"
         + (f", ops listener on http://{settings.ops_host}:{settings.ops_port}" if ops else "")
+        + (f", web app on http://{web_host}:{web_port}/" if web is not None else "")
     )
     stop.wait()
     worker.stop()  # the cycles in flight finish
     server.should_exit = True
     http.join(timeout=10)
+    if web is not None:
+        web.should_exit = True  # type: ignore[attr-defined]
+        web_thread.join(timeout=10)
     if ops is not None:
         ops.stop()
     metrics.close()

@@ -10,14 +10,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from connector.accounts import Role, hash_password
 from connector.cli._context import AppState, parse_date
 from connector.cli._output import shown
 from connector.demo import DEMO_DAY, DEMO_START, run_demo
 from connector.executor import ATTENTION
 from connector.model import Channel
-from connector.store import ActionStatus
+from connector.store import ActionStatus, Store
 
-__all__ = ["register"]
+__all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "demo_account", "register"]
+
+DEMO_LOGIN = "demo"
+DEMO_PASSWORD = "relance-demo"  # noqa: S105 - the demo's, printed and in the README
 
 
 def demo(
@@ -37,8 +41,11 @@ def demo(
     last = parse_date(as_of) or DEMO_DAY
     first = parse_date(since, option="--since") or DEMO_START
     result = run_demo(directory, start=first, end=last)
+    demo_account(result.directory / "relance.sqlite")
     if state.json_output:
-        state.emit_json(result.as_dict())
+        state.emit_json(
+            {**result.as_dict(), "web": {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}}
+        )
         return
     console = state.console
     console.print(
@@ -85,6 +92,20 @@ def demo(
         f'relance history "{result.example_customer}"',
     ):
         console.print(f"  {line}")
+    console.print(
+        "Or in a browser: `relance web`, then open http://127.0.0.1:8000/ and log in as "
+        f"{DEMO_LOGIN} with the password {DEMO_PASSWORD}."
+    )
+
+
+def demo_account(database: Path) -> None:
+    """The demo's account for the web app: manager of the demo's tenant, a password the
+    README gives (the demo's store is a local file, served on this machine only)."""
+    with Store.open(f"sqlite:///{database}") as store:
+        if store.person(DEMO_LOGIN) is None:
+            store.add_person(DEMO_LOGIN, "Démo", hash_password(DEMO_PASSWORD))
+        for tenant in store.tenants():
+            store.grant(DEMO_LOGIN, tenant.slug, Role.MANAGER)
 
 
 def register(app: typer.Typer) -> None:

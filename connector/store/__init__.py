@@ -6,6 +6,7 @@ by URL. Each public method is one transaction.
 
 from __future__ import annotations
 
+from connector.store.accounts import AccountsMixin, SessionRecord
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
 from connector.store.inbox import InboundEvent
 from connector.store.letters import LettersMixin
@@ -28,11 +29,12 @@ __all__ = [
     "EventType",
     "InboundEvent",
     "OwedWriteBack",
+    "SessionRecord",
     "Store",
     "TenantRecord",
     "UpsertCounts",
 ]
 
 
-class Store(CycleMixin, LettersMixin, WriteBackMixin):
+class Store(CycleMixin, LettersMixin, WriteBackMixin, AccountsMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

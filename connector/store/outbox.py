@@ -35,6 +35,13 @@ UNKNOWN_OUTCOME = (
 )
 
 
+def _event(r: Row[Any]) -> AuditEvent:
+    return AuditEvent(
+        r.id, r.tenant, r.at, EventType(r.kind), r.customer_key, tuple(r.receivable_keys),
+        dict(r.payload),
+    )  # fmt: skip
+
+
 def _record(row: Row[Any]) -> ActionRecord:
     return ActionRecord(
         key=row.key,
@@ -447,6 +454,17 @@ class OutboxMixin(StatesMixin):
                 payload=payload,
             )
 
+    def journal(
+        self, tenant: str, *, before_id: int | None = None, limit: int = 50
+    ) -> list[AuditEvent]:
+        """The audit trail newest first, ``limit`` events at most, older than ``before_id``."""
+        query = select(t.events).where(t.events.c.tenant == tenant)
+        if before_id is not None:
+            query = query.where(t.events.c.id < before_id)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(t.events.c.id.desc()).limit(limit)).all()
+        return [_event(row) for row in rows]
+
     def history(
         self,
         tenant: str,
@@ -466,18 +484,7 @@ class OutboxMixin(StatesMixin):
             query = query.where(t.events.c.customer_key == receivable.customer_ref.key)
         with self._engine.connect() as conn:
             rows = conn.execute(query.order_by(t.events.c.id)).all()
-        events = [
-            AuditEvent(
-                r.id,
-                r.tenant,
-                r.at,
-                EventType(r.kind),
-                r.customer_key,
-                tuple(r.receivable_keys),
-                dict(r.payload),
-            )
-            for r in rows
-        ]
+        events = [_event(r) for r in rows]
         if receivable_ref is not None:
             key = receivable_ref.key
             events = [e for e in events if key in e.receivable_keys]

@@ -49,6 +49,10 @@ __all__ = [
     "receivables",
     "sync_cursors",
     "tenants",
+    "web_login_failures",
+    "web_roles",
+    "web_sessions",
+    "web_users",
     "write_backs",
 ]
 
@@ -323,4 +327,47 @@ write_backs = Table(
     Column("last_error", Text),
     Column("owed_since", UtcDateTime(), nullable=False),
     Column("tried_at", UtcDateTime()),
+)
+
+
+# --- the web app's people: local accounts, their role per tenant, sessions, failed logins ---
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("login", String(200), primary_key=True),  # lower-cased
+    Column("name", String(200), nullable=False),
+    Column("password_hash", Text, nullable=False),  # argon2id, with its parameters
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+web_roles = Table(
+    "web_roles",
+    metadata,
+    Column("login", String(200), ForeignKey("web_users.login", ondelete="CASCADE")),
+    Column("tenant", String(64), ForeignKey("tenants.slug", ondelete="CASCADE")),
+    Column("role", String(16), nullable=False),  # viewer, user, manager
+    PrimaryKeyConstraint("login", "tenant"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the cookie's value
+    Column("login", String(200), ForeignKey("web_users.login", ondelete="CASCADE")),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("seen_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("language", String(8)),  # the person's choice; NULL: the browser's
+)
+
+web_login_failures = Table(
+    "web_login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(200), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_web_login_failures_login", "login", "at"),
+    Index("ix_web_login_failures_address", "address", "at"),
 )

@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet
 
 from adapters.files import sample_dir
 from connector import legal
+from connector.accounts import Role, hash_password
 from connector.cli import main
 from connector.clock import FrozenClock
 from connector.connect import connect_token
@@ -137,6 +138,13 @@ class Seat:
         assert main(["--config", self.config, "customer", "pause", customer]) == 0
         return customer
 
+    def person(self) -> str:
+        """An account of the web app, to remove."""
+        with self._store() as store:
+            store.add_person("leaving", "Leaving", hash_password("a long enough phrase"))
+            store.grant("leaving", "lumen", Role.VIEWER)
+        return "leaving"
+
     def sample(self) -> Path:
         return sample_dir()
 
@@ -250,6 +258,9 @@ SUBSCRIPTION = "https://relance.example.fr/webhooks/pennylane/acme"
 # {field} is what the seat's method of that name prepares and returns
 CASES = {
     "tenants": "tenants",
+    "users add": "users add anne --tenant lumen --role viewer --password-stdin",
+    "users list": "users list",
+    "users remove": "users remove {person}",
     "init": "init --tenant other --name Other",
     "import": "import {sample}",
     "sync": "sync --tenant lumen",
@@ -314,7 +325,7 @@ def test_every_command_group_is_covered() -> None:
     for name, command in root.commands.items():  # type: ignore[attr-defined]
         subcommands = getattr(command, "commands", None)
         names.update({f"{name} {sub}" for sub in subcommands} if subcommands else {name})
-    long_running = {"serve", "daemon"}  # tested under --json by their errors, below
+    long_running = {"serve", "daemon", "web"}  # tested under --json by their errors, below
     assert names - long_running == set(CASES)
 
 
@@ -324,10 +335,11 @@ def test_json_after_the_command_prints_one_json_document(
 ) -> None:
     args = ["--config", seat.config, *_command(CASES[name], _Fields(seat)), "--json"]
     capsys.readouterr()  # what the preparation printed
-    if name == "connect":  # the token is typed at a prompt: a process with a standard input
+    typed = {"connect": "plt_test_token\n", "users add": "a long enough phrase\n"}
+    if name in typed:  # typed at a prompt or on stdin: a process with a standard input
         done = subprocess.run(
             [sys.executable, "-m", "connector", *args],
-            input="plt_test_token\n",
+            input=typed[name],
             capture_output=True,
             text=True,
             timeout=60,

@@ -1,0 +1,94 @@
+"""The web app (ASGI, FastAPI): review, approve and follow up in a browser.
+
+:func:`create_app` builds it over a :class:`~connector.web.context.WebContext`; ``relance
+web`` and ``relance daemon --web-port`` serve it with uvicorn, on a port of its own (never the
+webhook port). Pages are rendered on the server (Jinja2), enhanced by htmx where it helps;
+every asset is in the package (``static/``): no CDN, nothing fetched at run time.
+
+Every response carries a strict Content-Security-Policy (scripts and styles from this site
+only), ``X-Frame-Options: DENY`` and ``Referrer-Policy: same-origin``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from importlib.resources import files
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from connector.web.context import WebContext
+from connector.web.pages import home, journal, sign_in
+from connector.web.rendering import page
+from connector.web.security import LoginRequired, browser_language, optional_visitor
+
+__all__ = ["PAGES", "create_app"]
+
+log = logging.getLogger("relance.web")
+
+# each screen's module; a new screen adds its module here
+PAGES = (sign_in, home, journal)
+
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
+        "form-action 'self'"
+    ),
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(context: WebContext) -> FastAPI:
+    app = FastAPI(
+        title="relance", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False
+    )
+    app.state.web = context
+    for module in PAGES:
+        app.include_router(module.router)
+    static = StaticFiles(directory=str(files("connector.web") / "static"))
+    app.mount("/static", static, name="static")
+
+    @app.middleware("http")
+    async def headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in _HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _exc: LoginRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        if request.method != "GET":
+            return Response("log in again", status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, exc: HTTPException) -> Response:
+        return _problem(request, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, _exc: RequestValidationError) -> Response:
+        return _problem(request, 400 if request.method == "POST" else 404)
+
+    return app
+
+
+def _problem(request: Request, status: int) -> Response:
+    who = optional_visitor(request)
+    if who is not None:
+        request.state.visitor = who
+    language = who.language if who else browser_language(request)
+    return page(request, "problem.html", language=language, status_code=status, status=status)

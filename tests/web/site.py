@@ -1,0 +1,191 @@
+"""A real ``relance web`` process over a copy of the demo's store, for the web app's tests.
+
+The demo is built once per session (``relance demo``), then a second tenant, ``rival``, is
+added beside it with customers and invoices of its own, and three accounts:
+
+* ``claire`` — manager of the demo's tenant ``lumen``;
+* ``victor`` — viewer of ``lumen``;
+* ``rita`` — manager of ``rival`` only.
+
+Each test gets its own copy of that folder and its own process (:class:`Site`), and
+:meth:`Site.client` logs a person in over HTTP (a ``requests`` session carrying the cookie
+and the CSRF token).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+
+from connector.accounts import Role, hash_password
+from connector.model import (
+    Contact,
+    Customer,
+    Platform,
+    PostalAddress,
+    Receivable,
+    ReceivableStatus,
+    SourceRef,
+)
+from connector.money import Money
+from connector.store import Store
+from tests.processes import free_port
+
+PASSWORD = "correct horse battery"  # every test account's
+DEMO_TENANT = "lumen"
+RIVAL = "rival"
+PEOPLE = {
+    "claire": ("Claire Martin", {DEMO_TENANT: Role.MANAGER}),
+    "victor": ("Victor Lebrun", {DEMO_TENANT: Role.VIEWER}),
+    "rita": ("Rita Moreau", {RIVAL: Role.MANAGER}),
+}
+
+
+def build_demo(folder: Path) -> Path:
+    """``relance demo`` into ``folder``, plus the rival tenant and the test accounts."""
+    done = subprocess.run(
+        [sys.executable, "-m", "connector", "demo", "--dir", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with Store.open(f"sqlite:///{folder / 'relance.sqlite'}") as store:
+        _add_rival(store)
+        for login, (name, roles) in PEOPLE.items():
+            store.add_person(login, name, hash_password(PASSWORD))
+            for tenant, role in roles.items():
+                store.grant(login, tenant, role)
+    return folder
+
+
+def _rival_ref(external_id: str) -> SourceRef:
+    return SourceRef(platform=Platform.FILES, tenant=RIVAL, external_id=external_id)
+
+
+def _add_rival(store: Store) -> None:
+    store.ensure_tenant(RIVAL, platform=Platform.FILES, name="Rival Industries SARL")
+    customers = [
+        Customer(
+            ref=_rival_ref(f"R{n}"),
+            name=f"Secret Client {n} of Rival",
+            language="fr",
+            address=PostalAddress(lines=("9 quai Secret",), postal_code="69002", city="Lyon"),
+            contacts=(Contact(name="Compta", email=f"secret{n}@rival.example", primary=True),),
+        )
+        for n in (1, 2)
+    ]
+    due = date(2026, 10, 1)
+    receivables = [
+        Receivable(
+            ref=_rival_ref(f"RF-{n}"),
+            customer_ref=_rival_ref(f"R{n}"),
+            number=f"RIVAL-SECRET-{n}",
+            issued_on=due - timedelta(days=30),
+            due_on=due,
+            total=Money.of("4321.00", "EUR"),
+            open_balance=Money.of("4321.00", "EUR"),
+            currency="EUR",
+            status=ReceivableStatus.OPEN,
+        )
+        for n in (1, 2)
+    ]
+    store.upsert_ledger(RIVAL, customers=customers, receivables=receivables)
+
+
+@dataclass
+class Site:
+    folder: Path
+    url: str
+    process: subprocess.Popen[bytes]
+    clients: list[requests.Session] = field(default_factory=list)
+
+    @property
+    def store_url(self) -> str:
+        return f"sqlite:///{self.folder / 'relance.sqlite'}"
+
+    def store(self) -> Store:
+        return Store.open(self.store_url)
+
+    def relance(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """The command line on this site's settings (``relance --config … ARGS``)."""
+        return subprocess.run(
+            [sys.executable, "-m", "connector", "--config", str(self.folder / "relance.toml"),
+             *args],
+            capture_output=True, text=True, input=stdin, check=False, cwd=self.folder,
+        )  # fmt: skip
+
+    def client(self, login: str, password: str = PASSWORD) -> requests.Session:
+        """A person logged in over HTTP; ``session.headers`` carries the CSRF token."""
+        http = requests.Session()
+        self.clients.append(http)
+        form = http.get(f"{self.url}/login", timeout=10)
+        token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+        assert token, form.text
+        answer = http.post(
+            f"{self.url}/login",
+            data={"login": login, "password": password, "login_token": token.group(1)},
+            cookies={"relance_login": form.cookies.get("relance_login", "")},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert answer.status_code == 303, answer.text
+        # the cookie is Secure: requests keeps it for https only, so it is sent by hand
+        http.headers["Cookie"] = f"relance_session={answer.cookies['relance_session']}"
+        tenant = next(iter(PEOPLE[login][1])) if login in PEOPLE else DEMO_TENANT
+        page = http.get(f"{self.url}/t/{tenant}/journal", timeout=10)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf, page.text
+        http.headers["X-CSRF-Token"] = csrf.group(1)
+        return http
+
+    def close(self) -> None:
+        for http in self.clients:
+            http.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def copy_demo(template: Path, target: Path) -> Path:
+    """The demo folder copied, its settings pointing at the copy."""
+    shutil.copytree(template, target)
+    settings = target / "relance.toml"
+    settings.write_text(settings.read_text().replace(str(template), str(target)))
+    return target
+
+
+def start_site(folder: Path, *extra: str) -> Site:
+    """``relance web`` on a free port; its output goes to ``folder/web.log``."""
+    port = free_port()
+    log = folder / "web.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "connector", "--config", str(folder / "relance.toml"), "web",
+             "--port", str(port), *extra],
+            stdout=output, stderr=subprocess.STDOUT, cwd=folder,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"{url}/login", timeout=2).status_code == 200:
+                return Site(folder, url, process)
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise AssertionError(f"relance web did not come up: {log.read_text()}")
+        time.sleep(0.1)
