@@ -187,6 +187,8 @@ def daemon(
 
     state = ctx.obj
     assert isinstance(state, AppState)
+    if web_port is not None and web_port in (port, ops_port):
+        raise ConfigError("the web app needs a port of its own", key="--web-port")
     if json_logs:
         log_as_json(logging.DEBUG if state.debug else logging.INFO)
     store = state.store
@@ -304,8 +306,6 @@ def daemon(
     http = threading.Thread(target=server.run, name="receiver", daemon=True)
     web = None
     if web_port is not None:
-        if web_port == port:
-            raise ConfigError("the web app needs a port of its own", key="--web-port")
         web = serve_web(state, web_host, web_port, insecure_cookies=insecure_cookies)
     web_thread = threading.Thread(target=getattr(web, "run", None), name="web", daemon=True)
     worker.start()
