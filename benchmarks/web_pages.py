@@ -1,0 +1,136 @@
+"""How fast every page of the web app answers on a big tenant (issue 17's target: under
+300 ms each, with 100,000 open invoices and 20,000 customers).
+
+    python benchmarks/big_tenant.py --store-url sqlite:////tmp/big.sqlite     # once
+    python benchmarks/web_pages.py --store-url sqlite:////tmp/big.sqlite --tenant big
+    python benchmarks/web_pages.py --store-url postgresql+psycopg://postgres@127.0.0.1/relance_big
+
+A real ``relance web`` process serves the store; a person logs in over HTTP and every GET
+page of the tenant (every route of ``connector.web.app.PAGES`` under ``/t/{tenant}/``, with
+a real customer, invoice and action of the tenant in its URL) is fetched ``--rounds`` times
+after one warm-up. Printed per page: median and worst server time (wall time of the
+request on loopback), and the size of the answer. Nothing is asserted: the figures are for
+the closing note and for comparing changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from fastapi.routing import APIRoute
+
+from connector.accounts import Role, hash_password
+from connector.store import Store
+from connector.web.app import PAGES
+
+LOGIN, PASSWORD = "bench", "benchmark password"
+
+
+def _port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _values(store: Store, tenant: str) -> dict[str, str]:
+    customer = next(iter(store.customer_names(tenant)))
+    receivable = next(iter(store.open_receivables(tenant))).ref.key
+    actions = store.actions(tenant)
+    values = {"tenant": tenant, "customer": customer, "receivable": receivable,
+              "invoice": receivable}  # fmt: skip
+    if actions:
+        values["action"] = actions[-1].key
+    return values
+
+
+def _pages(values: dict[str, str]) -> list[str]:
+    found = []
+    for module in PAGES:
+        for route in module.router.routes:
+            if not isinstance(route, APIRoute) or "GET" not in route.methods:
+                continue
+            if "{tenant}" not in route.path or route.path.rstrip("/").endswith("{tenant}"):
+                continue
+            names = [n.split(":")[0] for n in re.findall(r"{([^}]+)}", route.path)]
+            if any(n not in values for n in names):
+                print(f"  (skipped {route.path}: no value for {names})")
+                continue
+            path = route.path
+            for name in names:
+                path = re.sub(r"{" + name + r"(:[^}]*)?}", quote(values[name], safe=""), path)
+            found.append(path)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store-url", required=True)
+    parser.add_argument("--tenant", default="big")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    with Store.open(args.store_url) as store:
+        if store.person(LOGIN) is None:
+            store.add_person(LOGIN, "Benchmark", hash_password(PASSWORD))
+        store.grant(LOGIN, args.tenant, Role.MANAGER)
+        values = _values(store, args.tenant)
+    folder = Path(tempfile.mkdtemp(prefix="relance-web-bench-"))
+    (folder / "relance.toml").write_text(f'store_url = "{args.store_url}"\n')
+    port = _port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "connector", "--config", str(folder / "relance.toml"), "web",
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=folder,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(f"{url}/login", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        http = requests.Session()
+        form = http.get(f"{url}/login", timeout=10)
+        token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+        assert token is not None
+        done = http.post(
+            f"{url}/login",
+            data={"login": LOGIN, "password": PASSWORD, "login_token": token.group(1)},
+            cookies={"relance_login": form.cookies.get("relance_login", "")},
+            allow_redirects=False, timeout=30,
+        )  # fmt: skip
+        http.headers["Cookie"] = f"relance_session={done.cookies['relance_session']}"
+        print(f"{args.store_url} tenant {args.tenant}: {args.rounds} rounds after a warm-up")
+        print(f"{'page':60} {'median ms':>10} {'worst ms':>9} {'KiB':>7} status")
+        for path in _pages(values):
+            http.get(url + path, timeout=120)  # warm-up
+            times, size, status = [], 0, 0
+            for _ in range(args.rounds):
+                start = time.perf_counter()
+                answer = http.get(url + path, timeout=120)
+                times.append((time.perf_counter() - start) * 1000)
+                size, status = len(answer.content), answer.status_code
+            shown = path.replace(quote(values.get("customer", ""), safe=""), "{customer}")
+            print(
+                f"{shown[:60]:60} {statistics.median(times):10.0f} {max(times):9.0f} "
+                f"{size / 1024:7.1f} {status}"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
