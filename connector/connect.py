@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,7 +24,7 @@ from connector.clock import Clock
 from connector.errors import AuthorizationLost, ConfigError
 from connector.oauth import OAuthApp, Token, TokenVault
 
-__all__ = ["connect_oauth", "connect_token"]
+__all__ = ["authorization_url", "connect_oauth", "connect_token", "finish_oauth"]
 
 PAGE = (
     b"<!DOCTYPE html><html><body style='font-family:sans-serif'><h1>relance</h1>"
@@ -135,6 +135,17 @@ def connect_oauth(
     """Run the authorization-code flow and store the tokens; returns them (for the caller's
     checks, e.g. which company the user picked)."""
     state = secrets.token_urlsafe(24)
+    url = authorization_url(app, redirect_uri=redirect_uri, state=state)
+    callback = _catch(redirect_uri, url, open_browser, paste, wait)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}
+    return finish_oauth(
+        app, vault, tenant, clock, redirect_uri=redirect_uri, state=state, answer=query
+    )
+
+
+def authorization_url(app: OAuthApp, *, redirect_uri: str, state: str) -> str:
+    """The platform's consent page for relance's app, sending the person back to
+    ``redirect_uri`` with ``state`` (the web app's callback, or the command's loopback)."""
     session = OAuth2Session(
         app.client_id,
         app.client_secret.get_secret_value(),
@@ -145,23 +156,47 @@ def connect_oauth(
     )
     try:
         url, _ = session.create_authorization_url(app.authorize_url, state=state)
-        callback = _catch(redirect_uri, url, open_browser, paste, wait)
-        query = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}
-        if query.get("state") != state:
-            raise AuthorizationLost(
-                "the answer from the consent page does not carry the "
-                "state relance sent: ignored (possible forgery)",
-                platform=app.platform,
-                hint="run `relance connect` again",
-            )
-        if "error" in query:
-            raise AuthorizationLost(
-                f"{app.platform} refused the authorization ({query['error']})",
-                platform=app.platform,
-            )
+    finally:
+        session.close()
+    return str(url)
+
+
+def finish_oauth(
+    app: OAuthApp,
+    vault: TokenVault,
+    tenant: str,
+    clock: Clock,
+    *,
+    redirect_uri: str,
+    state: str,
+    answer: Mapping[str, str],
+) -> Token:
+    """The platform's answer (the query of the address it sent the person back to): its
+    ``state`` checked against the one sent, the code exchanged once, the tokens stored."""
+    if answer.get("state") != state:
+        raise AuthorizationLost(
+            "the answer from the consent page does not carry the "
+            "state relance sent: ignored (possible forgery)",
+            platform=app.platform,
+            hint="run `relance connect` again",
+        )
+    if "error" in answer:
+        raise AuthorizationLost(
+            f"{app.platform} refused the authorization ({answer['error']})",
+            platform=app.platform,
+        )
+    session = OAuth2Session(
+        app.client_id,
+        app.client_secret.get_secret_value(),
+        scope=app.scope or None,
+        redirect_uri=redirect_uri,
+        state=state,
+        token_endpoint_auth_method=app.auth_method,
+    )
+    try:
         requested_at = clock.now()
         raw: dict[str, Any] = session.fetch_token(
-            app.token_url, code=query.get("code"), state=state
+            app.token_url, code=answer.get("code"), state=state
         )
     except OAuthError as exc:
         raise AuthorizationLost(
@@ -171,7 +206,7 @@ def connect_oauth(
         ) from None
     finally:
         session.close()
-    extra = {k: v for k, v in query.items() if k in ("realmId",)}
+    extra = {k: v for k, v in answer.items() if k in ("realmId",)}
     token = Token(
         raw["access_token"],
         raw.get("refresh_token"),

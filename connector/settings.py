@@ -52,6 +52,7 @@ __all__ = [
     "TenantConfig",
     "load_settings",
     "load_tenant_config",
+    "tenant_config_from_text",
     "validation_problems",
 ]
 
@@ -375,11 +376,19 @@ def load_settings(
 def load_tenant_config(path: Path) -> TenantConfig:
     """Read one tenant file; relative paths in it are relative to the file's folder."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             "tenant file not found", path=path, hint="create it with `relance init`"
         ) from None
+    return tenant_config_from_text(text, path)
+
+
+def tenant_config_from_text(text: str, path: Path) -> TenantConfig:
+    """What :func:`load_tenant_config` makes of ``text`` were it the content of ``path`` (to
+    check a new version of the file before it replaces the old one)."""
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML ({exc})", path=path) from None
     raw.setdefault("slug", path.stem)

@@ -66,6 +66,7 @@ class EventType(StrEnum):
     BALANCE_CHANGED = "balance_changed"
     RECEIVABLE_CLOSED = "receivable_closed"
     LETTER_TRACKED = "letter_tracked"  # a posted letter's tracking number or delivery (AR)
+    SETTINGS_CHANGED = "settings_changed"  # in the web app: identity, policy, connection, users
 
 
 @dataclass(frozen=True, slots=True)

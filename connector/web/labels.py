@@ -43,6 +43,7 @@ EVENTS = {
     EventType.BALANCE_CHANGED: _("Balance changed"),
     EventType.RECEIVABLE_CLOSED: _("Invoice settled or closed"),
     EventType.LETTER_TRACKED: _("Letter tracking recorded"),
+    EventType.SETTINGS_CHANGED: _("Settings changed"),
 }
 
 

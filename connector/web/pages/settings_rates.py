@@ -1,0 +1,85 @@
+"""Settings > Rate tables: each table relance figures interest with (its version, its last
+values, the days it covers), and whether a formal notice written from a given day finds its
+interest figure under the tenant's law (``connector.legal.coverage``). « Update now » runs
+what ``relance rates update`` runs; a source that cannot be reached says so, and the tables
+in use stay as they were."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from connector.legal import RateTables
+from connector.legal.coverage import NEEDS, days_covered, gaps
+from connector.legal.rate_update import SourceOutcome, update_tables
+from connector.web.pages.settings import MANAGER_POST, audit, settings_page
+from connector.web.security import Access, context_of, tenant_access
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+def _show(
+    request: Request,
+    access: Access,
+    day: date | None = None,
+    outcomes: list[SourceOutcome] | None = None,
+    status_code: int = 200,
+) -> Response:
+    web = context_of(request)
+    tables = RateTables(web.settings.rates_dir)
+    today = web.today(access.tenant)
+    ctx = web.app_state()
+    try:
+        jurisdiction = ctx.tenant_config(access.tenant).jurisdiction
+    finally:
+        ctx.close_sources()
+    needed = []
+    for name, read in NEEDS.get(jurisdiction, ()):
+        covered = days_covered(tables, name, read, today)
+        needed.append((name, today + timedelta(days=covered - 1) if covered else None))
+    asked = day or today
+    return settings_page(
+        request,
+        access,
+        "rates",
+        tables=tables.all(),
+        jurisdiction=jurisdiction,
+        today=today,
+        needed=needed,
+        warnings=gaps(tables, jurisdiction, today),
+        day=asked,
+        day_gaps=gaps(tables, jurisdiction, asked, ahead=0),
+        outcomes=outcomes,
+        status_code=status_code,
+    )
+
+
+@router.get("/t/{tenant}/settings/rates")
+def rates(
+    request: Request,
+    access: Annotated[Access, Depends(tenant_access())],
+    day: Annotated[date | None, Query()] = None,
+) -> Response:
+    return _show(request, access, day)
+
+
+@router.post("/t/{tenant}/settings/rates/update")
+def update(request: Request, access: Annotated[Access, Depends(MANAGER_POST)]) -> Response:
+    web = context_of(request)
+    report = update_tables(
+        RateTables(web.settings.rates_dir), web.settings.rate_sources, clock=web.clock
+    )
+    audit(
+        request,
+        access,
+        "rates",
+        outcome={o.table: o.status for o in report.outcomes},
+    )
+    return _show(
+        request, access, outcomes=report.outcomes, status_code=200 if report.any_ok else 502
+    )
