@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Date, TextClause, bindparam, text
+from sqlalchemy import Connection, Date, TextClause, TextualSelect, bindparam, text
 
 __all__ = ["Sql", "query"]
 
@@ -76,14 +76,14 @@ class Sql:
         """True for a document whose terms do not split it (no schedule: SQL or JSON null)."""
         return f"({column} IS NULL OR CAST({column} AS TEXT) = 'null')"
 
-    def dates(self, days: Sequence[date]) -> tuple[str, dict[str, date]]:
+    def dates(self, days: Sequence[date]) -> tuple[str, dict[str, Any]]:
         """``(i, d)`` rows for a VALUES list, and the parameters they bind."""
         cast = "CAST(:{} AS DATE)" if self._pg else ":{}"
         rows = ", ".join(f"({i}, {cast.format(f'day_{i}')})" for i in range(len(days)))
         return rows, {f"day_{i}": day for i, day in enumerate(days)}
 
 
-def query(sql: str, params: Mapping[str, Any], **columns: Any) -> TextClause:
+def query(sql: str, params: Mapping[str, Any], **columns: Any) -> TextClause | TextualSelect:
     """A text query whose date parameters are bound as dates and result columns typed."""
     clause = text(sql).bindparams(
         *(bindparam(name, type_=Date) for name, value in params.items() if isinstance(value, date))
