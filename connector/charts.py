@@ -86,6 +86,11 @@ def _word(key: str, language: str) -> str:
     return _WORDS[key]["fr" if language == "fr" else "en"]
 
 
+def _listed(parts: Sequence[str], language: str) -> str:
+    """Items one after the other: « a ; b » (a narrow no-break space before it) / "a; b"."""
+    return ("\u202f; " if language == "fr" else "; ").join(parts)
+
+
 def _said(label: str, value: str, language: str) -> str:
     """« label : value » (a no-break space before the colon in French) / "label: value"."""
     return f"{label}\u00a0: {value}" if language == "fr" else f"{label}: {value}"
@@ -233,7 +238,7 @@ def _bars(
             if stacked:
                 base += value
         described.append(_said(label, ", ".join(parts), language))
-    return _svg(kind, title, f"{title}. " + " ; ".join(described) + ".", body)
+    return _svg(kind, title, f"{title}. " + _listed(described, language) + ".", body)
 
 
 def _month(day: date, language: str) -> str:
@@ -321,7 +326,7 @@ def dso_chart(dso: DsoHistory, currency: str, language: str = "fr") -> str:
             body.insert(
                 0, f'<polyline points="{line}" fill="none" stroke="{BLUE}" stroke-width="2"/>'
             )
-    return _svg("dso", title, f"{title}. " + " ; ".join(described) + ".", body)
+    return _svg("dso", title, f"{title}. " + _listed(described, language) + ".", body)
 
 
 def collected_by_step_chart(figures: CollectedByStep, currency: str, language: str = "fr") -> str:
