@@ -193,8 +193,8 @@ def _reopened(
         query(
             f"""
             WITH dates(i, d) AS (VALUES {values}),
-            alloc AS ({_allocations(sql)}),
-            back AS (
+            alloc AS MATERIALIZED ({_allocations(sql)}),
+            back AS MATERIALIZED (
                 SELECT dates.i AS i, dates.d AS d, alloc.rkey AS rkey, alloc.currency AS currency,
                        SUM(alloc.amount) AS back
                 FROM dates JOIN alloc ON alloc.received_on > dates.d
@@ -205,9 +205,9 @@ def _reopened(
                             ELSE {open_} + back.back END
                        - CASE WHEN {counted} THEN {open_} ELSE 0 END) AS amount,
                    SUM(CASE WHEN {counted} THEN 0 ELSE 1 END) AS n
-            FROM back JOIN receivables r
-              ON r.tenant = :tenant AND r.key = back.rkey AND r.currency = back.currency
-            WHERE r.issued_on <= back.d AND r.status <> 'cancelled'
+            FROM back CROSS JOIN receivables r
+            WHERE r.tenant = :tenant AND r.key = back.rkey AND r.currency = back.currency
+              AND r.issued_on <= back.d AND r.status <> 'cancelled'
               AND {sql.positive("r.total")} AND {sql.no_terms("r.instalments")}
             GROUP BY back.i, r.kind, r.currency, r.due_on
             """,  # noqa: S608 - constant fragments, values bound

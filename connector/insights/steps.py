@@ -76,8 +76,8 @@ def _figures(
         collected = conn.execute(
             query(
                 f"""
-                WITH done AS ({done}),
-                alloc AS (
+                WITH done AS MATERIALIZED ({done}),
+                alloc AS MATERIALIZED (
                     SELECT p.received_on AS day, p.currency AS currency,
                            {sql.field("a.value", "receivable")} AS rkey,
                            {sql.amount(sql.field("a.value", "amount"))} AS amount
