@@ -9,11 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from connector import insights
 from connector.asof import payments_as_of
 from connector.cli._context import AppState, parse_date
+from connector.cli.dashboard_view import print_dashboard
 from connector.clock import end_of_day
 from connector.dossier import build_dossier, dossier_name
 from connector.errors import ConfigError, StoreError
+from connector.insights.export import dashboard_json
 from connector.legal import RateTables
 from connector.reports import BUCKETS, DEDUCTIONS, AgedBalance, aged_balance, days_sales_outstanding
 
@@ -80,6 +83,14 @@ def report(
     customers: Annotated[
         bool, typer.Option("--customers", help="also each customer's net open balance")
     ] = False,
+    dashboard: Annotated[
+        bool,
+        typer.Option(
+            "--dashboard",
+            help="also the dashboard's figures: aged balance and DSO at each month's end, "
+            "what was paid after each step, promises kept or broken, cash expected",
+        ),
+    ] = False,
     tenant: Annotated[str | None, typer.Option("--tenant")] = None,
 ) -> None:
     """Aged balance by bucket (not due, 1-30, 31-60, 61-90, 90+ days late), credit notes and
@@ -87,6 +98,10 @@ def report(
     state = _state(ctx)
     record = state.tenant(tenant)
     day = state.today(record, as_of)
+    figures = None
+    if dashboard:
+        policy = state.policy(state.tenant_config(record))
+        figures = insights.dashboard(state.store, record.slug, day, policy=policy, period=period)
     aged = aged_balance(
         state.store.open_receivables(record.slug, as_of=day),
         day,
@@ -100,6 +115,7 @@ def report(
                 **aged.as_dict(),
                 "dso_days": {c: (str(v) if v is not None else None) for c, v in dso.items()},
                 "dso_period_days": period,
+                **({} if figures is None else {"dashboard": dashboard_json(figures)}),
             }
         )
         return
@@ -119,6 +135,8 @@ def report(
     state.console.print(table)
     if customers:
         _print_customers(state, record.slug, aged)
+    if figures is not None:
+        print_dashboard(state.console, figures)
 
 
 def _print_customers(state: AppState, tenant: str, aged: AgedBalance) -> None:
