@@ -42,6 +42,7 @@ __all__ = ["DEMO_DAY", "DEMO_START", "DemoResult", "run_demo"]
 DEMO_DAY = date(2026, 11, 23)
 DEMO_START = date(2026, 10, 1)
 TENANT = "lumen"
+DEMO_PERSON = "demo"  # who approves, in the audit trail, what the replay's past days sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,9 +246,15 @@ def _run_day(store: Store, executor: Executor, day: date, end: date, result: Dem
         for r in report.results
         if r.status is ActionStatus.HELD and r.detail.startswith(INTEREST_WITHOUT_RATE)
     ]
+    to_approve = [r for r in report.results if r.status is ActionStatus.AWAITING_APPROVAL]
+    if day == end:
+        to_approve = []  # today's notices and escalations wait for the person trying the demo
+    for item in to_approve:  # on past days, the demo plays the person who approves them
+        store.approve_action(TENANT, item.key, by=DEMO_PERSON)
     if waiting:  # the demo plays the person who reads why and lets the notice go out
         for item in waiting:
             store.release_held(TENANT, item.key)
+    if waiting or to_approve:
         again = executor.run(day)
         report.results.extend(again.results)
     for item in report.results:

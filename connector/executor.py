@@ -35,10 +35,12 @@ from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from connector.calendar import BusinessCalendar
 from connector.channels import ChannelSender
 from connector.clock import Clock
+from connector.edits import with_edit
 from connector.errors import (
     DeliveryError,
     DeliveryUncertain,
@@ -55,7 +57,7 @@ from connector.model import Channel, Creditor, Customer, SourceRef
 from connector.money import Money
 from connector.planner import Blocked, CustomerPlan, PlannedAction, plan, plan_customer
 from connector.policy import Policy
-from connector.render import reminder_days, render
+from connector.render import RenderedMessage, reminder_days, render
 from connector.run_report import (
     ATTENTION,
     STATUS_OF,
@@ -67,6 +69,7 @@ from connector.run_report import (
 from connector.settings import ContractConfig
 from connector.source import Source
 from connector.store import ActionRecord, ActionStatus, Store
+from connector.store.review import approved, edit_of
 from connector.write_back import settle, settle_owed, true_to_write_back
 
 __all__ = ["ATTENTION", "INTEREST_WITHOUT_RATE", "ActionResult", "Executor", "RunReport"]
@@ -145,6 +148,7 @@ class Executor:
             report.results.append(
                 outcome(held.action, ActionStatus.HELD, held.error or "outcome unknown")
             )
+        unsent = self._unsent_decisions(as_of)
         awaiting = self._customers_awaiting_review()
         reviews: dict[str, date | None] = {}
         blocks: dict[str, tuple[Blocked, ...]] = {}
@@ -159,6 +163,7 @@ class Executor:
                     break
                 self._tally(report, customer_plan, on_customer)
                 key = customer_plan.customer_ref.key
+                self._withdraw_stale(unsent.pop(key, []), customer_plan, as_of)
                 reviews[key] = customer_plan.next_review_on
                 blocks[key] = customer_plan.blocked
                 if not customer_plan.actions:
@@ -184,6 +189,7 @@ class Executor:
         self.store.set_blocked(self.tenant, blocks)
         report.blocked = [(key, why) for key, found in blocks.items() for why in found]
         report.letters_to_post = len(self.store.letters_to_post(self.tenant))
+        report.awaiting_approval = len(self.store.awaiting_approval(self.tenant))
         if self.source is not None and not report.stopped:  # the day's sends first
             earlier = settle_owed(
                 self.store, self.tenant, self.source, self.policy, skip=self._tried
@@ -204,14 +210,45 @@ class Executor:
         waiting += self.store.actions(self.tenant, status=ActionStatus.SENDING)
         return {record.customer_ref.key for record in waiting}
 
+    def _unsent_decisions(self, as_of: date) -> dict[str, list[ActionRecord]]:
+        """Customer key -> its actions awaiting approval, or approved and not sent yet: on a
+        send day, those no longer in the customer's plan are withdrawn."""
+        found: dict[str, list[ActionRecord]] = {}
+        if not self.calendar.is_send_day(as_of):  # nothing is planned today: nothing lapses
+            return found
+        records = self.store.awaiting_approval(self.tenant)
+        records += [r for r in self.store.actions(self.tenant, status=ActionStatus.PLANNED)
+                    if approved(r)]  # fmt: skip
+        for record in records:
+            found.setdefault(record.customer_ref.key, []).append(record)
+        return found
+
+    def _withdraw_stale(
+        self, records: list[ActionRecord], customer_plan: CustomerPlan, as_of: date
+    ) -> None:
+        planned = {action.key for action in customer_plan.actions}
+        for record in records:
+            if record.key not in planned:
+                why = f"no longer due on {as_of} (paid, or the plan changed) before it went out"
+                self.store.withdraw(self.tenant, record.key, why)
+                log.info("action %s withdrawn: %s", record.key, why)
+
     def _carry_out(
         self, action: PlannedAction, as_of: date, report: RunReport
     ) -> ActionResult | None:
+        earlier = self.store.find_action(self.tenant, action.key)
+        if earlier is not None and earlier.status is ActionStatus.AWAITING_APPROVAL:
+            # still waiting for a person: its figures brought up to date for the preview,
+            # the source not asked (it is, once approved, just before it goes)
+            self.store.record_action(self.tenant, action, self.policy)
+            return None
         fresh = self._refresh_balances(action, as_of)
-        if fresh is None:
-            return outcome(
-                action, ActionStatus.SKIPPED, "paid or changed at the source before sending"
-            )
+        if fresh is None or fresh.key != action.key:
+            why = "paid or changed at the source before sending"
+            if earlier is not None and earlier.status is ActionStatus.PLANNED:
+                self.store.withdraw(self.tenant, action.key, why)
+            if fresh is None:
+                return outcome(action, ActionStatus.SKIPPED, why)
         action = fresh
         report.planned.append(action)  # with the figures fresh from the source
         record = self.store.record_action(self.tenant, action, self.policy)
@@ -220,33 +257,21 @@ class Executor:
                 return None  # done earlier (or a letter to post): nothing new to report
             return outcome(action, record.status, record.error or "waiting for a person")
         customer = self.store.customer(self.tenant, action.customer_ref)
-        promises = [
-            p
-            for p in self.store.promises(self.tenant, action.customer_ref)
-            if p.id in action.broken_promises
-        ]
         legal = self._legal(action, customer)
-        if legal is not None and legal.interest_missing:
+        waits = self._for_approval(record, action, legal)
+        if waits is not None:
+            return waits
+        if legal is not None and legal.interest_missing and not approved(record):
             held = self._hold_for_interest(action, legal)
             if held is not None:
                 return held
         try:
-            message = render(
-                action,
-                customer=customer,
-                creditor=self.creditor,
-                policy=self.policy,
-                legal=legal,
-                promises=promises,
-                reminders=reminder_days(action, self._sent_to(action.customer_ref)),
-            )
+            message = self._compose(action, customer, legal, edit_of(record))
             sender = self.channels[action.channel]
         except KeyError:
             return self._fail(action, f"no {action.channel} channel set up")
         except RelanceError as exc:
             return self._fail(action, exc.message)
-        if action.channel is Channel.LETTER:
-            message = replace(message, attachments=self._invoice_pdfs(action))
         self.store.mark_sending(self.tenant, action.key)
         try:
             receipt = sender.send(message, action_key=action.key)
@@ -303,6 +328,71 @@ class Executor:
             report.to_retry += back.transient and not back.taken
         line = said(action, status, receipt.reference)
         return replace(outcome(action, status, line), reference=receipt.reference)
+
+    # --- messages and a person's approval ---------------------------------------------------
+    def message(
+        self, action: PlannedAction, *, edit: Mapping[str, Any] | None = None
+    ) -> RenderedMessage:
+        """The message ``action`` goes out as, a person's ``edit`` applied: what its channel
+        is handed (:mod:`connector.preview` shows it)."""
+        customer = self.store.customer(self.tenant, action.customer_ref)
+        return self._compose(action, customer, self._legal(action, customer), edit)
+
+    def _compose(
+        self,
+        action: PlannedAction,
+        customer: Customer,
+        legal: LegalClaim | None,
+        edit: Mapping[str, Any] | None,
+    ) -> RenderedMessage:
+        promises = [
+            p
+            for p in self.store.promises(self.tenant, action.customer_ref)
+            if p.id in action.broken_promises
+        ]
+        message = render(
+            action,
+            customer=customer,
+            creditor=self.creditor,
+            policy=self.policy,
+            legal=legal,
+            promises=promises,
+            reminders=reminder_days(action, self._sent_to(action.customer_ref)),
+        )
+        if action.channel is Channel.LETTER:
+            message = replace(message, attachments=self._invoice_pdfs(action))
+        return with_edit(message, edit)
+
+    def _for_approval(
+        self, record: ActionRecord, action: PlannedAction, legal: LegalClaim | None
+    ) -> ActionResult | None:
+        """An action whose step waits for a person (the policy's ``approval``), or held back
+        by one, and not approved: recorded as awaiting approval. An approved one whose
+        amounts changed since waits again."""
+        if approved(record):
+            then = record.details.get("approved_totals")
+            now = {c: str(m.amount) for c, m in action.totals.items()}
+            if then is None or then == now:
+                return None
+            reason = (
+                f"the amounts changed since it was approved ({then} then, {now} now): "
+                f"check its preview, then approve it again: relance action approve {action.key}"
+            )
+        elif self.policy.needs_approval(action.kind) or record.details.get("held_by"):
+            reason = (
+                f"its step ({action.step}) waits for a person's approval: "
+                f"relance action approve {action.key} (or skip, or edit it)"
+            )
+            if legal is not None and legal.interest_missing:
+                reason += (
+                    f". {INTEREST_WITHOUT_RATE}: {legal.interest_missing}; approved as it is, "
+                    "it claims the recovery indemnity and says the interest runs at the legal rate"
+                )
+        else:
+            return None
+        self.store.await_approval(self.tenant, action.key, reason)
+        log.info("action %s awaits approval", action.key)
+        return outcome(action, ActionStatus.AWAITING_APPROVAL, reason)
 
     def _supersede(self, action: PlannedAction) -> None:
         """The step went on a fallback: its attempt on the step's own channel, refused, is

@@ -9,6 +9,7 @@ from __future__ import annotations
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
 from connector.store.inbox import InboundEvent
 from connector.store.letters import LettersMixin
+from connector.store.review import ReviewMixin
 from connector.store.types import (
     ActionRecord,
     ActionStatus,
@@ -34,5 +35,5 @@ __all__ = [
 ]
 
 
-class Store(CycleMixin, LettersMixin, WriteBackMixin):
+class Store(CycleMixin, LettersMixin, WriteBackMixin, ReviewMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""
