@@ -47,6 +47,4 @@ def with_edit(message: RenderedMessage, edit: Mapping[str, Any] | None) -> Rende
     language = message.language
     subject = formats.typography(" ".join(str(edit["subject"]).split()), language)
     text = formats.typography(str(edit["text"]).strip(), language) + "\n"
-    return replace(
-        message, subject=subject, text=text, html=edited_html(subject, text, language)
-    )
+    return replace(message, subject=subject, text=text, html=edited_html(subject, text, language))

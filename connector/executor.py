@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -370,12 +371,14 @@ class Executor:
         by one, and not approved: recorded as awaiting approval. An approved one whose
         amounts changed since waits again."""
         if approved(record):
-            then = record.details.get("approved_totals")
-            now = {c: str(m.amount) for c, m in action.totals.items()}
-            if then is None or then == now:
+            then = record.details.get("approved_totals") or {}
+            now = {c: m.amount for c, m in action.totals.items()}
+            if {c: Decimal(v) for c, v in then.items()} == now:  # as figures: 800.00 is 800.0000
                 return None
+            said = ", ".join(f"{c} {Decimal(v)}" for c, v in sorted(then.items()))
             reason = (
-                f"the amounts changed since it was approved ({then} then, {now} now): "
+                f"the amounts changed since it was approved ({said} then, "
+                f"{', '.join(str(m) for _, m in sorted(action.totals.items()))} now): "
                 f"check its preview, then approve it again: relance action approve {action.key}"
             )
         elif self.policy.needs_approval(action.kind) or record.details.get("held_by"):

@@ -66,7 +66,7 @@ class Preview:
 
 def _body(email: EmailMessage, subtype: str) -> str | None:
     part = email.get_body(preferencelist=(subtype,))
-    return None if part is None else str(part.get_content())  # type: ignore[attr-defined]
+    return None if part is None else str(part.get_content())
 
 
 def preview(executor: Executor, item: ActionRecord | PlannedAction) -> Preview:

@@ -13,7 +13,7 @@ from connector.errors import DataError, StoreError
 from connector.executor import Executor
 from connector.money import Money
 from connector.policy import Policy, default_policy
-from connector.store import ActionStatus, EventType, Store
+from connector.store import ActionStatus, AuditEvent, EventType, Store
 from tests.smtp_server import SmtpServer
 
 from .builders import (
@@ -61,6 +61,10 @@ def _days(
         if day >= last:
             return executor
         day += timedelta(days=1)
+
+
+def _events(store: Store, kind: EventType) -> list[AuditEvent]:
+    return [e for e in store.history(TENANT, customer_ref=ref("C1")) if e.kind is kind]
 
 
 def _texts(server: SmtpServer) -> list[str]:
@@ -128,9 +132,7 @@ def test_approved_it_goes_out_at_the_next_run_exactly_once(
     assert len(smtp.messages) == 1
     record = store.action(TENANT, R1)
     assert record.status is ActionStatus.SENT and record.details["approved_by"] == "Claire Martin"
-    (event,) = [
-        e for e in store.history(TENANT, customer_ref=ref("C1")) if e.kind is EventType.ACTION_APPROVED
-    ]
+    (event,) = _events(store, EventType.ACTION_APPROVED)
     assert event.payload == {"action": R1, "step": "reminder_1", "by": "Claire Martin"}
     # approving again, once sent, is refused: nothing waits
     with pytest.raises(StoreError, match="only an action awaiting approval"):
@@ -160,7 +162,9 @@ def test_skipped_the_step_is_not_sent_and_the_schedule_moves_on(
     skipped = store.skip_action(
         TENANT, R1, "Claire Martin", "called them instead", policy=policy, on=day
     )
-    assert skipped.status is ActionStatus.SKIPPED and skipped.details["skipped_by"] == "Claire Martin"
+    assert (
+        skipped.status is ActionStatus.SKIPPED and skipped.details["skipped_by"] == "Claire Martin"
+    )
     _days(store, outbox, source, day, date(2026, 3, 12), policy, smtp)
 
     assert smtp.messages == [], "reminder_1 never went, and nothing else was due by the 12th"
@@ -169,10 +173,9 @@ def test_skipped_the_step_is_not_sent_and_the_schedule_moves_on(
         ActionStatus.WRITTEN,
     )
     assert store.action(TENANT, R1).status is ActionStatus.SKIPPED
-    (event,) = [
-        e for e in store.history(TENANT, customer_ref=ref("C1")) if e.kind is EventType.ACTION_SKIPPED
-    ]
-    assert event.payload["by"] == "Claire Martin" and event.payload["reason"] == "called them instead"
+    (event,) = _events(store, EventType.ACTION_SKIPPED)
+    assert event.payload["by"] == "Claire Martin"
+    assert event.payload["reason"] == "called them instead"
 
 
 def test_an_edited_message_goes_out_edited_and_the_audit_keeps_before_and_after(
@@ -205,9 +208,7 @@ def test_an_edited_message_goes_out_edited_and_the_audit_keeps_before_and_after(
     assert _texts(smtp) == [text.replace(" :", "\u00a0:") + "\n"]
     html = str(message.get_body(preferencelist=("html",)).get_content())  # type: ignore[attr-defined]
     assert "&lt;b&gt;amical&lt;/b&gt;" in html and "<b>" not in html, "escaped, never markup"
-    (event,) = [
-        e for e in store.history(TENANT, customer_ref=ref("C1")) if e.kind is EventType.MESSAGE_EDITED
-    ]
+    (event,) = _events(store, EventType.MESSAGE_EDITED)
     assert event.payload["by"] == "Claire Martin"
     assert event.payload["before"] == {"subject": before.subject, "text": before.text}
     assert event.payload["after"] == {"subject": "Facture F-001", "text": text}
@@ -295,3 +296,22 @@ def test_a_decision_names_who_took_it(store: Store, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="names the person"):
         store.approve_action(TENANT, R1, by="  ")
     assert store.action(TENANT, R1).status is ActionStatus.AWAITING_APPROVAL
+
+
+def test_approved_then_partly_paid_it_waits_again_with_the_new_figures(
+    store: Store, tmp_path: Path, smtp: SmtpServer
+) -> None:
+    source = _ledger(store)
+    policy, day, outbox = approving("reminder"), date(2026, 3, 3), tmp_path / "outbox"
+    make_executor(store, outbox, source, day, smtp=relay(smtp), policy=policy).run(day)
+    store.approve_action(TENANT, R1, by="Claire")
+    source.balances[ref("F-001").key] = Money.of("1000.00", "EUR")  # 200 paid meanwhile
+
+    report = make_executor(store, outbox, source, day, smtp=relay(smtp), policy=policy).run(day)
+
+    assert smtp.messages == []
+    record = store.action(TENANT, R1)
+    assert record.status is ActionStatus.AWAITING_APPROVAL
+    assert "the amounts changed since it was approved" in (record.error or "")
+    assert record.action.totals["EUR"] == Money.of("1000.00", "EUR")
+    assert [r.status for r in report.results] == [ActionStatus.AWAITING_APPROVAL]
