@@ -22,6 +22,11 @@ A relay that cannot be reached, or refuses the login, fails no message: the e-ma
 the next run (``RunReport.to_retry`` counts those a run a few minutes later may send), and
 the letters and to-dos of the run are made all the same.
 
+A step the policy's ``approval`` names waits for a person: between 2 and 3 the action is
+recorded *awaiting approval* and goes no further until a person approves it (then it goes at
+the next run, from 1), skips it or edits it (:mod:`connector.approval`,
+:mod:`connector.store.review`).
+
 A crash between 3's hand-over and its commit leaves the action *sending*: the next run
 holds it for review (:meth:`Store.hold_unknown_outcomes`), and the customer gets nothing
 more until a person releases or cancels it.
@@ -34,10 +39,15 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from connector.approval import (
+    INTEREST_WITHOUT_RATE,
+    unsent_decisions,
+    wait_for_approval,
+    withdraw_stale,
+)
 from connector.calendar import BusinessCalendar
 from connector.channels import ChannelSender
 from connector.clock import Clock
@@ -76,9 +86,6 @@ from connector.write_back import settle, settle_owed, true_to_write_back
 __all__ = ["ATTENTION", "INTEREST_WITHOUT_RATE", "ActionResult", "Executor", "RunReport"]
 
 log = logging.getLogger(__name__)
-
-# how a formal notice held because its interest has no figure starts its reason
-INTEREST_WITHOUT_RATE = "the late-payment interest of this formal notice has no figure"
 
 
 Progress = Callable[[int], None]
@@ -149,7 +156,7 @@ class Executor:
             report.results.append(
                 outcome(held.action, ActionStatus.HELD, held.error or "outcome unknown")
             )
-        unsent = self._unsent_decisions(as_of)
+        unsent = unsent_decisions(self.store, self.tenant, self.calendar, as_of)
         awaiting = self._customers_awaiting_review()
         reviews: dict[str, date | None] = {}
         blocks: dict[str, tuple[Blocked, ...]] = {}
@@ -164,7 +171,7 @@ class Executor:
                     break
                 self._tally(report, customer_plan, on_customer)
                 key = customer_plan.customer_ref.key
-                self._withdraw_stale(unsent.pop(key, []), customer_plan, as_of)
+                withdraw_stale(self.store, self.tenant, unsent.pop(key, []), customer_plan, as_of)
                 reviews[key] = customer_plan.next_review_on
                 blocks[key] = customer_plan.blocked
                 if not customer_plan.actions:
@@ -211,29 +218,6 @@ class Executor:
         waiting += self.store.actions(self.tenant, status=ActionStatus.SENDING)
         return {record.customer_ref.key for record in waiting}
 
-    def _unsent_decisions(self, as_of: date) -> dict[str, list[ActionRecord]]:
-        """Customer key -> its actions awaiting approval, or approved and not sent yet: on a
-        send day, those no longer in the customer's plan are withdrawn."""
-        found: dict[str, list[ActionRecord]] = {}
-        if not self.calendar.is_send_day(as_of):  # nothing is planned today: nothing lapses
-            return found
-        records = self.store.awaiting_approval(self.tenant)
-        records += [r for r in self.store.actions(self.tenant, status=ActionStatus.PLANNED)
-                    if approved(r)]  # fmt: skip
-        for record in records:
-            found.setdefault(record.customer_ref.key, []).append(record)
-        return found
-
-    def _withdraw_stale(
-        self, records: list[ActionRecord], customer_plan: CustomerPlan, as_of: date
-    ) -> None:
-        planned = {action.key for action in customer_plan.actions}
-        for record in records:
-            if record.key not in planned:
-                why = f"no longer due on {as_of} (paid, or the plan changed) before it went out"
-                self.store.withdraw(self.tenant, record.key, why)
-                log.info("action %s withdrawn: %s", record.key, why)
-
     def _carry_out(
         self, action: PlannedAction, as_of: date, report: RunReport
     ) -> ActionResult | None:
@@ -259,7 +243,7 @@ class Executor:
             return outcome(action, record.status, record.error or "waiting for a person")
         customer = self.store.customer(self.tenant, action.customer_ref)
         legal = self._legal(action, customer)
-        waits = self._for_approval(record, action, legal)
+        waits = wait_for_approval(self.store, self.policy, record, action, legal)
         if waits is not None:
             return waits
         if legal is not None and legal.interest_missing and not approved(record):
@@ -363,39 +347,6 @@ class Executor:
         if action.channel is Channel.LETTER:
             message = replace(message, attachments=self._invoice_pdfs(action))
         return with_edit(message, edit)
-
-    def _for_approval(
-        self, record: ActionRecord, action: PlannedAction, legal: LegalClaim | None
-    ) -> ActionResult | None:
-        """An action whose step waits for a person (the policy's ``approval``), or held back
-        by one, and not approved: recorded as awaiting approval. An approved one whose
-        amounts changed since waits again."""
-        if approved(record):
-            then = record.details.get("approved_totals") or {}
-            now = {c: m.amount for c, m in action.totals.items()}
-            if {c: Decimal(v) for c, v in then.items()} == now:  # as figures: 800.00 is 800.0000
-                return None
-            said = ", ".join(f"{c} {Decimal(v)}" for c, v in sorted(then.items()))
-            reason = (
-                f"the amounts changed since it was approved ({said} then, "
-                f"{', '.join(str(m) for _, m in sorted(action.totals.items()))} now): "
-                f"check its preview, then approve it again: relance action approve {action.key}"
-            )
-        elif self.policy.needs_approval(action.kind) or record.details.get("held_by"):
-            reason = (
-                f"its step ({action.step}) waits for a person's approval: "
-                f"relance action approve {action.key} (or skip, or edit it)"
-            )
-            if legal is not None and legal.interest_missing:
-                reason += (
-                    f". {INTEREST_WITHOUT_RATE}: {legal.interest_missing}; approved as it is, "
-                    "it claims the recovery indemnity and says the interest runs at the legal rate"
-                )
-        else:
-            return None
-        self.store.await_approval(self.tenant, action.key, reason)
-        log.info("action %s awaits approval", action.key)
-        return outcome(action, ActionStatus.AWAITING_APPROVAL, reason)
 
     def _supersede(self, action: PlannedAction) -> None:
         """The step went on a fallback: its attempt on the step's own channel, refused, is
