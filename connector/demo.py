@@ -43,6 +43,9 @@ DEMO_DAY = date(2026, 11, 23)
 DEMO_START = date(2026, 10, 1)
 TENANT = "lumen"
 DEMO_PERSON = "demo"  # who approves, in the audit trail, what the replay's past days sent
+# what the replay leaves awaiting approval: the notices and escalations of the last week (from
+# the same weekday a week before the last day), for the person trying the demo to review
+LEFT_TO_APPROVE = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class DemoResult:
     done: list[DemoAction] = field(default_factory=list)  # carried out: sent, written, letters
     last_day: list[DemoAction] = field(default_factory=list)
     posted: int = 0  # letters whose posting the demo recorded, as a person would
+    awaiting_approval: list[str] = field(default_factory=list)  # action keys left to approve
     example_customer: str = ""
     dossier: Path | None = None
 
@@ -92,6 +96,7 @@ class DemoResult:
             "days": self.days,
             "done": [row(a) for a in self.done],
             "letters_posted": self.posted,
+            "awaiting_approval": list(self.awaiting_approval),
             "last_day": [row(a) for a in self.last_day],
             "dossier": str(self.dossier) if self.dossier else None,
         }
@@ -202,6 +207,7 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
                 result.posted += post_letters(store, executor, day)
                 _run_day(store, executor, day, end, result)
             day += timedelta(days=1)
+        result.awaiting_approval = [r.key for r in store.awaiting_approval(TENANT)]
         result.example_customer = result.done[-1].customer_name if result.done else ""
         escalated = [a.customer_ref for a in result.done if a.kind is StepKind.ESCALATION]
         if escalated:  # the collection file of the first customer handed over who still owes
@@ -247,8 +253,8 @@ def _run_day(store: Store, executor: Executor, day: date, end: date, result: Dem
         if r.status is ActionStatus.HELD and r.detail.startswith(INTEREST_WITHOUT_RATE)
     ]
     to_approve = [r for r in report.results if r.status is ActionStatus.AWAITING_APPROVAL]
-    if day == end:
-        to_approve = []  # today's notices and escalations wait for the person trying the demo
+    if day >= end - LEFT_TO_APPROVE:
+        to_approve = []  # the last week's notices and escalations wait for the person trying it
     for item in to_approve:  # on past days, the demo plays the person who approves them
         store.approve_action(TENANT, item.key, by=DEMO_PERSON)
     if waiting:  # the demo plays the person who reads why and lets the notice go out

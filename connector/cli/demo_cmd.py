@@ -74,13 +74,12 @@ def demo(
         console.print(
             f"{len(held)} action(s) need a person (letters to post, failures): `relance status`."
         )
-    waiting = [r for r in result.last_day if r.status is ActionStatus.AWAITING_APPROVAL]
-    if waiting:
+    if result.awaiting_approval:
         console.print(
-            f"{len(waiting)} action(s) of {last} await your approval (formal notices and "
-            "escalations wait for a person; the replay approved those of the days before, as "
-            "« demo »): `relance status` lists them, `relance action preview KEY` shows one, "
-            "then `relance action approve KEY`, `skip` or `edit`."
+            f"{len(result.awaiting_approval)} action(s) await your approval (formal notices "
+            "and escalations wait for a person; the replay approved, as « demo », those of "
+            "the weeks before the last): `relance status` lists them, `relance action preview "
+            "KEY` shows one, then `relance action approve KEY`, `skip` or `edit`."
         )
     console.print(f"\nLook at: {result.outbox}  (emails .eml, letters/*.pdf, tasks/*.md)")
     if result.dossier:
