@@ -221,7 +221,12 @@ class ReviewMixin(OutboxMixin):
             raise DataError("an edited message needs a subject and a text")
         if len(text) > MAX_TEXT:
             raise DataError(f"an edited text is at most {MAX_TEXT} characters")
-        editable = (ActionStatus.AWAITING_APPROVAL, ActionStatus.PLANNED, ActionStatus.HELD)
+        editable = (
+            ActionStatus.AWAITING_APPROVAL,
+            ActionStatus.PLANNED,
+            ActionStatus.HELD,
+            ActionStatus.FAILED,
+        )
         with self._tx() as conn:
             row = self._get(conn, tenant, key)
             if ActionStatus(row.status) not in editable:
