@@ -42,6 +42,10 @@ __all__ = ["DEMO_DAY", "DEMO_START", "DemoResult", "run_demo"]
 DEMO_DAY = date(2026, 11, 23)
 DEMO_START = date(2026, 10, 1)
 TENANT = "lumen"
+DEMO_PERSON = "demo"  # who approves, in the audit trail, what the replay's past days sent
+# what the replay leaves awaiting approval: the notices and escalations of the last week (from
+# the same weekday a week before the last day), for the person trying the demo to review
+LEFT_TO_APPROVE = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,7 @@ class DemoResult:
     done: list[DemoAction] = field(default_factory=list)  # carried out: sent, written, letters
     last_day: list[DemoAction] = field(default_factory=list)
     posted: int = 0  # letters whose posting the demo recorded, as a person would
+    awaiting_approval: list[str] = field(default_factory=list)  # action keys left to approve
     example_customer: str = ""
     dossier: Path | None = None
 
@@ -91,6 +96,7 @@ class DemoResult:
             "days": self.days,
             "done": [row(a) for a in self.done],
             "letters_posted": self.posted,
+            "awaiting_approval": list(self.awaiting_approval),
             "last_day": [row(a) for a in self.last_day],
             "dossier": str(self.dossier) if self.dossier else None,
         }
@@ -201,6 +207,7 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
                 result.posted += post_letters(store, executor, day)
                 _run_day(store, executor, day, end, result)
             day += timedelta(days=1)
+        result.awaiting_approval = [r.key for r in store.awaiting_approval(TENANT)]
         result.example_customer = result.done[-1].customer_name if result.done else ""
         escalated = [a.customer_ref for a in result.done if a.kind is StepKind.ESCALATION]
         if escalated:  # the collection file of the first customer handed over who still owes
@@ -245,9 +252,15 @@ def _run_day(store: Store, executor: Executor, day: date, end: date, result: Dem
         for r in report.results
         if r.status is ActionStatus.HELD and r.detail.startswith(INTEREST_WITHOUT_RATE)
     ]
+    to_approve = [r for r in report.results if r.status is ActionStatus.AWAITING_APPROVAL]
+    if day >= end - LEFT_TO_APPROVE:
+        to_approve = []  # the last week's notices and escalations wait for the person trying it
+    for item in to_approve:  # on past days, the demo plays the person who approves them
+        store.approve_action(TENANT, item.key, by=DEMO_PERSON)
     if waiting:  # the demo plays the person who reads why and lets the notice go out
         for item in waiting:
             store.release_held(TENANT, item.key)
+    if waiting or to_approve:
         again = executor.run(day)
         report.results.extend(again.results)
     for item in report.results:

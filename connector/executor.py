@@ -22,6 +22,11 @@ A relay that cannot be reached, or refuses the login, fails no message: the e-ma
 the next run (``RunReport.to_retry`` counts those a run a few minutes later may send), and
 the letters and to-dos of the run are made all the same.
 
+A step the policy's ``approval`` names waits for a person: between 2 and 3 the action is
+recorded *awaiting approval* and goes no further until a person approves it (then it goes at
+the next run, from 1), skips it or edits it (:mod:`connector.approval`,
+:mod:`connector.store.review`).
+
 A crash between 3's hand-over and its commit leaves the action *sending*: the next run
 holds it for review (:meth:`Store.hold_unknown_outcomes`), and the customer gets nothing
 more until a person releases or cancels it.
@@ -35,10 +40,18 @@ from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from connector.approval import (
+    INTEREST_WITHOUT_RATE,
+    unsent_decisions,
+    wait_for_approval,
+    withdraw_stale,
+)
 from connector.calendar import BusinessCalendar
 from connector.channels import ChannelSender
 from connector.clock import Clock
+from connector.edits import with_edit
 from connector.errors import (
     DeliveryError,
     DeliveryUncertain,
@@ -55,7 +68,7 @@ from connector.model import Channel, Creditor, Customer, SourceRef
 from connector.money import Money
 from connector.planner import Blocked, CustomerPlan, PlannedAction, plan, plan_customer
 from connector.policy import Policy
-from connector.render import reminder_days, render
+from connector.render import RenderedMessage, reminder_days, render
 from connector.run_report import (
     ATTENTION,
     STATUS_OF,
@@ -67,14 +80,12 @@ from connector.run_report import (
 from connector.settings import ContractConfig
 from connector.source import Source
 from connector.store import ActionRecord, ActionStatus, Store
+from connector.store.review import approved, edit_of
 from connector.write_back import settle, settle_owed, true_to_write_back
 
 __all__ = ["ATTENTION", "INTEREST_WITHOUT_RATE", "ActionResult", "Executor", "RunReport"]
 
 log = logging.getLogger(__name__)
-
-# how a formal notice held because its interest has no figure starts its reason
-INTEREST_WITHOUT_RATE = "the late-payment interest of this formal notice has no figure"
 
 
 Progress = Callable[[int], None]
@@ -145,6 +156,7 @@ class Executor:
             report.results.append(
                 outcome(held.action, ActionStatus.HELD, held.error or "outcome unknown")
             )
+        unsent = unsent_decisions(self.store, self.tenant, self.calendar, as_of)
         awaiting = self._customers_awaiting_review()
         reviews: dict[str, date | None] = {}
         blocks: dict[str, tuple[Blocked, ...]] = {}
@@ -159,6 +171,7 @@ class Executor:
                     break
                 self._tally(report, customer_plan, on_customer)
                 key = customer_plan.customer_ref.key
+                withdraw_stale(self.store, self.tenant, unsent.pop(key, []), customer_plan, as_of)
                 reviews[key] = customer_plan.next_review_on
                 blocks[key] = customer_plan.blocked
                 if not customer_plan.actions:
@@ -184,6 +197,7 @@ class Executor:
         self.store.set_blocked(self.tenant, blocks)
         report.blocked = [(key, why) for key, found in blocks.items() for why in found]
         report.letters_to_post = len(self.store.letters_to_post(self.tenant))
+        report.awaiting_approval = len(self.store.awaiting_approval(self.tenant))
         if self.source is not None and not report.stopped:  # the day's sends first
             earlier = settle_owed(
                 self.store, self.tenant, self.source, self.policy, skip=self._tried
@@ -207,11 +221,19 @@ class Executor:
     def _carry_out(
         self, action: PlannedAction, as_of: date, report: RunReport
     ) -> ActionResult | None:
+        earlier = self.store.find_action(self.tenant, action.key)
+        if earlier is not None and earlier.status is ActionStatus.AWAITING_APPROVAL:
+            # still waiting for a person: its figures brought up to date for the preview,
+            # the source not asked (it is, once approved, just before it goes)
+            self.store.record_action(self.tenant, action, self.policy)
+            return None
         fresh = self._refresh_balances(action, as_of)
-        if fresh is None:
-            return outcome(
-                action, ActionStatus.SKIPPED, "paid or changed at the source before sending"
-            )
+        if fresh is None or fresh.key != action.key:
+            why = "paid or changed at the source before sending"
+            if earlier is not None and earlier.status is ActionStatus.PLANNED:
+                self.store.withdraw(self.tenant, action.key, why)
+            if fresh is None:
+                return outcome(action, ActionStatus.SKIPPED, why)
         action = fresh
         report.planned.append(action)  # with the figures fresh from the source
         record = self.store.record_action(self.tenant, action, self.policy)
@@ -220,33 +242,21 @@ class Executor:
                 return None  # done earlier (or a letter to post): nothing new to report
             return outcome(action, record.status, record.error or "waiting for a person")
         customer = self.store.customer(self.tenant, action.customer_ref)
-        promises = [
-            p
-            for p in self.store.promises(self.tenant, action.customer_ref)
-            if p.id in action.broken_promises
-        ]
         legal = self._legal(action, customer)
-        if legal is not None and legal.interest_missing:
+        waits = wait_for_approval(self.store, self.policy, record, action, legal)
+        if waits is not None:
+            return waits
+        if legal is not None and legal.interest_missing and not approved(record):
             held = self._hold_for_interest(action, legal)
             if held is not None:
                 return held
         try:
-            message = render(
-                action,
-                customer=customer,
-                creditor=self.creditor,
-                policy=self.policy,
-                legal=legal,
-                promises=promises,
-                reminders=reminder_days(action, self._sent_to(action.customer_ref)),
-            )
+            message = self._compose(action, customer, legal, edit_of(record))
             sender = self.channels[action.channel]
         except KeyError:
             return self._fail(action, f"no {action.channel} channel set up")
         except RelanceError as exc:
             return self._fail(action, exc.message)
-        if action.channel is Channel.LETTER:
-            message = replace(message, attachments=self._invoice_pdfs(action))
         self.store.mark_sending(self.tenant, action.key)
         try:
             receipt = sender.send(message, action_key=action.key)
@@ -303,6 +313,40 @@ class Executor:
             report.to_retry += back.transient and not back.taken
         line = said(action, status, receipt.reference)
         return replace(outcome(action, status, line), reference=receipt.reference)
+
+    # --- messages and a person's approval ---------------------------------------------------
+    def message(
+        self, action: PlannedAction, *, edit: Mapping[str, Any] | None = None
+    ) -> RenderedMessage:
+        """The message ``action`` goes out as, a person's ``edit`` applied: what its channel
+        is handed (:mod:`connector.preview` shows it)."""
+        customer = self.store.customer(self.tenant, action.customer_ref)
+        return self._compose(action, customer, self._legal(action, customer), edit)
+
+    def _compose(
+        self,
+        action: PlannedAction,
+        customer: Customer,
+        legal: LegalClaim | None,
+        edit: Mapping[str, Any] | None,
+    ) -> RenderedMessage:
+        promises = [
+            p
+            for p in self.store.promises(self.tenant, action.customer_ref)
+            if p.id in action.broken_promises
+        ]
+        message = render(
+            action,
+            customer=customer,
+            creditor=self.creditor,
+            policy=self.policy,
+            legal=legal,
+            promises=promises,
+            reminders=reminder_days(action, self._sent_to(action.customer_ref)),
+        )
+        if action.channel is Channel.LETTER:
+            message = replace(message, attachments=self._invoice_pdfs(action))
+        return with_edit(message, edit)
 
     def _supersede(self, action: PlannedAction) -> None:
         """The step went on a fallback: its attempt on the step's own channel, refused, is

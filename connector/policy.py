@@ -173,6 +173,11 @@ class Policy(_Strict):
         "days after its posting",
     )
     send_window: SendWindow = SendWindow()
+    approval: frozenset[StepKind] = Field(
+        default=frozenset({StepKind.NOTICE, StepKind.ESCALATION}),
+        description="the kinds of step whose actions wait for a person's approval before "
+        "they go out (relance action approve KEY); [] lets every step go on its own",
+    )
     steps: tuple[Step, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -202,6 +207,10 @@ class Policy(_Strict):
         return self
 
     # --- helpers the planner uses -----------------------------------------------------------
+    def needs_approval(self, kind: StepKind) -> bool:
+        """Whether an action of a step of this kind waits for a person before it goes out."""
+        return kind in self.approval
+
     def index_of(self, name: str) -> int:
         for i, step in enumerate(self.steps):
             if step.name == name:

@@ -44,7 +44,15 @@ from connector.money import Money, Totals
 from connector.planner import PlannedAction
 from connector.policy import Policy
 
-__all__ = ["LANGUAGES", "RenderedMessage", "reminder_days", "render", "safe_url"]
+__all__ = [
+    "LANGUAGES",
+    "RenderedMessage",
+    "paragraphs_html",
+    "reminder_days",
+    "render",
+    "render_environment",
+    "safe_url",
+]
 
 LANGUAGES = ("fr", "en")
 INDEMNITY_EUR = Decimal(40)  # Code de commerce D441-5, per late invoice, B2B only
@@ -109,6 +117,7 @@ def _environment(*, html: bool) -> Environment:
 
 _TEXT = _environment(html=False)
 _HTML = _environment(html=True)
+render_environment = _environment  # a person's edit is laid out with the same (connector.edits)
 
 
 def _language(customer: Customer, action: PlannedAction, creditor: Creditor) -> str:
@@ -130,6 +139,9 @@ def _paragraphs(text: str) -> Markup:
     blocks = [b.strip() for b in str(text).strip().split("\n\n") if b.strip()]
     paragraphs = (Markup("<br>").join(escape(part) for part in b.split("\n")) for b in blocks)
     return Markup("\n").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
+
+
+paragraphs_html = _paragraphs
 
 
 def reminder_days(action: PlannedAction, done: Iterable[PlannedAction]) -> tuple[date, ...]:

@@ -35,6 +35,7 @@ class RunReport:
     blocked: list[tuple[str, Blocked]] = field(default_factory=list)  # (customer key, why)
     waiting: list[str] = field(default_factory=list)  # customers whose action awaits review
     letters_to_post: int = 0  # letters prepared, this run or before, not posted yet
+    awaiting_approval: int = 0  # actions waiting for a person's approval, this run or before
     stopped: bool = False  # asked to stop before the last customer: the rest waits
     # what could not be done now for a passing reason (the relay down or deferring, the
     # platform unavailable): a run a few minutes later may do it
@@ -46,8 +47,9 @@ class RunReport:
 
     @property
     def needs_attention(self) -> bool:
-        """A person has something to do: review an action, post a letter, fix an address."""
-        if self.blocked or self.waiting or self.letters_to_post:
+        """A person has something to do: review or approve an action, post a letter, fix an
+        address."""
+        if self.blocked or self.waiting or self.letters_to_post or self.awaiting_approval:
             return True
         return any(r.status in ATTENTION for r in self.results)
 

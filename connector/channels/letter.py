@@ -143,6 +143,12 @@ class LetterChannel:
     def batch(self) -> Iterator[None]:
         yield
 
+    def document(self, message: RenderedMessage) -> bytes:
+        """The PDF this channel hands to its sender for ``message``: the letter on the
+        creditor's letterhead, then the invoices' own PDFs (what a preview shows)."""
+        creditor = self._creditor or Creditor(name=message.sender_name or "-")
+        return _with_appendices(letter_pdf(message, creditor), message)
+
     def send(self, message: RenderedMessage, *, action_key: str) -> DeliveryReceipt:
         if message.postal_address is None:
             raise DeliveryError(
@@ -150,8 +156,7 @@ class LetterChannel:
                 hint="add the customer's address in the source: a formal "
                 "notice goes by registered letter",
             )
-        creditor = self._creditor or Creditor(name=message.sender_name or "-")
-        pdf = _with_appendices(letter_pdf(message, creditor), message)
+        pdf = self.document(message)
         record = self._sender.post(
             pdf,
             name=safe_name(action_key),

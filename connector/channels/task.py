@@ -16,7 +16,12 @@ from connector.dunning.history import Delivery
 from connector.model import Channel
 from connector.render import RenderedMessage
 
-__all__ = ["SmsChannel", "TaskChannel"]
+__all__ = ["SmsChannel", "TaskChannel", "todo_markdown"]
+
+
+def todo_markdown(message: RenderedMessage) -> str:
+    """The to-do a person reads (the ``.md`` file the task channel writes)."""
+    return f"# {message.subject}\n\n```\n{message.text.strip()}\n```\n"
 
 
 class TaskChannel:
@@ -45,8 +50,7 @@ class TaskChannel:
         write_atomically(
             folder / f"{name}.json", json.dumps(record, ensure_ascii=False, indent=2).encode()
         )
-        markdown = f"# {message.subject}\n\n```\n{message.text.strip()}\n```\n"
-        write_atomically(folder / f"{name}.md", markdown.encode())
+        write_atomically(folder / f"{name}.md", todo_markdown(message).encode())
         return DeliveryReceipt(
             Channel.PHONE_TASK,
             str(folder / f"{name}.md"),

@@ -149,6 +149,7 @@ def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
     return {
         "blocked": blocked_rows(state, report.tenant, report),
         "letters_to_post": report.letters_to_post,
+        "awaiting_approval": report.awaiting_approval,
         "write_backs_pending": report.write_backs_pending,
         "to_retry": report.to_retry,
         "tenant": report.tenant,
@@ -268,6 +269,12 @@ def run(
                         markup=True,
                     )
             print_blocked(state, blocked_rows(state, record.slug, report))
+            if report.awaiting_approval:
+                state.console.print(
+                    f"  {report.awaiting_approval} action(s) await a person's approval: "
+                    "`relance status` lists them; `relance action preview KEY`, then "
+                    "`relance action approve KEY` (or skip, or edit)"
+                )
             if report.letters_to_post:
                 state.console.print(
                     f"  {report.letters_to_post} letter(s) to print and post: `relance status` "
@@ -308,6 +315,7 @@ def status(
         by_status[action.status.value] = by_status.get(action.status.value, 0) + 1
     attention = [a for a in actions if a.status in (ActionStatus.HELD, ActionStatus.FAILED)]
     letters = [a for a in actions if a.status is ActionStatus.PREPARED]
+    to_approve = [a for a in actions if a.status is ActionStatus.AWAITING_APPROVAL]
     blocked = [
         {"customer": ref_from_key(key).external_id, "customer_name": name, **why}
         for key, name, found in store.blocked_customers(record.slug)
@@ -329,6 +337,18 @@ def status(
         "actions": by_status,
         "attention": [
             {"key": a.key, "status": a.status.value, "reason": a.error} for a in attention
+        ],
+        "awaiting_approval": [
+            {
+                "key": a.key,
+                "customer": a.customer_ref.external_id,
+                "step": a.step,
+                "channel": a.channel.value,
+                "planned_on": a.planned_on.isoformat(),
+                "reason": a.error,
+                "edited_by": (a.details.get("edit") or {}).get("by"),
+            }
+            for a in to_approve
         ],
         "letters_to_post": [
             {
@@ -397,6 +417,18 @@ def status(
     if attention:
         console.print(
             "Review them, then `relance action release KEY` or `relance action cancel KEY`."
+        )
+    if to_approve:
+        console.print(f"Awaiting approval: {len(to_approve)} (nothing went out yet)")
+        for item in to_approve:
+            console.print(
+                f"  [cyan]to approve[/] {shown(item.key)}: {shown(item.step)} by "
+                f"{shown(item.channel)}, planned {shown(item.planned_on)}",
+                markup=True,
+            )
+        console.print(
+            "`relance action preview KEY` shows one as it will go out; then `relance action "
+            "approve KEY`, `skip KEY --reason …`, or `edit KEY --text-file FILE`."
         )
     if letters:
         console.print(f"Letters to post: {len(letters)} (the customer's schedule waits for them)")

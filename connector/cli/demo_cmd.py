@@ -81,6 +81,13 @@ def demo(
         console.print(
             f"{len(held)} action(s) need a person (letters to post, failures): `relance status`."
         )
+    if result.awaiting_approval:
+        console.print(
+            f"{len(result.awaiting_approval)} action(s) await your approval (formal notices "
+            "and escalations wait for a person; the replay approved, as « demo », those of "
+            "the weeks before the last): `relance status` lists them, `relance action preview "
+            "KEY` shows one, then `relance action approve KEY`, `skip` or `edit`."
+        )
     console.print(f"\nLook at: {result.outbox}  (emails .eml, letters/*.pdf, tasks/*.md)")
     if result.dossier:
         console.print(f"A collection file, ready for an agency or a court: {result.dossier}")

@@ -10,6 +10,7 @@ from connector.store.accounts import AccountsMixin, SessionRecord
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
 from connector.store.inbox import InboundEvent
 from connector.store.letters import LettersMixin
+from connector.store.review import ReviewMixin
 from connector.store.types import (
     ActionRecord,
     ActionStatus,
@@ -36,5 +37,5 @@ __all__ = [
 ]
 
 
-class Store(CycleMixin, LettersMixin, WriteBackMixin, AccountsMixin):
+class Store(CycleMixin, LettersMixin, WriteBackMixin, ReviewMixin, AccountsMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

@@ -29,6 +29,9 @@ _DONE_BY_CHANNEL = {
     ActionStatus.POSTED: EventType.LETTER_POSTED,
 }
 
+# recorded and not carried out yet: a new plan of the same action brings today's figures
+_NOT_YET = (ActionStatus.PLANNED.value, ActionStatus.AWAITING_APPROVAL.value)
+
 UNKNOWN_OUTCOME = (
     "outcome unknown after an interruption: check the outbox or the SMTP log, "
     "then `relance action release KEY` to send it or `relance action cancel KEY`"
@@ -85,7 +88,7 @@ class OutboxMixin(StatesMixin):
                 select(t.actions).where(t.actions.c.tenant == tenant, t.actions.c.key == action.key)
             ).first()
             if existing is not None:
-                if existing.status == ActionStatus.PLANNED.value:  # not carried out yet:
+                if existing.status in _NOT_YET:  # not carried out yet:
                     conn.execute(
                         update(t.actions)
                         .where(t.actions.c.id == existing.id)
@@ -96,7 +99,24 @@ class OutboxMixin(StatesMixin):
                         )
                     )  # it goes out with today's figures
                     return _record(self._get(conn, tenant, action.key))
-                return _record(existing)
+                if not (existing.details or {}).get("withdrawn"):
+                    return _record(existing)
+                # withdrawn unsent (no longer due then): due again, it is planned afresh
+                details = {k: v for k, v in existing.details.items() if k != "withdrawn"}
+                conn.execute(
+                    update(t.actions)
+                    .where(t.actions.c.id == existing.id)
+                    .values(
+                        status=ActionStatus.PLANNED.value,
+                        payload=action_to_json(action),
+                        planned_on=action.planned_on,
+                        error=None,
+                        details=details,
+                        updated_at=self._now(),
+                    )
+                )
+                self._log_planned(conn, tenant, action)
+                return _record(self._get(conn, tenant, action.key))
             now = self._now()
             conn.execute(
                 insert(t.actions).values(
@@ -114,21 +134,24 @@ class OutboxMixin(StatesMixin):
                     updated_at=now,
                 )
             )
-            self._log(
-                conn,
-                tenant,
-                EventType.ACTION_PLANNED,
-                customer_key=action.customer_ref.key,
-                receivable_keys=[r.key for r in action.receivable_refs],
-                payload={
-                    "action": action.key,
-                    "step": action.step,
-                    "channel": action.channel.value,
-                    "reason": action.reason,
-                    "totals": {c: str(m) for c, m in action.totals.items()},
-                },
-            )
+            self._log_planned(conn, tenant, action)
             return _record(self._get(conn, tenant, action.key))
+
+    def _log_planned(self, conn: Connection, tenant: str, action: PlannedAction) -> None:
+        self._log(
+            conn,
+            tenant,
+            EventType.ACTION_PLANNED,
+            customer_key=action.customer_ref.key,
+            receivable_keys=[r.key for r in action.receivable_refs],
+            payload={
+                "action": action.key,
+                "step": action.step,
+                "channel": action.channel.value,
+                "reason": action.reason,
+                "totals": {c: str(m) for c, m in action.totals.items()},
+            },
+        )
 
     def _move(
         self,
@@ -328,10 +351,11 @@ class OutboxMixin(StatesMixin):
         )
 
     def mark_skipped(self, tenant: str, key: str, reason: str) -> ActionRecord:
+        """Not carried out, and no longer due (paid meanwhile): nothing moves."""
         return self._move(
             tenant,
             key,
-            (ActionStatus.PLANNED,),
+            (ActionStatus.PLANNED, ActionStatus.AWAITING_APPROVAL),
             ActionStatus.SKIPPED,
             EventType.ACTION_SKIPPED,
             error=reason,
@@ -342,7 +366,13 @@ class OutboxMixin(StatesMixin):
         return self._move(
             tenant,
             key,
-            (ActionStatus.PLANNED, ActionStatus.HELD, ActionStatus.FAILED, ActionStatus.PREPARED),
+            (
+                ActionStatus.PLANNED,
+                ActionStatus.AWAITING_APPROVAL,
+                ActionStatus.HELD,
+                ActionStatus.FAILED,
+                ActionStatus.PREPARED,
+            ),
             ActionStatus.CANCELLED,
             EventType.ACTION_CANCELLED,
             error=reason,

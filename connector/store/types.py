@@ -29,6 +29,9 @@ class ActionStatus(StrEnum):
     PREPARED = "prepared"  # a letter's PDF, waiting for a person to post it
     POSTED = "posted"  # a letter whose posting was recorded (date, tracking number)
     HELD = "held"  # waiting for a person (outcome unknown after a crash, or a hold)
+    # its step waits for a person's approval (the policy's ``approval``): nothing went out,
+    # and the customer's schedule waits until it is approved (then sent), skipped or cancelled
+    AWAITING_APPROVAL = "awaiting_approval"
     FAILED = "failed"  # the channel refused before accepting: nothing went out
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
@@ -49,6 +52,9 @@ class EventType(StrEnum):
     LETTER_POSTED = "letter_posted"  # its posting recorded: date, tracking number
     ACTION_HELD = "action_held"
     ACTION_RELEASED = "action_released"
+    ACTION_AWAITING_APPROVAL = "action_awaiting_approval"  # recorded by a run, for a person
+    ACTION_APPROVED = "action_approved"  # a person approved it (payload "by"): the next run
+    MESSAGE_EDITED = "message_edited"  # a person's edit: "by", "before" and "after"
     ACTION_FAILED = "action_failed"
     ACTION_SKIPPED = "action_skipped"
     ACTION_CANCELLED = "action_cancelled"

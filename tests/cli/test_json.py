@@ -162,6 +162,21 @@ class Seat:
             relay.stop()
         return self._action(ActionStatus.FAILED)
 
+    def waiting_action(self) -> str:
+        """A formal notice of the demo's last week, left awaiting approval."""
+        return self._action(ActionStatus.AWAITING_APPROVAL)
+
+    def approved_action(self) -> str:
+        key = self.waiting_action()
+        with self._store() as store:
+            store.approve_action("lumen", key, "tester")
+        return key
+
+    def edit_text(self) -> Path:
+        path = self._tmp / "edited.txt"
+        path.write_text("Bonjour,\n\nUn autre texte.\n", encoding="utf-8")
+        return path
+
     def sent_letter(self) -> str:
         return self._action(ActionStatus.POSTED, "letter")  # the demo records each posting
 
@@ -289,6 +304,11 @@ CASES = {
     "action release": "action release {failed_action}",
     "action cancel": "action cancel {failed_action}",
     "action letter": "action letter {sent_letter} --tracking 1A2345",
+    "action approve": "action approve {waiting_action} --by tester",
+    "action skip": "action skip {waiting_action} --reason test --by tester",
+    "action hold": "action hold {approved_action} --by tester",
+    "action edit": "action edit {failed_action} --text-file {edit_text} --by tester",
+    "action preview": "action preview {waiting_action}",
     "connect": "connect pennylane --tenant {pennylane} --token",
     "webhooks subscribe": f"webhooks subscribe --tenant {{connected}} --url {SUBSCRIPTION}",
     "webhooks list": "webhooks list --tenant {subscribed}",

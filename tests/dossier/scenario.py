@@ -216,7 +216,8 @@ def play(store: Store, outbox: Path, clock: FrozenClock) -> Scenario:
             cancelled_on=date(2026, 5, 12),
         ),
     )
-    policy = default_policy()
+    # the notice goes as planned (no approval): the dossier is about what was sent
+    policy = default_policy().model_copy(update={"approval": frozenset()})
     executor = Executor(
         store=store,
         tenant=TENANT,

@@ -26,9 +26,10 @@ from connector.model import (
     Receivable,
     ReceivableStatus,
     SourceRef,
+    StepKind,
 )
 from connector.money import Money
-from connector.policy import default_policy
+from connector.policy import Policy, default_policy
 from connector.settings import SmtpConfig
 from connector.source import Batch, Cursor, Event, Outcome, Resource, WriteReceipt
 from connector.store import Store
@@ -134,8 +135,9 @@ def make_executor(
     source: MemorySource | None,
     day: date,
     smtp: SmtpConfig | None = None,
+    policy: Policy | None = None,
 ) -> Executor:
-    policy = default_policy()
+    policy = policy or default_policy()
     clock = FrozenClock.on(day)
     return Executor(
         store=store,
@@ -147,3 +149,14 @@ def make_executor(
         clock=clock,
         source=source,
     )
+
+
+def without_approval(policy: Policy | None = None) -> Policy:
+    """The default policy (or ``policy``) with no step waiting for a person's approval: for
+    the tests about something else than approval."""
+    return (policy or default_policy()).model_copy(update={"approval": frozenset()})
+
+
+def approving(*kinds: str) -> Policy:
+    """The default policy with the steps of ``kinds`` waiting for a person's approval."""
+    return default_policy().model_copy(update={"approval": frozenset(map(StepKind, kinds))})

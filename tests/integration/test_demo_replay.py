@@ -116,3 +116,34 @@ def test_the_first_of_october_ignores_november(demo: DemoResult) -> None:
         ref = SourceRef(platform=Platform.FILES, tenant=TENANT, external_id="C009")
         later = [p for p in store.payments(TENANT, ref) if p.received_on > date(2026, 10, 1)]
     assert later, "the sample still has C009's later payments"
+
+
+def test_past_days_notices_were_approved_by_the_demo_and_todays_wait(demo: DemoResult) -> None:
+    from connector.demo import DEMO_DAY, DEMO_PERSON, LEFT_TO_APPROVE
+    from connector.model import StepKind
+    from connector.store import ActionStatus
+
+    with _store(demo) as store:
+        formal = [
+            a
+            for a in store.actions(TENANT)
+            if a.kind in (StepKind.NOTICE, StepKind.ESCALATION)
+            and a.status is not ActionStatus.SKIPPED
+        ]
+        approvals = [e for e in store.history(TENANT) if e.kind is EventType.ACTION_APPROVED]
+        waiting = store.awaiting_approval(TENANT)
+    past = [a for a in formal if a.planned_on < DEMO_DAY - LEFT_TO_APPROVE]
+    assert past and all(a.status.done or a.status is ActionStatus.PREPARED for a in past)
+    assert all(a.details.get("approved_by") == DEMO_PERSON for a in past)
+    assert {e.payload["action"] for e in approvals} >= {a.key for a in past}
+    assert {e.payload["by"] for e in approvals} == {DEMO_PERSON}
+    # the last week's notices and escalations wait for the person trying the demo, planned
+    # again each day since (same key), so dated the last day
+    assert waiting, "the demo leaves something to approve"
+    assert {a.planned_on for a in waiting} == {DEMO_DAY}
+    assert all(a.created_at.date() >= DEMO_DAY - LEFT_TO_APPROVE for a in waiting)
+    assert sorted(demo.awaiting_approval) == sorted(a.key for a in waiting)
+    assert {a.kind for a in waiting} <= {StepKind.NOTICE, StepKind.ESCALATION}
+    assert sorted(a.key for a in waiting) == sorted(
+        r.key for r in formal if r.status is ActionStatus.AWAITING_APPROVAL
+    )

@@ -9,7 +9,16 @@ from connector.money import Money
 from connector.store import ActionStatus, EventType, Store
 from tests.smtp_server import SmtpServer
 
-from .builders import TENANT, MemorySource, customer, invoice, make_executor, ref, relay
+from .builders import (
+    TENANT,
+    MemorySource,
+    customer,
+    invoice,
+    make_executor,
+    ref,
+    relay,
+    without_approval,
+)
 
 DAY = date(2026, 3, 10)  # a Tuesday
 
@@ -141,7 +150,7 @@ def test_the_notice_claims_interest_at_the_contract_rate(store: Store, tmp_path:
     source = MemorySource({ref("F-001").key: Money.of("1200.00", "EUR")})
     day = date(2026, 3, 1)
     while day <= date(2026, 4, 2):
-        executor = make_executor(store, tmp_path / "outbox", source, day)
+        executor = make_executor(store, tmp_path / "outbox", source, day, policy=without_approval())
         executor.contract = ContractConfig.model_validate(
             {"customers": {"C1": {"late_payment_rate": "20"}}}
         )

@@ -20,7 +20,16 @@ from connector.source import Outcome, WriteReceipt
 from connector.store import ActionStatus, EventType, Store
 from tests.smtp_server import SmtpServer
 
-from .builders import TENANT, MemorySource, customer, invoice, make_executor, ref, relay
+from .builders import (
+    TENANT,
+    MemorySource,
+    customer,
+    invoice,
+    make_executor,
+    ref,
+    relay,
+    without_approval,
+)
 
 DAY = date(2026, 3, 10)  # a Tuesday
 
@@ -106,8 +115,9 @@ def test_a_registered_letter_needs_its_tracking_number_and_dates_that_hold(
 ) -> None:
     source = _one_customer(store)
     day = DAY
+    policy = without_approval()  # the notice goes as planned: this is about its posting
     while not store.letters_to_post(TENANT):  # up to the formal notice, e-mails and a call
-        make_executor(store, tmp_path / "outbox", source, day).run(day)
+        make_executor(store, tmp_path / "outbox", source, day, policy=policy).run(day)
         day += timedelta(days=1)
     (notice,) = store.letters_to_post(TENANT)
     assert notice.step == "formal_notice" and notice.details["registered"] is True
