@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.web.conftest import log_in
 from tests.web.site import Site
 
@@ -33,10 +35,9 @@ def test_the_preview_follows_the_typing_and_the_saved_identity_is_used(
         lambda r: r.url.endswith("/sample-email") and r.request.method == "POST"
     ):
         page.fill("#f-signatory", "Denise Ferrand")
-    page.wait_for_load_state("networkidle")
-    email = page.frame(name="email-preview")
-    assert email is not None
-    assert "Denise Ferrand" in email.content()  # typed, not saved
+    # typed, not saved: the frame shows it once its new document has loaded
+    preview = page.frame_locator("iframe[name=email-preview]").locator("body")
+    expect(preview).to_contain_text("Denise Ferrand", timeout=15_000)
     assert "Denise Ferrand" not in (site.folder / "tenants" / "lumen.toml").read_text()
     page.click("button[type=submit].primary")
     page.wait_for_load_state("networkidle")
