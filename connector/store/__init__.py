@@ -7,6 +7,7 @@ by URL. Each public method is one transaction.
 from __future__ import annotations
 
 from connector.store.accounts import AccountsMixin, SessionRecord
+from connector.store.agenda import AgendaMixin, DueCustomer
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
 from connector.store.inbox import InboundEvent
 from connector.store.letters import LettersMixin
@@ -27,6 +28,7 @@ __all__ = [
     "AuditEvent",
     "CyclePlan",
     "CycleRow",
+    "DueCustomer",
     "EventType",
     "InboundEvent",
     "OwedWriteBack",
@@ -37,5 +39,5 @@ __all__ = [
 ]
 
 
-class Store(CycleMixin, LettersMixin, WriteBackMixin, ReviewMixin, AccountsMixin):
+class Store(CycleMixin, LettersMixin, WriteBackMixin, ReviewMixin, AccountsMixin, AgendaMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from connector.web.context import WebContext
 from connector.web.pages import (
+    action_review,
     home,
     journal,
     settings,
@@ -32,6 +33,7 @@ from connector.web.pages import (
     settings_rates,
     settings_users,
     sign_in,
+    today,
 )
 from connector.web.rendering import page
 from connector.web.security import LoginRequired, browser_language, optional_visitor
@@ -45,6 +47,8 @@ PAGES = (
     sign_in,
     home,
     journal,
+    today,
+    action_review,
     settings,
     settings_identity,
     settings_policy,

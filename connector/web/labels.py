@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from connector.accounts import Role
-from connector.store import EventType
+from connector.model import Channel
+from connector.store import ActionStatus, EventType
 from connector.web.i18n import gettext
 
-__all__ = ["event_label", "role_label"]
+__all__ = ["channel_label", "event_label", "role_label", "status_label", "step_label"]
 
 
 def _(text: str) -> str:
@@ -45,6 +46,55 @@ EVENTS = {
     EventType.LETTER_TRACKED: _("Letter tracking recorded"),
     EventType.SETTINGS_CHANGED: _("Settings changed"),
 }
+
+
+STEPS = {
+    "courtesy": _("Courtesy reminder"),
+    "reminder_1": _("First reminder"),
+    "reminder_2": _("Second reminder"),
+    "phone_call": _("Phone call"),
+    "formal_notice": _("Formal notice"),
+    "escalation": _("Escalation"),
+}
+
+CHANNELS = {
+    Channel.EMAIL: _("E-mail"),
+    Channel.LETTER: _("Letter"),
+    Channel.PHONE_TASK: _("Call to make"),
+    Channel.SMS: _("Text message"),
+}
+
+STATUSES = {
+    ActionStatus.PLANNED: _("Planned"),
+    ActionStatus.AWAITING_APPROVAL: _("Awaiting approval"),
+    ActionStatus.SENDING: _("Sending"),
+    ActionStatus.SENT: _("Sent"),
+    ActionStatus.WRITTEN: _("Written to the outbox folder"),
+    ActionStatus.PREPARED: _("Letter prepared"),
+    ActionStatus.POSTED: _("Letter posted"),
+    ActionStatus.HELD: _("Held"),
+    ActionStatus.FAILED: _("Failed"),
+    ActionStatus.SKIPPED: _("Skipped"),
+    ActionStatus.CANCELLED: _("Cancelled"),
+}
+
+
+def step_label(step: str) -> str:
+    """The default policy's steps by name; a step of a tenant's own policy by its name."""
+    text = STEPS.get(step)
+    return gettext(text) if text else step.replace("_", " ")
+
+
+def channel_label(channel: Channel | str) -> str:
+    try:
+        return gettext(CHANNELS[Channel(channel)])
+    except (ValueError, KeyError):
+        return str(channel).replace("_", " ")
+
+
+def status_label(status: ActionStatus) -> str:
+    text = STATUSES.get(status)
+    return gettext(text) if text else status.value.replace("_", " ")
 
 
 def role_label(role: Role) -> str:

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from connector import formats
 from connector.money import Money
 from connector.web.i18n import current_language, gettext, in_language, ngettext
-from connector.web.labels import event_label, role_label
+from connector.web.labels import channel_label, event_label, role_label, status_label, step_label
 from connector.web.security import Access, Visitor, context_of
 
 __all__ = ["environment", "page", "render_fragment"]
@@ -74,6 +74,9 @@ def environment() -> Environment:
         static_url=static_url,
         event_label=event_label,
         role_label=role_label,
+        step_label=step_label,
+        channel_label=channel_label,
+        status_label=status_label,
     )
     env.filters.update(money=_money, amount=_amount, day=_day, short_day=_short_day, number=_number)
     return env
