@@ -33,9 +33,11 @@ def _amount(value: Decimal | None, currency: str) -> str:
     return "" if value is None else formats.money(Money(value, currency), current_language())
 
 
-def _day(value: date | datetime | None) -> str:
-    if value is None:
+def _day(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.date()
     return formats.long_date(value, current_language())
