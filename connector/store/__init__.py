@@ -7,6 +7,7 @@ by URL. Each public method is one transaction.
 from __future__ import annotations
 
 from connector.store.accounts import AccountsMixin, SessionRecord
+from connector.store.customer_list import CustomerListMixin
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
 from connector.store.inbox import InboundEvent
 from connector.store.letters import LettersMixin
@@ -36,5 +37,5 @@ __all__ = [
 ]
 
 
-class Store(CycleMixin, LettersMixin, WriteBackMixin, AccountsMixin):
+class Store(CycleMixin, LettersMixin, WriteBackMixin, AccountsMixin, CustomerListMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from connector.web.context import WebContext
-from connector.web.pages import home, journal, sign_in
+from connector.web.pages import customer_actions, customers, home, journal, sent, sign_in
 from connector.web.rendering import page
 from connector.web.security import LoginRequired, browser_language, optional_visitor
 
@@ -31,7 +31,7 @@ __all__ = ["PAGES", "create_app"]
 log = logging.getLogger("relance.web")
 
 # each screen's module; a new screen adds its module here
-PAGES = (sign_in, home, journal)
+PAGES = (sign_in, home, journal, customers, customer_actions, sent)
 
 _HEADERS = {
     "Content-Security-Policy": (

@@ -43,6 +43,9 @@ EVENTS = {
     EventType.BALANCE_CHANGED: _("Balance changed"),
     EventType.RECEIVABLE_CLOSED: _("Invoice settled or closed"),
     EventType.LETTER_TRACKED: _("Letter tracking recorded"),
+    EventType.CALL_NO_ANSWER: _("Call: no answer"),
+    EventType.CALL_WRONG_NUMBER: _("Call: wrong number"),
+    EventType.NOTE_ADDED: _("Note"),
 }
 
 
