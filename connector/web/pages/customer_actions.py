@@ -32,7 +32,7 @@ from connector.model import Customer, Dispute, Pause, ReceivableKind
 from connector.recording import explanation, new_id, new_plan, new_promise, parse_amount
 from connector.store import EventType
 from connector.web.customer_view import replan
-from connector.web.i18n import gettext
+from connector.web.i18n import gettext, in_language
 from connector.web.pages.customers import customer_url, find_customer, render_customer
 from connector.web.security import Access, context_of, tenant_access
 
@@ -279,15 +279,19 @@ def _endpoint(name: str, record: Callable[[Call], None]) -> Callable[..., Any]:
         found = find_customer(request, access, customer)
         web = context_of(request)
         call = Call(request, access, found, form, web.today(access.tenant))
-        try:
-            record(call)
-        except (Problem, RelanceError, ValidationError) as error:
+        with in_language(access.visitor.language):  # the refusals' words
+            try:
+                record(call)
+                said = ""
+            except (Problem, RelanceError, ValidationError) as error:
+                said = _say(error)
+        if said:
             values = {key: form.getlist(key) for key in form if key != "csrf"}
             return render_customer(
                 request,
                 access,
                 found,
-                error=_say(error),
+                error=said,
                 form=name,
                 values=values,
                 status_code=400,
