@@ -126,7 +126,9 @@ class CustomerListMixin(StoreBase):
                     case((r.c.kind == ReceivableKind.INVOICE.value, r.c.due_on), else_=None)
                 ).label("oldest_due"),
             )
-            .where(r.c.tenant == tenant, r.c.status.in_(_OPEN), _amount(r.c.open_balance) > 0)
+            # the store never keeps a document open with nothing owed on it (a zero balance is
+            # stored as paid): the status says it
+            .where(r.c.tenant == tenant, r.c.status.in_(_OPEN))
             .group_by(r.c.customer_key)
             .subquery("owed")
         )
@@ -136,41 +138,53 @@ class CustomerListMixin(StoreBase):
             .group_by(p.c.customer_key)
             .subquery("unapplied")
         )
-        net = func.coalesce(owed.c.owed, 0) - func.coalesce(unapplied.c.credit, 0)
-        where: list[ColumnElement[bool]] = [
-            c.c.tenant == tenant,
-            or_(owed.c.ck.is_not(None), unapplied.c.ck.is_not(None)),
-        ]
-        where.extend(self._filters(tenant, query, owed.c.oldest_due))
-        base = c.outerjoin(owed, owed.c.ck == c.c.key).outerjoin(
-            unapplied, unapplied.c.ck == c.c.key
-        )
+        if query.sort in (Sort.BALANCE, Sort.LATE) or query.bucket is not None:
+            # sums and due dates: the open documents of every customer, grouped once
+            net = func.coalesce(owed.c.owed, 0) - func.coalesce(unapplied.c.credit, 0)
+            where: list[ColumnElement[bool]] = [
+                c.c.tenant == tenant,
+                or_(owed.c.ck.is_not(None), unapplied.c.ck.is_not(None)),
+            ]
+            base: Any = c.outerjoin(owed, owed.c.ck == c.c.key).outerjoin(
+                unapplied, unapplied.c.ck == c.c.key
+            )
+            oldest_due: ColumnElement[Any] = owed.c.oldest_due
+        else:  # by name or next date: whether anything is owed is enough, customer by customer
+            net, oldest_due, base = literal(0), literal(None), c
+            where = [c.c.tenant == tenant, or_(_owes(tenant), _has_credit(tenant, today))]
+        where.extend(self._filters(tenant, query, oldest_due))
         order: ColumnElement[Any] = {
             Sort.NAME: func.lower(c.c.name),
             Sort.BALANCE: net,
             # the most late first when descending: the oldest due date
-            Sort.LATE: func.coalesce(owed.c.oldest_due, date.max),
+            Sort.LATE: func.coalesce(oldest_due, date.max),
             Sort.NEXT: func.coalesce(c.c.next_review_on, date.min),
         }[query.sort]
         late_first = query.descending != (query.sort is Sort.LATE)
         ordered = order.desc() if late_first else order.asc()
+        columns = (
+            c.c.key,
+            c.c.external_id,
+            c.c.name,
+            c.c.next_review_on,
+            c.c.last_action_on,
+            c.c.blocked,
+            func.count().over().label("matching"),  # the count, in the same pass
+        )
         with self._engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(base).where(*where)).scalar_one()
             rows = conn.execute(
-                select(
-                    c.c.key,
-                    c.c.external_id,
-                    c.c.name,
-                    c.c.next_review_on,
-                    c.c.last_action_on,
-                    c.c.blocked,
-                )
+                select(*columns)
                 .select_from(base)
                 .where(*where)
                 .order_by(ordered, c.c.id)
                 .limit(query.size)
                 .offset((max(query.page, 1) - 1) * query.size)
             ).all()
+            if rows:
+                total = rows[0].matching
+            else:  # past the last page: count alone
+                count = select(func.count()).select_from(base).where(*where)
+                total = conn.execute(count).scalar_one()
             found = [
                 CustomerRow(
                     key=row.key,
@@ -301,6 +315,27 @@ def _bucket(bucket: Bucket, oldest_due: ColumnElement[Any], today: date) -> Colu
     if high is not None:
         conditions.append(oldest_due >= late_by(high))
     return and_(*conditions)
+
+
+def _owes(tenant: str) -> ColumnElement[bool]:
+    r = t.receivables
+    return exists(
+        select(literal(1)).where(
+            r.c.tenant == tenant, r.c.customer_key == t.customers.c.key, r.c.status.in_(_OPEN)
+        )
+    )
+
+
+def _has_credit(tenant: str, today: date) -> ColumnElement[bool]:
+    p = t.payments
+    return exists(
+        select(literal(1)).where(
+            p.c.tenant == tenant,
+            p.c.customer_key == t.customers.c.key,
+            _amount(p.c.unapplied) > 0,
+            p.c.received_on <= today,
+        )
+    )
 
 
 def _side(table: Any, tenant: str, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:

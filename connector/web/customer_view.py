@@ -13,7 +13,7 @@ from typing import Any
 from connector.calendar import BusinessCalendar
 from connector.cli._context import AppState
 from connector.commitments import Standing, plan_paid, plan_standing, promise_standing
-from connector.errors import StoreError
+from connector.errors import ConfigError, StoreError
 from connector.instalments import InstalmentBalance, term_balances
 from connector.model import (
     Customer,
@@ -26,11 +26,18 @@ from connector.model import (
 )
 from connector.money import Money, Totals
 from connector.planner import CustomerPlan, CustomerState, PlannedAction, plan_customer
-from connector.policy import Policy
+from connector.policy import Policy, default_policy
 from connector.reports import aged_balance
 from connector.store import AuditEvent, EventType, Store, TenantRecord
 
-__all__ = ["CustomerView", "InvoiceRow", "NextStep", "customer_view", "replan"]
+__all__ = [
+    "CustomerView",
+    "InvoiceRow",
+    "NextStep",
+    "customer_view",
+    "replan",
+    "tenant_policy",
+]
 
 # how far ahead the page looks for relance's next move when nothing is due today
 LOOK_AHEAD_DAYS = 400
@@ -78,6 +85,7 @@ class CustomerView:
     blocked: list[dict[str, Any]]
     timeline: list[AuditEvent]
     wrong_numbers: dict[str, date] = field(default_factory=dict)  # phone -> reported on
+    settings_problem: str = ""  # why the tenant's own policy could not be read
 
     @property
     def currencies(self) -> list[str]:
@@ -87,6 +95,17 @@ class CustomerView:
 
 def _calendar(policy: Policy, tenant_country: str) -> BusinessCalendar:
     return BusinessCalendar.for_window(policy.send_window, tenant_country)
+
+
+def tenant_policy(app: AppState, record: TenantRecord) -> tuple[Policy, str, str]:
+    """The tenant's policy and country, as ``relance plan`` reads them; the default policy
+    and the tenant's recorded country, with the reason, when its settings cannot be read
+    (a store opened without its tenants' folder)."""
+    try:
+        config = app.tenant_config(record)
+        return app.policy(config), config.country, ""
+    except ConfigError as error:
+        return default_policy(), record.country, error.message
 
 
 def state_of(
@@ -120,8 +139,7 @@ def customer_view(
     app: AppState, record: TenantRecord, customer: Customer, today: date
 ) -> CustomerView:
     store = app.store
-    config = app.tenant_config(record)
-    policy = app.policy(config)
+    policy, country, unreadable = tenant_policy(app, record)
     ref = customer.ref
     state = state_of(store, record.slug, ref, today, policy)
     aged = aged_balance(state.receivables, today, state.payments)
@@ -147,7 +165,7 @@ def customer_view(
         )
     numbers = _numbers(store, record.slug, [d.receivable_ref for d in state.disputes], invoices)
     grace = policy.promise_grace_days
-    _plan, upcoming = next_step(state, policy, _calendar(policy, config.country), today)
+    _plan, upcoming = next_step(state, policy, _calendar(policy, country), today)
     events = store.history(record.slug, customer_ref=ref)
     wrong: dict[str, date] = {}
     for event in events:
@@ -177,6 +195,7 @@ def customer_view(
         blocked=[],
         timeline=list(reversed(events))[:TIMELINE_LIMIT],
         wrong_numbers=wrong,
+        settings_problem=unreadable,
     )
 
 
@@ -196,10 +215,9 @@ def _numbers(
 def replan(app: AppState, record: TenantRecord, ref: SourceRef, today: date) -> None:
     """After a person changed something: the customer's next review and blocks, as a run
     leaves them (``Executor.run``), so the list shows the new next date at once."""
-    config = app.tenant_config(record)
-    policy = app.policy(config)
+    policy, country, _unreadable = tenant_policy(app, record)
     state = state_of(app.store, record.slug, ref, today, policy)
-    after = plan_customer(state, policy, _calendar(policy, config.country), today)
+    after = plan_customer(state, policy, _calendar(policy, country), today)
     app.store.set_next_review(
         record.slug, {ref.key: after.next_review_on if not after.actions else today}
     )

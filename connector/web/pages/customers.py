@@ -21,9 +21,11 @@ from connector.commitments import Standing
 from connector.dossier import build_dossier, dossier_name
 from connector.errors import RelanceError, StoreError
 from connector.legal import RateTables
-from connector.model import Customer
+from connector.model import Channel, Customer
+from connector.money import Money
+from connector.store import EventType
 from connector.store.customer_list import Bucket, CustomerQuery, Sort
-from connector.web.customer_view import MESSAGE_EVENTS, customer_view
+from connector.web.customer_view import MESSAGE_EVENTS, customer_view, tenant_policy
 from connector.web.i18n import gettext
 from connector.web.rendering import page
 from connector.web.security import Access, context_of, tenant_access
@@ -50,12 +52,39 @@ BUCKET_LABELS = {
 }
 
 
+# the planner's own notes on a plan, in English and said again by what went out: not shown
+HIDDEN_EVENTS = frozenset({EventType.ACTION_PLANNED})
+
 STANDINGS = {
     Standing.LIVE: _("live"),
     Standing.KEPT: _("kept"),
     Standing.BROKEN: _("broken"),
     Standing.CANCELLED: _("cancelled"),
 }
+
+
+CHANNELS = {
+    Channel.EMAIL: _("e-mail"),
+    Channel.LETTER: _("letter"),
+    Channel.PHONE_TASK: _("phone call"),
+    Channel.SMS: _("SMS"),
+}
+
+
+def channel_label(value: str) -> str:
+    try:
+        return gettext(CHANNELS[Channel(value)])
+    except ValueError:
+        return value
+
+
+def money_text(value: object) -> Money | None:
+    """A Money the audit trail kept as text ("79.75 EUR"), to show in the page's format."""
+    amount, _space, currency = str(value).partition(" ")
+    try:
+        return Money.of(amount, currency) if len(currency) == 3 else None
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def customer_url(tenant: str, key: str) -> str:
@@ -76,7 +105,7 @@ def customers(
     request: Request,
     access: Annotated[Access, Depends(tenant_access())],
     q: Annotated[str, Query(max_length=200)] = "",
-    bucket: Bucket | None = None,
+    late: Annotated[str, Query(alias="bucket", max_length=10)] = "",
     promise: bool = False,
     dispute: bool = False,
     paused: bool = False,
@@ -85,11 +114,15 @@ def customers(
     direction: Annotated[str, Query(alias="dir", pattern="^(asc|desc)$")] = "",
     page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> Response:
+    try:  # an empty choice ("any") is no filter
+        bucket = Bucket(late) if late else None
+    except ValueError:
+        raise HTTPException(status_code=404) from None
     web = context_of(request)
     today = web.today(access.tenant)
     app = web.app_state()
     try:
-        grace = app.policy(app.tenant_config(access.tenant)).promise_grace_days
+        grace = tenant_policy(app, access.tenant)[0].promise_grace_days
     finally:
         app.close_sources()
     direction = direction or FIRST_DIRECTION[sort]
@@ -143,6 +176,7 @@ def customers(
         direction=direction,
         page_number=page_number,
         pages=pages,
+        channel_label=channel_label,
         buckets=[(b.value, gettext(label)) for b, label in BUCKET_LABELS.items()],
         customer_url=lambda key: customer_url(access.tenant.slug, key),
         never=date.max,
@@ -177,7 +211,7 @@ def dossier(
             contract=config.contract.terms_for(found.ref.external_id),
             rate_tables=RateTables(app.settings.rates_dir),
         )
-    except RelanceError:
+    except RelanceError:  # the tenant's settings unreadable, the source unreachable
         _remove(folder)
         raise HTTPException(status_code=503) from None
     finally:
@@ -251,6 +285,9 @@ def render_customer(
         can_act=access.may(Role.USER),
         base=customer_url(access.tenant.slug, found.ref.key),
         message_events=MESSAGE_EVENTS,
+        channel_label=channel_label,
+        money_text=money_text,
+        hidden_events=HIDDEN_EVENTS,
         standing_label=lambda standing: gettext(STANDINGS[Standing(standing)]),
         sent_url=lambda key: f"/t/{access.tenant.slug}/sent/{quote(key, safe=':')}",
     )

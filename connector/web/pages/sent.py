@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from connector.errors import StoreError
 from connector.model import Channel
 from connector.store import ActionRecord
-from connector.web.pages.customers import customer_url
+from connector.web.pages.customers import channel_label, customer_url
 from connector.web.rendering import page
 from connector.web.security import Access, context_of, tenant_access
 
@@ -151,5 +151,6 @@ def message(
         attachments=[a for a in attachments if a],
         html_url=f"{here}/html",
         file_url=f"{here}/file",
+        channel_label=channel_label,
         back=customer_url(access.tenant.slug, record.customer_ref.key),
     )
