@@ -3,25 +3,21 @@ person typed (amounts, invoices), and the ledger their listings show."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
 
+from connector import recording
 from connector.cli._context import AppState
 from connector.commitments import Standing
-from connector.errors import ConfigError, StoreError
-from connector.model import (
-    Receivable,
-    ReceivableKind,
-    SourceRef,
-)
-from connector.money import Money
+from connector.errors import StoreError
+from connector.model import Receivable, SourceRef
 from connector.planner import CustomerState
+from connector.recording import covered_balance, new_id, parse_amount
 from connector.store import TenantRecord
+from connector.store.ledger import ref_from_key
 
 __all__ = [
     "AsOf",
@@ -68,43 +64,10 @@ def state_of(ctx: typer.Context) -> AppState:
     return state
 
 
-def parse_amount(text: str, option: str) -> Decimal:
-    try:
-        value = Decimal(text.replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        raise ConfigError(f"{text!r} is not an amount; write it like 1250.50", key=option) from None
-    if value <= 0:
-        raise ConfigError("the amount must be positive", key=option)
-    return value
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
 def open_invoices(
     state: AppState, tenant: str, customer_key: str, numbers: list[str]
 ) -> list[Receivable]:
-    if numbers:
-        invoices = [state.store.find_receivable(tenant, n) for n in numbers]
-        for invoice in invoices:
-            if invoice.customer_ref.key != customer_key:
-                raise ConfigError(
-                    f"invoice {invoice.number} belongs to another customer", key="--invoice"
-                )
-        return invoices
-    return [
-        r
-        for r in state.store.open_receivables(tenant)
-        if r.customer_ref.key == customer_key and r.kind is ReceivableKind.INVOICE
-    ]
-
-
-def covered_balance(invoices: list[Receivable], currency: str) -> Money:
-    return sum(
-        (r.open_balance for r in invoices if r.is_open and r.currency == currency),
-        Money.zero(currency),
-    )
+    return recording.open_invoices(state.store, tenant, ref_from_key(customer_key), numbers)
 
 
 class ListedLedger:

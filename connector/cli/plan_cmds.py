@@ -5,6 +5,8 @@ An invoice is in one live plan only: the store refuses a second (``Store.add_pla
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -20,20 +22,15 @@ from connector.cli._commitments import (
     Reason,
     StandingFilter,
     Tenant,
-    covered_balance,
     customer_filter,
     iso,
-    new_id,
-    open_invoices,
-    parse_amount,
     standing_text,
     state_of,
 )
 from connector.cli._context import parse_date
 from connector.commitments import plan_paid, plan_standing
 from connector.errors import ConfigError
-from connector.model import Instalment, PaymentPlan
-from connector.money import Money
+from connector.recording import new_plan, parse_amount
 
 __all__ = ["register"]
 
@@ -43,21 +40,19 @@ plan_app = typer.Typer(
 )
 
 
-def _schedule(text: str, currency: str) -> tuple[Instalment, ...]:
+def _schedule(text: str) -> list[tuple[date, Decimal]]:
     instalments = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         when, _, amount = part.partition("=")
         day = parse_date(when.strip(), option="--schedule")
         if day is None or not amount:
             raise ConfigError(f"{part!r}: write each instalment as DATE=AMOUNT", key="--schedule")
-        instalments.append(
-            Instalment(due_on=day, amount=Money.of(parse_amount(amount, "--schedule"), currency))
-        )
+        instalments.append((day, parse_amount(amount, "--schedule")))
     if not instalments:
         raise ConfigError(
             "at least one instalment, e.g. 2026-12-15=400,2027-01-15=400", key="--schedule"
         )
-    return tuple(instalments)
+    return instalments
 
 
 @plan_app.command("add")
@@ -74,28 +69,16 @@ def plan_add(
     state = state_of(ctx)
     record = state.tenant(tenant)
     found = state.customer(record, customer)
-    invoices = [
-        r
-        for r in open_invoices(state, record.slug, found.ref.key, invoice or [])
-        if r.currency == currency
-    ]
-    covered = covered_balance(invoices, currency)
-    instalments = _schedule(schedule, currency)
-    planned = sum((i.amount for i in instalments), Money.zero(currency))
-    if planned != covered:
-        raise ConfigError(
-            f"the instalments add up to {planned}, the invoices to {covered}",
-            key="--schedule",
-            hint="make the schedule cover the whole balance",
-        )
-    item = PaymentPlan(
-        id=new_id("plan"),
-        customer_ref=found.ref,
+    item = new_plan(
+        state.store,
+        record.slug,
+        found,
+        schedule=_schedule(schedule),
+        currency=currency,
         agreed_on=parse_date(on, option="--on") or state.today(record, None),
-        receivable_refs=tuple(r.ref for r in invoices),
-        instalments=instalments,
-        balance_at_plan=covered,
+        invoices=invoice or [],
     )
+    instalments = item.instalments
     state.store.add_plan(record.slug, item)
     state.done(
         {"plan": item.id, "customer": found.ref.key, "instalments": len(instalments)},

@@ -18,20 +18,14 @@ from connector.cli._commitments import (
     Reason,
     StandingFilter,
     Tenant,
-    covered_balance,
     customer_filter,
     iso,
-    new_id,
-    open_invoices,
-    parse_amount,
     standing_text,
     state_of,
 )
 from connector.cli._context import parse_date, require_date
 from connector.commitments import promise_standing
-from connector.errors import ConfigError
-from connector.model import Promise
-from connector.money import Money
+from connector.recording import new_promise, parse_amount
 
 __all__ = ["register"]
 
@@ -57,23 +51,18 @@ def promise_add(
     state = state_of(ctx)
     record = state.tenant(tenant)
     found = state.customer(record, customer)
-    invoices = open_invoices(state, record.slug, found.ref.key, invoice or [])
-    covered = covered_balance(invoices, currency)
-    promised = Money.of(parse_amount(amount, "--amount"), currency)
-    if not covered.is_positive:
-        raise ConfigError(
-            f"{found.name} owes nothing open in {currency} on those invoices", key="--invoice"
-        )
-    item = Promise(
-        id=new_id("promise"),
-        customer_ref=found.ref,
+    item = new_promise(
+        state.store,
+        record.slug,
+        found,
+        amount=parse_amount(amount, "--amount"),
+        currency=currency,
         promised_on=require_date(by, option="--by"),
-        amount=promised,
         recorded_on=parse_date(on, option="--on") or state.today(record, None),
-        balance_at_promise=covered,
-        receivable_refs=tuple(r.ref for r in invoices if invoice),
+        invoices=invoice or [],
         note=note,
     )
+    promised = item.amount
     state.store.add_promise(record.slug, item)
     state.done(
         {

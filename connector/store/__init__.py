@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from connector.store.accounts import AccountsMixin, SessionRecord
 from connector.store.agenda import AgendaMixin, DueCustomer
+from connector.store.customer_list import CustomerListMixin
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
 from connector.store.inbox import InboundEvent
 from connector.store.letters import LettersMixin
@@ -39,5 +40,13 @@ __all__ = [
 ]
 
 
-class Store(CycleMixin, LettersMixin, WriteBackMixin, ReviewMixin, AccountsMixin, AgendaMixin):
+class Store(
+    CycleMixin,
+    LettersMixin,
+    WriteBackMixin,
+    ReviewMixin,
+    AccountsMixin,
+    AgendaMixin,
+    CustomerListMixin,
+):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

@@ -22,6 +22,7 @@ from connector.model import (
 )
 from connector.planner import Blocked, CustomerState, Progress, StepTaken
 from connector.policy import Policy
+from connector.recording import refusal
 from connector.store import schema as t
 from connector.store.asof import settled_documents, states_as_of
 from connector.store.item_history import load_history, load_refusals
@@ -51,9 +52,11 @@ class StatesMixin(LedgerMixin):
         kind: EventType,
         receivable_keys: Iterable[str] = (),
         check: Callable[[Connection], None] | None = None,
+        by: str | None = None,
     ) -> None:
-        """Insert a side state and its audit event; ``check`` runs first, in the same
-        transaction, and refuses the record by raising."""
+        """Insert a side state and its audit event (``by``: the person who recorded it, in
+        the event); ``check`` runs first, in the same transaction, and refuses the record by
+        raising."""
         with self._tx() as conn:
             self._require_tenant(conn, tenant)
             if (
@@ -79,7 +82,7 @@ class StatesMixin(LedgerMixin):
                 kind,
                 customer_key=customer_key,
                 receivable_keys=list(receivable_keys),
-                payload=data,
+                payload={**data, **({"by": by} if by else {})},
             )
             self._touch(conn, tenant, {customer_key})
 
@@ -92,6 +95,7 @@ class StatesMixin(LedgerMixin):
         kind: EventType,
         check: Callable[[dict[str, Any]], None] | None = None,
         why: str = "",
+        by: str | None = None,
     ) -> None:
         """Change a recorded side state, with an audit event (``why`` goes in the event only);
         ``check`` sees the recorded data first and refuses the change by raising."""
@@ -110,11 +114,16 @@ class StatesMixin(LedgerMixin):
                 tenant,
                 kind,
                 customer_key=row.customer_key,
-                payload={"id": item_id, **changes, **({"reason": why} if why else {})},
+                payload={
+                    "id": item_id,
+                    **changes,
+                    **({"reason": why} if why else {}),
+                    **({"by": by} if by else {}),
+                },
             )
             self._touch(conn, tenant, {row.customer_key})
 
-    def add_promise(self, tenant: str, promise: Promise) -> None:
+    def add_promise(self, tenant: str, promise: Promise, *, by: str | None = None) -> None:
         self._add(
             t.promises,
             tenant,
@@ -123,9 +132,12 @@ class StatesMixin(LedgerMixin):
             promise,
             EventType.PROMISE_RECORDED,
             [r.key for r in promise.receivable_refs],
+            by=by,
         )
 
-    def cancel_promise(self, tenant: str, promise_id: str, on: date, reason: str = "") -> None:
+    def cancel_promise(
+        self, tenant: str, promise_id: str, on: date, reason: str = "", *, by: str | None = None
+    ) -> None:
         """Withdraw a promise to pay: from ``on``, it holds no reminder."""
         self._change(
             t.promises,
@@ -135,9 +147,10 @@ class StatesMixin(LedgerMixin):
             EventType.PROMISE_CANCELLED,
             check=_cancellable("promise", promise_id, "recorded_on", on),
             why=reason,
+            by=by,
         )
 
-    def add_dispute(self, tenant: str, dispute: Dispute) -> None:
+    def add_dispute(self, tenant: str, dispute: Dispute, *, by: str | None = None) -> None:
         receivable = self.receivable(tenant, dispute.receivable_ref)
         self._add(
             t.disputes,
@@ -147,18 +160,22 @@ class StatesMixin(LedgerMixin):
             dispute,
             EventType.DISPUTE_OPENED,
             [dispute.receivable_ref.key],
+            by=by,
         )
 
-    def resolve_dispute(self, tenant: str, dispute_id: str, on: date) -> None:
+    def resolve_dispute(
+        self, tenant: str, dispute_id: str, on: date, *, by: str | None = None
+    ) -> None:
         self._change(
             t.disputes,
             tenant,
             dispute_id,
             {"resolved_on": on.isoformat()},
             EventType.DISPUTE_RESOLVED,
+            by=by,
         )
 
-    def add_plan(self, tenant: str, plan: PaymentPlan) -> None:
+    def add_plan(self, tenant: str, plan: PaymentPlan, *, by: str | None = None) -> None:
         """Record an agreed payment plan. An invoice is in one live plan only: a plan whose
         days in force overlap another's on a shared invoice is refused (ConflictError naming
         the other), whatever records it, so a letter never claims an invoice twice."""
@@ -171,11 +188,14 @@ class StatesMixin(LedgerMixin):
                 other = PaymentPlan.model_validate(row.data)
                 shared = sorted(numbers[r.key] for r in other.receivable_refs if r.key in keys)
                 if shared and _in_force_together(plan, other):
-                    raise ConflictError(
-                        f"invoice {', '.join(shared)} is already in payment plan {other.id} "
-                        f"(agreed on {other.agreed_on}): an invoice is in one live plan only",
+                    raise refusal(
+                        ConflictError,
+                        "in_another_plan",
                         hint=f"cancel that plan first (relance payment-plan cancel {other.id}), "
                         "or leave the invoice out of the new one",
+                        numbers=", ".join(shared),
+                        other=other.id,
+                        agreed=other.agreed_on,
                     )
 
         self._add(
@@ -187,6 +207,7 @@ class StatesMixin(LedgerMixin):
             EventType.PLAN_AGREED,
             [r.key for r in plan.receivable_refs],
             check=one_plan_per_invoice,
+            by=by,
         )
 
     def _own_invoices(self, conn: Connection, tenant: str, plan: PaymentPlan) -> dict[str, str]:
@@ -208,7 +229,9 @@ class StatesMixin(LedgerMixin):
                 )
         return {key: row.number for key, row in found.items()}
 
-    def cancel_plan(self, tenant: str, plan_id: str, on: date, reason: str = "") -> None:
+    def cancel_plan(
+        self, tenant: str, plan_id: str, on: date, reason: str = "", *, by: str | None = None
+    ) -> None:
         """End a payment plan: from ``on``, its invoices are chased by their own due dates."""
         self._change(
             t.plans,
@@ -218,9 +241,12 @@ class StatesMixin(LedgerMixin):
             EventType.PLAN_CANCELLED,
             check=_cancellable("payment plan", plan_id, "agreed_on", on),
             why=reason,
+            by=by,
         )
 
-    def pause(self, tenant: str, customer_ref: SourceRef, pause: Pause) -> None:
+    def pause(
+        self, tenant: str, customer_ref: SourceRef, pause: Pause, *, by: str | None = None
+    ) -> None:
         pause_id = f"pause-{customer_ref.key}-{pause.since.isoformat()}"
         with self._tx() as conn:  # one pause at a time: a new one replaces the current
             conn.execute(
@@ -228,9 +254,11 @@ class StatesMixin(LedgerMixin):
                     t.pauses.c.tenant == tenant, t.pauses.c.customer_key == customer_ref.key
                 )
             )
-        self._add(t.pauses, tenant, pause_id, customer_ref.key, pause, EventType.PAUSED)
+        self._add(t.pauses, tenant, pause_id, customer_ref.key, pause, EventType.PAUSED, by=by)
 
-    def resume(self, tenant: str, customer_ref: SourceRef, on: date) -> None:
+    def resume(
+        self, tenant: str, customer_ref: SourceRef, on: date, *, by: str | None = None
+    ) -> None:
         with self._engine.connect() as conn:
             row = conn.execute(
                 select(t.pauses.c.id).where(
@@ -240,7 +268,9 @@ class StatesMixin(LedgerMixin):
         if row is None:
             raise StoreError(f"customer {customer_ref.external_id} is not paused")
         last_day = date.fromordinal(on.toordinal() - 1)
-        self._change(t.pauses, tenant, row.id, {"until": last_day.isoformat()}, EventType.RESUMED)
+        self._change(
+            t.pauses, tenant, row.id, {"until": last_day.isoformat()}, EventType.RESUMED, by=by
+        )
 
     def _side(
         self, table: Table, model: type[Any], tenant: str, customer_ref: SourceRef | None
@@ -453,12 +483,19 @@ def _cancellable(
 ) -> Callable[[dict[str, Any]], None]:
     def check(data: dict[str, Any]) -> None:
         if data.get("cancelled_on"):
-            raise ConflictError(f"{what} {item_id} was already cancelled on {data['cancelled_on']}")
+            raise refusal(
+                ConflictError, "already_cancelled", what=what, id=item_id, on=data["cancelled_on"]
+            )
         start = date.fromisoformat(data[start_field])
         if on < start:
-            raise DataError(
-                f"{what} {item_id} dates from {start}: it cannot be cancelled on {on}",
+            raise refusal(
+                DataError,
+                "cancelled_too_early",
                 hint="give the day it was cancelled with --on YYYY-MM-DD",
+                what=what,
+                id=item_id,
+                start=start,
+                on=on,
             )
 
     return check

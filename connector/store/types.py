@@ -73,6 +73,12 @@ class EventType(StrEnum):
     RECEIVABLE_CLOSED = "receivable_closed"
     LETTER_TRACKED = "letter_tracked"  # a posted letter's tracking number or delivery (AR)
     SETTINGS_CHANGED = "settings_changed"  # in the web app: identity, policy, connection, users
+    # what a person noted of a call (the web app's customer page): nobody answered; the
+    # number reached someone else (the phone is marked as such on the page, not dialled
+    # again by the person until the source has a new one); a note of anything else
+    CALL_NO_ANSWER = "call_no_answer"
+    CALL_WRONG_NUMBER = "call_wrong_number"
+    NOTE_ADDED = "note_added"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,11 @@ from starlette.exceptions import HTTPException
 from connector.web.context import WebContext
 from connector.web.pages import (
     action_review,
+    customer_actions,
+    customers,
     home,
     journal,
+    sent,
     settings,
     settings_connection,
     settings_identity,
@@ -49,6 +52,9 @@ PAGES = (
     journal,
     today,
     action_review,
+    customers,
+    customer_actions,
+    sent,
     settings,
     settings_identity,
     settings_policy,

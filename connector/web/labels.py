@@ -45,6 +45,9 @@ EVENTS = {
     EventType.RECEIVABLE_CLOSED: _("Invoice settled or closed"),
     EventType.LETTER_TRACKED: _("Letter tracking recorded"),
     EventType.SETTINGS_CHANGED: _("Settings changed"),
+    EventType.CALL_NO_ANSWER: _("Call: no answer"),
+    EventType.CALL_WRONG_NUMBER: _("Call: wrong number"),
+    EventType.NOTE_ADDED: _("Note"),
 }
 
 
