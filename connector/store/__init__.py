@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from connector.store.accounts import AccountsMixin, SessionRecord
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
+from connector.store.dashboards import DashboardMixin, DashboardSnapshot
 from connector.store.inbox import InboundEvent
 from connector.store.letters import LettersMixin
 from connector.store.types import (
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "CyclePlan",
     "CycleRow",
+    "DashboardSnapshot",
     "EventType",
     "InboundEvent",
     "OwedWriteBack",
@@ -36,5 +38,5 @@ __all__ = [
 ]
 
 
-class Store(CycleMixin, LettersMixin, WriteBackMixin, AccountsMixin):
+class Store(CycleMixin, LettersMixin, WriteBackMixin, AccountsMixin, DashboardMixin):
     """Open with :meth:`Store.open`; use as a context manager to close it."""
