@@ -27,6 +27,7 @@ from connector.store import Store
 
 __all__ = ["CollectedByStep", "StepCollection", "collected_by_step"]
 
+
 @dataclass(frozen=True, slots=True)
 class StepCollection:
     """What was paid after one step: per currency, and on how many invoices."""

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from connector.web.context import WebContext
 from connector.web.pages import (
+    dashboard,
     home,
     journal,
     settings,
@@ -45,6 +46,7 @@ PAGES = (
     sign_in,
     home,
     journal,
+    dashboard,
     settings,
     settings_identity,
     settings_policy,

@@ -23,7 +23,9 @@ _DONE = "('sent', 'written', 'posted')"
 
 
 def _backfill_sqlite(items: str) -> str:
-    ref = [f"json_extract(l.value, '$.ref.{part}')" for part in ("platform", "tenant", "external_id")]
+    ref = [
+        f"json_extract(l.value, '$.ref.{part}')" for part in ("platform", "tenant", "external_id")
+    ]
     key = " || ':' || ".join(ref)
     return f"""
         INSERT INTO action_steps (tenant, action_id, receivable, step, done_on)
