@@ -31,7 +31,7 @@ def _figures_shown(site: Site, http: requests.Session, tenant: str = DEMO_TENANT
         if 'class="dashboard"' in answer.text:
             return answer.text
         assert "being computed" in answer.text, answer.text
-        assert 'hx-get="/t/%s/dashboard/figures"' % tenant in answer.text
+        assert f'hx-get="/t/{tenant}/dashboard/figures"' in answer.text
         time.sleep(0.1)
     pytest.fail("the dashboard's figures never came")
 

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -99,7 +99,9 @@ def _draw(figures: dict[str, Any], language: str) -> dict[str, Any]:
     aged = shown.aged.currencies or ("EUR",)
     steps = sorted({c for s in (*shown.steps.steps, shown.steps.without_reminder)
                     for c in s.collected}) or list(aged)  # fmt: skip
-    expected = sorted(shown.expected.totals()) or list(aged)
+    last = shown.aged.points[-1]
+    main = max(aged, key=lambda c: last.total(c).amount if c in last.by_currency else -1)
+    expected = sorted(shown.expected.totals()) or [main]  # nothing expected: one empty chart
 
     def each(currencies: Any, draw: Callable[[str], str]) -> list[tuple[str, Markup]]:
         return [(c, safe(draw(c))) for c in currencies]
@@ -174,7 +176,12 @@ def _month_name(month: str) -> str:
 
 
 def _helpers() -> dict[str, Any]:
-    return {"dec": Decimal, "iso": date.fromisoformat, "month_name": _month_name}
+    return {
+        "dec": Decimal,
+        "iso": date.fromisoformat,
+        "next_day": lambda text: date.fromisoformat(text) + timedelta(days=1),
+        "month_name": _month_name,
+    }
 
 
 @router.get("/t/{tenant}/dashboard")
