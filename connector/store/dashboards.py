@@ -146,3 +146,9 @@ class DashboardMixin(StoreBase):
             conn.execute(delete(t.dashboard_snapshots).where(s.tenant == tenant))
             conn.execute(insert(t.dashboard_snapshots).values(tenant=tenant, **values))
         return DashboardSnapshot(tenant, as_of, now, stamp, figures)
+
+    def forget_dashboard_snapshot(self, tenant: str) -> None:
+        """Drop the tenant's snapshot: the next look computes it again."""
+        with self._tx() as conn:
+            s = t.dashboard_snapshots.c
+            conn.execute(delete(t.dashboard_snapshots).where(s.tenant == tenant))
