@@ -24,6 +24,7 @@ from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
+from starlette.background import BackgroundTask
 
 from connector import charts, formats
 from connector.errors import ConfigError
@@ -163,9 +164,10 @@ def _figures(request: Request, access: Access, *, retry: bool) -> dict[str, Any]
             "drawn": _drawn(store, snapshot, language),
         }
     failed = _COMPUTING.failed(store, tenant, day) and not retry
-    if not failed:
-        _COMPUTING.start(store, tenant, day, policy)
-    return {"ready": False, "day": day, "failed": failed, "poll": POLL_SECONDS}
+    shown: dict[str, Any] = {"ready": False, "day": day, "failed": failed, "poll": POLL_SECONDS}
+    if not failed:  # started once the answer is sent: the thread would slow it down
+        shown["start"] = BackgroundTask(_COMPUTING.start, store, tenant, day, policy)
+    return shown
 
 
 def _month_name(month: str) -> str:
@@ -184,10 +186,16 @@ def _helpers() -> dict[str, Any]:
     }
 
 
+def _answer(request: Request, template: str, shown: dict[str, Any]) -> Response:
+    start = shown.pop("start", None)
+    response = page(request, template, **shown, **_helpers())
+    response.background = start
+    return response
+
+
 @router.get("/t/{tenant}/dashboard")
 def dashboard(request: Request, access: Annotated[Access, Depends(tenant_access())]) -> Response:
-    shown = _figures(request, access, retry=True)
-    return page(request, "dashboard/page.html", **shown, **_helpers())
+    return _answer(request, "dashboard/page.html", _figures(request, access, retry=True))
 
 
 @router.get("/t/{tenant}/dashboard/figures")
@@ -196,5 +204,4 @@ def dashboard_figures(
 ) -> Response:
     """The charts and tables alone (what the page's poll swaps in), or, while they are being
     computed, the same message asking again."""
-    shown = _figures(request, access, retry=False)
-    return page(request, "dashboard/figures.html", **shown, **_helpers())
+    return _answer(request, "dashboard/figures.html", _figures(request, access, retry=False))
