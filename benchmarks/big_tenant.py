@@ -349,6 +349,8 @@ def populate(
                     conn.execute(insert(table), chunk)
             for table, row in ledger.side:
                 conn.execute(insert(table), row)
+        # the actions went in as rows: what the store writes as each is carried out, at once
+        store.rebuild_action_steps(tenant)
     finally:
         store.close()
     written = {name: len(rows) for name, rows in ledger.rows.items() if rows}

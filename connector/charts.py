@@ -179,9 +179,17 @@ def _axes(
         value += step
     slot = (WIDTH - _RIGHT - _LEFT) / max(len(labels), 1)
     for i, label in enumerate(labels):
+        # thirteen months' labels would touch: a label wider than its slot is narrowed to it
+        room = slot - 6
+        fit = {"textLength": f"{room:.1f}", "lengthAdjust": "spacingAndGlyphs"}
         parts.append(
             _text(
-                _LEFT + slot * (i + 0.5), _BOTTOM + 16, label, text_anchor="middle", font_size="10"
+                _LEFT + slot * (i + 0.5),
+                _BOTTOM + 16,
+                label,
+                text_anchor="middle",
+                font_size="10",
+                **(fit if len(label) * 5.6 > room else {}),
             )
         )
     parts.append(

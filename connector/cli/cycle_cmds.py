@@ -20,6 +20,7 @@ from connector.cli.import_cmds import import_, sync
 from connector.cli.plan_cmd import blocked_rows, plan, print_blocked
 from connector.errors import ConfigError
 from connector.executor import ATTENTION, RunReport
+from connector.insights.snapshot import keep_dashboard
 from connector.intake import INBOX_LEASE
 from connector.leases import gone_local_owner, keep_lease, process_owner
 from connector.legal import RateTables
@@ -191,9 +192,12 @@ def tenant_cycle(
             )
             run_sync(state.store, record.slug, executor.source, clock=state.clock)
             state.store.mark_inbound([event.id for event in waiting])
-        return executor.run(day, on_customer=on_customer, stop=stop)
+        report = executor.run(day, on_customer=on_customer, stop=stop)
     finally:
         state.discard(executor.source)  # its connections end with the cycle
+    if not report.stopped:
+        keep_dashboard(state.store, record.slug, day, executor.policy)
+    return report
 
 
 def run(

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, Date
 
@@ -179,47 +180,77 @@ def _allocations(sql: Sql) -> str:
     """  # noqa: S608 - constant fragments, values bound
 
 
+def _periods(sql: Sql, days: Sequence[date]) -> tuple[str, dict[str, Any]]:
+    """How many of ``days`` a payment was received after (0 to len(days)), as SQL."""
+    cast = "CAST(:{} AS DATE)" if sql.dialect == "postgresql" else ":{}"
+    whens = " ".join(
+        f"WHEN p.received_on > {cast.format(f'day_{i}')} THEN {i + 1}"
+        for i in reversed(range(len(days)))
+    )
+    return f"CASE {whens} ELSE 0 END", {f"day_{i}": day for i, day in enumerate(days)}
+
+
 def _reopened(
     conn: Connection, sql: Sql, tenant: str, days: Sequence[date], points: list[_Point]
 ) -> None:
     """What the payments received after each day settled, put back: a document touched by
     one is open on the day by the lesser of its total and its open balance plus what came
-    later (:func:`connector.asof.receivables_as_of`); the change from today's figure counts."""
-    values, params = sql.dates(days)
+    later (:func:`connector.asof.receivables_as_of`); the change from today's figure counts.
+
+    The allocations are grouped per document by how many of the days they came after; a
+    running sum from the latest gives what came after each day, constant over a run of days
+    (``lo``..``hi``). Each document is read once per run, and the runs of documents alike
+    (kind, due and issue dates) are added up in SQL; Python spreads them over their days."""
+    period, params = _periods(sql, days)
     params = {**params, "tenant": tenant, "first": days[0]}
     open_, total = sql.amount("r.open_balance"), sql.amount("r.total")
     counted = f"(r.status IN {_OPEN} AND {sql.positive('r.open_balance')})"
+    allocations = f"""
+        SELECT {sql.field("a.value", "receivable")} AS rkey, p.currency AS currency,
+               {period} AS period, {sql.amount(sql.field("a.value", "amount"))} AS amount
+        FROM payments p, {sql.elements("p.allocations", "a")}
+        WHERE p.tenant = :tenant AND p.received_on > :first
+    """  # noqa: S608 - constant fragments, values bound
     rows = conn.execute(
         query(
             f"""
-            WITH dates(i, d) AS (VALUES {values}),
-            alloc AS MATERIALIZED ({_allocations(sql)}),
-            back AS MATERIALIZED (
-                SELECT dates.i AS i, dates.d AS d, alloc.rkey AS rkey, alloc.currency AS currency,
-                       SUM(alloc.amount) AS back
-                FROM dates JOIN alloc ON alloc.received_on > dates.d
-                GROUP BY dates.i, dates.d, alloc.rkey, alloc.currency
+            WITH alloc AS MATERIALIZED ({allocations}),
+            per AS (
+                SELECT rkey, currency, period, SUM(amount) AS amount
+                FROM alloc GROUP BY rkey, currency, period
+            ),
+            runs AS MATERIALIZED (
+                SELECT rkey, currency, period - 1 AS hi,
+                       COALESCE(LEAD(period) OVER later, 0) AS lo,
+                       SUM(amount) OVER (later ROWS UNBOUNDED PRECEDING) AS back
+                FROM per
+                WINDOW later AS (PARTITION BY rkey, currency ORDER BY period DESC)
             )
-            SELECT back.i AS i, r.kind AS kind, r.currency AS currency, r.due_on AS due_on,
-                   SUM(CASE WHEN {open_} + back.back > {total} THEN {total}
-                            ELSE {open_} + back.back END
+            SELECT runs.lo AS lo, runs.hi AS hi, r.kind AS kind, r.currency AS currency,
+                   r.due_on AS due_on, r.issued_on AS issued_on,
+                   SUM(CASE WHEN {open_} + runs.back > {total} THEN {total}
+                            ELSE {open_} + runs.back END
                        - CASE WHEN {counted} THEN {open_} ELSE 0 END) AS amount,
                    SUM(CASE WHEN {counted} THEN 0 ELSE 1 END) AS n
-            FROM back CROSS JOIN receivables r
-            WHERE r.tenant = :tenant AND r.key = back.rkey AND r.currency = back.currency
-              AND r.issued_on <= back.d AND r.status <> 'cancelled'
-              AND {sql.positive("r.total")} AND {sql.no_terms("r.instalments")}
-            GROUP BY back.i, r.kind, r.currency, r.due_on
+            FROM runs CROSS JOIN receivables r
+            WHERE r.tenant = :tenant AND r.key = runs.rkey AND r.currency = runs.currency
+              AND r.status <> 'cancelled' AND {sql.positive("r.total")}
+              AND {sql.no_terms("r.instalments")}
+            GROUP BY runs.lo, runs.hi, r.kind, r.currency, r.due_on, r.issued_on
             """,  # noqa: S608 - constant fragments, values bound
             params,
             due_on=Date,
+            issued_on=Date,
         ),
         params,
     )
     for row in rows:
-        day, point = days[row.i], points[row.i]
-        point.add(row.currency, _column(row.kind, row.due_on, day), sql.decimal(row.amount))
-        point.count(row.kind, row.n)
+        amount = sql.decimal(row.amount)
+        for i in range(row.lo, row.hi + 1):
+            day = days[i]
+            if row.issued_on <= day:
+                points[i].add(row.currency, _column(row.kind, row.due_on, day), amount)
+                points[i].count(row.kind, row.n)
 
 
 def _split_invoices(

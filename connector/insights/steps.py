@@ -7,8 +7,9 @@ a letter, posted — on its posting day, as the schedule counts it (:mod:`connec
 Nothing done or received after the day asked counts. Plan instalments (they are the plan's,
 not an invoice's) are left out; an invoice's instalments count for their invoice.
 
-One query: the actions' invoices and the payments' allocations on one timeline per invoice,
-ordered by day; a window function carries each step forward onto the payments after it.
+The invoices each action carried out named are kept apart when it is carried out (the
+store's ``action_steps``, :mod:`connector.store.dashboards`): each allocation looks up, by
+index, the last step done on its invoice before its day — no action's JSON is read here.
 """
 
 from __future__ import annotations
@@ -23,11 +24,8 @@ from connector.insights._sql import Sql, query
 from connector.money import Money
 from connector.policy import Policy, default_policy
 from connector.store import Store
-from connector.store.types import ActionStatus
 
 __all__ = ["CollectedByStep", "StepCollection", "collected_by_step"]
-
-_DONE = ", ".join(f"'{s.value}'" for s in ActionStatus if s.done)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,36 +46,16 @@ class CollectedByStep:
     without_reminder: StepCollection  # paid before any step was carried out on the invoice
 
 
-def _done(sql: Sql, array: str) -> str:
-    ref = ("l.value", "ref")
-    key = " || ':' || ".join(
-        sql.field(*ref, part) for part in ("platform", "tenant", "external_id")
-    )
-    posted = sql.as_date(sql.field("a.details", "posted_on"))
-    return f"""
-        SELECT a.id AS seq, a.step AS step, COALESCE({posted}, a.planned_on) AS day, {key} AS rkey
-        FROM actions a, {sql.elements("a.payload", "l", array)}
-        WHERE a.tenant = :tenant AND a.status IN ({_DONE})
-    """  # noqa: S608 - constant fragments, values bound
-
-
 def _figures(
     store: Store, tenant: str, since: date, as_of: date
 ) -> tuple[list[tuple[str, str, Decimal, int]], list[tuple[str, int]]]:
     with store.engine.connect() as conn:
         sql = Sql.of(conn)
-        text_ = "VARCHAR" if sql.dialect == "postgresql" else "TEXT"
-        number = "NUMERIC" if sql.dialect == "postgresql" else "INTEGER"
         params = {"tenant": tenant, "since": since, "as_of": as_of}
-        done = f"""
-            SELECT * FROM ({_done(sql, "lines")} UNION ALL {_done(sql, "upcoming")}) AS done
-            WHERE rkey IS NOT NULL AND day <= :as_of
-        """  # noqa: S608 - constant fragments, values bound
         collected = conn.execute(
             query(
                 f"""
-                WITH done AS MATERIALIZED ({done}),
-                alloc AS MATERIALIZED (
+                WITH alloc AS MATERIALIZED (
                     SELECT p.received_on AS day, p.currency AS currency,
                            {sql.field("a.value", "receivable")} AS rkey,
                            {sql.amount(sql.field("a.value", "amount"))} AS amount
@@ -85,26 +63,17 @@ def _figures(
                     WHERE p.tenant = :tenant AND p.received_on > :since
                       AND p.received_on <= :as_of
                 ),
-                timeline AS (
-                    SELECT rkey, day, 1 AS is_done, seq, step,
-                           CAST(NULL AS {text_}) AS currency, CAST(NULL AS {number}) AS amount
-                    FROM done WHERE rkey IN (SELECT rkey FROM alloc)
-                    UNION ALL
-                    SELECT rkey, day, 0, 0, CAST(NULL AS {text_}), currency, amount FROM alloc
-                ),
-                numbered AS (
-                    SELECT timeline.*, SUM(is_done) OVER (
-                        PARTITION BY rkey ORDER BY day, is_done, seq ROWS UNBOUNDED PRECEDING
-                    ) AS after
-                    FROM timeline
-                ),
                 stepped AS (
-                    SELECT numbered.*, MAX(step) OVER (PARTITION BY rkey, after) AS last_step
-                    FROM numbered
+                    SELECT alloc.rkey AS rkey, alloc.currency AS currency, alloc.amount AS amount,
+                           (SELECT s.step FROM action_steps s
+                            WHERE s.tenant = :tenant AND s.receivable = alloc.rkey
+                              AND s.done_on < alloc.day
+                            ORDER BY s.done_on DESC, s.action_id DESC LIMIT 1) AS last_step
+                    FROM alloc
                 )
                 SELECT COALESCE(last_step, '') AS step, currency, SUM(amount) AS amount,
                        COUNT(DISTINCT rkey) AS invoices
-                FROM stepped WHERE is_done = 0
+                FROM stepped
                 GROUP BY COALESCE(last_step, ''), currency
                 """,  # noqa: S608 - constant fragments, values bound
                 params,
@@ -113,10 +82,11 @@ def _figures(
         ).all()
         reached = conn.execute(
             query(
-                f"""
-                SELECT step, COUNT(DISTINCT rkey) AS invoices FROM ({done}) AS done
-                WHERE day > :since GROUP BY step
-                """,  # noqa: S608 - constant fragments, values bound
+                """
+                SELECT step, COUNT(DISTINCT receivable) AS invoices FROM action_steps
+                WHERE tenant = :tenant AND done_on > :since AND done_on <= :as_of
+                GROUP BY step
+                """,
                 params,
             ),
             params,

@@ -10,6 +10,7 @@ from connector.store.accounts import AccountsMixin, SessionRecord
 from connector.store.agenda import AgendaMixin, DueCustomer
 from connector.store.customer_list import CustomerListMixin
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
+from connector.store.dashboards import DashboardMixin, DashboardSnapshot
 from connector.store.inbox import InboundEvent
 from connector.store.letters import LettersMixin
 from connector.store.review import ReviewMixin
@@ -29,6 +30,7 @@ __all__ = [
     "AuditEvent",
     "CyclePlan",
     "CycleRow",
+    "DashboardSnapshot",
     "DueCustomer",
     "EventType",
     "InboundEvent",
@@ -48,5 +50,6 @@ class Store(
     AccountsMixin,
     AgendaMixin,
     CustomerListMixin,
+    DashboardMixin,
 ):
     """Open with :meth:`Store.open`; use as a context manager to close it."""

@@ -481,7 +481,7 @@ class LedgerMixin(StoreBase):
         with self._tx() as conn:
             self._lock_tenant(conn, tenant)
             touched: set[str] = set()
-            closed = 0
+            closed = removed = 0
             if present and resource is Resource.RECEIVABLES:
                 closed = self._close_absent(conn, tenant, [], touched, present)
             elif present and resource is Resource.PAYMENTS:
@@ -489,6 +489,7 @@ class LedgerMixin(StoreBase):
                     select(t.payments.c.id, t.payments.c.key).where(t.payments.c.tenant == tenant)
                 ).all()
                 gone = [row.id for row in stored if row.key not in present]
+                removed = len(gone)
                 for start in range(0, len(gone), _CHUNK):
                     conn.execute(
                         t.payments.delete().where(t.payments.c.id.in_(gone[start : start + _CHUNK]))
@@ -496,12 +497,17 @@ class LedgerMixin(StoreBase):
             self._touch(conn, tenant, touched)
             if cursor is not None:
                 self._save_cursor(conn, tenant, resource, cursor)
-            if closed:
+            if closed or removed:  # the dashboard's data stamp moves with every change
                 self._log(
                     conn,
                     tenant,
                     EventType.SYNCED,
-                    payload={"origin": origin, "resource": resource.value, "closed": closed},
+                    payload={
+                        "origin": origin,
+                        "resource": resource.value,
+                        "closed": closed,
+                        **({"payments_removed": removed} if removed else {}),
+                    },
                 )
         return closed
 

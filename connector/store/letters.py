@@ -20,6 +20,7 @@ from connector.model import Channel
 from connector.policy import Policy
 from connector.store import schema as t
 from connector.store.codec import action_from_json
+from connector.store.dashboards import note_action_steps
 from connector.store.outbox import OutboxMixin, _record
 from connector.store.types import ActionRecord, ActionStatus, EventType
 from connector.store.write_backs import owe_write_back
@@ -96,6 +97,7 @@ class LettersMixin(OutboxMixin):
                 .where(t.actions.c.id == row.id)
                 .values(status=ActionStatus.POSTED.value, details=details, updated_at=self._now())
             )
+            note_action_steps(conn, tenant, [row.id])
             action = action_from_json(row.payload)
             if status is ActionStatus.PREPARED:
                 self._save_progress(conn, tenant, action, policy, day)

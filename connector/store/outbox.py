@@ -14,6 +14,7 @@ from connector.planner import PlannedAction, Progress, progress_after
 from connector.policy import Policy
 from connector.store import schema as t
 from connector.store.codec import action_from_json, action_to_json
+from connector.store.dashboards import note_action_steps
 from connector.store.ledger import ref_from_key
 from connector.store.states import StatesMixin
 from connector.store.types import ActionRecord, ActionStatus, AuditEvent, EventType
@@ -171,6 +172,7 @@ class OutboxMixin(StatesMixin):
                 .where(t.actions.c.id == row.id)
                 .values(status=to.value, updated_at=self._now(), **values)
             )
+            note_action_steps(conn, tenant, [row.id])
             if kind is not None:
                 self._log(
                     conn,
@@ -229,6 +231,7 @@ class OutboxMixin(StatesMixin):
                     details={**(row.details or {}), **(details or {})},
                 )
             )
+            note_action_steps(conn, tenant, [row.id])
             if status is not ActionStatus.PREPARED:
                 self._save_progress(conn, tenant, action, policy, done_on)
             if write_back:

@@ -34,9 +34,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 __all__ = [
+    "action_steps",
     "actions",
     "credentials",
     "customers",
+    "dashboard_snapshots",
     "disputes",
     "events",
     "inbox",
@@ -178,6 +180,7 @@ payments = Table(
     Column("allocations", JSON, nullable=False),
     UniqueConstraint("tenant", "key", name="uq_payments_key"),
     Index("ix_payments_customer", "tenant", "customer_key"),
+    Index("ix_payments_received", "tenant", "received_on"),
 )
 
 
@@ -257,6 +260,7 @@ events = Table(
     Column("receivable_keys", JSON, nullable=False),
     Column("payload", JSON, nullable=False),
     Index("ix_events_customer", "tenant", "customer_key"),
+    Index("ix_events_tenant", "tenant", "id"),
 )
 
 credentials = Table(
@@ -370,4 +374,35 @@ web_login_failures = Table(
     Column("at", UtcDateTime(), nullable=False),
     Index("ix_web_login_failures_login", "login", "at"),
     Index("ix_web_login_failures_address", "address", "at"),
+)
+
+
+# --- the dashboard (migration 0012) ---
+# one row per invoice an action carried out named (its lines and upcoming items): the step
+# and the day it counts from (a letter's posting day, else the day it was planned), written
+# with the action's done status so "paid after each step" never reads the actions' JSON
+action_steps = Table(
+    "action_steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("action_id", Integer, ForeignKey("actions.id", ondelete="CASCADE"), nullable=False),
+    Column("receivable", KEY, nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("done_on", Date, nullable=False),
+    Index("ix_action_steps_receivable", "tenant", "receivable", "done_on", "action_id"),
+    Index("ix_action_steps_action", "action_id"),
+)
+
+# the dashboard's figures of a tenant as computed last (dashboard_json), with the day they
+# are for and the stamp of the data they were computed from (the tenant's last event, the
+# policy's steps): shown as they are while that day lasts and the stamp has not moved
+dashboard_snapshots = Table(
+    "dashboard_snapshots",
+    metadata,
+    Column("tenant", String(64), ForeignKey("tenants.slug"), primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("computed_at", UtcDateTime(), nullable=False),
+    Column("stamp", String(200), nullable=False),
+    Column("figures", JSON, nullable=False),
 )
