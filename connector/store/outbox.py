@@ -160,6 +160,7 @@ class OutboxMixin(StatesMixin):
         allowed: tuple[ActionStatus, ...],
         to: ActionStatus,
         kind: EventType | None,
+        by: str | None = None,
         **values: Any,
     ) -> ActionRecord:
         with self._tx() as conn:
@@ -180,6 +181,7 @@ class OutboxMixin(StatesMixin):
                     payload={
                         "action": key,
                         **{k: str(v) for k, v in values.items() if k in ("error", "receipt")},
+                        **({"by": by} if by else {}),
                     },
                 )
             return _record(self._get(conn, tenant, key))
@@ -361,8 +363,11 @@ class OutboxMixin(StatesMixin):
             error=reason,
         )
 
-    def cancel_action(self, tenant: str, key: str, reason: str) -> ActionRecord:
-        """Cancel for good an action not carried out (a letter not posted included)."""
+    def cancel_action(
+        self, tenant: str, key: str, reason: str, *, by: str | None = None
+    ) -> ActionRecord:
+        """Cancel for good an action not carried out (a letter not posted included); ``by``:
+        the person who did, named in the audit event."""
         return self._move(
             tenant,
             key,
@@ -375,18 +380,21 @@ class OutboxMixin(StatesMixin):
             ),
             ActionStatus.CANCELLED,
             EventType.ACTION_CANCELLED,
+            by,
             error=reason,
         )
 
-    def release_held(self, tenant: str, key: str) -> ActionRecord:
-        """A person checked the held action was not sent: it goes out on the next run (its
-        customer is reviewed then, whatever date the last run had set)."""
+    def release_held(self, tenant: str, key: str, *, by: str | None = None) -> ActionRecord:
+        """A person (``by``, named in the audit event) checked the held action was not sent:
+        it goes out on the next run (its customer is reviewed then, whatever date the last
+        run had set)."""
         record = self._move(
             tenant,
             key,
             (ActionStatus.HELD, ActionStatus.FAILED),
             ActionStatus.PLANNED,
             EventType.ACTION_RELEASED,
+            by,
             error=None,
         )
         with self._tx() as conn:

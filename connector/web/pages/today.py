@@ -51,16 +51,25 @@ def today(
     web = context_of(request)
     store, slug = web.store, access.tenant.slug
     day = web.today(access.tenant)
-    waiting = store.awaiting_approval(slug)[:LISTED]
+    all_waiting = store.awaiting_approval(slug)
     approved = [
         r for r in store.actions(slug, status=ActionStatus.PLANNED) if r.details.get("approved_by")
-    ][:LISTED]
-    attention = [
+    ]
+    all_attention = [
         *store.actions(slug, status=ActionStatus.HELD),
         *store.actions(slug, status=ActionStatus.FAILED),
-    ][:LISTED]
-    letters = store.actions(slug, status=ActionStatus.PREPARED)[:LISTED]
-    blocked = store.blocked_customers(slug)[:LISTED]
+    ]
+    all_letters = store.actions(slug, status=ActionStatus.PREPARED)
+    all_blocked = store.blocked_customers(slug)
+    counts = {
+        "waiting": len(all_waiting),
+        "approved": len(approved),
+        "attention": len(all_attention),
+        "letters": len(all_letters),
+        "blocked": len(all_blocked),
+    }
+    waiting, attention = all_waiting[:LISTED], all_attention[:LISTED]
+    approved, letters, blocked = approved[:LISTED], all_letters[:LISTED], all_blocked[:LISTED]
     keys = {r.customer_ref.key for r in (*waiting, *approved, *attention, *letters)}
     total, due = store.due_for_review(
         slug, day + timedelta(days=HORIZON_DAYS), offset=(page_number - 1) * PAGE_SIZE,
@@ -77,7 +86,8 @@ def today(
         day=day,
         horizon=day + timedelta(days=HORIZON_DAYS),
         waiting=_grouped(waiting, names),
-        waiting_count=len(waiting),
+        counts=counts,
+        listed=LISTED,
         approved=_grouped(approved, names),
         attention=_grouped(attention, names),
         letters=_grouped(letters, names),
