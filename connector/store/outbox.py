@@ -160,7 +160,8 @@ class OutboxMixin(StatesMixin):
         allowed: tuple[ActionStatus, ...],
         to: ActionStatus,
         kind: EventType | None,
-        by: str | None = None,
+        by: str | None = None,  # the person who moved it, named in the audit event
+        /,
         **values: Any,
     ) -> ActionRecord:
         with self._tx() as conn:
