@@ -25,7 +25,7 @@ from tests.web.site import DEMO_TENANT, Site
 SHOTS = Path(os.environ.get("RELANCE_SHOTS", "/work/notes/shots"))
 
 
-def _shot(page: Any, name: str, tmp_path: Path) -> None:
+def shot(page: Any, name: str, tmp_path: Path) -> None:
     folder = SHOTS if SHOTS.parent.is_dir() else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"today-{name}.png"), full_page=True)
@@ -77,7 +77,7 @@ def test_approve_the_demos_notice_and_the_next_runs_prepare_its_letter_once(
     row = page.locator(f"#waiting tr:has([data-approve='{notice}'])")
     assert row.count() == 1
     assert "Formal notice" in row.inner_text() and "€785.23" in row.inner_text()
-    _shot(page, "en", tmp_path)
+    shot(page, "en", tmp_path)
     row.locator("a", has_text="Formal notice").click()
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/actions/{quote(notice, safe='')}/preview")
@@ -88,7 +88,7 @@ def test_approve_the_demos_notice_and_the_next_runs_prepare_its_letter_once(
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
     previewed = _text(pdf.body())
-    _shot(page, "notice-en", tmp_path)
+    shot(page, "notice-en", tmp_path)
     page.click("#approve")
     page.wait_for_load_state("networkidle")
     assert "approved by claire: goes out at the next run" in page.locator("main").inner_text()
@@ -127,7 +127,7 @@ def test_in_french_approve_in_place_and_release_a_held_action(
     errors = _errors(page)
     page.goto(f"{site.url}/t/{DEMO_TENANT}/today")
     assert page.locator("h1").inner_text().startswith("Aujourd’hui")
-    _shot(page, "fr", tmp_path)
+    shot(page, "fr", tmp_path)
     page.click(f"[data-approve='{notice}']")  # htmx: the row changes in place
     page.wait_for_selector("#waiting tr.decided")
     assert "approuvé par claire" in page.locator("#waiting tr.decided").inner_text()
@@ -154,7 +154,7 @@ def test_in_french_approve_in_place_and_release_a_held_action(
     assert released and released[0].payload.get("by") == "claire"
     page.goto(f"{site.url}/t/{DEMO_TENANT}/actions/{quote(notice, safe='')}/preview")
     assert "Mise en demeure" in page.locator("h1").inner_text()
-    _shot(page, "notice-fr", tmp_path)
+    shot(page, "notice-fr", tmp_path)
     assert errors == [], errors
     page.context.close()
 

@@ -79,7 +79,7 @@ def today(
     names = {d.key: d.name for d in due}
     names.update(_names(store, slug, keys - names.keys()))
     recorded_keys = {r.key for r in (*waiting, *approved, *attention, *letters)}
-    coming = [a for a in coming if a.key not in recorded_keys]
+    coming = [(a, waits) for a, waits in coming if a.key not in recorded_keys]
     return page(
         request,
         "today/today.html",
@@ -114,9 +114,10 @@ def _names(store: Store, tenant: str, keys: set[str]) -> dict[str, str]:
 
 def _coming(
     request: Request, access: Access, customer_keys: list[str], review_on: dict[str, date]
-) -> list[PlannedAction]:
+) -> list[tuple[PlannedAction, bool]]:
     """What the planner plans for these customers on their review day (today at the
-    earliest): the same code as a run, for one page of customers only."""
+    earliest): the same code as a run, for one page of customers only; each action with
+    whether the policy has it wait for a person's approval."""
     if not customer_keys:
         return []
     web = context_of(request)
@@ -132,7 +133,10 @@ def _coming(
             when = max(day, review_on.get(customer_state.customer.ref.key, day))
             plan = plan_customer(customer_state, executor.policy, executor.calendar, when)
             found.extend(plan.actions)
-        return sorted(found, key=lambda a: (a.planned_on, a.key))
+        return [
+            (a, executor.policy.needs_approval(a.kind))
+            for a in sorted(found, key=lambda a: (a.planned_on, a.key))
+        ]
     except RelanceError as exc:
         log.warning("today: the coming days could not be planned: %s", exc.message)
         return []
@@ -141,14 +145,14 @@ def _coming(
 
 
 def _coming_grouped(
-    actions: list[PlannedAction], names: dict[str, str]
-) -> list[tuple[str, str, list[PlannedAction]]]:
-    groups: dict[str, list[PlannedAction]] = {}
-    for action in actions:
-        groups.setdefault(action.customer_ref.key, []).append(action)
+    actions: list[tuple[PlannedAction, bool]], names: dict[str, str]
+) -> list[tuple[str, str, list[tuple[PlannedAction, bool]]]]:
+    groups: dict[str, list[tuple[PlannedAction, bool]]] = {}
+    for action, waits in actions:
+        groups.setdefault(action.customer_ref.key, []).append((action, waits))
     return sorted(
         ((key, names.get(key, key), items) for key, items in groups.items()),
-        key=lambda group: (min(a.planned_on for a in group[2]), group[1].lower()),
+        key=lambda group: (min(a.planned_on for a, _ in group[2]), group[1].lower()),
     )
 
 
