@@ -427,9 +427,20 @@ class OutboxMixin(StatesMixin):
             return _record(self._get(conn, tenant, key))
 
     def actions(
-        self, tenant: str, *, status: ActionStatus | None = None, on: date | None = None
+        self,
+        tenant: str,
+        *,
+        status: ActionStatus | None = None,
+        on: date | None = None,
+        customer_key: str | None = None,
     ) -> list[ActionRecord]:
         query = select(t.actions).where(t.actions.c.tenant == tenant)
+        if customer_key is not None:  # an action's key starts with its customer's: indexed
+            query = query.where(
+                t.actions.c.key >= f"{customer_key}|",
+                t.actions.c.key < f"{customer_key}}}",  # "}" follows "|"
+                t.actions.c.customer_key == customer_key,
+            )
         if status is not None:
             query = query.where(t.actions.c.status == status.value)
         if on is not None:
