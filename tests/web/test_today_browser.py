@@ -154,6 +154,8 @@ def test_in_french_approve_in_place_and_release_a_held_action(
     assert released and released[0].payload.get("by") == "claire"
     page.goto(f"{site.url}/t/{DEMO_TENANT}/actions/{quote(notice, safe='')}/preview")
     assert "Mise en demeure" in page.locator("h1").inner_text()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)  # the PDF viewer draws the letter after the page has loaded
     shot(page, "notice-fr", tmp_path)
     assert errors == [], errors
     page.context.close()
