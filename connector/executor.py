@@ -397,7 +397,9 @@ class Executor:
         sent = [
             record
             for status in (ActionStatus.SENT, ActionStatus.POSTED)
-            for record in self.store.actions(self.tenant, status=status)
+            for record in self.store.actions(
+                self.tenant, status=status, customer_key=customer_ref.key
+            )
         ]
         return [record.action for record in sent if record.customer_ref == customer_ref]
 

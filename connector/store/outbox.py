@@ -161,6 +161,8 @@ class OutboxMixin(StatesMixin):
         allowed: tuple[ActionStatus, ...],
         to: ActionStatus,
         kind: EventType | None,
+        by: str | None = None,  # the person who moved it, named in the audit event
+        /,
         **values: Any,
     ) -> ActionRecord:
         with self._tx() as conn:
@@ -182,6 +184,7 @@ class OutboxMixin(StatesMixin):
                     payload={
                         "action": key,
                         **{k: str(v) for k, v in values.items() if k in ("error", "receipt")},
+                        **({"by": by} if by else {}),
                     },
                 )
             return _record(self._get(conn, tenant, key))
@@ -364,8 +367,11 @@ class OutboxMixin(StatesMixin):
             error=reason,
         )
 
-    def cancel_action(self, tenant: str, key: str, reason: str) -> ActionRecord:
-        """Cancel for good an action not carried out (a letter not posted included)."""
+    def cancel_action(
+        self, tenant: str, key: str, reason: str, *, by: str | None = None
+    ) -> ActionRecord:
+        """Cancel for good an action not carried out (a letter not posted included); ``by``:
+        the person who did, named in the audit event."""
         return self._move(
             tenant,
             key,
@@ -378,18 +384,21 @@ class OutboxMixin(StatesMixin):
             ),
             ActionStatus.CANCELLED,
             EventType.ACTION_CANCELLED,
+            by,
             error=reason,
         )
 
-    def release_held(self, tenant: str, key: str) -> ActionRecord:
-        """A person checked the held action was not sent: it goes out on the next run (its
-        customer is reviewed then, whatever date the last run had set)."""
+    def release_held(self, tenant: str, key: str, *, by: str | None = None) -> ActionRecord:
+        """A person (``by``, named in the audit event) checked the held action was not sent:
+        it goes out on the next run (its customer is reviewed then, whatever date the last
+        run had set)."""
         record = self._move(
             tenant,
             key,
             (ActionStatus.HELD, ActionStatus.FAILED),
             ActionStatus.PLANNED,
             EventType.ACTION_RELEASED,
+            by,
             error=None,
         )
         with self._tx() as conn:
@@ -421,9 +430,20 @@ class OutboxMixin(StatesMixin):
             return _record(self._get(conn, tenant, key))
 
     def actions(
-        self, tenant: str, *, status: ActionStatus | None = None, on: date | None = None
+        self,
+        tenant: str,
+        *,
+        status: ActionStatus | None = None,
+        on: date | None = None,
+        customer_key: str | None = None,
     ) -> list[ActionRecord]:
         query = select(t.actions).where(t.actions.c.tenant == tenant)
+        if customer_key is not None:  # an action's key starts with its customer's: indexed
+            query = query.where(
+                t.actions.c.key >= f"{customer_key}|",
+                t.actions.c.key < f"{customer_key}}}",  # "}" follows "|"
+                t.actions.c.customer_key == customer_key,
+            )
         if status is not None:
             query = query.where(t.actions.c.status == status.value)
         if on is not None:

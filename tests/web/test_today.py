@@ -19,6 +19,7 @@ from tests.policies import always_open_policy
 from tests.smtp_server import SmtpServer
 from tests.web.conftest import log_in
 from tests.web.site import DEMO_TENANT, Site, copy_demo, start_site
+from tests.web.test_today_browser import shot
 
 
 @pytest.fixture
@@ -91,18 +92,25 @@ def test_approve_in_the_browser_and_the_relay_receives_it_once(
     assert page.locator("#waiting table tbody tr").count() > 0
     # a notice's preview: the letter as it will be printed
     notice = _waiting_notice(site)
-    page.goto(f"{site.url}/t/{DEMO_TENANT}/actions/{quote(notice, safe='')}")
+    page.goto(f"{site.url}/t/{DEMO_TENANT}/actions/{quote(notice, safe='')}/preview")
     assert "Formal notice" in page.locator("h1").inner_text()
     pdf = page.request.get(
         f"{site.url}/t/{DEMO_TENANT}/actions/{quote(notice, safe='')}/letter.pdf"
     )
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
-    page.screenshot(path=str(tmp_path / "notice-preview.png"), full_page=True)
     # an e-mail waiting for approval: its preview, then Approve
     key = _waiting_email(site)
-    page.goto(f"{site.url}/t/{DEMO_TENANT}/actions/{quote(key, safe='')}")
+    page.goto(f"{site.url}/t/{DEMO_TENANT}/actions/{quote(key, safe='')}/preview")
     subject = page.locator("#subject").inner_text()
     assert subject
+    assert page.locator("iframe.preview").get_attribute("sandbox") == ""
+    assert page.frame_locator("iframe.preview").locator("body").inner_text().strip()
+    html = page.request.get(
+        f"{site.url}/t/{DEMO_TENANT}/actions/{quote(key, safe='')}/message.html"
+    )
+    policy = html.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "script" not in policy
+    shot(page, "email-en", tmp_path)
     page.click("#approve")
     page.wait_for_load_state("networkidle")
     assert "approved by claire" in page.content()
@@ -126,15 +134,19 @@ def test_approve_in_the_browser_and_the_relay_receives_it_once(
 
 
 def test_a_viewer_sees_no_button_and_a_forged_approval_changes_nothing(
-    browser: Any, reviewed_site: Site
+    browser: Any, reviewed_site: Site, tmp_path: Path
 ) -> None:
     site = reviewed_site
     key = _waiting_email(site)
-    page = log_in(browser, site, "victor")
-    page.goto(f"{site.url}/t/{DEMO_TENANT}/actions/{quote(key, safe='')}")
+    page = log_in(browser, site, "victor", locale="fr-FR")
+    page.goto(f"{site.url}/t/{DEMO_TENANT}/actions/{quote(key, safe='')}/preview")
+    assert page.locator("#subject").inner_text()
     assert page.locator("#approve").count() == 0
+    assert page.locator("form[action$='/edit']").count() == 0
+    shot(page, "email-fr", tmp_path)
     page.goto(f"{site.url}/t/{DEMO_TENANT}/today")
-    assert page.locator("button:has-text('Approve the selection')").count() == 0
+    assert page.locator("#waiting table tbody tr").count() > 0
+    assert page.locator("#approve-selection, [data-approve]").count() == 0
     page.context.close()
     victor = site.client("victor")
     forged = victor.post(
@@ -160,7 +172,7 @@ def test_an_edited_message_goes_out_as_edited_and_the_journal_says_who(
         allow_redirects=False, timeout=60,
     )  # fmt: skip
     assert edited.status_code == 303, edited.text
-    shown = claire.get(base, timeout=60).text
+    shown = claire.get(f"{base}/preview", timeout=60).text
     assert "Merci de nous appeler au sujet de vos factures." in shown
     assert "Text edited by claire" in shown
     assert claire.post(f"{base}/approve", allow_redirects=False, timeout=60).status_code == 303
@@ -187,9 +199,8 @@ def test_the_queue_lists_what_waits_and_the_coming_days(site: Site) -> None:
     assert today.status_code == 200
     assert "Waiting for your approval" in today.text
     assert re.search(r"Planned for today and the next 7 days", today.text)
-    keys = set(re.findall(r'/t/lumen/actions/([^"?/]+)"', today.text))
+    keys = set(re.findall(r'/t/lumen/actions/([^"?/]+)/preview"', today.text))
     assert keys
     for key in list(keys)[:5]:  # each preview opens (recorded or only planned)
-        assert (
-            claire.get(f"{site.url}/t/{DEMO_TENANT}/actions/{key}", timeout=60).status_code == 200
-        )
+        shown = claire.get(f"{site.url}/t/{DEMO_TENANT}/actions/{key}/preview", timeout=60)
+        assert shown.status_code == 200

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from connector.accounts import Role
 from connector.errors import RelanceError
 from connector.preview import Preview, preview
-from connector.store import ActionRecord, ActionStatus, EventType
+from connector.store import ActionRecord, ActionStatus
 from connector.web.action_lookup import find, recorded
 from connector.web.rendering import page
 from connector.web.security import Access, context_of, tenant_access
@@ -42,7 +42,7 @@ def _preview(request: Request, access: Access, key: str) -> tuple[Preview, Actio
         state.close_sources()
 
 
-@router.get("/t/{tenant}/actions/{action}")
+@router.get("/t/{tenant}/actions/{action}/preview")
 def action_page(
     request: Request, action: str, access: Annotated[Access, Depends(tenant_access())]
 ) -> Response:
@@ -101,9 +101,12 @@ def letter_pdf(
     )
 
 
-def _decided(access: Access, action: str, what: str) -> Response:
+def _decided(access: Access, action: str, what: str, back: str = "") -> Response:
+    """Back to the Today page (when the decision was taken there) or to the action's preview."""
     log.info("web: %s %s %s", access.person.login, what, action)
-    target = f"/t/{access.tenant.slug}/actions/{quote(action, safe='')}?done={what}"
+    if back == "today":
+        return RedirectResponse(f"/t/{access.tenant.slug}/today?done={what}", status_code=303)
+    target = f"/t/{access.tenant.slug}/actions/{quote(action, safe='')}/preview?done={what}"
     return RedirectResponse(target, status_code=303)
 
 
@@ -128,13 +131,19 @@ def approve(
     request: Request,
     action: str,
     access: Annotated[Access, Depends(tenant_access(Role.USER, post=True))],
+    back: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     _record_of(request, access, action)
     try:
-        context_of(request).store.approve_action(access.tenant.slug, action, access.person.login)
+        done = context_of(request).store.approve_action(
+            access.tenant.slug, action, access.person.login
+        )
     except RelanceError as exc:
         return _refused(request, access, action, exc)
-    return _decided(access, action, "approved")
+    if request.headers.get("hx-request") == "true":  # the Today page's row, in place
+        log.info("web: %s approved %s", access.person.login, action)
+        return page(request, "today/_approved.html", r=done)
+    return _decided(access, action, "approved", back)
 
 
 @router.post("/t/{tenant}/actions/{action}/hold")
@@ -182,19 +191,15 @@ def release(
     request: Request,
     action: str,
     access: Annotated[Access, Depends(tenant_access(Role.USER, post=True))],
+    back: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     _record_of(request, access, action)
     store = context_of(request).store
     try:
-        store.release_held(access.tenant.slug, action)
-        store.log_event(
-            access.tenant.slug,
-            EventType.ACTION_RELEASED,
-            payload={"by": access.person.login, "action": action},
-        )
+        store.release_held(access.tenant.slug, action, by=access.person.login)
     except RelanceError as exc:
         return _refused(request, access, action, exc)
-    return _decided(access, action, "released")
+    return _decided(access, action, "released", back)
 
 
 @router.post("/t/{tenant}/actions/{action}/cancel")
@@ -203,14 +208,17 @@ def cancel(
     action: str,
     access: Annotated[Access, Depends(tenant_access(Role.USER, post=True))],
     reason: Annotated[str, Form(max_length=500)] = "",
+    back: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     _record_of(request, access, action)
-    why = (reason.strip() or "cancelled") + f" ({access.person.login})"
+    why = reason.strip() or "cancelled"
     try:
-        context_of(request).store.cancel_action(access.tenant.slug, action, why)
+        context_of(request).store.cancel_action(
+            access.tenant.slug, action, why, by=access.person.login
+        )
     except RelanceError as exc:
         return _refused(request, access, action, exc)
-    return _decided(access, action, "cancelled")
+    return _decided(access, action, "cancelled", back)
 
 
 @router.post("/t/{tenant}/actions/{action}/edit")
@@ -218,10 +226,12 @@ def edit(
     request: Request,
     action: str,
     access: Annotated[Access, Depends(tenant_access(Role.USER, post=True))],
-    subject: Annotated[str, Form(max_length=500)],
-    text: Annotated[str, Form(max_length=100_000)],
+    subject: Annotated[str, Form(max_length=500)] = "",
+    text: Annotated[str, Form(max_length=100_000)] = "",
 ) -> Response:
-    _record_of(request, access, action)
+    _record_of(request, access, action)  # another tenant's action: 404 before anything else
+    if not subject.strip() or not text.strip():
+        raise HTTPException(status_code=422, detail="subject and text")
     shown, _record = _preview(request, access, action)
     try:
         context_of(request).store.edit_message(

@@ -25,7 +25,7 @@ __all__ = ["HORIZON_DAYS", "router"]
 log = logging.getLogger("relance.web")
 router = APIRouter()
 HORIZON_DAYS = 7  # the coming days shown
-PAGE_SIZE = 50  # customers planned per page
+PAGE_SIZE = 25  # customers planned per page (their states and plans: ~4 ms each on a big tenant)
 LISTED = 200  # actions listed per section at most
 
 
@@ -51,16 +51,25 @@ def today(
     web = context_of(request)
     store, slug = web.store, access.tenant.slug
     day = web.today(access.tenant)
-    waiting = store.awaiting_approval(slug)[:LISTED]
+    all_waiting = store.awaiting_approval(slug)
     approved = [
         r for r in store.actions(slug, status=ActionStatus.PLANNED) if r.details.get("approved_by")
-    ][:LISTED]
-    attention = [
+    ]
+    all_attention = [
         *store.actions(slug, status=ActionStatus.HELD),
         *store.actions(slug, status=ActionStatus.FAILED),
-    ][:LISTED]
-    letters = store.actions(slug, status=ActionStatus.PREPARED)[:LISTED]
-    blocked = store.blocked_customers(slug)[:LISTED]
+    ]
+    all_letters = store.actions(slug, status=ActionStatus.PREPARED)
+    all_blocked = store.blocked_customers(slug)
+    counts = {
+        "waiting": len(all_waiting),
+        "approved": len(approved),
+        "attention": len(all_attention),
+        "letters": len(all_letters),
+        "blocked": len(all_blocked),
+    }
+    waiting, attention = all_waiting[:LISTED], all_attention[:LISTED]
+    approved, letters, blocked = approved[:LISTED], all_letters[:LISTED], all_blocked[:LISTED]
     keys = {r.customer_ref.key for r in (*waiting, *approved, *attention, *letters)}
     total, due = store.due_for_review(
         slug, day + timedelta(days=HORIZON_DAYS), offset=(page_number - 1) * PAGE_SIZE,
@@ -70,14 +79,15 @@ def today(
     names = {d.key: d.name for d in due}
     names.update(_names(store, slug, keys - names.keys()))
     recorded_keys = {r.key for r in (*waiting, *approved, *attention, *letters)}
-    coming = [a for a in coming if a.key not in recorded_keys]
+    coming = [(a, waits) for a, waits in coming if a.key not in recorded_keys]
     return page(
         request,
         "today/today.html",
         day=day,
         horizon=day + timedelta(days=HORIZON_DAYS),
         waiting=_grouped(waiting, names),
-        waiting_count=len(waiting),
+        counts=counts,
+        listed=LISTED,
         approved=_grouped(approved, names),
         attention=_grouped(attention, names),
         letters=_grouped(letters, names),
@@ -104,9 +114,10 @@ def _names(store: Store, tenant: str, keys: set[str]) -> dict[str, str]:
 
 def _coming(
     request: Request, access: Access, customer_keys: list[str], review_on: dict[str, date]
-) -> list[PlannedAction]:
+) -> list[tuple[PlannedAction, bool]]:
     """What the planner plans for these customers on their review day (today at the
-    earliest): the same code as a run, for one page of customers only."""
+    earliest): the same code as a run, for one page of customers only; each action with
+    whether the policy has it wait for a person's approval."""
     if not customer_keys:
         return []
     web = context_of(request)
@@ -122,7 +133,10 @@ def _coming(
             when = max(day, review_on.get(customer_state.customer.ref.key, day))
             plan = plan_customer(customer_state, executor.policy, executor.calendar, when)
             found.extend(plan.actions)
-        return sorted(found, key=lambda a: (a.planned_on, a.key))
+        return [
+            (a, executor.policy.needs_approval(a.kind))
+            for a in sorted(found, key=lambda a: (a.planned_on, a.key))
+        ]
     except RelanceError as exc:
         log.warning("today: the coming days could not be planned: %s", exc.message)
         return []
@@ -131,14 +145,14 @@ def _coming(
 
 
 def _coming_grouped(
-    actions: list[PlannedAction], names: dict[str, str]
-) -> list[tuple[str, str, list[PlannedAction]]]:
-    groups: dict[str, list[PlannedAction]] = {}
-    for action in actions:
-        groups.setdefault(action.customer_ref.key, []).append(action)
+    actions: list[tuple[PlannedAction, bool]], names: dict[str, str]
+) -> list[tuple[str, str, list[tuple[PlannedAction, bool]]]]:
+    groups: dict[str, list[tuple[PlannedAction, bool]]] = {}
+    for action, waits in actions:
+        groups.setdefault(action.customer_ref.key, []).append((action, waits))
     return sorted(
         ((key, names.get(key, key), items) for key, items in groups.items()),
-        key=lambda group: (min(a.planned_on for a in group[2]), group[1].lower()),
+        key=lambda group: (min(a.planned_on for a, _ in group[2]), group[1].lower()),
     )
 
 
