@@ -6,6 +6,7 @@ an audit event naming the person)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -146,6 +147,20 @@ def approve(
     return _decided(access, action, "approved", back)
 
 
+def _decide(
+    request: Request, access: Access, action: str, what: str, decision: Callable[[], object],
+    back: str = "",
+) -> Response:  # fmt: skip
+    """A person's decision about a recorded action of this tenant (404 for any other): the
+    store's refusal shown on the preview, else back where the decision was taken."""
+    _record_of(request, access, action)
+    try:
+        decision()
+    except RelanceError as exc:
+        return _refused(request, access, action, exc)
+    return _decided(access, action, what, back)
+
+
 @router.post("/t/{tenant}/actions/{action}/hold")
 def hold(
     request: Request,
@@ -153,14 +168,10 @@ def hold(
     access: Annotated[Access, Depends(tenant_access(Role.USER, post=True))],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    _record_of(request, access, action)
-    try:
-        context_of(request).store.hold_action(
-            access.tenant.slug, action, access.person.login, reason
-        )
-    except RelanceError as exc:
-        return _refused(request, access, action, exc)
-    return _decided(access, action, "held")
+    store, slug, who = context_of(request).store, access.tenant.slug, access.person.login
+    return _decide(
+        request, access, action, "held", lambda: store.hold_action(slug, action, who, reason)
+    )
 
 
 @router.post("/t/{tenant}/actions/{action}/skip")
@@ -170,20 +181,20 @@ def skip(
     access: Annotated[Access, Depends(tenant_access(Role.USER, post=True))],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    _record_of(request, access, action)
     web = context_of(request)
     state = web.app_state()
-    try:
+
+    def skipped() -> object:
         policy = state.policy(state.tenant_config(access.tenant))
-        web.store.skip_action(
+        return web.store.skip_action(
             access.tenant.slug, action, access.person.login, reason, policy=policy,
             on=web.today(access.tenant),
         )  # fmt: skip
-    except RelanceError as exc:
-        return _refused(request, access, action, exc)
+
+    try:
+        return _decide(request, access, action, "skipped", skipped)
     finally:
         state.close_sources()
-    return _decided(access, action, "skipped")
 
 
 @router.post("/t/{tenant}/actions/{action}/release")
@@ -193,13 +204,11 @@ def release(
     access: Annotated[Access, Depends(tenant_access(Role.USER, post=True))],
     back: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    _record_of(request, access, action)
-    store = context_of(request).store
-    try:
-        store.release_held(access.tenant.slug, action, by=access.person.login)
-    except RelanceError as exc:
-        return _refused(request, access, action, exc)
-    return _decided(access, action, "released", back)
+    store, slug, who = context_of(request).store, access.tenant.slug, access.person.login
+    return _decide(
+        request, access, action, "released", lambda: store.release_held(slug, action, by=who),
+        back,
+    )  # fmt: skip
 
 
 @router.post("/t/{tenant}/actions/{action}/cancel")
@@ -210,15 +219,12 @@ def cancel(
     reason: Annotated[str, Form(max_length=500)] = "",
     back: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    _record_of(request, access, action)
+    store, slug, who = context_of(request).store, access.tenant.slug, access.person.login
     why = reason.strip() or "cancelled"
-    try:
-        context_of(request).store.cancel_action(
-            access.tenant.slug, action, why, by=access.person.login
-        )
-    except RelanceError as exc:
-        return _refused(request, access, action, exc)
-    return _decided(access, action, "cancelled", back)
+    return _decide(
+        request, access, action, "cancelled",
+        lambda: store.cancel_action(slug, action, why, by=who), back,
+    )  # fmt: skip
 
 
 @router.post("/t/{tenant}/actions/{action}/edit")
