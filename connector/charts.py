@@ -337,11 +337,18 @@ def dso_chart(dso: DsoHistory, currency: str, language: str = "fr") -> str:
     return _svg("dso", title, f"{title}. " + _listed(described, language) + ".", body)
 
 
-def collected_by_step_chart(figures: CollectedByStep, currency: str, language: str = "fr") -> str:
-    """Bars: what was paid after each step (and before any), in one currency."""
+def collected_by_step_chart(
+    figures: CollectedByStep,
+    currency: str,
+    language: str = "fr",
+    step_name: Callable[[str], str] | None = None,
+) -> str:
+    """Bars: what was paid after each step (and before any), in one currency; ``step_name``
+    gives a step's words (else its name, spaced)."""
     title = f"{_word('steps', language)} ({currency})"
     rows = [*figures.steps, figures.without_reminder]
-    labels = [s.step.replace("_", " ") if s.step else _word("no_step", language) for s in rows]
+    name = step_name or (lambda step: step.replace("_", " "))
+    labels = [name(s.step) if s.step else _word("no_step", language) for s in rows]
     series = [
         _Series(
             _word("collected", language),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -819,13 +819,19 @@ class LedgerMixin(StoreBase):
                 if receivable.is_open:
                     yield receivable
 
-    def customer_names(self, tenant: str) -> dict[str, str]:
-        """Each customer's name by its key, for reports."""
+    def customer_names(self, tenant: str, *, keys: Collection[str] | None = None) -> dict[str, str]:
+        """Each customer's name by its key, for reports; with ``keys``, of those only."""
+        query = select(t.customers.c.key, t.customers.c.name).where(t.customers.c.tenant == tenant)
+        found: dict[str, str] = {}
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(t.customers.c.key, t.customers.c.name).where(t.customers.c.tenant == tenant)
-            ).all()
-        return {row.key: row.name for row in rows}
+            if keys is None:
+                return {row.key: row.name for row in conn.execute(query)}
+            wanted = sorted(keys)
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                rows = conn.execute(query.where(t.customers.c.key.in_(chunk)))
+                found.update({row.key: row.name for row in rows})
+        return found
 
     def unapplied_payments(self, tenant: str) -> Iterator[Payment]:
         """Every payment with a part not yet matched to an invoice (it lowers what is owed)."""

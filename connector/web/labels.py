@@ -7,7 +7,14 @@ from connector.model import Channel
 from connector.store import ActionStatus, EventType
 from connector.web.i18n import gettext
 
-__all__ = ["channel_label", "event_label", "role_label", "status_label", "step_label"]
+__all__ = [
+    "channel_label",
+    "channel_word",
+    "event_label",
+    "role_label",
+    "status_label",
+    "step_label",
+]
 
 
 def _(text: str) -> str:
@@ -25,6 +32,9 @@ EVENTS = {
     EventType.ACTION_WRITTEN: _("Written to the outbox folder"),
     EventType.LETTER_PREPARED: _("Letter prepared"),
     EventType.LETTER_POSTED: _("Letter posted"),
+    EventType.ACTION_AWAITING_APPROVAL: _("Waiting for approval"),
+    EventType.ACTION_APPROVED: _("Approved"),
+    EventType.MESSAGE_EDITED: _("Message edited"),
     EventType.ACTION_HELD: _("Held"),
     EventType.ACTION_RELEASED: _("Released"),
     EventType.ACTION_FAILED: _("Failed"),
@@ -67,6 +77,14 @@ CHANNELS = {
     Channel.SMS: _("Text message"),
 }
 
+# the same, inside a sentence ("Sent · first reminder · e-mail")
+CHANNEL_WORDS = {
+    Channel.EMAIL: _("e-mail"),
+    Channel.LETTER: _("letter"),
+    Channel.PHONE_TASK: _("phone call"),
+    Channel.SMS: _("SMS"),
+}
+
 STATUSES = {
     ActionStatus.PLANNED: _("Planned"),
     ActionStatus.AWAITING_APPROVAL: _("Awaiting approval"),
@@ -91,6 +109,13 @@ def step_label(step: str) -> str:
 def channel_label(channel: Channel | str) -> str:
     try:
         return gettext(CHANNELS[Channel(channel)])
+    except (ValueError, KeyError):
+        return str(channel).replace("_", " ")
+
+
+def channel_word(channel: Channel | str) -> str:
+    try:
+        return gettext(CHANNEL_WORDS[Channel(channel)])
     except (ValueError, KeyError):
         return str(channel).replace("_", " ")
 

@@ -10,19 +10,29 @@ from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from connector import formats
 from connector.money import Money
+from connector.web.customer_view import MESSAGE_EVENTS
 from connector.web.i18n import current_language, gettext, in_language, ngettext
-from connector.web.labels import channel_label, event_label, role_label, status_label, step_label
+from connector.web.labels import (
+    channel_label,
+    channel_word,
+    event_label,
+    role_label,
+    status_label,
+    step_label,
+)
 from connector.web.security import Access, Visitor, context_of
 
-__all__ = ["environment", "page", "render_fragment"]
+__all__ = ["environment", "money_text", "page", "render_fragment"]
 
 
 def _money(value: Money | None) -> str:
@@ -43,8 +53,46 @@ def _day(value: date | datetime | str | None) -> str:
     return formats.long_date(value, current_language())
 
 
-def _short_day(value: date | None) -> str:
-    return "" if value is None else formats.short_date(value, current_language())
+def _short_day(value: date | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):  # a day the audit trail kept as text
+        try:
+            return formats.short_date(date.fromisoformat(value), current_language())
+        except ValueError:
+            return value
+    return formats.short_date(value, current_language())
+
+
+def _decimal_text(value: object) -> str:
+    """An amount the audit trail kept as text ("449.89"), in the page's format."""
+    try:
+        return formats.number(Decimal(str(value)), current_language(), places=2)
+    except ArithmeticError:
+        return str(value)
+
+
+def money_text(value: object) -> Money | None:
+    """A Money the audit trail kept as text ("79.75 EUR"), to show in the page's format."""
+    amount, _space, currency = str(value).partition(" ")
+    try:
+        return Money.of(amount, currency) if len(currency) == 3 else None
+    except (ArithmeticError, ValueError):
+        return None
+
+
+@pass_context
+def _when(context: Context, value: datetime, long: bool = False) -> str:
+    """An instant as the tenant's people read it: its day and hour in the tenant's time zone
+    (UTC, said so, for a zone this machine does not know)."""
+    tenant = context.get("tenant")
+    zone_name = getattr(tenant, "timezone", "") or "UTC"
+    try:
+        local, suffix = value.astimezone(ZoneInfo(zone_name)), ""
+    except (ZoneInfoNotFoundError, ValueError):
+        local, suffix = value.astimezone(ZoneInfo("UTC")), " UTC"
+    day = (formats.long_date if long else formats.short_date)(local.date(), current_language())
+    return f"{day} {local:%H:%M}{suffix}"
 
 
 def _number(value: Decimal | int | None, places: int | None = None) -> str:
@@ -78,9 +126,20 @@ def environment() -> Environment:
         role_label=role_label,
         step_label=step_label,
         channel_label=channel_label,
+        channel_word=channel_word,
         status_label=status_label,
+        money_text=money_text,
+        message_events=MESSAGE_EVENTS,
     )
-    env.filters.update(money=_money, amount=_amount, day=_day, short_day=_short_day, number=_number)
+    env.filters.update(
+        money=_money,
+        amount=_amount,
+        day=_day,
+        short_day=_short_day,
+        number=_number,
+        decimal_text=_decimal_text,
+        when=_when,
+    )
     return env
 
 

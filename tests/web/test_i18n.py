@@ -8,8 +8,11 @@ import re
 from pathlib import Path
 
 import connector.web
+from connector.model import Channel
+from connector.policy import default_policy
+from connector.store import ActionStatus, EventType
 from connector.web.i18n import catalog, gettext, in_language, language_of
-from connector.web.labels import EVENTS, ROLES
+from connector.web.labels import CHANNELS, EVENTS, ROLES, STATUSES, STEPS
 
 WEB = Path(connector.web.__file__).parent
 _CALL = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
@@ -40,11 +43,21 @@ def _python_texts() -> set[str]:
 
 
 def test_every_text_of_the_pages_has_its_french() -> None:
-    texts = _template_texts() | _python_texts() | set(EVENTS.values()) | set(ROLES.values())
+    labels = (EVENTS, ROLES, STATUSES, CHANNELS, STEPS)
+    texts = _template_texts() | _python_texts() | {t for words in labels for t in words.values()}
     assert len(texts) > 40
     french = catalog("fr")
     missing = sorted(t for t in texts if t not in french)
     assert not missing, f"add to connector/web/locale/fr.po: {missing}"
+
+
+def test_every_event_status_channel_and_default_step_has_words() -> None:
+    """What the store records is shown in words, never as its stored name: a new event type,
+    status, channel or default step without a label fails here."""
+    assert not [e for e in EventType if e not in EVENTS]
+    assert not [s for s in ActionStatus if s not in STATUSES]
+    assert not [c for c in Channel if c not in CHANNELS]
+    assert not [s.name for s in default_policy().steps if s.name not in STEPS]
 
 
 def test_the_french_follows_the_house_typography() -> None:

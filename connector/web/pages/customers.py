@@ -21,11 +21,10 @@ from connector.commitments import Standing
 from connector.dossier import build_dossier, dossier_name
 from connector.errors import RelanceError, StoreError
 from connector.legal import RateTables
-from connector.model import Channel, Customer
-from connector.money import Money
+from connector.model import Customer
 from connector.store import EventType
 from connector.store.customer_list import Bucket, CustomerQuery, Sort
-from connector.web.customer_view import MESSAGE_EVENTS, customer_view, tenant_policy
+from connector.web.customer_view import customer_view, tenant_policy
 from connector.web.i18n import gettext
 from connector.web.rendering import page
 from connector.web.security import Access, context_of, tenant_access
@@ -61,30 +60,6 @@ STANDINGS = {
     Standing.BROKEN: _("broken"),
     Standing.CANCELLED: _("cancelled"),
 }
-
-
-CHANNELS = {
-    Channel.EMAIL: _("e-mail"),
-    Channel.LETTER: _("letter"),
-    Channel.PHONE_TASK: _("phone call"),
-    Channel.SMS: _("SMS"),
-}
-
-
-def channel_label(value: str) -> str:
-    try:
-        return gettext(CHANNELS[Channel(value)])
-    except ValueError:
-        return value
-
-
-def money_text(value: object) -> Money | None:
-    """A Money the audit trail kept as text ("79.75 EUR"), to show in the page's format."""
-    amount, _space, currency = str(value).partition(" ")
-    try:
-        return Money.of(amount, currency) if len(currency) == 3 else None
-    except (ArithmeticError, ValueError):
-        return None
 
 
 def customer_url(tenant: str, key: str) -> str:
@@ -176,7 +151,6 @@ def customers(
         direction=direction,
         page_number=page_number,
         pages=pages,
-        channel_label=channel_label,
         buckets=[(b.value, gettext(label)) for b, label in BUCKET_LABELS.items()],
         customer_url=lambda key: customer_url(access.tenant.slug, key),
         never=date.max,
@@ -284,10 +258,6 @@ def render_customer(
         values=values or {},
         can_act=access.may(Role.USER),
         base=customer_url(access.tenant.slug, found.ref.key),
-        message_events=MESSAGE_EVENTS,
-        channel_label=channel_label,
-        money_text=money_text,
         hidden_events=HIDDEN_EVENTS,
         standing_label=lambda standing: gettext(STANDINGS[Standing(standing)]),
-        sent_url=lambda key: f"/t/{access.tenant.slug}/sent/{quote(key, safe=':')}",
     )

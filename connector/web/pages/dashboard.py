@@ -32,7 +32,8 @@ from connector.insights.restore import dashboard_from_json
 from connector.insights.snapshot import current_snapshot, refresh_snapshot
 from connector.policy import Policy, default_policy
 from connector.store import DashboardSnapshot, Store
-from connector.web.i18n import current_language
+from connector.web.i18n import current_language, in_language
+from connector.web.labels import step_label
 from connector.web.rendering import page, safe
 from connector.web.security import Access, context_of, tenant_access
 
@@ -97,6 +98,11 @@ _DRAWN_KEPT = 16
 def _draw(figures: dict[str, Any], language: str) -> dict[str, Any]:
     """Every chart of the figures in ``language``: per chart, (currency, svg) pairs."""
     shown = dashboard_from_json(figures)
+
+    def step_name(step: str) -> str:
+        with in_language(language):
+            return step_label(step)
+
     aged = shown.aged.currencies or ("EUR",)
     steps = sorted({c for s in (*shown.steps.steps, shown.steps.without_reminder)
                     for c in s.collected}) or list(aged)  # fmt: skip
@@ -110,7 +116,9 @@ def _draw(figures: dict[str, Any], language: str) -> dict[str, Any]:
     return {
         "aged": each(aged, lambda c: charts.aged_balance_chart(shown.aged, c, language)),
         "dso": each(aged, lambda c: charts.dso_chart(shown.dso, c, language)),
-        "steps": each(steps, lambda c: charts.collected_by_step_chart(shown.steps, c, language)),
+        "steps": each(
+            steps, lambda c: charts.collected_by_step_chart(shown.steps, c, language, step_name)
+        ),
         "promises": safe(charts.promises_chart(shown.promises, language)),
         "expected": each(
             expected, lambda c: charts.expected_cash_chart(shown.expected, c, language)

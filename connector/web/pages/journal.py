@@ -23,14 +23,15 @@ def journal(
     access: Annotated[Access, Depends(tenant_access())],
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    events = context_of(request).store.journal(
-        access.tenant.slug, before_id=before, limit=PAGE_SIZE + 1
-    )
+    store = context_of(request).store
+    events = store.journal(access.tenant.slug, before_id=before, limit=PAGE_SIZE + 1)
     more = len(events) > PAGE_SIZE
     events = events[:PAGE_SIZE]
+    keys = {e.customer_key for e in events if e.customer_key}
     return page(
         request,
         "journal.html",
         events=events,
+        names=store.customer_names(access.tenant.slug, keys=keys) if keys else {},
         older=events[-1].id if more and events else None,
     )

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from connector.errors import StoreError
 from connector.model import Channel
 from connector.store import ActionRecord
-from connector.web.pages.customers import channel_label, customer_url
+from connector.web.pages.customers import customer_url
 from connector.web.rendering import page
 from connector.web.security import Access, context_of, tenant_access
 
@@ -33,6 +33,15 @@ FRAME_POLICY = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox"
 )
+
+
+def _(text: str) -> str:
+    return text
+
+
+# the e-mail's headers shown, with the page's words for them
+HEADERS = (("From", _("From")), ("To", _("To")), ("Cc", _("Cc")), ("Subject", _("Subject")),
+           ("Date", _("Date")))  # fmt: skip
 _MEDIA = {".pdf": "application/pdf", ".md": "text/plain; charset=utf-8", ".eml": "message/rfc822"}
 
 
@@ -118,6 +127,13 @@ def message_file(
     )
 
 
+def _customer_name(request: Request, access: Access, record: ActionRecord) -> str:
+    try:
+        return context_of(request).store.customer(access.tenant.slug, record.customer_ref.key).name
+    except StoreError:  # gone from the ledger since: its id
+        return record.customer_ref.external_id
+
+
 @router.get("/t/{tenant}/sent/{action:path}")
 def message(
     request: Request, access: Annotated[Access, Depends(tenant_access())], action: str
@@ -129,11 +145,7 @@ def message(
     attachments: list[str] = []
     if path is not None and path.suffix == ".eml":
         parsed = _email(path)
-        headers = {
-            name: str(parsed[name])
-            for name in ("From", "To", "Cc", "Subject", "Date")
-            if parsed[name]
-        }
+        headers = {label: str(parsed[name]) for name, label in HEADERS if parsed[name]}
         text, html = _parts(parsed)
         attachments = [part.get_filename() or "" for part in parsed.iter_attachments()]
     elif path is not None and path.suffix == ".md":
@@ -143,6 +155,7 @@ def message(
         request,
         "customers/message.html",
         record=record,
+        customer_name=_customer_name(request, access, record),
         found=path is not None,
         kind=path.suffix if path is not None else "",
         headers=headers,
@@ -151,6 +164,5 @@ def message(
         attachments=[a for a in attachments if a],
         html_url=f"{here}/html",
         file_url=f"{here}/file",
-        channel_label=channel_label,
         back=customer_url(access.tenant.slug, record.customer_ref.key),
     )
