@@ -20,7 +20,7 @@ from connector.calendar import BusinessCalendar
 from connector.channels import channels_for
 from connector.clock import FrozenClock
 from connector.dossier import build_dossier, dossier_name
-from connector.errors import ConfigError
+from connector.errors import ConfigError, StoreError
 from connector.executor import INTEREST_WITHOUT_RATE, Executor
 from connector.model import (
     Channel,
@@ -129,7 +129,12 @@ csv_dir = "{ledger}"
 """
 
 
-def _prepare(directory: Path, ledger: Path, creditor: dict[str, Any]) -> Path:
+def demo_store_url(directory: Path) -> str:
+    """The demo's own store: a SQLite file in its folder."""
+    return f"sqlite:///{(directory.resolve() / 'relance.sqlite').as_posix()}"
+
+
+def _prepare(directory: Path, ledger: Path, creditor: dict[str, Any], store_url: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for name in ("relance.sqlite", "relance.sqlite-wal", "relance.sqlite-shm"):
         (directory / name).unlink(missing_ok=True)
@@ -153,7 +158,7 @@ def _prepare(directory: Path, ledger: Path, creditor: dict[str, Any]) -> Path:
     )
     root = directory.resolve()
     (directory / "relance.toml").write_text(
-        f'store_url = "sqlite:///{(root / "relance.sqlite").as_posix()}"\n'
+        f"store_url = {_toml_str(store_url)}\n"
         f'outbox_dir = "{(root / "outbox").as_posix()}"\n'
         f'tenants_dir = "{(root / "tenants").as_posix()}"\n',
         encoding="utf-8",
@@ -170,8 +175,18 @@ def _toml_str(value: Any) -> str:
     return f'"{text}"'
 
 
-def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY) -> DemoResult:
+def run_demo(
+    directory: Path,
+    *,
+    start: date = DEMO_START,
+    end: date = DEMO_DAY,
+    store_url: str | None = None,
+) -> DemoResult:
     """Replay the sample ledger day by day, from ``start`` to ``end``.
+
+    The store is ``directory/relance.sqlite``, made anew, unless ``store_url`` names another
+    (a PostgreSQL database, to try the web app with replicas): that store must not hold the
+    demo's tenant yet (:class:`DemoStoreNotEmpty`), so nothing already stored is touched.
 
     Each day (weekends included) the store syncs the ledger as it stood that day and records
     the scenario's side states dated that day; on send days the cycle runs. Nothing a day
@@ -180,14 +195,15 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
     began = time.perf_counter()
     ledger = sample_dir()
     scenario = tomllib.loads((ledger / "dunning.toml").read_text(encoding="utf-8"))
-    tenant_file = _prepare(directory, ledger, scenario["creditor"])
+    url = store_url or demo_store_url(directory)
+    if store_url is not None:
+        _check_empty(store_url)
+    tenant_file = _prepare(directory, ledger, scenario["creditor"], url)
     config = load_tenant_config(tenant_file)
     outbox = directory.resolve() / "outbox"
     clock = FrozenClock.on(start, hour=10, timezone=config.timezone)
     result = DemoResult(directory.resolve(), outbox, config.creditor.name)
-    with Store.open(
-        f"sqlite:///{(directory.resolve() / 'relance.sqlite').as_posix()}", clock=clock
-    ) as store:
+    with Store.open(url, clock=clock) as store:
         store.ensure_tenant(TENANT, platform=Platform.FILES, name=config.creditor.name)
         source = LedgerOnDay(open_source(config, clock=clock, store=store), start)
         side_states = Scenario(store, TENANT, scenario)
@@ -226,6 +242,20 @@ def run_demo(directory: Path, *, start: date = DEMO_START, end: date = DEMO_DAY)
             ).path
     result.seconds = time.perf_counter() - began
     return result
+
+
+class DemoStoreNotEmpty(StoreError):
+    """The store given to the demo already holds the demo's tenant."""
+
+
+def _check_empty(store_url: str) -> None:
+    with Store.open(store_url) as store:
+        if any(t.slug == TENANT for t in store.tenants()):
+            raise DemoStoreNotEmpty(
+                f"this store already holds the demo's tenant {TENANT!r}: the demo replays its "
+                "ledger from its first day and would mix with what is there",
+                hint="give the demo an empty database (createdb relance_demo), or drop this one",
+            )
 
 
 def _executor(

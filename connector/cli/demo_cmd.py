@@ -13,7 +13,7 @@ from rich.table import Table
 from connector.accounts import Role, hash_password
 from connector.cli._context import AppState, parse_date
 from connector.cli._output import shown
-from connector.demo import DEMO_DAY, DEMO_START, run_demo
+from connector.demo import DEMO_DAY, DEMO_START, demo_store_url, run_demo
 from connector.executor import ATTENTION
 from connector.model import Channel
 from connector.store import ActionStatus, Store
@@ -34,14 +34,16 @@ def demo(
 ) -> None:
     """Build a store from the bundled sample ledger and run the daily cycles up to a fixed day.
 
-    Emails go to DIR/outbox as .eml files, letters as PDF, phone calls as to-do files.
+    Emails go to DIR/outbox as .eml files, letters as PDF, phone calls as to-do files. The
+    store is DIR/relance.sqlite, unless `relance --store URL demo` names another (an empty
+    PostgreSQL database, to try the web app with several replicas).
     """
     state = ctx.obj
     assert isinstance(state, AppState)
     last = parse_date(as_of) or DEMO_DAY
     first = parse_date(since, option="--since") or DEMO_START
-    result = run_demo(directory, start=first, end=last)
-    demo_account(result.directory / "relance.sqlite")
+    result = run_demo(directory, start=first, end=last, store_url=state.store_url)
+    demo_account(state.store_url or demo_store_url(result.directory))
     if state.json_output:
         state.emit_json(
             {**result.as_dict(), "web": {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}}
@@ -105,10 +107,10 @@ def demo(
     )
 
 
-def demo_account(database: Path) -> None:
+def demo_account(store_url: str) -> None:
     """The demo's account for the web app: manager of the demo's tenant, a password the
-    README gives (the demo's store is a local file, served on this machine only)."""
-    with Store.open(f"sqlite:///{database}") as store:
+    README gives (the demo's store is served on this machine only)."""
+    with Store.open(store_url) as store:
         if store.person(DEMO_LOGIN) is None:
             store.add_person(DEMO_LOGIN, "Démo", hash_password(DEMO_PASSWORD))
         for tenant in store.tenants():

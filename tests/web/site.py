@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -49,16 +50,18 @@ PEOPLE = {
 }
 
 
-def build_demo(folder: Path) -> Path:
-    """``relance demo`` into ``folder``, plus the rival tenant and the test accounts."""
+def build_demo(folder: Path, store_url: str | None = None) -> Path:
+    """``relance demo`` into ``folder`` (its store in ``store_url`` if given: an empty
+    PostgreSQL database), plus the rival tenant and the test accounts."""
+    store = ["--store", store_url] if store_url else []
     done = subprocess.run(
-        [sys.executable, "-m", "connector", "demo", "--dir", str(folder)],
+        [sys.executable, "-m", "connector", *store, "demo", "--dir", str(folder)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    with Store.open(f"sqlite:///{folder / 'relance.sqlite'}") as store:
+    with Store.open(store_url or f"sqlite:///{folder / 'relance.sqlite'}") as store:
         _add_rival(store)
         for login, (name, roles) in PEOPLE.items():
             store.add_person(login, name, hash_password(PASSWORD))
@@ -110,7 +113,9 @@ class Site:
 
     @property
     def store_url(self) -> str:
-        return f"sqlite:///{self.folder / 'relance.sqlite'}"
+        """The store its settings name (the demo's SQLite file, or a PostgreSQL database)."""
+        settings = tomllib.loads((self.folder / "relance.toml").read_text(encoding="utf-8"))
+        return str(settings["store_url"])
 
     def store(self) -> Store:
         return Store.open(self.store_url)
@@ -166,10 +171,11 @@ def copy_demo(template: Path, target: Path) -> Path:
     return target
 
 
-def start_site(folder: Path, *extra: str) -> Site:
-    """``relance web`` on a free port; its output goes to ``folder/web.log``."""
+def start_site(folder: Path, *extra: str, log_name: str = "web.log") -> Site:
+    """``relance web`` on a free port; its output goes to ``folder/LOG_NAME`` (two replicas
+    on the same settings each have their own)."""
     port = free_port()
-    log = folder / "web.log"
+    log = folder / log_name
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "connector", "--config", str(folder / "relance.toml"), "web",
