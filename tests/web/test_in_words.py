@@ -90,6 +90,9 @@ def test_the_timeline_the_list_and_a_message_name_the_steps(site: Site) -> None:
     listed = _visible(claire.get(f"{site.url}/t/{DEMO_TENANT}/customers", timeout=30).text)
     assert not _raw_steps(listed), _raw_steps(listed)
     assert any(step in listed for step in FRENCH_STEPS)
+    # the lateness filter too (its words were once picked before the page's language)
+    assert "1 à 30 jours de retard" in listed and "Plus de 90 jours de retard" in listed
+    assert "days late" not in listed and "Not late" not in listed
 
     action = str(written[0].payload["action"])
     message = claire.get(f"{site.url}/t/{DEMO_TENANT}/sent/{quote(action, safe=':')}", timeout=30)
