@@ -132,3 +132,22 @@ def test_an_instant_shows_in_the_tenants_zone() -> None:
     Tenant.timezone = "Mars/Olympus"  # a zone this machine does not know: UTC, said so
     with in_language("en"):
         assert template.render(at=at, tenant=Tenant()).endswith("22:30 UTC")
+
+
+def test_the_rate_tables_are_named_in_the_readers_language(site: Site) -> None:
+    claire = _in_french(site)
+    shown = _visible(claire.get(f"{site.url}/t/{DEMO_TENANT}/settings/rates", timeout=30).text)
+    for french in (
+        "Taux des opérations principales de refinancement de la BCE",
+        "Taux de l’intérêt légal",
+        "Taux de base allemand",
+        "(non confirmé)",  # the German table's half-year that was never confirmed
+    ):
+        assert french in shown, french
+    for english in ("main refinancing", "legal interest rate", "German base", "unconfirmed"):
+        assert english not in shown, english
+    claire.headers["Accept-Language"] = "en"
+    english_page = _visible(
+        claire.get(f"{site.url}/t/{DEMO_TENANT}/settings/rates", timeout=30).text
+    )
+    assert "ECB main refinancing operations rate" in english_page

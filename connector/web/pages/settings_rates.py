@@ -15,12 +15,43 @@ from fastapi.responses import Response
 from connector.legal import RateTables
 from connector.legal.coverage import NEEDS, days_covered, gaps
 from connector.legal.rate_update import SourceOutcome, update_tables
+from connector.web.i18n import gettext
 from connector.web.pages.settings import MANAGER_POST, audit, settings_page
 from connector.web.security import Access, context_of, tenant_access
 
 __all__ = ["router"]
 
 router = APIRouter()
+
+
+def _(text: str) -> str:
+    return text
+
+
+# the bundled tables' titles, in words the page translates (a table imported under another
+# name keeps the title its file gives)
+TITLES = {
+    "ecb_mro": _("ECB main refinancing operations rate"),
+    "fr_legal_rate": _(
+        "French legal interest rate (A: creditor who is a private person, B: other creditors)"
+    ),
+    "de_base_rate": _("German base rate (Basiszinssatz)"),
+    "uk_reference_rate": _(
+        "UK reference rate (Bank rate on 31 Dec / 30 Jun before interest starts)"
+    ),
+}
+GAPS = {"missing": _("missing"), "unconfirmed": _("not confirmed")}
+UPDATES = {
+    "updated": _("updated"),
+    "unchanged": _("unchanged"),
+    "failed": _("failed"),
+    "not configured": _("not configured"),
+}
+
+
+def _said(words: dict[str, str], value: str) -> str:
+    found = words.get(value)
+    return gettext(found) if found else value
 
 
 def _show(
@@ -56,6 +87,9 @@ def _show(
         day_gaps=gaps(tables, jurisdiction, asked, ahead=0),
         outcomes=outcomes,
         status_code=status_code,
+        title_of=lambda table: _said(TITLES, table.name) if table.name in TITLES else table.title,
+        gap_word=lambda why: _said(GAPS, why),
+        update_word=lambda status: _said(UPDATES, status),
     )
 
 
