@@ -151,3 +151,30 @@ def test_the_rate_tables_are_named_in_the_readers_language(site: Site) -> None:
         claire.get(f"{site.url}/t/{DEMO_TENANT}/settings/rates", timeout=30).text
     )
     assert "ECB main refinancing operations rate" in english_page
+
+
+def test_a_step_not_carried_out_says_nothing_went_out(site: Site) -> None:
+    with site.store() as store:
+        withdrawn = [a for a in store.actions(DEMO_TENANT) if a.details.get("withdrawn")]
+        waiting = store.awaiting_approval(DEMO_TENANT)
+    assert withdrawn and waiting
+    claire = _in_french(site)
+
+    def shown(key: str) -> str:
+        url = f"{site.url}/t/{DEMO_TENANT}/sent/{quote(key, safe=':')}"
+        return _visible(claire.get(url, timeout=30).text)
+
+    paid_before = shown(withdrawn[0].key)
+    assert "Rien n’est parti\u00a0: cette étape" in paid_before
+    assert "n’était plus due quand son tour est venu" in paid_before, paid_before
+    assert "dossier d’envoi de cette machine" not in paid_before  # not a file gone missing
+    assert "no longer due" not in paid_before
+
+    key = waiting[0].key
+    skip = f"{site.url}/t/{DEMO_TENANT}/actions/{quote(key, safe='')}/skip"
+    said = claire.post(skip, data={"reason": "réglé par virement annoncé au téléphone"},
+                       allow_redirects=False, timeout=60)  # fmt: skip
+    assert said.status_code == 303
+    skipped = shown(key)
+    assert "Rien n’est parti\u00a0: claire a sauté cette étape le" in skipped, skipped
+    assert "Motif réglé par virement annoncé au téléphone" in " ".join(skipped.split())

@@ -165,4 +165,15 @@ def message(
         html_url=f"{here}/html",
         file_url=f"{here}/file",
         back=customer_url(access.tenant.slug, record.customer_ref.key),
+        reason=_reason(record),
     )
+
+
+def _reason(record: ActionRecord) -> str:
+    """A person's own words on why the step was not carried out (not relance's default
+    words, nor the name of who decided, said beside them)."""
+    said = (record.error or "").strip()
+    who = record.details.get("skipped_by")
+    if who and said.endswith(f"({who})"):
+        said = said[: -len(f"({who})")].strip()
+    return "" if said in ("", "skipped by a person") else said
