@@ -111,12 +111,22 @@ def main() -> None:
         store.grant(LOGIN, args.tenant, Role.MANAGER)
         values = _values(store, args.tenant)
     folder = Path(tempfile.mkdtemp(prefix="relance-web-bench-"))
-    (folder / "relance.toml").write_text(f'store_url = "{args.store_url}"\n')
+    tenants = folder / "tenants"  # the settings pages read the tenant's own file
+    tenants.mkdir()
+    (tenants / f"{args.tenant}.toml").write_text(
+        'platform = "files"\ncountry = "FR"\nlanguage = "fr"\n\n[creditor]\n'
+        'name = "Grossiste Benchmark SAS"\nsiren = "552100554"\n'
+        '[creditor.address]\nlines = ["1 rue du Test"]\npostal_code = "69001"\ncity = "Lyon"\n'
+    )
+    (folder / "relance.toml").write_text(
+        f'store_url = "{args.store_url}"\ntenants_dir = "{tenants}"\n'
+        f'outbox_dir = "{folder / "outbox"}"\n'
+    )
     port = _port()
     server = subprocess.Popen(
         [sys.executable, "-m", "connector", "--config", str(folder / "relance.toml"), "web",
          "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=folder,
+        stdout=(folder / "web.log").open("wb"), stderr=subprocess.STDOUT, cwd=folder,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -140,6 +150,7 @@ def main() -> None:
         print(f"{args.store_url} tenant {args.tenant}: {args.rounds} rounds after a warm-up")
         _dashboard_cold(http, url, args.store_url, args.tenant)
         print(f"{'page':60} {'median ms':>10} {'worst ms':>9} {'KiB':>7} status")
+        slow: list[str] = []
         for path in _pages(values):
             shown = path.replace(quote(values.get("customer", ""), safe=""), "{customer}")
             times, size, status = [], 0, 0
@@ -157,6 +168,9 @@ def main() -> None:
                 f"{shown[:60]:60} {statistics.median(times):10.0f} {max(times):9.0f} "
                 f"{size / 1024:7.1f} {status}"
             )
+            if statistics.median(times) >= 300 or status != 200:
+                slow.append(shown)
+        print(f"pages at or over 300 ms (median) or not 200: {len(slow)} {slow or ''}")
     finally:
         server.terminate()
         server.wait(timeout=30)

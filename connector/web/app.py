@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from connector.errors import ConfigError
 from connector.web.context import WebContext
 from connector.web.pages import (
     action_review,
@@ -111,6 +112,13 @@ def create_app(context: WebContext) -> FastAPI:
     async def refused(request: Request, exc: HTTPException) -> Response:
         return _problem(request, exc.status_code)
 
+    @app.exception_handler(ConfigError)
+    async def unreadable(request: Request, exc: ConfigError) -> Response:
+        # a tenant file (or the policy it names) that does not load: said, with what to do,
+        # rather than a bare error; nothing was changed
+        log.warning("web: %s: settings do not load: %s", request.url.path, exc.message)
+        return _problem(request, 503, reason=str(exc))
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, _exc: RequestValidationError) -> Response:
         return _problem(request, 400 if request.method == "POST" else 404)
@@ -118,9 +126,12 @@ def create_app(context: WebContext) -> FastAPI:
     return app
 
 
-def _problem(request: Request, status: int) -> Response:
+def _problem(request: Request, status: int, *, reason: str = "") -> Response:
     who = optional_visitor(request)
     if who is not None:
         request.state.visitor = who
     language = who.language if who else browser_language(request)
-    return page(request, "problem.html", language=language, status_code=status, status=status)
+    return page(
+        request, "problem.html", language=language, status_code=status, status=status,
+        reason=reason,
+    )  # fmt: skip

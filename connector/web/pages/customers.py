@@ -19,7 +19,7 @@ from connector.accounts import Role
 from connector.cli._context import AppState
 from connector.commitments import Standing
 from connector.dossier import build_dossier, dossier_name
-from connector.errors import RelanceError, StoreError
+from connector.errors import ConfigError, RelanceError, StoreError
 from connector.legal import RateTables
 from connector.model import Customer
 from connector.store import EventType
@@ -185,7 +185,10 @@ def dossier(
             contract=config.contract.terms_for(found.ref.external_id),
             rate_tables=RateTables(app.settings.rates_dir),
         )
-    except RelanceError:  # the tenant's settings unreadable, the source unreachable
+    except ConfigError:  # the tenant's settings unreadable: the app's page says which key
+        _remove(folder)
+        raise
+    except RelanceError:  # the source unreachable
         _remove(folder)
         raise HTTPException(status_code=503) from None
     finally:
