@@ -105,6 +105,10 @@ class _Ledger:
                 "external_id": customer.ref.external_id,
                 "name": customer.name,
                 "data": customer.model_dump(mode="json"),
+                # as the daily run leaves it: most customers reviewed again within 3 weeks
+                "next_review_on": TODAY + timedelta(days=self.rng.randint(0, 21))
+                if self.rng.random() < 0.8
+                else None,
             }
         )
         return customer
@@ -180,6 +184,8 @@ class _Ledger:
                 for on, doc in claimed
                 if on <= day + timedelta(days=7)
             )
+            if not lines:  # the planner never plans a step that claims nothing
+                continue
             courtesy = step.offset_days < 0
             action = PlannedAction(
                 key=f"{self.tenant}|{customer.ref.external_id}|{step.name}|{day.isoformat()}",

@@ -92,7 +92,13 @@ def create_app(context: WebContext) -> FastAPI:
     async def headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            # the person reads that nothing was changed; the log has the traceback (never
+            # the page); the connection is answered, not dropped
+            log.error("web: %s %s failed", request.method, request.url.path, exc_info=exc)
+            response = _problem(request, 500)
         for name, value in _HEADERS.items():
             response.headers.setdefault(name, value)
         if request.url.path.startswith("/static/"):
