@@ -161,7 +161,11 @@ receivables = Table(
     Column("instalments", JSON),  # a split invoice's schedule; NULL: all due on due_on
     Column("hold", JSON(none_as_null=True)),  # {kind, reason} the source holds it with; NULL: none
     UniqueConstraint("tenant", "key", name="uq_receivables_key"),
-    Index("ix_receivables_customer", "tenant", "customer_key"),
+    # the customers' list sums the open balances from this index alone (migration 0013)
+    Index(
+        "ix_receivables_customer",
+        "tenant", "customer_key", "status", "kind", "due_on", "open_balance",
+    ),  # fmt: skip
     Index("ix_receivables_number", "tenant", "number"),
 )
 
@@ -179,7 +183,7 @@ payments = Table(
     # [{"receivable": key, "amount": "120.50"}]: what went to each document, in `currency`
     Column("allocations", JSON, nullable=False),
     UniqueConstraint("tenant", "key", name="uq_payments_key"),
-    Index("ix_payments_customer", "tenant", "customer_key"),
+    Index("ix_payments_customer", "tenant", "customer_key", "received_on", "unapplied"),
     Index("ix_payments_received", "tenant", "received_on"),
 )
 
