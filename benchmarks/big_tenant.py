@@ -186,17 +186,16 @@ class _Ledger:
             )
             if not lines:  # the planner never plans a step that claims nothing
                 continue
-            courtesy = step.offset_days < 0
             action = PlannedAction(
-                key=f"{self.tenant}|{customer.ref.external_id}|{step.name}|{day.isoformat()}",
+                # as the planner keys it: the customer, the step, the first invoice claimed
+                key=f"{customer.ref.key}|{step.name}|{lines[0].ref.key}",
                 customer_ref=customer.ref,
                 step=step.name,
                 kind=step.kind,
                 channel=step.channel,
                 template=step.template,
                 planned_on=day,
-                lines=() if courtesy else lines,
-                upcoming=lines if courtesy else (),
+                lines=lines,  # a courtesy reminder sent alone claims the invoices not yet due
                 totals=Totals(line.open for line in lines),
             )
             letter = step.channel.value == "letter"

@@ -56,11 +56,21 @@ def _values(store: Store, tenant: str) -> dict[str, str]:
     return values
 
 
-def _next_action(http: requests.Session, url: str, tenant: str) -> str | None:
-    """The first action Today lists (planned, not yet recorded): the one a person previews."""
+def _next_actions(http: requests.Session, url: str, tenant: str) -> list[str]:
+    """The actions Today lists (planned, not yet recorded): those a person previews."""
     today = http.get(f"{url}/t/{tenant}/today", timeout=120).text
-    found = re.search(rf'href="/t/{tenant}/actions/([^"/]+)/preview"', today)
-    return unquote(found.group(1)) if found else None
+    keys = re.findall(rf'href="/t/{tenant}/actions/([^"/]+)/preview"', today)
+    return list(dict.fromkeys(unquote(k) for k in keys))
+
+
+def _of_its_channel(http: requests.Session, url: str, path: str, keys: list[str]) -> str:
+    """An e-mail's HTML or a letter's PDF: the path for the first action Today lists that
+    goes out on that channel (another action's answers 404)."""
+    for key in keys:
+        candidate = path.replace(quote(keys[0], safe=""), quote(key, safe=""))
+        if http.get(url + candidate, timeout=120).status_code == 200:
+            return candidate
+    return path
 
 
 def _pages(values: dict[str, str]) -> list[str]:
@@ -128,6 +138,7 @@ def main() -> None:
     (tenants / f"{args.tenant}.toml").write_text(
         'platform = "files"\ncountry = "FR"\nlanguage = "fr"\n\n[creditor]\n'
         'name = "Grossiste Benchmark SAS"\nregistration_id = "552 100 554"\n'
+        'email = "relances@grossiste.example"\n'
         '[creditor.address]\nlines = ["1 rue du Test"]\npostal_code = "69001"\ncity = "Lyon"\n'
     )
     (folder / "relance.toml").write_text(
@@ -161,16 +172,20 @@ def main() -> None:
         http.headers["Cookie"] = f"relance_session={done.cookies['relance_session']}"
         print(f"{args.store_url} tenant {args.tenant}: {args.rounds} rounds after a warm-up")
         _dashboard_cold(http, url, args.store_url, args.tenant)
-        action = _next_action(http, url, args.tenant)
-        if action:
-            values["action"] = action
+        planned = _next_actions(http, url, args.tenant)
+        if planned:
+            values["action"] = planned[0]
         print(f"{'page':60} {'median ms':>10} {'worst ms':>9} {'KiB':>7} status")
         slow: list[str] = []
         for path in _pages(values):
+            if path.endswith(("/message.html", "/letter.pdf")):
+                path = _of_its_channel(http, url, path, planned)
             shown = path
             for name in ("customer", "action", "sent"):
                 if values.get(name):
                     shown = shown.replace(quote(values[name], safe=""), "{" + name + "}")
+            for key in planned[1:]:
+                shown = shown.replace(quote(key, safe=""), "{action}")
             times, size, status = [], 0, 0
             try:
                 http.get(url + path, timeout=120)  # warm-up

@@ -136,7 +136,7 @@ def gather(
     )
     records = [
         record
-        for record in store.actions(tenant)
+        for record in store.actions(tenant, customer_key=customer_ref.key)
         if record.status.done
         and record.customer_ref == customer_ref
         and record.channel in DEBTOR_CHANNELS

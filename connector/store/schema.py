@@ -140,6 +140,9 @@ customers = Table(
     Index("ix_customers_review", "tenant", "next_review_on"),
 )
 
+# the customers' list sums the open balances from this index alone (migration 0013)
+_OPEN_BALANCES = ("tenant", "customer_key", "status", "kind", "due_on", "open_balance")
+
 receivables = Table(
     "receivables",
     metadata,
@@ -161,11 +164,7 @@ receivables = Table(
     Column("instalments", JSON),  # a split invoice's schedule; NULL: all due on due_on
     Column("hold", JSON(none_as_null=True)),  # {kind, reason} the source holds it with; NULL: none
     UniqueConstraint("tenant", "key", name="uq_receivables_key"),
-    # the customers' list sums the open balances from this index alone (migration 0013)
-    Index(
-        "ix_receivables_customer",
-        "tenant", "customer_key", "status", "kind", "due_on", "open_balance",
-    ),  # fmt: skip
+    Index("ix_receivables_customer", *_OPEN_BALANCES),
     Index("ix_receivables_number", "tenant", "number"),
 )
 
