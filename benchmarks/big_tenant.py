@@ -356,6 +356,8 @@ def populate(
                 conn.execute(insert(table), row)
         # the actions went in as rows: what the store writes as each is carried out, at once
         store.rebuild_action_steps(tenant)
+        # as the store does after an import of this size (the rows went in around it)
+        store.refresh_statistics()
     finally:
         store.close()
     written = {name: len(rows) for name, rows in ledger.rows.items() if rows}

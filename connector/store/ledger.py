@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, and_, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, insert, or_, select, text, update
 
 from connector.asof import receivables_as_of
 from connector.errors import StoreError
@@ -36,6 +36,7 @@ from connector.store.types import EventType, TenantRecord, UpsertCounts
 __all__ = ["LedgerMixin", "customer_from_json", "ref_from_key", "row_to_receivable"]
 
 _CHUNK = 500
+_MANY = 5000  # records in one batch after which PostgreSQL's statistics are refreshed
 
 
 def ref_from_key(key: str) -> SourceRef:
@@ -319,7 +320,18 @@ class LedgerMixin(StoreBase):
                     "closed": counts.closed,
                 },
             )
+        if len(customers) + len(receivables) + len(payments) >= _MANY:
+            self.refresh_statistics()
         return counts
+
+    def refresh_statistics(self) -> None:
+        """After a big import, PostgreSQL's planner learns the tables' new sizes at once
+        (autovacuum would, later, or never where it is off): until then it plans the ledger's
+        queries for empty tables, and a page can take seconds instead of milliseconds."""
+        if self._engine.dialect.name != "postgresql":
+            return
+        with self._engine.begin() as conn:
+            conn.execute(text("ANALYZE customers, receivables, payments"))
 
     def _existing(
         self, conn: Connection, table: Any, tenant: str, keys: list[str]

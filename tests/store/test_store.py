@@ -252,3 +252,30 @@ def test_the_fast_customer_load_equals_the_validated_one(store: Store) -> None:
     store.upsert_ledger("acme", customers=[rich])
     (state,) = store.customer_states("acme", customer_refs=[ref("C7")])
     assert state.customer == rich
+
+
+def test_a_big_import_refreshes_the_planners_statistics(store: Store) -> None:
+    """PostgreSQL plans the ledger's queries from its statistics: after an import of
+    thousands of documents the store refreshes them at once, rather than leaving the pages
+    planned for empty tables until autovacuum (off on some servers) gets to it."""
+    many = 5000  # the store's threshold
+    store.upsert_ledger(
+        "acme",
+        customers=[customer("C1")],
+        receivables=[invoice(f"F-{n}", date(2026, 3, 2), "10.00") for n in range(many)],
+    )
+    if store.engine.dialect.name != "postgresql":  # SQLite plans without statistics
+        assert sum(1 for _ in store.open_receivables("acme")) == many
+        return
+    with store.engine.connect() as conn:
+        analyzed = conn.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                "AND relname IN ('customers', 'receivables', 'payments')"
+            )
+        ).scalars()
+        assert set(analyzed) == {"customers", "receivables", "payments"}
+        estimated = conn.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'receivables'")
+        ).scalar_one()
+    assert estimated >= many
