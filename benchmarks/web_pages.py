@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--store-url", required=True)
     parser.add_argument("--tenant", default="big")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", default="", help="time only the pages matching this regex")
     args = parser.parse_args()
 
     with Store.open(args.store_url) as store:
@@ -171,13 +172,16 @@ def main() -> None:
         )  # fmt: skip
         http.headers["Cookie"] = f"relance_session={done.cookies['relance_session']}"
         print(f"{args.store_url} tenant {args.tenant}: {args.rounds} rounds after a warm-up")
-        _dashboard_cold(http, url, args.store_url, args.tenant)
+        if not args.only or re.search(args.only, "/dashboard"):
+            _dashboard_cold(http, url, args.store_url, args.tenant)
         planned = _next_actions(http, url, args.tenant)
         if planned:
             values["action"] = planned[0]
         print(f"{'page':60} {'median ms':>10} {'worst ms':>9} {'KiB':>7} status")
         slow: list[str] = []
         for path in _pages(values):
+            if args.only and not re.search(args.only, path):
+                continue
             if path.endswith(("/message.html", "/letter.pdf")):
                 path = _of_its_channel(http, url, path, planned)
             shown = path

@@ -17,6 +17,7 @@ from connector.accounts import Role
 from connector.errors import RelanceError
 from connector.planner import PlannedAction, plan_customer
 from connector.store import ActionRecord, ActionStatus, Store
+from connector.store.ledger import ref_from_key
 from connector.web.rendering import page
 from connector.web.security import Access, context_of, tenant_access
 
@@ -103,13 +104,9 @@ def today(
 
 
 def _names(store: Store, tenant: str, keys: set[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for key in keys:
-        try:
-            found[key] = store.customer(tenant, key).name
-        except RelanceError:
-            found[key] = key
-    return found
+    """Each customer's name, in one query (a customer gone from the ledger: its key)."""
+    found = store.customer_names(tenant, keys=keys) if keys else {}
+    return {key: found.get(key, key) for key in keys}
 
 
 def _coming(
@@ -125,7 +122,7 @@ def _coming(
     try:
         executor = state.executor(access.tenant, with_source=False)
         day = web.today(access.tenant)
-        refs = [web.store.customer(access.tenant.slug, key).ref for key in customer_keys]
+        refs = [ref_from_key(key) for key in customer_keys]  # keys the agenda just gave
         found: list[PlannedAction] = []
         for customer_state in web.store.customer_states(
             access.tenant.slug, customer_refs=refs, as_of=day, policy=executor.policy
