@@ -30,6 +30,7 @@ from connector.web.labels import (
     status_label,
     step_label,
 )
+from connector.web.reasons import in_words
 from connector.web.security import Access, Visitor, context_of
 
 __all__ = ["environment", "money_text", "page", "render_fragment"]
@@ -139,6 +140,7 @@ def environment() -> Environment:
         number=_number,
         decimal_text=_decimal_text,
         when=_when,
+        reason=in_words,
     )
     return env
 

@@ -178,3 +178,36 @@ def test_a_step_not_carried_out_says_nothing_went_out(site: Site) -> None:
     skipped = shown(key)
     assert "Rien n’est parti\u00a0: claire a sauté cette étape le" in skipped, skipped
     assert "Motif réglé par virement annoncé au téléphone" in " ".join(skipped.split())
+
+
+# the core's English words for its reasons (connector.dunning, connector.approval, …)
+ENGLISH_REASONS = (
+    "day(s) late", "falls due on", "waits for a person's approval", "relance action",
+    "no longer due on", "no e-mail address", "no postal address", "promise to pay broken",
+    "cannot go:", "has no figure", "credits and unapplied payments",
+)  # fmt: skip
+
+
+def test_relances_reasons_reach_a_french_page_in_french(site: Site) -> None:
+    claire = _in_french(site)
+    with site.store() as store:
+        customers = list(store.customer_names(DEMO_TENANT))
+    pages = [f"/t/{DEMO_TENANT}/today", f"/t/{DEMO_TENANT}/journal"] + [
+        f"/t/{DEMO_TENANT}/customers/{quote(key, safe='')}" for key in customers
+    ]
+    said = ""
+    for path in pages:
+        answer = claire.get(site.url + path, timeout=30)
+        assert answer.status_code == 200, path
+        page = re.sub(r'<details class="record.*?</details>', "", answer.text, flags=re.S)
+        shown = html.unescape(re.sub(r"<[^>]+>", " ", page))
+        english = [words for words in ENGLISH_REASONS if words in shown]
+        assert not english, (path, english)
+        said += shown
+    # and they are there, in French
+    for french in (
+        "jours de retard",
+        "arrive à échéance le",
+        "attend l’approbation d’une personne",
+    ):
+        assert french in said, french
