@@ -370,6 +370,7 @@ class Executor:
         tracking_number: str | None = None,
         registered: bool | None = None,
         received_on: date | None = None,
+        by: str | None = None,
     ) -> ActionRecord:
         """A person posted a prepared letter (or has its tracking number or AR for one
         posted): record it, and write it back to the source once it is posted."""
@@ -383,6 +384,7 @@ class Executor:
             registered=registered,
             received_on=received_on,
             write_back=self.source is not None,
+            by=by,
         )
         if before.status is ActionStatus.PREPARED and self.source is not None:
             day = date.fromisoformat(record.details["posted_on"])

@@ -40,6 +40,7 @@ class LettersMixin(OutboxMixin):
         registered: bool | None = None,
         received_on: date | None = None,
         write_back: bool = False,
+        by: str | None = None,
     ) -> ActionRecord:
         """Record a letter's posting (a prepared letter becomes posted) or, for a letter
         already posted, its tracking number or delivery date. Dates are checked against the
@@ -111,7 +112,12 @@ class LettersMixin(OutboxMixin):
                 else EventType.LETTER_TRACKED,
                 customer_key=row.customer_key,
                 receivable_keys=[r.key for r in action.receivable_refs],
-                payload={"action": key, "step": action.step, **changes},
+                payload={
+                    "action": key,
+                    "step": action.step,
+                    **changes,
+                    **({"by": by} if by else {}),  # a person, in the web app
+                },
             )
             self._touch(conn, tenant, {row.customer_key})
             return _record(self._get(conn, tenant, key))

@@ -136,6 +136,13 @@ SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
             now=m["now"],
         ),
     ),
+    (
+        re.compile(
+            rf"letter prepared on (?P<day>{_DAY}), to print and post; then record it: "
+            r"relance action letter KEY --tracking NUMBER"
+        ),
+        lambda m: gettext("Letter prepared on %(day)s, to print and post.", day=_day(m["day"])),
+    ),
     (re.compile(_CHANNEL_LIST), _channels),
     (
         re.compile(rf"(?P<step>[a-z0-9_]+) by (?P<channel>[a-z_]+): (?P<why>{_CHANNEL_LIST})"),

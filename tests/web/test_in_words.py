@@ -184,7 +184,7 @@ def test_a_step_not_carried_out_says_nothing_went_out(site: Site) -> None:
 ENGLISH_REASONS = (
     "day(s) late", "falls due on", "waits for a person's approval", "relance action",
     "no longer due on", "no e-mail address", "no postal address", "promise to pay broken",
-    "cannot go:", "has no figure", "credits and unapplied payments",
+    "cannot go:", "has no figure", "credits and unapplied payments", "to print and post",
 )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -63,6 +64,7 @@ def action_page(
         quoted=quote(action, safe=""),
         may_decide=access.may(Role.USER),
         editable=shown.pdf is None and record is not None and record.status in _EDITABLE,
+        today=web.today(access.tenant),
     )
 
 
@@ -209,6 +211,35 @@ def release(
         request, access, action, "released", lambda: store.release_held(slug, action, by=who),
         back,
     )  # fmt: skip
+
+
+@router.post("/t/{tenant}/actions/{action}/posted")
+def posted(
+    request: Request,
+    action: str,
+    access: Annotated[Access, Depends(tenant_access(Role.USER, post=True))],
+    posted_on: Annotated[date | None, Form()] = None,
+    tracking_number: Annotated[str, Form(max_length=100)] = "",
+    back: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """A person posted the printed letter: its day and registered-mail number go in the
+    record (the proof of a formal notice), the schedule moves on from that day, and the
+    source is told, as `relance action letter` does."""
+    web = context_of(request)
+    state = web.app_state()
+    who = access.person.login
+
+    def record() -> object:
+        executor = state.executor(access.tenant)
+        return executor.record_posting(
+            action, posted_on=posted_on, tracking_number=tracking_number.strip() or None,
+            by=who,
+        )  # fmt: skip
+
+    try:
+        return _decide(request, access, action, "posted", record, back)
+    finally:
+        state.close_sources()
 
 
 @router.post("/t/{tenant}/actions/{action}/cancel")
