@@ -316,3 +316,40 @@ def test_connect_quickbooks_from_the_browser_side(books_site: Site) -> None:
         timeout=10,
     )
     assert forged.status_code == 400 and "nothing was stored" in forged.text
+
+
+def test_a_manager_chooses_which_steps_wait_for_approval(site: Site) -> None:
+    claire = site.client("claire")
+    claire.headers["Accept-Language"] = "fr"
+    page = claire.get(f"{site.url}{SETTINGS}/policy", timeout=10).text
+    for words in ("Relance préventive (avant l’échéance)", "Mise en demeure", "Courrier", "lun."):
+        assert words in page, words  # the policy in words, not as stored
+    assert 'name="approval.notice" value="1" checked' in page
+    assert 'name="approval.reminder" value="1">' in page  # reminders go on their own
+    today = f"{site.url}/t/{DEMO_TENANT}/today"
+    waiting_before = claire.get(today, timeout=60).text.count("attendra une approbation")
+    form = {
+        "max_reminders": "2", "max_reminders_small": "1", "small_amount": "150",
+        "notice_deadline_days": "8", "start": "09:00", "end": "18:00",
+        **{f"day.{d}": "1" for d in ("mon", "tue", "wed", "thu", "fri")},
+        "approval.shown": "1", "approval.reminder": "1", "approval.notice": "1",
+        "approval.escalation": "1",
+        "courtesy.offset_days": "-5", "courtesy.channel": "email",
+        "reminder_1.offset_days": "1", "reminder_1.channel": "email",
+        "phone_call.offset_days": "8", "phone_call.channel": "phone_task",
+        "reminder_2.offset_days": "15", "reminder_2.channel": "email",
+        "formal_notice.offset_days": "30", "formal_notice.channel": "letter",
+        "escalation.offset_days": "60", "escalation.channel": "phone_task",
+    }  # fmt: skip
+    victor = site.client("victor")  # a viewer changes nothing
+    assert victor.post(f"{site.url}{SETTINGS}/policy", data=form, timeout=30).status_code == 403
+    ok = claire.post(f"{site.url}{SETTINGS}/policy", data=form, allow_redirects=False, timeout=30)
+    assert ok.status_code == 303
+    raw = tomllib.loads((site.folder / "tenants" / "lumen.policy.toml").read_text())
+    assert sorted(raw["policy"]["approval"]) == ["escalation", "notice", "reminder"]
+    # Today: the reminders planned now say they will wait for a person
+    waiting_after = claire.get(today, timeout=60).text.count("attendra une approbation")
+    assert waiting_after > waiting_before
+    with site.store() as store:
+        audit = [e for e in store.journal(DEMO_TENANT, limit=20) if e.payload.get("by") == "claire"]
+    assert audit and "approval" in str(audit[0].payload)

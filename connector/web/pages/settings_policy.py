@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from connector.errors import RelanceError
-from connector.model import Channel
+from connector.model import Channel, StepKind
 from connector.policy import Policy, Weekday
+from connector.web.i18n import gettext
 from connector.web.pages.settings import MANAGER_POST, audit, settings_page, tenant_file
 from connector.web.security import Access, context_of, tenant_access
 from connector.web.tenant_files import save_policy
@@ -24,6 +25,24 @@ __all__ = ["router"]
 router = APIRouter()
 
 LIMITS = ("max_reminders", "max_reminders_small", "small_amount", "notice_deadline_days")
+
+
+def _(text: str) -> str:
+    return text
+
+
+# each kind of step, and each day, in the page's words
+KINDS = {
+    StepKind.COURTESY: _("Courtesy reminder (before the due date)"),
+    StepKind.REMINDER: _("Reminder"),
+    StepKind.CALL: _("Phone call"),
+    StepKind.NOTICE: _("Formal notice"),
+    StepKind.ESCALATION: _("Escalation"),
+}
+DAYS = {
+    Weekday.MON: _("Mon"), Weekday.TUE: _("Tue"), Weekday.WED: _("Wed"), Weekday.THU: _("Thu"),
+    Weekday.FRI: _("Fri"), Weekday.SAT: _("Sat"), Weekday.SUN: _("Sun"),
+}  # fmt: skip
 
 
 def _load(request: Request, access: Access) -> tuple[Any, Policy]:
@@ -52,6 +71,9 @@ def _show(
         own_file=config.policy.name if config.policy else None,
         channels=list(Channel),
         weekdays=list(Weekday),
+        kinds=list(StepKind),
+        kind_label=lambda kind: gettext(KINDS[StepKind(kind)]),
+        day_label=lambda day: gettext(DAYS[Weekday(day)]),
         saved=saved,
         problems=problems,
         status_code=status_code,
@@ -100,6 +122,10 @@ def _changes(policy: Policy, form: dict[str, Any]) -> tuple[dict[str, Any], dict
                     found["fallback"] = [c.value for c in step.fallback if c != channel]
         if found:
             changes["steps"][step.name] = found
+    # the boxes are read only from a form that showed them (unticked is then « none »)
+    approval = [k.value for k in StepKind if form.get(f"approval.{k.value}")]
+    if form.get("approval.shown") and set(approval) != {k.value for k in policy.approval}:
+        changes["policy"]["approval"] = approval
     window = policy.send_window
     days = [d.value for d in Weekday if form.get(f"day.{d.value}")]
     if days != [d.value for d in window.days]:
