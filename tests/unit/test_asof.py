@@ -181,7 +181,7 @@ def known_ledgers(draw: st.DrawFn) -> tuple[CustomerState, date]:
     if draw(st.booleans()):
         covered = draw(st.lists(st.sampled_from(invoices), unique=True, min_size=1, max_size=2))
         balance = sum((r.open_balance.amount for r in covered), Decimal(0))
-        if balance > 0:
+        if balance >= Decimal("0.03"):  # three instalments of at least a cent each
             agreed = day - timedelta(days=draw(st.integers(0, 60)))
             third = (balance / 3).quantize(CENT)
             plans.append(
