@@ -11,10 +11,13 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tests.demo_built import BuiltDemo, build
 
 PG_ADMIN_URL = os.environ.get(
     "RELANCE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -90,3 +93,11 @@ def pg_url() -> Iterator[str]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_built(tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
+    """``relance demo`` once for the session (about ten seconds): copy its folder with
+    ``tests.demo_built.copy_demo`` before changing anything in it."""
+    folder: Path = tmp_path_factory.mktemp("demo-built") / "relance-demo"
+    return build(folder)

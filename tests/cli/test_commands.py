@@ -10,6 +10,7 @@ from pathlib import Path
 
 from adapters.files import sample_dir
 from connector.store import Store
+from tests.demo_built import BuiltDemo
 
 from .conftest import Run, as_json
 
@@ -119,10 +120,10 @@ def test_errors_say_what_and_where_with_their_exit_code(workdir: Path, relance: 
     assert code == 3 and "no customer matches" in err
 
 
-def test_the_demo_builds_everything_from_nothing(tmp_path: Path, relance: Run) -> None:
-    code, out, _ = relance("--json", "demo", "--dir", str(tmp_path / "demo"))
-    result = as_json(out)
-    assert code == 0
+def test_the_demo_builds_everything_from_nothing(demo_built: BuiltDemo) -> None:
+    """The session's demo (``relance demo --dir … --json`` into an empty folder, run once
+    for every test that needs it), as the command left it."""
+    result = demo_built.result
     assert result["customers"] == 40
     steps = {a["step"] for a in result["done"]}
     assert {"courtesy", "reminder_1", "phone_call", "reminder_2", "formal_notice"} <= steps
@@ -130,8 +131,8 @@ def test_the_demo_builds_everything_from_nothing(tmp_path: Path, relance: Run) -
     c028 = [a for a in result["done"] if a["customer"] == "Studio Photo Lumière Noire"]
     assert {a["channel"] for a in c028 if a["step"].startswith("reminder")} == {"letter"}
     assert "escalation" in {a["step"] for a in c028}, "no e-mail address, never stuck"
-    assert list((tmp_path / "demo" / "outbox" / "letters").rglob("*.pdf"))
-    assert list((tmp_path / "demo" / "outbox").rglob("*.eml"))
+    assert list((demo_built.folder / "outbox" / "letters").rglob("*.pdf"))
+    assert list((demo_built.folder / "outbox").rglob("*.eml"))
     with zipfile.ZipFile(result["dossier"]) as dossier:
         names = dossier.namelist()
         notice = next(n for n in names if n.endswith("formal_notice.pdf"))

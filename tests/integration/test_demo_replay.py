@@ -11,23 +11,32 @@ import email
 import re
 from datetime import date
 from email import policy as email_policy
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from connector.demo import TENANT, DemoResult, run_demo
+from connector.demo import TENANT, DemoResult
 from connector.model import Platform, SourceRef
 from connector.store import EventType, Store
 from connector.store import schema as t
+from tests.demo_built import BuiltDemo
 
 PARIS = ZoneInfo("Europe/Paris")
 DATE = re.compile(r"\b(\d\d)/(\d\d)/(\d{4})\b")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    return run_demo(tmp_path_factory.mktemp("demo") / "relance-demo")
+def demo(demo_built: BuiltDemo) -> DemoResult:
+    """The session's demo, read only: what ``run_demo`` returned, as the command printed it."""
+    printed = demo_built.result
+    return DemoResult(
+        directory=Path(printed["directory"]),
+        outbox=Path(printed["outbox"]),
+        creditor=printed["creditor"],
+        awaiting_approval=list(printed["awaiting_approval"]),
+    )
 
 
 def _store(demo: DemoResult) -> Store:

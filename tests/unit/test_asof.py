@@ -101,12 +101,13 @@ def _payment(pid: str, on: date, parts: dict[str, Decimal], unapplied: Decimal) 
 
 
 def _share(draw: st.DrawFn, of: Decimal) -> Decimal:
-    """A part of ``of``: all of it, half of it, or a cent-exact random slice."""
+    """A part of ``of``: all of it, half of it, or a cent-exact random slice; never less
+    than a cent (half of one cent rounds to nothing, which no allocation can be)."""
     kind = draw(st.sampled_from(["all", "half", "some"]))
     if kind == "all":
         return of
     if kind == "half":
-        return (of / 2).quantize(CENT)
+        return max((of / 2).quantize(CENT), CENT)
     return draw(st.decimals(min_value=CENT, max_value=of, places=2))
 
 

@@ -15,7 +15,6 @@ and the CSRF token).
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -38,7 +37,10 @@ from connector.model import (
 )
 from connector.money import Money
 from connector.store import Store
+from tests.demo_built import copy_demo
 from tests.processes import free_port
+
+__all__ = ["Site", "add_rival_and_people", "build_demo", "copy_demo", "start_site"]
 
 PASSWORD = "correct horse battery"  # every test account's
 DEMO_TENANT = "lumen"
@@ -61,6 +63,11 @@ def build_demo(folder: Path, store_url: str | None = None) -> Path:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    return add_rival_and_people(folder, store_url)
+
+
+def add_rival_and_people(folder: Path, store_url: str | None = None) -> Path:
+    """The rival tenant and the test accounts, beside the demo in ``folder``."""
     with Store.open(store_url or f"sqlite:///{folder / 'relance.sqlite'}") as store:
         _add_rival(store)
         for login, (name, roles) in PEOPLE.items():
@@ -161,14 +168,6 @@ class Site:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-def copy_demo(template: Path, target: Path) -> Path:
-    """The demo folder copied, its settings pointing at the copy."""
-    shutil.copytree(template, target)
-    settings = target / "relance.toml"
-    settings.write_text(settings.read_text().replace(str(template), str(target)))
-    return target
 
 
 def start_site(folder: Path, *extra: str, log_name: str = "web.log") -> Site:

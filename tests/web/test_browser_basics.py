@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.web.conftest import log_in
 from tests.web.site import Site
 
 
+@pytest.mark.reads_only
 def test_log_in_in_chromium_switch_to_french_and_log_out(
     browser: Any, site: Site, tmp_path: Path
 ) -> None:
@@ -34,6 +37,7 @@ def test_log_in_in_chromium_switch_to_french_and_log_out(
     page.context.close()
 
 
+@pytest.mark.reads_only
 def test_a_french_browser_gets_french_before_logging_in(browser: Any, site: Site) -> None:
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()

@@ -12,6 +12,8 @@ import zipfile
 from decimal import Decimal
 from urllib.parse import quote
 
+import pytest
+
 from tests.web.site import DEMO_TENANT, Site
 
 LIST = f"/t/{DEMO_TENANT}/customers"
@@ -32,6 +34,7 @@ def listed_balances(html: str) -> dict[str, dict[str, Decimal]]:
     return found
 
 
+@pytest.mark.reads_only
 def test_the_list_has_every_customer_with_an_open_balance_as_relance_report_figures_it(
     site: Site,
 ) -> None:
@@ -54,6 +57,7 @@ def test_the_list_has_every_customer_with_an_open_balance_as_relance_report_figu
     assert firsts == sorted(firsts, reverse=True)
 
 
+@pytest.mark.reads_only
 def test_search_filters_and_sorting(site: Site) -> None:
     claire = site.client("claire")
 
@@ -77,6 +81,7 @@ def test_search_filters_and_sorting(site: Site) -> None:
     )
 
 
+@pytest.mark.reads_only
 def test_the_customer_page_opens_each_message_as_it_went_out(site: Site) -> None:
     claire = site.client("claire")
     answer = claire.get(f"{site.url}{page_of('files:lumen:C003')}", timeout=30)
@@ -111,6 +116,7 @@ def test_the_customer_page_opens_each_message_as_it_went_out(site: Site) -> None
     assert {"email", "task"} <= kinds, kinds
 
 
+@pytest.mark.reads_only
 def test_the_collection_file_downloads_as_relance_dossier_writes_it(site: Site) -> None:
     claire = site.client("claire")
     answer = claire.get(f"{site.url}{page_of('files:lumen:C017')}/dossier", timeout=60)
@@ -122,6 +128,7 @@ def test_the_collection_file_downloads_as_relance_dossier_writes_it(site: Site) 
     assert len(names) > 3 and any(n.endswith(".pdf") for n in names)
 
 
+@pytest.mark.reads_only
 def test_a_viewer_sees_everything_and_acts_on_nothing(site: Site) -> None:
     victor = site.client("victor")
     answer = victor.get(f"{site.url}{page_of('files:lumen:C005')}", timeout=30)
@@ -145,6 +152,7 @@ def test_a_viewer_sees_everything_and_acts_on_nothing(site: Site) -> None:
     assert not [e for e in history if e.payload.get("by") == "victor"]
 
 
+@pytest.mark.reads_only
 def test_another_tenants_customer_under_this_tenant_is_404(site: Site) -> None:
     claire = site.client("claire")
     for path in (page_of("files:rival:R1"), page_of("files:rival:R1") + "/dossier"):

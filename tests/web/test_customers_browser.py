@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.web.conftest import log_in
 from tests.web.site import Site
 
@@ -64,6 +66,7 @@ def test_record_a_call_with_a_promise_in_french(browser: Any, site: Site, tmp_pa
     page.context.close()
 
 
+@pytest.mark.reads_only
 def test_the_pages_in_english_and_a_message_as_it_went_out(
     browser: Any, site: Site, tmp_path: Path
 ) -> None:
@@ -84,6 +87,7 @@ def test_the_pages_in_english_and_a_message_as_it_went_out(
     page.context.close()
 
 
+@pytest.mark.reads_only
 def test_a_viewer_has_no_action_buttons(browser: Any, site: Site) -> None:
     page = log_in(browser, site, "victor")
     page.goto(f"{site.url}/t/lumen/customers/files:lumen:C005")

@@ -49,6 +49,7 @@ def _snapshot(site: Site, tenant: str = DEMO_TENANT) -> Any:
         return store.dashboard_snapshot(tenant)
 
 
+@pytest.mark.reads_only
 def test_the_page_shows_the_snapshot_which_is_the_reports_json(site: Site) -> None:
     claire = site.client("claire")
     first = claire.get(f"{site.url}/t/{DEMO_TENANT}/dashboard", timeout=30)
@@ -109,12 +110,14 @@ def test_a_cycle_keeps_it_current(site: Site) -> None:
     assert "being computed" not in page.text and "chart chart-aged" in page.text
 
 
+@pytest.mark.reads_only
 def test_a_failed_snapshot_never_fails_the_cycle(site: Site) -> None:
     with Store.open(site.store_url) as store:
         assert keep_dashboard(store, "no-such-tenant", date.today()) is False
         assert keep_dashboard(store, DEMO_TENANT, date.today()) is True
 
 
+@pytest.mark.reads_only
 def test_another_tenants_person_gets_404_and_no_figure(site: Site) -> None:
     claire = site.client("claire")
     claire.get(f"{site.url}/t/{DEMO_TENANT}/dashboard", timeout=30)

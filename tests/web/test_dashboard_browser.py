@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.web.conftest import log_in
 from tests.web.site import DEMO_TENANT, Site
 
@@ -55,6 +57,7 @@ def _charts(page: Any, site: Site, language: str, tmp_path: Path) -> None:
     page.screenshot(path=str(folder / f"dashboard-{language}.png"), full_page=True)
 
 
+@pytest.mark.reads_only
 def test_the_charts_render_in_french_and_english(browser: Any, site: Site, tmp_path: Path) -> None:
     french = log_in(browser, site, "claire", locale="fr-FR")
     _charts(french, site, "fr", tmp_path)

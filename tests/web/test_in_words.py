@@ -11,6 +11,7 @@ from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import pytest
 import requests
 
 from connector.policy import default_policy
@@ -41,6 +42,7 @@ def _raw_steps(text: str) -> list[str]:
     return [name for name in STORED_STEPS if re.search(rf"\b{name}\b", text)]
 
 
+@pytest.mark.reads_only
 def test_the_journal_names_events_customers_and_steps_at_the_tenants_hour(site: Site) -> None:
     claire = _in_french(site)
     answer = claire.get(f"{site.url}/t/{DEMO_TENANT}/journal", timeout=30)
@@ -66,6 +68,7 @@ def test_the_journal_names_events_customers_and_steps_at_the_tenants_hour(site: 
     assert html.escape(str(sent.payload["action"])) in answer.text
 
 
+@pytest.mark.reads_only
 def test_the_timeline_the_list_and_a_message_name_the_steps(site: Site) -> None:
     claire = _in_french(site)
     with site.store() as store:
@@ -104,6 +107,7 @@ def test_the_timeline_the_list_and_a_message_name_the_steps(site: Site) -> None:
     assert "Écrit dans le dossier d’envoi" in shown  # its status, in words
 
 
+@pytest.mark.reads_only
 def test_the_dashboard_names_the_steps(site: Site) -> None:
     english = site.client("claire")
     assert english.get(f"{site.url}/t/{DEMO_TENANT}/dashboard", timeout=60).status_code == 200
@@ -134,6 +138,7 @@ def test_an_instant_shows_in_the_tenants_zone() -> None:
         assert template.render(at=at, tenant=Tenant()).endswith("22:30 UTC")
 
 
+@pytest.mark.reads_only
 def test_the_rate_tables_are_named_in_the_readers_language(site: Site) -> None:
     claire = _in_french(site)
     shown = _visible(claire.get(f"{site.url}/t/{DEMO_TENANT}/settings/rates", timeout=30).text)
@@ -188,6 +193,7 @@ ENGLISH_REASONS = (
 )  # fmt: skip
 
 
+@pytest.mark.reads_only
 def test_relances_reasons_reach_a_french_page_in_french(site: Site) -> None:
     claire = _in_french(site)
     with site.store() as store:

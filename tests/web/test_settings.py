@@ -44,6 +44,7 @@ def _identity_form(site: Site, http: requests.Session) -> dict[str, str]:
     return fields
 
 
+@pytest.mark.reads_only
 def test_every_section_reads_for_a_viewer_without_a_form_and_refuses_their_post(
     site: Site,
 ) -> None:

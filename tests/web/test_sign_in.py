@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
 
 from connector.accounts import password_matches
@@ -75,6 +76,7 @@ def test_a_login_post_without_its_form_token_changes_nothing(site: Site) -> None
     assert "relance_session" not in answer.headers.get("set-cookie", "")
 
 
+@pytest.mark.reads_only
 def test_a_post_without_the_session_csrf_token_is_refused(site: Site) -> None:
     claire = site.client("claire")
     del claire.headers["X-CSRF-Token"]
@@ -107,6 +109,7 @@ def test_removing_an_account_ends_its_sessions_at_once(site: Site) -> None:
     assert gone.status_code == 303
 
 
+@pytest.mark.reads_only
 def test_passwords_are_kept_as_argon2id_hashes(site: Site) -> None:
     with site.store() as store:
         found = store.person("claire")

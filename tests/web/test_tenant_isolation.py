@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from fastapi.routing import APIRoute
 
 from connector.store import Store
@@ -58,6 +59,7 @@ def _fill(path: str, tenant: str, records_of: str, store: Store) -> str:
     return filled
 
 
+@pytest.mark.reads_only
 def test_every_tenant_route_answers_404_to_a_person_of_another_tenant(site: Site) -> None:
     routes = _routes(site)
     assert len(routes) >= 2, routes
@@ -75,6 +77,7 @@ def test_every_tenant_route_answers_404_to_a_person_of_another_tenant(site: Site
             )
 
 
+@pytest.mark.reads_only
 def test_no_route_shows_another_tenants_records_under_ones_own_tenant(site: Site) -> None:
     routes = [(m, p) for m, p in _routes(site) if p.count("{") > 1]
     claire = site.client("claire")  # manager of lumen, none of rival
@@ -86,6 +89,7 @@ def test_no_route_shows_another_tenants_records_under_ones_own_tenant(site: Site
             assert "Rival" not in answer.text and "SECRET" not in answer.text
 
 
+@pytest.mark.reads_only
 def test_the_pages_of_ones_own_tenant_never_name_the_other(site: Site) -> None:
     claire = site.client("claire")
     with site.store() as store:

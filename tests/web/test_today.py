@@ -193,6 +193,7 @@ def test_an_edited_message_goes_out_as_edited_and_the_journal_says_who(
     assert edits and edits[0].payload.get("by") == "claire"
 
 
+@pytest.mark.reads_only
 def test_the_queue_lists_what_waits_and_the_coming_days(site: Site) -> None:
     claire = site.client("claire")
     today = claire.get(f"{site.url}/t/{DEMO_TENANT}/today", timeout=60)

@@ -161,6 +161,7 @@ def test_in_french_approve_in_place_and_release_a_held_action(
     page.context.close()
 
 
+@pytest.mark.reads_only
 def test_a_viewer_approves_nothing_from_the_today_page(site: Site) -> None:
     notice = _the_demos_notice(site)
     victor = site.client("victor")
