@@ -11,7 +11,7 @@ from connector.store.agenda import AgendaMixin, DueCustomer
 from connector.store.customer_list import CustomerListMixin
 from connector.store.cycles import CycleMixin, CyclePlan, CycleRow
 from connector.store.dashboards import DashboardMixin, DashboardSnapshot
-from connector.store.inbox import InboundEvent
+from connector.store.inbox import InboundEvent, InboxSummary
 from connector.store.letters import LettersMixin
 from connector.store.review import ReviewMixin
 from connector.store.types import (
@@ -34,6 +34,7 @@ __all__ = [
     "DueCustomer",
     "EventType",
     "InboundEvent",
+    "InboxSummary",
     "OwedWriteBack",
     "SessionRecord",
     "Store",

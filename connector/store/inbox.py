@@ -18,7 +18,7 @@ from connector.source import Event, EventKind
 from connector.store import schema as t
 from connector.store.outbox import OutboxMixin
 
-__all__ = ["InboundEvent", "InboxMixin"]
+__all__ = ["InboundEvent", "InboxMixin", "InboxSummary"]
 
 
 def _inbox_rows(tenant: str, platform: str, events: Sequence[Event]) -> list[dict[str, object]]:
@@ -56,6 +56,14 @@ class InboundEvent:
     kind: EventKind
     refs: tuple[SourceRef, ...]
     received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InboxSummary:
+    last_received: datetime | None
+    waiting: int
+    last_error_at: datetime | None
+    last_error: str | None
 
 
 class InboxMixin(OutboxMixin):
@@ -111,6 +119,30 @@ class InboxMixin(OutboxMixin):
             query = query.where(i.tenant == tenant)
         with self._engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def inbox_summary(self, tenant: str) -> InboxSummary:
+        """What the receiver stored for ``tenant``: the last event's arrival, how many wait
+        to be acted on, and the last one that could not be (when and why)."""
+        i = t.inbox.c
+        with self._engine.connect() as conn:
+            last, waiting = conn.execute(
+                select(
+                    func.max(i.received_at),
+                    func.count().filter(i.processed_at.is_(None)),
+                ).where(i.tenant == tenant)
+            ).one()
+            failed = conn.execute(
+                select(i.processed_at, i.error)
+                .where(i.tenant == tenant, i.error.is_not(None))
+                .order_by(i.id.desc())
+                .limit(1)
+            ).first()
+        return InboxSummary(
+            last_received=last,
+            waiting=int(waiting or 0),
+            last_error_at=failed.processed_at if failed else None,
+            last_error=failed.error if failed else None,
+        )
 
     def pending_inbound(self, tenant: str, limit: int = 1000) -> list[InboundEvent]:
         """Events of ``tenant`` not processed yet, claimed or not (for display)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connector.accounts import Role
-from connector.model import Channel
+from connector.model import Channel, Platform
 from connector.store import ActionStatus, EventType
 from connector.web.i18n import gettext
 
@@ -11,6 +11,8 @@ __all__ = [
     "channel_label",
     "channel_word",
     "event_label",
+    "outcome_label",
+    "platform_label",
     "role_label",
     "status_label",
     "step_label",
@@ -85,6 +87,21 @@ CHANNEL_WORDS = {
     Channel.SMS: _("SMS"),
 }
 
+PLATFORMS = {
+    Platform.PENNYLANE: _("Pennylane"),
+    Platform.QUICKBOOKS: _("QuickBooks Online"),
+    Platform.ODOO: _("Odoo"),
+    Platform.FILES: _("Files (FEC or CSV)"),
+}
+
+# how a cycle ended (connector.daemon, relance run)
+OUTCOMES = {
+    "done": _("done"),
+    "partial": _("partly done: some of it waits for the relay or the platform"),
+    "failed": _("failed"),
+    "interrupted": _("interrupted, to be run again"),
+}
+
 STATUSES = {
     ActionStatus.PLANNED: _("Planned"),
     ActionStatus.AWAITING_APPROVAL: _("Awaiting approval"),
@@ -133,3 +150,15 @@ def event_label(kind: EventType) -> str:
     """The journal's words for an event; an event type added later shows its own name."""
     text = EVENTS.get(kind)
     return gettext(text) if text else kind.value.replace("_", " ")
+
+
+def platform_label(platform: Platform | str) -> str:
+    try:
+        return gettext(PLATFORMS[Platform(platform)])
+    except (ValueError, KeyError):
+        return str(platform)
+
+
+def outcome_label(outcome: str | None) -> str:
+    text = OUTCOMES.get(outcome or "")
+    return gettext(text) if text else (outcome or "?")

@@ -26,6 +26,8 @@ from connector.web.labels import (
     channel_label,
     channel_word,
     event_label,
+    outcome_label,
+    platform_label,
     role_label,
     status_label,
     step_label,
@@ -129,6 +131,8 @@ def environment() -> Environment:
         channel_label=channel_label,
         channel_word=channel_word,
         status_label=status_label,
+        platform_label=platform_label,
+        outcome_label=outcome_label,
         money_text=money_text,
         message_events=MESSAGE_EVENTS,
     )

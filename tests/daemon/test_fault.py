@@ -32,7 +32,7 @@ from tests.policies import always_open_policy
 from tests.processes import free_port
 from tests.smtp_server import SmtpServer
 
-TENANTS = int(os.environ.get("RELANCE_FAULT_TENANTS", "200"))
+TENANTS = int(os.environ.get("RELANCE_FAULT_TENANTS", "120"))
 
 
 def _csv_ledger(folder: Path, tenant: str, today: date) -> None:

@@ -32,6 +32,7 @@ from connector.source import Resource
 from connector.sources import oauth_app_for
 from connector.web.pages.settings import MANAGER_POST, audit, settings_page
 from connector.web.security import Access, context_of, tenant_access
+from connector.web.webhooks_view import webhook_view
 
 __all__ = ["router"]
 
@@ -106,6 +107,11 @@ def _show(
         oauth_ready=oauth_ready,
         api_key=platform in API_KEY,
         callback=redirect_uri(request, access),
+        webhooks=(
+            None
+            if platform is Platform.FILES
+            else webhook_view(store, web.settings, access.tenant.slug, platform)
+        ),
         saved=saved,
         problems=problems,
         status_code=status_code,

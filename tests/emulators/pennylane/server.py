@@ -5,7 +5,8 @@ against ``../shared/specs/pennylane-company-api-v2-openapi-2026-04.json`` (and t
 subscriptions of the later form against the extract in tests/pennylane/contract/). What it
 does as the spec and the documentation say Pennylane does:
 
-* Auth: company tokens with scopes (403 naming the missing scope) and OAuth2 — an
+* Auth: company tokens with scopes (403 naming the missing scope) and OAuth2 — a consent
+  page at ``/oauth/authorize`` that consents at once to the scopes asked, an
   authorization-code grant and a refresh grant at ``/oauth/token`` (``/oauth/oauth/token``
   too) that rotates: each refresh returns a new pair and kills *both* old tokens; access
   tokens live 24 h; ``/oauth/revoke``; ``invalid_grant``/``invalid_client`` errors.
@@ -40,7 +41,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import subscriptions
 from .answers import Reply, error, filtered, limit, page
@@ -283,8 +284,27 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     # --- OAuth --------------------------------------------------------------------------------
+    def _consent(self, query: dict[str, str]) -> None:
+        """``GET /oauth/authorize``: the person consents at once; back to ``redirect_uri``
+        with a code for the scopes asked (space-separated) and the ``state`` as sent."""
+        state = self.state
+        if state.clients.get(query.get("client_id", "")) is None:
+            return self._send(400, {"error": "invalid_client"})
+        scopes = frozenset(query.get("scope", "").split())
+        if query.get("response_type") != "code" or not scopes or not scopes <= ALL_SCOPES:
+            return self._send(400, {"error": "invalid_request"})
+        if not query.get("redirect_uri"):
+            return self._send(400, {"error": "invalid_redirect_uri"})
+        answer = urlencode({"code": state.authorize(scopes), "state": query.get("state", "")})
+        self.send_response(302)
+        self.send_header("location", f"{query['redirect_uri']}?{answer}")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
     def _oauth(self, path: str, method: str) -> None:
         state = self.state
+        if path == "/oauth/authorize" and method == "GET":
+            return self._consent({k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()})
         form = {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
         if method != "POST":
             return self._send(405, {"error": "method_not_allowed"})

@@ -1,0 +1,154 @@
+"""Settings > Connection: the platform named in the reader's language; a Pennylane company
+connected, then connected again, from the browser through Pennylane's consent page (the
+emulator's); its webhooks: the receiver's address to give Pennylane, whether the signing
+secret is in place (never the secret), and what the receiver stored last."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+from adapters.pennylane.oauth import SCOPES
+from connector.accounts import Role
+from connector.clock import SystemClock
+from connector.model import Platform, SourceRef
+from connector.oauth import Token, TokenVault, load_fernet
+from connector.settings import load_settings
+from connector.source import Event, EventKind
+from tests.emulators.pennylane import PennylaneEmulator, PennylaneState
+from tests.web.site import DEMO_TENANT, Site, copy_demo, start_site
+
+PAGE = "/t/{tenant}/settings/connection"
+
+
+def _french(http: requests.Session) -> requests.Session:
+    http.headers["Accept-Language"] = "fr-FR,fr;q=0.9"
+    return http
+
+
+@pytest.mark.reads_only
+def test_the_demos_platform_is_named_and_has_no_webhooks(site: Site) -> None:
+    claire = _french(site.client("claire"))
+    page = claire.get(site.url + PAGE.format(tenant=DEMO_TENANT), timeout=30).text
+    assert "Fichiers (FEC ou CSV)" in page and "<strong>files</strong>" not in page
+    assert "Webhooks" not in page  # a ledger read from files is never pushed
+    claire.headers["Accept-Language"] = "en"
+    assert "Files (FEC or CSV)" in claire.get(site.url + PAGE.format(tenant=DEMO_TENANT)).text
+
+
+@pytest.fixture
+def pennylane() -> Iterator[PennylaneEmulator]:
+    server = PennylaneEmulator(PennylaneState(SystemClock())).start()
+    server.state.clients["relance-pl"] = "pl-app-secret"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def pennylane_site(
+    demo_template: Path, tmp_path: Path, pennylane: PennylaneEmulator
+) -> Iterator[Site]:
+    """The demo plus a Pennylane company, ``books``, claire its manager; relance's Pennylane
+    app at the emulator."""
+    folder = copy_demo(demo_template, tmp_path / "site")
+    key = folder / "secret.key"
+    key.write_text(Fernet.generate_key().decode())
+    key.chmod(0o600)
+    settings = folder / "relance.toml"
+    settings.write_text(
+        settings.read_text()
+        + f'secret_key_file = "{key}"\n\n[pennylane]\nclient_id = "relance-pl"\n'
+        f'client_secret = "pl-app-secret"\ntoken_url = "{pennylane.token_url}"\n'
+        f'authorize_url = "{pennylane.origin}/oauth/authorize"\n'
+    )
+    (folder / "tenants" / "books.toml").write_text(
+        f'platform = "pennylane"\napi_url = "{pennylane.base_url}"\n'
+        '[creditor]\nname = "Librairie Martin SAS"\n'
+    )
+    with Site(folder, "", None).store() as store:  # type: ignore[arg-type]
+        store.ensure_tenant("books", platform=Platform.PENNYLANE, name="Librairie Martin SAS")
+        store.grant("claire", "books", Role.MANAGER)
+    running = start_site(folder)
+    yield running
+    running.close()
+
+
+def _connect(site: Site, http: requests.Session) -> tuple[list[str], requests.Response]:
+    """« Connect »: to Pennylane's consent page and back, the redirects followed by hand (the
+    session cookie is sent by hand: requests keeps a Secure cookie for https only)."""
+    hops = []
+    answer = http.post(
+        site.url + PAGE.format(tenant="books") + "/authorize", allow_redirects=False, timeout=30
+    )
+    while answer.status_code in (302, 303):
+        hops.append(answer.headers["location"])
+        target = answer.headers["location"]
+        answer = http.get(
+            target if target.startswith("http") else site.url + target,
+            allow_redirects=False,
+            timeout=30,
+        )
+    return hops, answer
+
+
+def _token(site: Site) -> Token:
+    settings = load_settings(site.folder / "relance.toml")
+    with site.store() as store:
+        return TokenVault(store, load_fernet(settings)).load("books", "pennylane")
+
+
+def test_connect_and_reconnect_pennylane_and_see_its_webhooks(
+    pennylane_site: Site, pennylane: PennylaneEmulator
+) -> None:
+    site = pennylane_site
+    claire = _french(site.client("claire"))
+    home = claire.get(f"{site.url}/", allow_redirects=False, timeout=30).text  # two tenants
+    assert "Pennylane · Responsable" in home and "Fichiers (FEC ou CSV) · Responsable" in home
+    page = claire.get(site.url + PAGE.format(tenant="books"), timeout=30).text
+    assert "<strong>Pennylane</strong>" in page and "non connecté" in page
+    assert "Connecter Pennylane" in page
+    # the webhooks, before anything is set up
+    assert "/webhooks/pennylane/books" in page and "non configurée" in page
+    assert "relance webhooks subscribe --tenant books" in page
+    assert "rien de reçu pour l’instant" in page
+
+    hops, answer = _connect(site, claire)
+    assert hops[0].startswith(f"{pennylane.origin}/oauth/authorize?")
+    assert "response_type=code" in hops[0] and "client_id=relance-pl" in hops[0]
+    assert hops[1].startswith(f"{site.url}/t/books/settings/connection/callback?code=")
+    assert hops[-1] == "/t/books/settings/connection?saved=1"
+    assert answer.status_code == 200 and "non connecté" not in answer.text
+    first = _token(site)
+    assert first.refresh_token and first.access_token in pennylane.state.tokens
+    assert pennylane.state.tokens[first.access_token].scopes == frozenset(SCOPES)
+    assert "Reconnecter Pennylane" in answer.text
+
+    # connected again (a new consent): a new pair replaces the old one
+    hops, answer = _connect(site, claire)
+    assert hops[-1] == "/t/books/settings/connection?saved=1"
+    second = _token(site)
+    assert second.access_token != first.access_token and second.refresh_token
+    log = (site.folder / "web.log").read_text()
+    assert first.access_token not in log and second.access_token not in log
+
+    # the webhook subscription, as the page says to make it; then a delivery stored
+    url = "https://relance.example.fr/webhooks/pennylane/books"
+    made = site.relance("webhooks", "subscribe", "--tenant", "books", "--url", url)
+    assert made.returncode == 0, made.stderr
+    secret = next(iter(pennylane.state.subscriptions.values()))["secret"]
+    with site.store() as store:
+        ref = SourceRef(platform=Platform.PENNYLANE, tenant="books", external_id="42")
+        at = datetime(2026, 12, 3, 9, 15, tzinfo=UTC)
+        store.record_inbound("books", "pennylane", [Event("evt-1", EventKind.CHANGED, (ref,), at)])
+    page = claire.get(site.url + PAGE.format(tenant="books"), timeout=30).text
+    assert "en place" in page and "non configurée" not in page
+    assert "relance webhooks subscribe" not in page  # nothing left to do
+    assert secret not in page
+    assert "1 attend la prochaine synchronisation" in page
+    assert "rien de reçu pour l’instant" not in page
