@@ -12,6 +12,7 @@ next to its field and nothing is written."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -38,6 +39,10 @@ _EMAIL_CSP = (
 )
 
 
+def _(text: str) -> str:
+    return text
+
+
 def _form_values(creditor: Creditor) -> dict[str, str]:
     address = creditor.address
     values = {name: str(getattr(creditor, name, "") or "") for name in CREDITOR_FIELDS}
@@ -55,23 +60,42 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-@router.get("/t/{tenant}/settings/identity")
-def identity(request: Request, access: Annotated[Access, Depends(tenant_access())]) -> Response:
+def identity_page(
+    request: Request,
+    access: Access,
+    *,
+    saved: str | None = None,
+    problems: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The page with the tenant file's values (its logo shown if it has one)."""
     ctx = context_of(request).app_state()
     try:
         config = ctx.tenant_config(access.tenant)
     finally:
         ctx.close_sources()
+    logo = Path(config.creditor.logo) if config.creditor.logo else None
     return settings_page(
         request,
         access,
         "identity",
         values=_form_values(config.creditor),
-        logo=config.creditor.logo,
-        saved="Saved: the next letters and e-mails use it."
-        if "saved" in request.query_params
-        else None,
+        logo=logo.name if logo else "",
+        logo_version=logo.stat().st_mtime_ns if logo else 0,
+        saved=saved,
+        problems=problems,
+        status_code=status_code,
     )
+
+
+@router.get("/t/{tenant}/settings/identity")
+def identity(request: Request, access: Annotated[Access, Depends(tenant_access())]) -> Response:
+    saved = {
+        "1": _("Saved: the next letters and e-mails use it."),
+        "logo": _("Logo saved: the next letters print it."),
+        "no-logo": _("Logo removed: the next letters have none."),
+    }.get(request.query_params.get("saved", ""))
+    return identity_page(request, access, saved=saved)
 
 
 @router.post("/t/{tenant}/settings/identity")
@@ -99,7 +123,7 @@ async def save_identity(
             "identity",
             problems=edit.problems,
             values=values,
-            logo=config.creditor.logo,
+            logo=Path(config.creditor.logo).name if config.creditor.logo else "",
             status_code=400,
         )
     if edit.changed:
