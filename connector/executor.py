@@ -80,6 +80,7 @@ from connector.run_report import (
 from connector.settings import ContractConfig
 from connector.source import Source
 from connector.store import ActionRecord, ActionStatus, Store
+from connector.store.item_history import SUPERSEDED
 from connector.store.review import approved, edit_of
 from connector.write_back import settle, settle_owed, true_to_write_back
 
@@ -358,7 +359,7 @@ class Executor:
             return  # the step's own channel was never tried (no address at all)
         if record.status is ActionStatus.FAILED:
             self.store.cancel_action(
-                self.tenant, first, f"superseded: {action.step} went by {action.channel}"
+                self.tenant, first, f"{SUPERSEDED}{action.step} went by {action.channel}"
             )
 
     # --- letters a person posts -----------------------------------------------------------

@@ -183,7 +183,8 @@ def preview(
 
 @action_app.command("release")
 def release(ctx: typer.Context, key: str, tenant: Tenant = None) -> None:
-    """Let a held action go out on the next run (after checking it was not sent)."""
+    """Let a held action go out on the next run (after checking it was not sent), or a
+    cancelled one after all (with that run's figures, through approval if its step needs it)."""
     state = _state(ctx)
     _done(state, state.store.release_held(state.tenant(tenant).slug, key))
 
@@ -195,7 +196,9 @@ def cancel(
     reason: Annotated[str, typer.Option()] = "cancelled by a person",
     tenant: Tenant = None,
 ) -> None:
-    """Cancel for good a held or failed action, or a letter that will not be posted."""
+    """Cancel an action not carried out (held, failed, planned, awaiting approval, or a
+    letter that will not be posted): its step is not planned again for those invoices, and
+    the customer is listed as blocked by it, until `relance action release KEY`."""
     state = _state(ctx)
     _done(state, state.store.cancel_action(state.tenant(tenant).slug, key, reason))
 

@@ -45,6 +45,7 @@ class BlockKind(StrEnum):
     UNREACHABLE = "unreachable"  # a step is due and none of its channels reaches the customer
     LETTER_TO_POST = "letter_to_post"  # a prepared letter waits for its posting to be recorded
     REFUSED_INVOICE = "refused_invoice"  # the customer refused an invoice (e-invoicing)
+    CANCELLED = "cancelled"  # a person cancelled the step due: it waits for them
 
 
 @dataclass(frozen=True, slots=True)

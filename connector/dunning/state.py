@@ -22,7 +22,9 @@ class CustomerState:
 
     ``progress`` and ``last_action_on`` say where each item stands; ``history`` (item key ->
     steps taken, oldest first) says what it went through, letters still to post included;
-    ``refusals`` are channels that refused the customer's current addresses for good. A
+    ``refusals`` are channels that refused the customer's current addresses for good;
+    ``cancelled`` the keys of actions a person cancelled before they went out (the same step
+    for the same invoices is not planned again until a person releases it). A
     caller without history (the Odoo add-on) leaves both empty: the planner then dates a
     notice from the item's progress.
     """
@@ -38,3 +40,4 @@ class CustomerState:
     last_action_on: date | None = None
     history: Mapping[str, tuple[StepTaken, ...]] = field(default_factory=lambda: _NO_HISTORY)
     refusals: Sequence[Refusal] = ()
+    cancelled: frozenset[str] = frozenset()

@@ -166,8 +166,14 @@ def make_action(
     for currency in sorted({ln.open.currency for ln in lines} - set(totals)):
         ctx.notes.append(f"{currency}: credits and unapplied payments cover what is overdue")
     ordered = sorted((ln for ln in lines if ln.open.currency in totals), key=by_due)
+    key = action_key(customer_ref, step.name, ordered[0].key, channel if fallback else None)
+    if key in ctx.state.cancelled:
+        why = f"{step.name} cancelled by a person: release it to send it (relance action release)"
+        ctx.blocked.append(Blocked(BlockKind.CANCELLED, step.name, why, action_key=key))
+        ctx.notes.append(why)
+        return None
     return PlannedAction(
-        key=action_key(customer_ref, step.name, ordered[0].key, channel if fallback else None),
+        key=key,
         customer_ref=customer_ref,
         step=step.name,
         kind=step.kind,

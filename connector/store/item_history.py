@@ -26,7 +26,10 @@ from connector.store import schema as t
 from connector.store.codec import action_from_json
 from connector.store.types import ActionStatus
 
-__all__ = ["load_history", "load_refusals"]
+__all__ = ["SUPERSEDED", "load_cancelled", "load_history", "load_refusals"]
+
+# how the executor closes a step's attempt a fallback took over (not a person's cancelling)
+SUPERSEDED = "superseded: "
 
 _DELIVERY = {
     ActionStatus.SENT: Delivery.SENT,
@@ -126,3 +129,25 @@ def load_refusals(
             )
         )
     return found
+
+
+def load_cancelled(
+    conn: Connection, tenant: str, customer_keys: Iterable[str]
+) -> dict[str, frozenset[str]]:
+    """customer key -> the keys of its actions a person cancelled before they went out (not
+    the attempts a fallback took over): the planner does not plan those again."""
+    keys = sorted(set(customer_keys))
+    found: dict[str, set[str]] = defaultdict(set)
+    a = t.actions.c
+    for start in range(0, len(keys), _CHUNK):
+        rows = conn.execute(
+            select(a.customer_key, a.key, a.error).where(
+                a.tenant == tenant,
+                a.customer_key.in_(keys[start : start + _CHUNK]),
+                a.status == ActionStatus.CANCELLED.value,
+            )
+        )
+        for row in rows:
+            if not str(row.error or "").startswith(SUPERSEDED):
+                found[row.customer_key].add(row.key)
+    return {customer: frozenset(cancelled) for customer, cancelled in found.items()}

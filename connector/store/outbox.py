@@ -371,8 +371,10 @@ class OutboxMixin(StatesMixin):
         self, tenant: str, key: str, reason: str, *, by: str | None = None
     ) -> ActionRecord:
         """Cancel for good an action not carried out (a letter not posted included); ``by``:
-        the person who did, named in the audit event."""
-        return self._move(
+        the person who did, named in the audit event. The same step for the same invoices is
+        not planned again until a person releases it; the next run reviews the customer (and
+        says it is blocked by the cancelled step)."""
+        record = self._move(
             tenant,
             key,
             (
@@ -387,15 +389,18 @@ class OutboxMixin(StatesMixin):
             by,
             error=reason,
         )
+        with self._tx() as conn:
+            self._touch(conn, tenant, {record.customer_ref.key})
+        return record
 
     def release_held(self, tenant: str, key: str, *, by: str | None = None) -> ActionRecord:
-        """A person (``by``, named in the audit event) checked the held action was not sent:
-        it goes out on the next run (its customer is reviewed then, whatever date the last
-        run had set)."""
+        """A person (``by``, named in the audit event) checked the held action was not sent,
+        or wants the step they cancelled after all: it goes out on the next run, with that
+        day's figures (its customer is reviewed then, whatever date the last run had set)."""
         record = self._move(
             tenant,
             key,
-            (ActionStatus.HELD, ActionStatus.FAILED),
+            (ActionStatus.HELD, ActionStatus.FAILED, ActionStatus.CANCELLED),
             ActionStatus.PLANNED,
             EventType.ACTION_RELEASED,
             by,

@@ -25,7 +25,7 @@ from connector.policy import Policy
 from connector.recording import refusal
 from connector.store import schema as t
 from connector.store.asof import settled_documents, states_as_of
-from connector.store.item_history import load_history, load_refusals
+from connector.store.item_history import load_cancelled, load_history, load_refusals
 from connector.store.ledger import (
     LedgerMixin,
     customer_from_json,
@@ -382,6 +382,7 @@ class StatesMixin(LedgerMixin):
             )
         history = load_history(conn, tenant, keys)
         refusals = load_refusals(conn, tenant, keys)
+        cancelled = load_cancelled(conn, tenant, keys)
         states = []
         for row in rows:
             parts = by.get(row.key, {})
@@ -399,6 +400,7 @@ class StatesMixin(LedgerMixin):
                     last_action_on=row.last_action_on,
                     history=MappingProxyType(history.get(row.key, {})),
                     refusals=tuple(refusals.get(row.key, ())),
+                    cancelled=cancelled.get(row.key, frozenset()),
                 )
             )
         if as_of is not None:

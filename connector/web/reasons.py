@@ -81,7 +81,8 @@ def _channels(m: re.Match[str]) -> str:
         parts.append(
             gettext("%(channel)s: %(why)s", channel=gettext(_CHANNELS[channel]), why=gettext(words))
         )
-    return "; ".join(parts)
+    # French sets a no-break space before the semicolon, as before a colon
+    return ("\u00a0; " if current_language() == "fr" else "; ").join(parts)
 
 
 _CHANNEL_LIST = "(?:{c}): (?:{o})(?:; (?:{c}): (?:{o}))*".format(
@@ -157,6 +158,16 @@ SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
         re.compile(rf"(?P<step>[a-z0-9_]+) cannot go: (?P<why>{_CHANNEL_LIST})"),
         lambda m: gettext(
             "%(step)s cannot go: %(why)s", step=step_label(m["step"]), why=in_words(m["why"])
+        ),
+    ),
+    (
+        re.compile(
+            r"(?P<step>[a-z0-9_]+) cancelled by a person: release it to send it "
+            r"\(relance action release\)"
+        ),
+        lambda m: gettext(
+            "%(step)s was cancelled by a person: nothing goes out for it.",
+            step=step_label(m["step"]),
         ),
     ),
     (

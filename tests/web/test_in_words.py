@@ -217,3 +217,22 @@ def test_relances_reasons_reach_a_french_page_in_french(site: Site) -> None:
         "attend l’approbation d’une personne",
     ):
         assert french in said, french
+
+
+def test_channels_that_could_not_be_used_are_joined_as_each_language_writes() -> None:
+    from connector.web.i18n import in_language
+    from connector.web.reasons import in_words
+
+    reason = "e-mail: no e-mail address; letter: no postal address"
+    with in_language("fr"):
+        french = in_words(reason)
+    with in_language("en"):
+        english = in_words(reason)
+    assert "\u00a0; " in french and " ; " not in french.replace("\u00a0; ", "")
+    assert french.count("\u00a0:") == 2, french  # « courriel : … » in French typography
+    assert english == "e-mail: no e-mail address; letter: no postal address"
+    with in_language("fr"):
+        cancelled = in_words(
+            "formal_notice cancelled by a person: release it to send it (relance action release)"
+        )
+    assert cancelled.startswith("L’étape «\u00a0Mise en demeure\u00a0» a été annulée"), cancelled

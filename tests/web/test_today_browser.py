@@ -198,3 +198,13 @@ def test_cancel_from_the_today_page_names_the_person(site: Site) -> None:
     page = claire.get(f"{site.url}/t/{DEMO_TENANT}/today?done=cancelled", timeout=60).text
     assert "Cancelled: it will not go out." in page
     assert f"data-approve='{notice}'" not in page and f'data-approve="{notice}"' not in page
+    # wanted after all: released from its page, it is planned again (the next run sends it
+    # through the approval a notice needs, with that day's figures)
+    claire.headers["Accept-Language"] = "fr"
+    action_page = f"{site.url}/t/{DEMO_TENANT}/actions/{quote(notice, safe='')}"
+    shown = claire.get(f"{action_page}/preview", timeout=60).text
+    assert "Libérer\u00a0: l’envoyer malgré tout" in shown
+    released = claire.post(f"{action_page}/release", allow_redirects=False, timeout=30)
+    assert released.status_code == 303
+    with site.store() as store:
+        assert store.action(DEMO_TENANT, notice).status is ActionStatus.PLANNED

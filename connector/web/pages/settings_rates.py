@@ -88,6 +88,7 @@ def _show(
         outcomes=outcomes,
         status_code=status_code,
         title_of=lambda table: _said(TITLES, table.name) if table.name in TITLES else table.title,
+        title_named=lambda name: _said(TITLES, name) if name in TITLES else name,
         gap_word=lambda why: _said(GAPS, why),
         update_word=lambda status: _said(UPDATES, status),
     )
