@@ -10,7 +10,9 @@ issued over the 18 months before, due 30, 45 or 60 days later — ``invoices`` o
 date and two months after; open credit notes; payments not matched yet; promises to pay
 (kept, broken, live), payment plans, disputes; and the actions carried out on the overdue
 invoices, step after step of the default policy (e-mails sent, calls written, notices posted
-as letters), each listing the invoices it claimed — so every figure and page has data.
+as letters), each listing the invoices it claimed; and the audit trail those leave (each
+action planned then sent or posted, each payment received, each promise recorded) — so
+every figure, page, journal and timeline has data.
 
 Rows go in with bulk inserts shaped exactly as the store writes them (the same JSON for a
 customer, an action or a promise), after ``Store.open`` has built the schema; the same seed
@@ -44,7 +46,7 @@ from connector.model import (
 from connector.money import Money, Totals
 from connector.planner import PlannedAction
 from connector.policy import default_policy
-from connector.store import Store
+from connector.store import EventType, Store
 from connector.store import schema as t
 from connector.store.codec import action_to_json
 
@@ -71,7 +73,8 @@ class _Ledger:
     def __init__(self, tenant: str, seed: int) -> None:
         self.tenant, self.rng = tenant, random.Random(seed)
         self.rows: dict[str, list[dict[str, Any]]] = {
-            name: [] for name in ("customers", "receivables", "payments", "actions", "side")
+            name: []
+            for name in ("customers", "receivables", "payments", "actions", "events", "side")
         }
         self.side: list[tuple[Any, dict[str, Any]]] = []
         self.now = datetime(2026, 11, 23, 18, tzinfo=UTC)
@@ -140,9 +143,32 @@ class _Ledger:
         self.rows["receivables"].append(row)
         return row
 
+    def event(
+        self, kind: EventType, customer: Customer, on: date, payload: dict[str, Any],
+        receivables: list[str] | None = None,
+    ) -> None:  # fmt: skip
+        """A line of the audit trail, as the store writes it, at an hour of ``on``."""
+        at = datetime(on.year, on.month, on.day, 6, tzinfo=UTC) + timedelta(
+            minutes=self.rng.randint(0, 600)
+        )
+        self.rows["events"].append(
+            {
+                "tenant": self.tenant,
+                "at": at,
+                "kind": kind.value,
+                "customer_key": customer.ref.key,
+                "receivable_keys": receivables or [],
+                "payload": payload,
+            }
+        )
+
     def payment(
         self, customer: Customer, pid: str, on: date, amount: Decimal, to: dict[str, Any] | None
     ) -> None:
+        self.event(
+            EventType.PAYMENT_RECEIVED, customer, on,
+            {"payment": pid, "amount": f"{amount} EUR"}, [to["key"]] if to else [],
+        )  # fmt: skip
         self.rows["payments"].append(
             {
                 "tenant": self.tenant,
@@ -199,6 +225,28 @@ class _Ledger:
                 totals=Totals(line.open for line in lines),
             )
             letter = step.channel.value == "letter"
+            claimed_keys = [line.key for line in lines]
+            self.event(
+                EventType.ACTION_PLANNED, customer, day,
+                {
+                    "action": action.key, "step": step.name, "channel": step.channel.value,
+                    "reason": f"{lines[0].number} is {lines[0].days_late} day(s) late",
+                    "totals": {"EUR": str(action.totals.get("EUR", Money(Decimal(0), "EUR")))},
+                },
+                claimed_keys,
+            )  # fmt: skip
+            if letter:
+                posted = day + timedelta(days=1)
+                self.event(
+                    EventType.LETTER_POSTED, customer, posted,
+                    {"action": action.key, "step": step.name, "posted_on": posted.isoformat()},
+                    claimed_keys,
+                )  # fmt: skip
+            else:
+                self.event(
+                    EventType.ACTION_SENT, customer, day,
+                    {"action": action.key, "receipt": f"<{action.key}@relance>"},
+                )  # fmt: skip
             self.rows["actions"].append(
                 {
                     "tenant": self.tenant,
@@ -294,6 +342,11 @@ def _commitments(ledger: _Ledger, customer: Customer, open_: list[dict[str, Any]
             receivable_refs=(_ref(ledger.tenant, doc["number"]),),
         )
         ledger.side.append((t.promises, {"id": promise.id, **_side(ledger, customer, promise)}))
+        ledger.event(
+            EventType.PROMISE_RECORDED, customer, recorded,
+            promise.model_dump(mode="json"),
+            [doc["key"]],
+        )  # fmt: skip
     if n % 100 == 1:
         agreed = TODAY - timedelta(days=rng.randint(0, 60))
         parts = 3
@@ -342,12 +395,14 @@ def populate(
     store = Store.open(store_url)
     try:
         store.ensure_tenant(tenant, platform=Platform.FILES, name=f"{tenant} (benchmark)")
+        ledger.rows["events"].sort(key=lambda row: row["at"])  # the trail's order is its ids'
         with store.engine.begin() as conn:
             for name, table in (
                 ("customers", t.customers),
                 ("receivables", t.receivables),
                 ("payments", t.payments),
                 ("actions", t.actions),
+                ("events", t.events),
             ):
                 rows = [{k: v for k, v in r.items() if k != "paid_on"} for r in ledger.rows[name]]
                 for chunk in _chunks(rows):

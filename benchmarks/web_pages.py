@@ -29,6 +29,7 @@ from urllib.parse import quote, unquote
 
 import requests
 from fastapi.routing import APIRoute
+from PIL import Image
 
 from connector.accounts import Role, hash_password
 from connector.store import Store
@@ -56,16 +57,25 @@ def _values(store: Store, tenant: str) -> dict[str, str]:
     return values
 
 
-def _next_actions(http: requests.Session, url: str, tenant: str) -> list[str]:
-    """The actions Today lists (planned, not yet recorded): those a person previews."""
-    today = http.get(f"{url}/t/{tenant}/today", timeout=120).text
-    keys = re.findall(rf'href="/t/{tenant}/actions/([^"/]+)/preview"', today)
-    return list(dict.fromkeys(unquote(k) for k in keys))
+def _next_actions(http: requests.Session, url: str, tenant: str, pages: int = 20) -> list[str]:
+    """The actions Today lists (planned, not yet recorded): those a person previews; its
+    pages are read until one lists a formal notice (a letter, to time its PDF too)."""
+    keys: list[str] = []
+    for number in range(1, pages + 1):
+        today = http.get(f"{url}/t/{tenant}/today?page={number}", timeout=120).text
+        found = re.findall(rf'href="/t/{tenant}/actions/([^"/]+)/preview"', today)
+        keys += [unquote(k) for k in found]
+        if any("|formal_notice|" in k for k in keys) or f"?page={number + 1}" not in today:
+            break
+    return list(dict.fromkeys(keys))
 
 
 def _of_its_channel(http: requests.Session, url: str, path: str, keys: list[str]) -> str:
     """An e-mail's HTML or a letter's PDF: the path for the first action Today lists that
-    goes out on that channel (another action's answers 404)."""
+    goes out on that channel (another action's answers 404); a letter is most likely a
+    formal notice."""
+    if path.endswith("/letter.pdf"):
+        keys = [k for k in keys if "|formal_notice|" in k] + keys
     for key in keys:
         candidate = path.replace(quote(keys[0], safe=""), quote(key, safe=""))
         if http.get(url + candidate, timeout=120).status_code == 200:
@@ -136,10 +146,12 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="relance-web-bench-"))
     tenants = folder / "tenants"  # the settings pages read the tenant's own file
     tenants.mkdir()
+    logo = Image.new("RGB", (480, 140), (30, 70, 130))  # letters print the tenant's logo
+    logo.save(tenants / "logo.png")
     (tenants / f"{args.tenant}.toml").write_text(
         'platform = "files"\ncountry = "FR"\nlanguage = "fr"\n\n[creditor]\n'
         'name = "Grossiste Benchmark SAS"\nregistration_id = "552 100 554"\n'
-        'email = "relances@grossiste.example"\n'
+        'email = "relances@grossiste.example"\nlogo = "logo.png"\n'
         '[creditor.address]\nlines = ["1 rue du Test"]\npostal_code = "69001"\ncity = "Lyon"\n'
     )
     (folder / "relance.toml").write_text(
