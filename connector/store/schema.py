@@ -241,6 +241,8 @@ actions = Table(
     Column("details", JSON(none_as_null=True)),
     UniqueConstraint("tenant", "key", name="uq_actions_key"),
     Index("ix_actions_status", "tenant", "status"),
+    # one customer's actions (its history, its refusals, what reached it), by status
+    Index("ix_actions_customer", "tenant", "customer_key", "status"),
 )
 
 sync_cursors = Table(
