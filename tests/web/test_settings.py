@@ -285,6 +285,9 @@ def test_connect_quickbooks_from_the_browser_side(books_site: Site) -> None:
     claire = books_site.client("claire")
     page = claire.get(f"{books_site.url}/t/books/settings/connection", timeout=10).text
     assert "not connected" in page and "/t/books/settings/connection/callback" in page
+    # one webhook address for every company of the app; no verifier token configured here
+    assert "<code>/webhooks/quickbooks</code>" in page and "not set up" in page
+    assert "RELANCE_QUICKBOOKS__WEBHOOK_VERIFIER" in page
     # « Connect »: to the platform's consent page, which sends the person back to the callback
     hops = []
     answer = claire.post(
