@@ -12,7 +12,7 @@ after one warm-up. Printed per page: median and worst server time (wall time of 
 request on loopback), and the size of the answer. Nothing is asserted: the figures are for
 the closing note and for comparing changes. The store has no outbox files, so a sent
 message's ``/html`` and ``/file`` answer 404 (counted apart); the action previewed is the
-first one Today plans.
+first one Today plans, and the letter's PDF a formal notice Today plans, else one posted.
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ def _values(store: Store, tenant: str) -> dict[str, str]:
               "invoice": receivable}  # fmt: skip
     if actions:
         values["sent"] = actions[-1].key  # a message that went out
+    notices = [a for a in actions if a.step == "formal_notice" and a.channel.value == "letter"]
+    if notices:  # a notice posted: its letter, rendered again as the preview shows it
+        values["letter"] = notices[-1].key
     return values
 
 
@@ -196,8 +199,14 @@ def main() -> None:
                 continue
             if path.endswith(("/message.html", "/letter.pdf")):
                 path = _of_its_channel(http, url, path, planned)
+            if path.endswith("/letter.pdf") and values.get("letter") and values.get("action"):
+                posted = path.replace(
+                    quote(values["action"], safe=""), quote(values["letter"], safe="")
+                )
+                if http.get(url + path, timeout=120).status_code != 200:
+                    path = posted  # no notice among Today's: a posted one, as its page shows it
             shown = path
-            for name in ("customer", "action", "sent"):
+            for name in ("customer", "action", "sent", "letter"):
                 if values.get(name):
                     shown = shown.replace(quote(values[name], safe=""), "{" + name + "}")
             for key in planned[1:]:

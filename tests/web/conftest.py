@@ -1,6 +1,7 @@
 """Fixtures of the web app's tests: a demo store built once, a ``relance web`` process per
-test over a copy of it, and Debian's Chromium driven by Playwright (never a browser
-Playwright downloads: CI installs the ``chromium`` package, and a missing one fails).
+test over a copy of it (the next one started while a test runs), and Debian's Chromium
+driven by Playwright (never a browser Playwright downloads: CI installs the ``chromium``
+package, and a missing one fails).
 
 A test marked ``reads_only`` (it looks, and whatever it posts is refused) gets instead the
 one ``relance web`` such tests share, which saves starting a process per test; after it,
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +51,48 @@ def _state_of(site: Site) -> tuple[object, ...]:
     return trail, actions, people, files
 
 
+class _NextSite:
+    """The next test's ``relance web`` (over its own copy of the demo), started while the
+    current test runs: its two seconds of start-up overlap the test's own waiting."""
+
+    def __init__(self, template: Path, root: Path) -> None:
+        self._template, self._root, self._count = template, root, 0
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="next-site")
+        self._next: Future[Site] | None = None
+
+    def _start(self) -> Site:
+        self._count += 1
+        return start_site(copy_demo(self._template, self._root / f"site-{self._count}"))
+
+    def take(self) -> Site:
+        running = self._next.result() if self._next is not None else self._start()
+        self._next = self._pool.submit(self._start)
+        return running
+
+    def close(self) -> None:
+        if self._next is not None and self._next.exception() is None:
+            self._next.result().close()
+        self._pool.shutdown()
+
+
+@pytest.fixture(scope="session")
+def next_site(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_NextSite]:
+    sites = _NextSite(demo_template, tmp_path_factory.mktemp("sites"))
+    try:
+        yield sites
+    finally:
+        sites.close()
+
+
 @pytest.fixture
-def site(request: pytest.FixtureRequest, demo_template: Path, tmp_path: Path) -> Iterator[Site]:
+def site(request: pytest.FixtureRequest) -> Iterator[Site]:
     if request.node.get_closest_marker("reads_only"):
         shared: Site = request.getfixturevalue("shared_site")
         before = _state_of(shared)
         yield shared
         assert _state_of(shared) == before, "this reads_only test changed the store"
         return
-    running = start_site(copy_demo(demo_template, tmp_path / "site"))
+    running = request.getfixturevalue("next_site").take()
     try:
         yield running
     finally:
