@@ -1,8 +1,11 @@
 """The company's logo on letters, uploaded from Settings > Identity.
 
 An upload is taken only if it is a PNG or a JPEG by its first bytes (not by its name or the
-type the browser claims), at most :data:`MAX_BYTES`, and an image Pillow can decode whole
-(the library the letters' PDFs embed it with). It is written beside the tenant file as
+type the browser claims), at most :data:`MAX_BYTES`, at most :data:`MAX_SIDE` pixels a side
+(its header says so before anything is decoded: a 2 MiB PNG of one colour can declare
+8000 x 8000 pixels, which cost every letter two seconds and a gigabyte of memory to embed,
+for a box of 60 x 18 mm that 600 pixels fill sharply), an image Pillow decodes whole, and
+one fpdf2 embeds in a PDF as the letters will. It is written beside the tenant file as
 ``<slug>.logo.png`` or ``.jpg`` — to a temporary file first, readable by relance's user
 alone, renamed over the old one — and only then does the tenant file's ``[creditor] logo``
 name it (checked as the daemon will read it). A refused file changes nothing.
@@ -19,15 +22,17 @@ import warnings
 from pathlib import Path
 
 import tomlkit
+from fpdf import FPDF
+from fpdf.errors import FPDFException
 
 from connector.settings import tenant_config_from_text
 from connector.web.tenant_files import write_atomically
 
-__all__ = ["MAX_BYTES", "LogoRefused", "remove_logo", "save_logo"]
+__all__ = ["MAX_BYTES", "MAX_SIDE", "LogoRefused", "remove_logo", "save_logo"]
 
 MAX_BYTES = 2 * 1024 * 1024
 _MAGIC = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
-_SIDE = (16, 8000)  # pixels: smaller is not a logo, larger is a photograph
+MAX_SIDE = 2000  # pixels; fewer than 16 is not a logo
 
 
 def _(text: str) -> str:
@@ -63,6 +68,12 @@ def _suffix(data: bytes) -> str:
     )
 
 
+_TOO_BIG = _(
+    "The image must be between 16 and 2000 pixels on each side: export the logo about "
+    "600 pixels wide."
+)
+
+
 def _check_image(data: bytes) -> None:
     from PIL import Image, UnidentifiedImageError
 
@@ -70,18 +81,26 @@ def _check_image(data: bytes) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if not all(_SIDE[0] <= side <= _SIDE[1] for side in (width, height)):
-                    raise LogoRefused(
-                        _("The image must be between 16 and 8000 pixels on each side.")
-                    )
+                if not all(16 <= side <= MAX_SIDE for side in image.size):
+                    raise LogoRefused(_TOO_BIG)
                 image.load()  # decodes it all: a truncated or corrupt file fails here
+            _embed(data)
     except LogoRefused:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise LogoRefused(_TOO_BIG) from None  # its header alone declares too many pixels
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning, FPDFException):
         raise LogoRefused(
             _("The image cannot be read (damaged or cut short): export it again.")
         ) from None
+
+
+def _embed(data: bytes) -> None:
+    """``data`` placed in a PDF the way the letters place it (fpdf2 reads it again)."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.image(io.BytesIO(data), x=20, y=12, w=60, h=18, keep_aspect_ratio=True)
+    pdf.output()
 
 
 def _private_copy(folder: Path, data: bytes, suffix: str) -> Path:

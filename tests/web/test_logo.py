@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import io
 import re
+import struct
+import subprocess
 import tomllib
+import zlib
+from pathlib import Path
 
 import requests
 from PIL import Image
@@ -41,14 +45,51 @@ def _upload(http: requests.Session, site: Site, name: str, data: bytes, kind: st
     return f"{answer.status_code} {answer.headers.get('location', '')} {answer.text}"
 
 
+def _declared(width: int, height: int) -> bytes:
+    """A PNG of a few bytes whose header declares ``width`` x ``height`` pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def _red_in_letterhead(pdf: bytes, folder: Path) -> int:
+    """How many pixels of the notice's first page, printed at 50 dpi, are the test logo's
+    red, in the letterhead's corner (the top left, 90 x 40 mm)."""
+    (folder / "notice.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "50",
+            "-singlefile",
+            str(folder / "notice.pdf"),
+            str(folder / "page"),
+        ],
+        check=True,
+        timeout=60,
+    )
+    with Image.open(folder / "page.png") as page:
+        corner = page.convert("RGB").crop((0, 0, 177, 79)).tobytes()
+    pixels = zip(corner[0::3], corner[1::3], corner[2::3], strict=True)
+    return sum(1 for r, g, b in pixels if abs(r - 200) < 30 and g < 80 and b < 80)
+
+
 def _shown(page: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", page).split())
 
 
-def test_a_manager_uploads_replaces_and_removes_the_logo(site: Site) -> None:
+def test_a_manager_uploads_replaces_and_removes_the_logo(site: Site, tmp_path: Path) -> None:
     bundled = _logo_key(site)  # the demo names the sample ledger's logo by hand
     assert bundled and bundled.endswith("logo.png")
     claire = site.client("claire")
+    before = claire.get(site.url + IDENTITY + "/sample-notice.pdf", timeout=60).content
+    assert _red_in_letterhead(before, tmp_path) == 0
     csrf = claire.headers.pop("X-CSRF-Token")  # as the browser sends it: a field of the form
     png = _image("PNG")
     answer = claire.post(
@@ -71,6 +112,7 @@ def test_a_manager_uploads_replaces_and_removes_the_logo(site: Site) -> None:
     assert f'src="{IDENTITY}/logo?v=' in page and "Logo saved" in page
     notice = claire.get(site.url + IDENTITY + "/sample-notice.pdf", timeout=60).content
     assert b"/Subtype /Image" in notice and b"/Width 321" in notice and b"/Height 97" in notice
+    assert _red_in_letterhead(notice, tmp_path) > 1000  # printed where the letterhead starts
 
     # refused, each with what to do, and nothing changes
     claire.headers["Accept-Language"] = "fr"
@@ -78,7 +120,9 @@ def test_a_manager_uploads_replaces_and_removes_the_logo(site: Site) -> None:
         "notes.png": (b"not a picture at all, only words", "n’est pas une image PNG ou JPEG"),
         "anim.gif": (_image("GIF"), "n’est pas une image PNG ou JPEG"),
         "cut.png": (png[:120], "L’image est illisible"),
-        "dot.png": (_image("PNG", (4, 4)), "entre 16 et 8000 pixels"),
+        "dot.png": (_image("PNG", (4, 4)), "entre 16 et 2000 pixels"),
+        "wide.png": (_image("PNG", (2400, 300)), "exportez le logo sur 600 pixels"),
+        "bomb.png": (_declared(20000, 20000), "entre 16 et 2000 pixels"),
         "big.png": (png + b"\0" * (3 * 1024 * 1024), "Le fichier dépasse 2 Mio"),
     }
     for name, (data, said) in cases.items():

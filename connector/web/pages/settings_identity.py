@@ -13,7 +13,7 @@ next to its field and nothing is written."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -55,6 +55,14 @@ def _form_values(creditor: Creditor) -> dict[str, str]:
     return values
 
 
+def _logo(creditor: Creditor) -> dict[str, Any]:
+    """The page's logo values: its file's name, and its time as the preview's cache key."""
+    logo = Path(creditor.logo) if creditor.logo else None
+    if logo is None or not logo.is_file():
+        return {"logo": "", "logo_version": 0}
+    return {"logo": logo.name, "logo_version": logo.stat().st_mtime_ns}
+
+
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
     return {k: v for k, v in form.items() if isinstance(v, str)}
@@ -74,14 +82,12 @@ def identity_page(
         config = ctx.tenant_config(access.tenant)
     finally:
         ctx.close_sources()
-    logo = Path(config.creditor.logo) if config.creditor.logo else None
     return settings_page(
         request,
         access,
         "identity",
         values=_form_values(config.creditor),
-        logo=logo.name if logo else "",
-        logo_version=logo.stat().st_mtime_ns if logo else 0,
+        **_logo(config.creditor),
         saved=saved,
         problems=problems,
         status_code=status_code,
@@ -123,7 +129,7 @@ async def save_identity(
             "identity",
             problems=edit.problems,
             values=values,
-            logo=Path(config.creditor.logo).name if config.creditor.logo else "",
+            **_logo(config.creditor),
             status_code=400,
         )
     if edit.changed:
