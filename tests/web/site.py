@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 
 from connector.accounts import Role, hash_password
 from connector.model import (
@@ -40,7 +41,14 @@ from connector.store import Store
 from tests.demo_built import copy_demo
 from tests.processes import free_port
 
-__all__ = ["Site", "add_rival_and_people", "build_demo", "copy_demo", "start_site"]
+__all__ = [
+    "Site",
+    "add_rival_and_people",
+    "build_demo",
+    "copy_demo",
+    "start_site",
+    "with_company",
+]
 
 PASSWORD = "correct horse battery"  # every test account's
 DEMO_TENANT = "lumen"
@@ -64,6 +72,33 @@ def build_demo(folder: Path, store_url: str | None = None) -> Path:
     )
     assert done.returncode == 0, done.stderr
     return add_rival_and_people(folder, store_url)
+
+
+def with_company(
+    folder: Path,
+    slug: str,
+    platform: Platform,
+    name: str,
+    *,
+    tenant_file: str,
+    app: dict[str, str],
+) -> Path:
+    """Beside the demo in ``folder``: an encryption key, relance's app at ``platform``
+    (``app``: client_id, client_secret, token_url, authorize_url), the company ``slug``
+    (its tenant file's text, without its [creditor] name) with claire its manager."""
+    key = folder / "secret.key"
+    key.write_text(Fernet.generate_key().decode())
+    key.chmod(0o600)
+    settings = folder / "relance.toml"
+    table = "".join(f'{k} = "{v}"\n' for k, v in app.items())
+    settings.write_text(
+        settings.read_text() + f'secret_key_file = "{key}"\n\n[{platform.value}]\n{table}'
+    )
+    (folder / "tenants" / f"{slug}.toml").write_text(f'{tenant_file}[creditor]\nname = "{name}"\n')
+    with Store.open(f"sqlite:///{folder / 'relance.sqlite'}") as store:
+        store.ensure_tenant(slug, platform=platform, name=name)
+        store.grant("claire", slug, Role.MANAGER)
+    return folder
 
 
 def add_rival_and_people(folder: Path, store_url: str | None = None) -> Path:

@@ -11,17 +11,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from cryptography.fernet import Fernet
 
 from adapters.pennylane.oauth import SCOPES
-from connector.accounts import Role
 from connector.clock import SystemClock
 from connector.model import Platform, SourceRef
 from connector.oauth import Token, TokenVault, load_fernet
 from connector.settings import load_settings
 from connector.source import Event, EventKind
 from tests.emulators.pennylane import PennylaneEmulator, PennylaneState
-from tests.web.site import DEMO_TENANT, Site, copy_demo, start_site
+from tests.web.site import DEMO_TENANT, Site, copy_demo, start_site, with_company
 
 PAGE = "/t/{tenant}/settings/connection"
 
@@ -56,24 +54,19 @@ def pennylane_site(
 ) -> Iterator[Site]:
     """The demo plus a Pennylane company, ``books``, claire its manager; relance's Pennylane
     app at the emulator."""
-    folder = copy_demo(demo_template, tmp_path / "site")
-    key = folder / "secret.key"
-    key.write_text(Fernet.generate_key().decode())
-    key.chmod(0o600)
-    settings = folder / "relance.toml"
-    settings.write_text(
-        settings.read_text()
-        + f'secret_key_file = "{key}"\n\n[pennylane]\nclient_id = "relance-pl"\n'
-        f'client_secret = "pl-app-secret"\ntoken_url = "{pennylane.token_url}"\n'
-        f'authorize_url = "{pennylane.origin}/oauth/authorize"\n'
+    folder = with_company(
+        copy_demo(demo_template, tmp_path / "site"),
+        "books",
+        Platform.PENNYLANE,
+        "Librairie Martin SAS",
+        tenant_file=f'platform = "pennylane"\napi_url = "{pennylane.base_url}"\n',
+        app={
+            "client_id": "relance-pl",
+            "client_secret": "pl-app-secret",
+            "token_url": pennylane.token_url,
+            "authorize_url": f"{pennylane.origin}/oauth/authorize",
+        },
     )
-    (folder / "tenants" / "books.toml").write_text(
-        f'platform = "pennylane"\napi_url = "{pennylane.base_url}"\n'
-        '[creditor]\nname = "Librairie Martin SAS"\n'
-    )
-    with Site(folder, "", None).store() as store:  # type: ignore[arg-type]
-        store.ensure_tenant("books", platform=Platform.PENNYLANE, name="Librairie Martin SAS")
-        store.grant("claire", "books", Role.MANAGER)
     running = start_site(folder)
     yield running
     running.close()

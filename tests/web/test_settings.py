@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from cryptography.fernet import Fernet
 
 from connector.cli._context import AppState
 from connector.cli.daemon_cmd import _Tenants
@@ -22,7 +21,7 @@ from connector.model import Platform
 from connector.oauth import TokenVault, load_fernet
 from connector.settings import load_settings, load_tenant_config
 from tests.emulators.quickbooks import REALM, QuickBooksEmulator, QuickBooksState
-from tests.web.site import DEMO_TENANT, Site, copy_demo, start_site
+from tests.web.site import DEMO_TENANT, Site, copy_demo, start_site, with_company
 
 SETTINGS = f"/t/{DEMO_TENANT}/settings"
 
@@ -250,26 +249,22 @@ def qbo() -> QuickBooksEmulator:
 def books_site(demo_template: Path, tmp_path: Path, qbo: QuickBooksEmulator) -> Site:
     """The demo plus a QuickBooks company, ``books``, claire its manager; relance's app at
     the emulator; offline rate sources (a closed port)."""
-    folder = copy_demo(demo_template, tmp_path / "site")
-    key = folder / "secret.key"
-    key.write_text(Fernet.generate_key().decode())
-    key.chmod(0o600)
-    settings = folder / "relance.toml"
-    settings.write_text(
-        settings.read_text()
-        + f'secret_key_file = "{key}"\n\n[quickbooks]\nclient_id = "relance-qbo"\n'
-        f'client_secret = "qbo-secret"\ntoken_url = "{qbo.token_url}"\n'
-        f'authorize_url = "{qbo.authorize_url}"\n'
+    folder = with_company(
+        copy_demo(demo_template, tmp_path / "site"),
+        "books",
+        Platform.QUICKBOOKS,
+        "Cooper Design LLC",
+        tenant_file=(
+            f'platform = "quickbooks"\ncountry = "US"\nlanguage = "en"\n'
+            f'api_url = "{qbo.base_url}"\n'
+        ),
+        app={
+            "client_id": "relance-qbo",
+            "client_secret": "qbo-secret",
+            "token_url": qbo.token_url,
+            "authorize_url": qbo.authorize_url,
+        },
     )
-    (folder / "tenants" / "books.toml").write_text(
-        f'platform = "quickbooks"\ncountry = "US"\nlanguage = "en"\n'
-        f'api_url = "{qbo.base_url}"\n[creditor]\nname = "Cooper Design LLC"\n'
-    )
-    with site_store(folder) as store:
-        store.ensure_tenant("books", platform=Platform.QUICKBOOKS, name="Cooper Design LLC")
-        from connector.accounts import Role
-
-        store.grant("claire", "books", Role.MANAGER)
     running = start_site(folder)
     yield running
     running.close()

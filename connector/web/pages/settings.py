@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from connector.accounts import Role
+from connector.settings import TenantConfig
 from connector.store import EventType
 from connector.web.rendering import page
 from connector.web.security import Access, context_of, tenant_access
@@ -41,6 +42,16 @@ MANAGER_POST = tenant_access(Role.MANAGER, post=True)
 
 def tenant_file(request: Request, access: Access) -> Path:
     return context_of(request).settings.tenants_dir / f"{access.tenant.slug}.toml"
+
+
+def tenant_config(request: Request, access: Access) -> TenantConfig:
+    """The tenant's file as the daemon reads it (a ConfigError names a key that does not
+    load: the app's 503 page says which)."""
+    ctx = context_of(request).app_state()
+    try:
+        return ctx.tenant_config(access.tenant)
+    finally:
+        ctx.close_sources()
 
 
 def audit(request: Request, access: Access, section: str, **details: Any) -> None:

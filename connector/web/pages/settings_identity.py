@@ -24,7 +24,13 @@ from connector.model import Creditor
 from connector.policy import Policy
 from connector.settings import TenantConfig
 from connector.web.letter_preview import sample_email, sample_notice_pdf
-from connector.web.pages.settings import MANAGER_POST, audit, settings_page, tenant_file
+from connector.web.pages.settings import (
+    MANAGER_POST,
+    audit,
+    settings_page,
+    tenant_config,
+    tenant_file,
+)
 from connector.web.security import Access, context_of, tenant_access
 from connector.web.tenant_files import CREDITOR_FIELDS, creditor_from_form, save_creditor
 
@@ -77,11 +83,7 @@ def identity_page(
     status_code: int = 200,
 ) -> Response:
     """The page with the tenant file's values (its logo shown if it has one)."""
-    ctx = context_of(request).app_state()
-    try:
-        config = ctx.tenant_config(access.tenant)
-    finally:
-        ctx.close_sources()
+    config = tenant_config(request, access)
     return settings_page(
         request,
         access,

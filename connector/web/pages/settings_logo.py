@@ -17,9 +17,9 @@ from starlette.datastructures import UploadFile
 from connector.accounts import Role
 from connector.errors import RelanceError
 from connector.web.logo_files import MAX_BYTES, LogoRefused, remove_logo, save_logo
-from connector.web.pages.settings import MANAGER_POST, audit, tenant_file
+from connector.web.pages.settings import MANAGER_POST, audit, tenant_config, tenant_file
 from connector.web.pages.settings_identity import identity_page
-from connector.web.security import Access, check_csrf, context_of, tenant_access
+from connector.web.security import Access, check_csrf, tenant_access
 
 __all__ = ["router"]
 
@@ -83,11 +83,7 @@ def remove(request: Request, access: Annotated[Access, Depends(MANAGER_POST)]) -
 
 @router.get("/t/{tenant}/settings/identity/logo")
 def logo(request: Request, access: Annotated[Access, Depends(tenant_access())]) -> Response:
-    ctx = context_of(request).app_state()
-    try:
-        named = ctx.tenant_config(access.tenant).creditor.logo
-    finally:
-        ctx.close_sources()
+    named = tenant_config(request, access).creditor.logo
     path = Path(named) if named else None
     if path is None or path.suffix.lower() not in _TYPES or not path.is_file():
         raise HTTPException(status_code=404)

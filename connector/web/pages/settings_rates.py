@@ -16,7 +16,7 @@ from connector.legal import RateTables
 from connector.legal.coverage import NEEDS, days_covered, gaps
 from connector.legal.rate_update import SourceOutcome, update_tables
 from connector.web.i18n import gettext
-from connector.web.pages.settings import MANAGER_POST, audit, settings_page
+from connector.web.pages.settings import MANAGER_POST, audit, settings_page, tenant_config
 from connector.web.security import Access, context_of, tenant_access
 
 __all__ = ["router"]
@@ -64,11 +64,7 @@ def _show(
     web = context_of(request)
     tables = RateTables(web.settings.rates_dir)
     today = web.today(access.tenant)
-    ctx = web.app_state()
-    try:
-        jurisdiction = ctx.tenant_config(access.tenant).jurisdiction
-    finally:
-        ctx.close_sources()
+    jurisdiction = tenant_config(request, access).jurisdiction
     needed = []
     for name, read in NEEDS.get(jurisdiction, ()):
         covered = days_covered(tables, name, read, today)
