@@ -6,7 +6,8 @@ webhook port). Pages are rendered on the server (Jinja2), enhanced by htmx where
 every asset is in the package (``static/``): no CDN, nothing fetched at run time.
 
 Every response carries a strict Content-Security-Policy (scripts and styles from this site
-only), ``X-Frame-Options: DENY`` and ``Referrer-Policy: same-origin``.
+only, forms posting here; the connection page's also lets « Connect » lead to the platform's
+consent page), ``X-Frame-Options: SAMEORIGIN`` and ``Referrer-Policy: same-origin``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ from connector.web.pages import (
     today,
 )
 from connector.web.rendering import page
-from connector.web.security import LoginRequired, browser_language, optional_visitor
+from connector.web.security import (
+    LoginRequired,
+    browser_language,
+    content_security_policy,
+    optional_visitor,
+)
 
 __all__ = ["PAGES", "create_app"]
 
@@ -69,11 +75,7 @@ PAGES = (
 )
 
 _HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
-        "form-action 'self'"
-    ),
+    "Content-Security-Policy": content_security_policy(),
     "X-Frame-Options": "SAMEORIGIN",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",

@@ -35,6 +35,7 @@ __all__ = [
     "LoginRequired",
     "Visitor",
     "check_csrf",
+    "content_security_policy",
     "context_of",
     "new_token",
     "tenant_access",
@@ -72,6 +73,19 @@ class Access:
 
     def may(self, needed: Role) -> bool:
         return self.role.allows(needed)
+
+
+def content_security_policy(*, form_targets: tuple[str, ...] = ()) -> str:
+    """The policy every page carries: scripts, styles, images and frames from this site only,
+    and forms that post here — plus ``form_targets`` (origins), for the one page whose form
+    leads on to another site: « Connect » posts here and is redirected to the platform's
+    consent page, and browsers hold that redirect to the form page's ``form-action``."""
+    targets = " ".join(("'self'", *form_targets))
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
+        f"form-action {targets}"
+    )
 
 
 def new_token() -> str:

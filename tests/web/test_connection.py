@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -19,6 +20,7 @@ from connector.oauth import Token, TokenVault, load_fernet
 from connector.settings import load_settings
 from connector.source import Event, EventKind
 from tests.emulators.pennylane import PennylaneEmulator, PennylaneState
+from tests.web.conftest import log_in
 from tests.web.site import DEMO_TENANT, Site, copy_demo, start_site, with_company
 
 PAGE = "/t/{tenant}/settings/connection"
@@ -145,3 +147,91 @@ def test_connect_and_reconnect_pennylane_and_see_its_webhooks(
     assert secret not in page
     assert "1 attend la prochaine synchronisation" in page
     assert "rien de reçu pour l’instant" not in page
+
+
+def test_connect_in_chromium_through_the_consent_page(
+    browser: Any, pennylane_site: Site, pennylane: PennylaneEmulator
+) -> None:
+    """The button as a person clicks it: the form posts to relance, is sent on to the consent
+    page on Pennylane's site (another origin: the page's Content-Security-Policy must let the
+    form lead there) and comes back connected."""
+    site = pennylane_site
+    page = log_in(browser, site, "claire", locale="fr-FR")
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
+    page.goto(site.url + PAGE.format(tenant="books"))
+    policy = _policy(page)
+    assert f"form-action 'self' {pennylane.origin}" in policy
+    with page.expect_navigation(url=f"{site.url}/t/books/settings/connection?saved=1"):
+        page.get_by_role("button", name="Connecter Pennylane").click()
+    assert "Connecté : les jetons sont enregistrés, chiffrés." in page.locator(
+        "p.notice.ok"
+    ).inner_text().replace("\u00a0", " ")
+    assert page.get_by_role("button", name="Reconnecter Pennylane").is_visible()
+    assert _token(site).access_token in pennylane.state.tokens
+    assert refused == [], refused  # nothing blocked on the way
+    page.context.close()
+
+
+def _policy(page: Any) -> str:
+    """The Content-Security-Policy the page was served with (the same session's cookie)."""
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    answer = requests.get(page.url, cookies=cookies, timeout=30)
+    assert answer.status_code == 200
+    return answer.headers["content-security-policy"]
+
+
+def test_a_declined_consent_or_a_spent_code_leaves_the_connection_as_it_was(
+    pennylane_site: Site, pennylane: PennylaneEmulator
+) -> None:
+    site = pennylane_site
+    claire = _french(site.client("claire"))
+    hops, answer = _connect(site, claire)
+    assert answer.status_code == 200, answer.text
+    connected = _token(site)
+
+    pennylane.state.consent = "deny"  # « Refuser » at Pennylane
+    hops, answer = _connect(site, claire)
+    assert "error=access_denied" in hops[-1]
+    assert answer.status_code == 400
+    text = answer.text.replace("\u00a0", " ")
+    assert "La plateforme n’a pas donné l’accès à relance" in text
+    assert "la connexion reste telle qu’elle était" in text
+    assert _token(site).access_token == connected.access_token
+
+    # the callback opened again (a reload, the back button): its code was spent
+    pennylane.state.consent = "grant"
+    hops, answer = _connect(site, claire)
+    assert answer.status_code == 200
+    reconnected = _token(site)
+    again = claire.get(hops[1], allow_redirects=False, timeout=30)
+    assert again.status_code == 400
+    assert "n’a pas accepté le code qu’elle venait de donner" in again.text
+    assert _token(site).access_token == reconnected.access_token  # nothing replaced
+    log = (site.folder / "web.log").read_text()
+    assert "access_denied" in log and "invalid_grant" in log
+    assert "code=" not in log  # the codes themselves are not logged
+
+
+def test_a_code_is_taken_once_by_its_own_client_and_redirect_uri(
+    pennylane: PennylaneEmulator,
+) -> None:
+    """The emulator holds codes as RFC 6749 §4.1.3 says Pennylane's server does."""
+    state = pennylane.state
+
+    def exchange(code: str, redirect: str) -> int:
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": "relance-pl",
+            "client_secret": "pl-app-secret",
+            "redirect_uri": redirect,
+        }
+        return requests.post(pennylane.token_url, data=form, timeout=30).status_code
+
+    code = state.authorize(frozenset(SCOPES), "relance-pl", "https://a.example/cb")
+    assert exchange(code, "https://b.example/cb") == 400  # another redirect URI: spent
+    assert exchange(code, "https://a.example/cb") == 400
+    code = state.authorize(frozenset(SCOPES), "relance-pl", "https://a.example/cb")
+    assert exchange(code, "https://a.example/cb") == 200
+    assert exchange(code, "https://a.example/cb") == 400  # once

@@ -7,42 +7,63 @@ the browser.
   sends them back to this app's ``/t/{tenant}/settings/connection/callback`` — that address
   must be registered as a redirect URI of relance's app at the platform (its developer
   console). The callback checks the state against the session and stores the tokens exactly
-  as ``relance connect`` does (``connector.connect.finish_oauth``).
+  as ``relance connect`` does (``connector.connect.finish_oauth``). A consent declined, a code
+  the platform will not take (spent by a reload, expired) or a platform out of reach is said
+  in the reader's language and leaves the stored connection as it was. The page's
+  Content-Security-Policy names the consent site in ``form-action``: browsers check the
+  redirect that follows the form's POST against it.
 * **API key** (a Pennylane company token, an Odoo API key): a password field; the key is
   stored encrypted and never shown, logged, or written in the journal.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from typing import Annotated
+from urllib.parse import urlsplit
 
+import requests
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from connector.accounts import Role
 from connector.connect import authorization_url, connect_token, finish_oauth
-from connector.errors import RelanceError
+from connector.errors import AuthorizationLost, RelanceError
 from connector.model import Platform
 from connector.oauth import TokenVault, load_fernet
 from connector.source import Resource
 from connector.sources import oauth_app_for
 from connector.web.pages.settings import MANAGER_POST, audit, settings_page
-from connector.web.security import Access, context_of, tenant_access
+from connector.web.security import Access, content_security_policy, context_of, tenant_access
 from connector.web.webhooks_view import webhook_view
 
 __all__ = ["router"]
 
 router = APIRouter()
+log = logging.getLogger("relance.web")
 
 OAUTH = (Platform.PENNYLANE, Platform.QUICKBOOKS)
 API_KEY = (Platform.PENNYLANE, Platform.ODOO)
 NOT_ASKED = (
     "That answer from the platform was not asked for by this session: nothing was stored. "
     "Connect again from this page."
+)
+REFUSED = (
+    "The platform did not give relance access (you declined, or it refused): the connection "
+    "stays as it was. Connect again when you are ready."
+)
+CODE_REFUSED = (
+    "The platform did not accept the code it had just given (it may have expired): nothing "
+    "was stored and the connection stays as it was. Connect again."
+)
+UNREACHABLE = (
+    "The platform could not be reached to finish the connection: nothing was stored. Try "
+    "again in a moment."
 )
 STATE_LIFETIME = 15 * 60  # seconds from « Connect » to the platform's answer
 
@@ -88,14 +109,11 @@ def _show(
     store, platform = web.store, access.tenant.platform
     credential = store.credential(access.tenant.slug, platform.value)
     cursors = [(r.value, store.cursor(access.tenant.slug, r)) for r in Resource]
-    oauth_ready = None
+    consent_origin = None
     if platform in OAUTH:
-        try:
-            oauth_app_for(platform.value, web.settings)
-            oauth_ready = True
-        except RelanceError:
-            oauth_ready = False
-    return settings_page(
+        with contextlib.suppress(RelanceError):  # the page says the credentials are missing
+            consent_origin = _origin(oauth_app_for(platform.value, web.settings).authorize_url)
+    response = settings_page(
         request,
         access,
         "connection",
@@ -104,7 +122,7 @@ def _show(
         cycle=store.cycle_row(access.tenant.slug),
         cursors=[(name, c) for name, c in cursors if c is not None],
         oauth=platform in OAUTH,
-        oauth_ready=oauth_ready,
+        oauth_ready=consent_origin is not None,
         api_key=platform in API_KEY,
         callback=redirect_uri(request, access),
         webhooks=(
@@ -116,6 +134,17 @@ def _show(
         problems=problems,
         status_code=status_code,
     )
+    if consent_origin:
+        # « Connect » posts here and is sent on to the consent page: the browser checks that
+        # redirect against this page's form-action, which must name the platform's site
+        policy = content_security_policy(form_targets=(consent_origin,))
+        response.headers["Content-Security-Policy"] = policy
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @router.get("/t/{tenant}/settings/connection")
@@ -159,6 +188,14 @@ def callback(request: Request, access: Annotated[Access, Depends(tenant_access()
         )
     web = context_of(request)
     platform = access.tenant.platform
+    if "error" in answer:  # the person said no at the platform, or the platform did
+        log.warning(
+            "web: %s: %s answered the consent with %s",
+            access.tenant.slug,
+            platform.value,
+            answer["error"][:64],
+        )
+        return _show(request, access, problems={"": _(REFUSED)}, status_code=400)
     try:
         app = oauth_app_for(platform.value, web.settings)
         vault = TokenVault(web.store, load_fernet(web.settings))
@@ -171,6 +208,12 @@ def callback(request: Request, access: Annotated[Access, Depends(tenant_access()
             state=answer.get("state", ""),
             answer=answer,
         )
+    except AuthorizationLost as exc:  # the code was not taken
+        log.warning("web: %s: %s", access.tenant.slug, exc.message)
+        return _show(request, access, problems={"": _(CODE_REFUSED)}, status_code=400)
+    except requests.RequestException as exc:
+        log.warning("web: %s: %s unreachable: %s", access.tenant.slug, platform.value, type(exc))
+        return _show(request, access, problems={"": _(UNREACHABLE)}, status_code=502)
     except RelanceError as exc:
         return _show(request, access, problems={"": exc.message}, status_code=400)
     audit(request, access, "connection", platform=platform.value, how="oauth")

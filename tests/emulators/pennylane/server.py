@@ -6,8 +6,9 @@ subscriptions of the later form against the extract in tests/pennylane/contract/
 does as the spec and the documentation say Pennylane does:
 
 * Auth: company tokens with scopes (403 naming the missing scope) and OAuth2 — a consent
-  page at ``/oauth/authorize`` that consents at once to the scopes asked, an
-  authorization-code grant and a refresh grant at ``/oauth/token`` (``/oauth/oauth/token``
+  page at ``/oauth/authorize`` that consents at once to the scopes asked (or declines), an
+  authorization-code grant (codes single-use, ten minutes, bound to the client and the
+  redirect URI) and a refresh grant at ``/oauth/token`` (``/oauth/oauth/token``
   too) that rotates: each refresh returns a new pair and kills *both* old tokens; access
   tokens live 24 h; ``/oauth/revoke``; ``invalid_grant``/``invalid_client`` errors.
 * Reads: ``/me``; ``/customers`` and ``/customer_invoices`` with cursor paging (limit 1-100,
@@ -285,8 +286,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- OAuth --------------------------------------------------------------------------------
     def _consent(self, query: dict[str, str]) -> None:
-        """``GET /oauth/authorize``: the person consents at once; back to ``redirect_uri``
-        with a code for the scopes asked (space-separated) and the ``state`` as sent."""
+        """``GET /oauth/authorize``: the person consents at once (or declines, when the test
+        says so); back to ``redirect_uri`` with a code for the scopes asked (space-separated),
+        or ``error=access_denied``, and the ``state`` as sent."""
         state = self.state
         if state.clients.get(query.get("client_id", "")) is None:
             return self._send(400, {"error": "invalid_client"})
@@ -295,7 +297,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, {"error": "invalid_request"})
         if not query.get("redirect_uri"):
             return self._send(400, {"error": "invalid_redirect_uri"})
-        answer = urlencode({"code": state.authorize(scopes), "state": query.get("state", "")})
+        if state.consent == "deny":
+            answer = urlencode({"error": "access_denied", "state": query.get("state", "")})
+        else:
+            code = state.authorize(scopes, query["client_id"], query["redirect_uri"])
+            answer = urlencode({"code": code, "state": query.get("state", "")})
         self.send_response(302)
         self.send_header("location", f"{query['redirect_uri']}?{answer}")
         self.send_header("content-length", "0")
@@ -318,7 +324,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(404, {"error": "Not Found", "status": 404})
             grant_type = form.get("grant_type")
             if grant_type == "authorization_code":
-                scopes = state.codes.pop(form.get("code", ""), None)
+                scopes = state.redeem(
+                    form.get("code", ""), form["client_id"], form.get("redirect_uri", "")
+                )
                 if scopes is None:
                     return self._send(400, {"error": "invalid_grant"})
                 return self._send(200, state.issue_pair(scopes))

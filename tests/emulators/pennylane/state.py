@@ -31,6 +31,7 @@ __all__ = [
     "API_2026_04",
     "API_LATER",
     "Change",
+    "Consent",
     "Exchange",
     "Fault",
     "Grant",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 ACCESS_LIFE, REFRESH_LIFE = timedelta(hours=24), timedelta(days=90)
+CODE_LIFE = timedelta(minutes=10)  # RFC 6749 §4.1.2: a code lives ten minutes at most
 ALL_SCOPES = frozenset(
     {"customer_invoices:all", "customers:all", "categories:all", "transactions:readonly"}
 )
@@ -87,13 +89,25 @@ class Exchange:
     response: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """A code the consent page handed out: for one client, one redirect URI, ten minutes."""
+
+    scopes: frozenset[str]
+    client_id: str
+    redirect_uri: str
+    expires: datetime
+
+
 @dataclass
 class PennylaneState:
     clock: Clock
     tokens: dict[str, Grant] = field(default_factory=lambda: {"plt_test_token": Grant(ALL_SCOPES)})
     clients: dict[str, str] = field(default_factory=lambda: {"relance-app": "app-secret"})
     refresh_tokens: dict[str, tuple[str, frozenset[str], datetime]] = field(default_factory=dict)
-    codes: dict[str, frozenset[str]] = field(default_factory=dict)
+    codes: dict[str, Consent] = field(default_factory=dict)
+    # what the person at the consent page does: "grant", or "deny" (back with access_denied)
+    consent: str = "grant"
     customers: dict[int, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[int, dict[str, Any]] = field(default_factory=dict)
     changes: dict[str, list[Change]] = field(
@@ -167,11 +181,25 @@ class PennylaneState:
             }
             return category_id
 
-    def authorize(self, scopes: frozenset[str] = ALL_SCOPES) -> str:
+    def authorize(self, scopes: frozenset[str], client_id: str, redirect_uri: str) -> str:
         """A code, as the consent screen returns it to the redirect URI."""
         code = secrets.token_urlsafe(12)
-        self.codes[code] = scopes
+        with self.lock:
+            expires = self.clock.now() + CODE_LIFE
+            self.codes[code] = Consent(scopes, client_id, redirect_uri, expires)
         return code
+
+    def redeem(self, code: str, client_id: str, redirect_uri: str) -> frozenset[str] | None:
+        """The scopes a code grants, once (RFC 6749 §4.1.3): the same client, the same
+        redirect URI as the consent, within its ten minutes; otherwise nothing (and the
+        code is spent all the same)."""
+        with self.lock:
+            consent = self.codes.pop(code, None)
+        if consent is None or consent.expires <= self.clock.now():
+            return None
+        if (consent.client_id, consent.redirect_uri) != (client_id, redirect_uri):
+            return None
+        return consent.scopes
 
     def issue_pair(self, scopes: frozenset[str] = ALL_SCOPES) -> dict[str, Any]:
         """A fresh OAuth access + refresh pair, as the token endpoint hands it out."""
