@@ -72,6 +72,7 @@ from connector.webhook_accounts import (
     AccountDirectory,
     account_webhook,
 )
+from connector.webhook_refusals import EVERY_COMPANY, RefusalTally
 
 __all__ = [
     "BODY_TIMEOUT",
@@ -221,7 +222,9 @@ def create_app(
     writer = InboxWriter(store)
     pool = ThreadPoolExecutor(verifiers, thread_name_prefix="webhook-verify")
     directory = TenantDirectory(store)
+    refusals = RefusalTally(store)
     app.router.on_shutdown.append(writer.close)
+    app.router.on_shutdown.append(refusals.close)
     app.router.on_shutdown.append(pool.shutdown)
 
     def source(slug: str) -> Source | None:
@@ -248,7 +251,9 @@ def create_app(
             return "no such tenant"
         return None if found == platform else f"the tenant is on {found}"
 
-    def verified(slug: str, headers: dict[str, str], body: bytes) -> JSONResponse | list[Event]:
+    def verified(
+        platform: str, slug: str, headers: dict[str, str], body: bytes
+    ) -> JSONResponse | list[Event]:
         """The delivery's events, or the answer refusing it."""
         try:
             found = source(slug)
@@ -262,6 +267,7 @@ def create_app(
             return fitted(found.parse_webhook(headers, body))
         except (SourceRejected, AuthorizationLost, Unsupported) as exc:
             log.warning("webhook for %s refused: %s", slug, exc.message)
+            refusals.add(slug, platform, exc.message)  # shown on the tenant's settings
             return refused()
         except DataError as exc:  # signed, so its sender may read why
             return _refuse(400, exc.message, exc.hint or "")
@@ -276,7 +282,7 @@ def create_app(
     ) -> JSONResponse:
         loop = asyncio.get_running_loop()
         try:
-            checked = await loop.run_in_executor(pool, verified, slug, headers, body)
+            checked = await loop.run_in_executor(pool, verified, platform, slug, headers, body)
         except SQLAlchemyError as exc:  # the store is down: no secret to read
             return _unstored(slug, exc)
         if isinstance(checked, JSONResponse):
@@ -387,6 +393,7 @@ def create_app(
         store_timeout=STORE_TIMEOUT,
         count=count,
         read_body=lambda request: body_of(request, request.path_params["platform"]),
+        refused=lambda platform, reason: refusals.add(EVERY_COMPANY, platform, reason),
     )
 
     async def shaped_account_delivery(request: Request) -> Response:

@@ -206,9 +206,14 @@ def _answer(status: int, **body: Any) -> JSONResponse:
 
 
 def _route(
-    directory: AccountDirectory, platform: str, headers: dict[str, str], body: bytes
+    directory: AccountDirectory,
+    platform: str,
+    headers: dict[str, str],
+    body: bytes,
+    refused: Callable[[str, str], None] | None = None,
 ) -> JSONResponse | list[tuple[str, list[Event]]]:
-    """Each tenant's events of a verified delivery, or the answer refusing it."""
+    """Each tenant's events of a verified delivery, or the answer refusing it (``refused``
+    told the platform and why, when the signature does not hold)."""
     verifier = directory.verifier(platform)
     if verifier is None:
         return _answer(404, error=f"no {platform} tenant here to verify deliveries with")
@@ -216,6 +221,8 @@ def _route(
         accounts = verifier.webhook_accounts(headers, body)
     except (SourceRejected, AuthorizationLost) as exc:
         log.warning("%s webhook refused: %s", platform, exc.message)
+        if refused is not None:
+            refused(platform, exc.message)
         return _answer(401, error=exc.message, hint=exc.hint or "")
     except Unsupported as exc:  # relance lacks the verifier: Intuit retries once it is set
         log.error("%s webhook not verified: %s", platform, exc.message)
@@ -241,6 +248,7 @@ def account_webhook(
     store_timeout: float,
     count: Callable[[str, str], None] | None = None,
     read_body: Callable[[Request], Awaitable[bytes | JSONResponse | None]] | None = None,
+    refused: Callable[[str, str], None] | None = None,
 ) -> Callable[[Request], Any]:
     """The ``POST /webhooks/{platform}`` handler: verified in ``pool``, each tenant's events
     handed to ``submit`` (the inbox writer), answered 200 once all are stored. ``read_body``
@@ -279,7 +287,7 @@ def account_webhook(
         loop = asyncio.get_running_loop()
         try:
             routed = await loop.run_in_executor(
-                pool, _route, directory, platform, dict(request.headers), bytes(body)
+                pool, _route, directory, platform, dict(request.headers), bytes(body), refused
             )
         except (RelanceError, SQLAlchemyError) as exc:  # the store is down: no tenant list
             log.error("%s webhook not routed: %s", platform, type(exc).__name__)

@@ -18,7 +18,7 @@ from connector.source import Event, EventKind
 from connector.store import schema as t
 from connector.store.outbox import OutboxMixin
 
-__all__ = ["InboundEvent", "InboxMixin", "InboxSummary"]
+__all__ = ["InboundEvent", "InboxMixin", "InboxSummary", "Refusals"]
 
 
 def _inbox_rows(tenant: str, platform: str, events: Sequence[Event]) -> list[dict[str, object]]:
@@ -64,6 +64,18 @@ class InboxSummary:
     waiting: int
     last_error_at: datetime | None
     last_error: str | None
+    refusals: Refusals | None = None  # deliveries the receiver refused, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Refusals:
+    """Deliveries refused for a tenant on one platform: how many since when, the last one's
+    instant and reason."""
+
+    count: int
+    first_at: datetime
+    last_at: datetime
+    reason: str
 
 
 class InboxMixin(OutboxMixin):
@@ -137,12 +149,52 @@ class InboxMixin(OutboxMixin):
                 .order_by(i.id.desc())
                 .limit(1)
             ).first()
+            r = t.webhook_refusals.c
+            refused = conn.execute(
+                select(r.refused, r.first_at, r.last_at, r.last_reason)
+                .where(r.tenant == tenant)
+                .order_by(r.last_at.desc())
+                .limit(1)
+            ).first()
         return InboxSummary(
             last_received=last,
             waiting=int(waiting or 0),
             last_error_at=failed.processed_at if failed else None,
             last_error=failed.error if failed else None,
+            refusals=Refusals(*refused) if refused else None,
         )
+
+    def record_refusals(
+        self,
+        tenant: str,
+        platform: str,
+        *,
+        count: int,
+        first_at: datetime,
+        last_at: datetime,
+        reason: str,
+    ) -> None:
+        """Add ``count`` refused deliveries to the tenant's tally (one row per platform)."""
+        insert_ = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        r = t.webhook_refusals.c
+        statement = insert_(t.webhook_refusals).values(
+            tenant=tenant,
+            platform=platform,
+            refused=count,
+            first_at=first_at,
+            last_at=last_at,
+            last_reason=reason[:300],
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[r.tenant, r.platform],
+            set_={
+                "refused": r.refused + statement.excluded.refused,
+                "last_at": statement.excluded.last_at,
+                "last_reason": statement.excluded.last_reason,
+            },
+        )
+        with self._tx() as conn:
+            conn.execute(statement)
 
     def pending_inbound(self, tenant: str, limit: int = 1000) -> list[InboundEvent]:
         """Events of ``tenant`` not processed yet, claimed or not (for display)."""

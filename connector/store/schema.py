@@ -306,6 +306,20 @@ inbox = Table(
     ),
 )
 
+# the webhook deliveries the receiver refused for a tenant (a signature that does not match
+# its secret, no subscription in place): how many, since when, the last one's reason; the
+# deliveries themselves are not kept (connector/webhook_refusals.py)
+webhook_refusals = Table(
+    "webhook_refusals",
+    metadata,
+    Column("tenant", String(64), ForeignKey("tenants.slug"), primary_key=True),
+    Column("platform", String(20), primary_key=True),
+    Column("refused", Integer, nullable=False),
+    Column("first_at", UtcDateTime(), nullable=False),
+    Column("last_at", UtcDateTime(), nullable=False),
+    Column("last_reason", String(300), nullable=False),
+)
+
 # one row per tenant: when its next scheduled cycle is due (and by which schedule), who
 # holds it now (a lease that expires, so a replica killed mid-cycle loses the tenant to
 # another one, not forever), and when the last one finished

@@ -157,6 +157,11 @@ def test_a_forged_or_unsigned_delivery_is_refused_and_nothing_stored(
         assert answer.status_code == 401
         assert answer.json()["error"]
     assert store.pending_inbound("acme") == []
+    # the forged one is counted for the tenant's settings page; the one without a signature
+    # header is a stranger's (the log only); nothing of either is kept
+    refusals = store.inbox_summary("acme").refusals
+    assert refusals is not None and refusals.count == 1
+    assert refusals.reason == "Pennylane webhook signature does not match"
 
 
 def test_one_tenant_s_delivery_cannot_land_in_another(
@@ -166,6 +171,9 @@ def test_one_tenant_s_delivery_cannot_land_in_another(
     answer = _post(f"{receiver}/webhooks/pennylane/other", headers, body)
     assert answer.status_code == 401  # signed with acme's secret, not other's
     assert store.pending_inbound("other") == []
+    refusals = store.inbox_summary("other").refusals
+    assert refusals is not None and refusals.count == 1
+    assert store.inbox_summary("acme").refusals is None
 
 
 def test_a_signed_body_relance_cannot_read_is_acknowledged_and_stores_nothing(

@@ -110,6 +110,11 @@ def test_a_forged_delivery_is_refused_and_nothing_is_stored(
     unsigned = {"Content-Type": "application/json"}
     assert _post(f"{receiver}/webhooks/quickbooks", unsigned, body).status_code == 401
     assert store.pending_inbound("acme") == []
+    # signed with the app's one verifier: the refusal is every QuickBooks company's to see
+    for slug in REALMS:
+        refusals = store.inbox_summary(slug).refusals
+        assert refusals is not None and refusals.count == 1, slug
+        assert refusals.reason == "QuickBooks webhook signature does not match"
 
 
 def test_a_signed_delivery_relance_cannot_read_is_acknowledged(receiver: str, store: Store) -> None:

@@ -147,6 +147,25 @@ def test_connect_and_reconnect_pennylane_and_see_its_webhooks(
     assert secret not in page
     assert "1 attend la prochaine synchronisation" in page
     assert "rien de reçu pour l’instant" not in page
+    assert "Dernier envoi refusé" not in page
+
+    # deliveries the receiver refused for the company: counted, the last reason in French
+    with site.store() as store:
+        first, last = (
+            datetime(2026, 12, 3, 8, 0, tzinfo=UTC),
+            datetime(2026, 12, 3, 10, 5, tzinfo=UTC),
+        )
+        reason = "Pennylane webhook signature does not match"
+        store.record_refusals(
+            "books", "pennylane", count=3, first_at=first, last_at=last, reason=reason
+        )
+    page = claire.get(site.url + PAGE.format(tenant="books"), timeout=30).text.replace(
+        "\u00a0", " "
+    )
+    assert "Dernier envoi refusé" in page
+    assert "la signature de l’envoi de Pennylane ne correspond pas au secret enregistré" in page
+    assert "3 refusés depuis le 3 décembre 2026" in page
+    assert "des envois ont été acceptés depuis" not in page  # the last event came before
 
 
 def test_connect_in_chromium_through_the_consent_page(

@@ -1,0 +1,77 @@
+"""Refused webhook deliveries counted per company: written at most once per interval (a
+flood of forgeries is not a flood of writes), the rest when the receiver stops; an app-wide
+refusal counted for each company on that platform; a store that fails loses the count, not
+the receiver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from connector.clock import FrozenClock
+from connector.model import Platform
+from connector.store import Store
+from connector.webhook_refusals import EVERY_COMPANY, RefusalTally
+
+START = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path / 's.sqlite'}") as store:
+        store.ensure_tenant("acme", platform=Platform.PENNYLANE)
+        store.ensure_tenant("north", platform=Platform.QUICKBOOKS)
+        store.ensure_tenant("south", platform=Platform.QUICKBOOKS)
+        yield store
+
+
+def test_a_flood_is_written_once_per_interval_and_all_of_it_at_the_end(store: Store) -> None:
+    clock, ticks = FrozenClock(START), Ticks()
+    tally = RefusalTally(store, interval=10, clock=clock, monotonic=ticks)
+    tally.add("acme", "pennylane", "Pennylane webhook signature does not match")
+    first = store.inbox_summary("acme").refusals
+    assert first is not None and (first.count, first.first_at) == (1, START)
+    for _ in range(499):  # within the interval: counted, not written
+        clock.advance(timedelta(milliseconds=10))
+        tally.add("acme", "pennylane", "Pennylane webhook signed too long ago (possible replay)")
+    assert store.inbox_summary("acme").refusals == first
+    ticks.now += 10
+    tally.add("acme", "pennylane", "Pennylane webhook signature does not match")
+    written = store.inbox_summary("acme").refusals
+    assert written is not None and written.count == 501 and written.first_at == START
+    assert written.reason == "Pennylane webhook signature does not match"
+    tally.add("acme", "pennylane", "Pennylane webhook signature does not match")
+    tally.close()
+    closed = store.inbox_summary("acme").refusals
+    assert closed is not None and closed.count == 502 and closed.last_at > START
+
+
+def test_an_app_wide_refusal_counts_for_each_company_on_the_platform(store: Store) -> None:
+    tally = RefusalTally(store, clock=FrozenClock(START))
+    tally.add(EVERY_COMPANY, "quickbooks", "QuickBooks webhook signature does not match")
+    for slug in ("north", "south"):
+        refusals = store.inbox_summary(slug).refusals
+        assert refusals is not None and refusals.count == 1
+    assert store.inbox_summary("acme").refusals is None
+
+
+def test_a_long_reason_is_cut_and_a_store_that_fails_is_only_logged(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    tally = RefusalTally(store, clock=FrozenClock(START))
+    tally.add("acme", "pennylane", "x" * 5000)
+    refusals = store.inbox_summary("acme").refusals
+    assert refusals is not None and len(refusals.reason) == 300
+    tally.add("ghost", "pennylane", "no such tenant in the store")  # the database refuses it
+    assert "refused deliveries for ghost not counted" in caplog.text
