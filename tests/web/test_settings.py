@@ -10,6 +10,7 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -278,8 +279,14 @@ def site_store(folder: Path):  # type: ignore[no-untyped-def]
 
 def test_connect_quickbooks_from_the_browser_side(books_site: Site) -> None:
     claire = books_site.client("claire")
-    page = claire.get(f"{books_site.url}/t/books/settings/connection", timeout=10).text
+    shown = claire.get(f"{books_site.url}/t/books/settings/connection", timeout=10)
+    page = shown.text
     assert "not connected" in page and "/t/books/settings/connection/callback" in page
+    # the form may lead to Intuit's consent site (a browser checks the redirect against it)
+    app = load_settings(books_site.folder / "relance.toml").quickbooks
+    assert app is not None and app.authorize_url
+    consent = "{0.scheme}://{0.netloc}".format(urlsplit(app.authorize_url))
+    assert f"form-action 'self' {consent}" in shown.headers["content-security-policy"]
     # one webhook address for every company of the app; no verifier token configured here
     assert "<code>/webhooks/quickbooks</code>" in page and "not set up" in page
     assert "RELANCE_QUICKBOOKS__WEBHOOK_VERIFIER" in page
