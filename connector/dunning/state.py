@@ -25,8 +25,9 @@ class CustomerState:
     ``refusals`` are channels that refused the customer's current addresses for good;
     ``cancelled`` the keys of actions a person cancelled before they went out (the same step
     for the same invoices is not planned again until a person releases it). A
-    caller without history (the Odoo add-on) leaves both empty: the planner then dates a
-    notice from the item's progress.
+    caller without a record of refusals (the Odoo add-on) leaves ``refusals`` empty; one
+    without history leaves ``history`` empty too, and the planner then dates a notice from
+    the item's progress.
     """
 
     customer: Customer

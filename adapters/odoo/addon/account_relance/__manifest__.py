@@ -4,7 +4,7 @@
     "name": "Relance: dunning of unpaid customer invoices",
     "summary": "Reminders, phone calls, formal notice and escalation, "
     "planned by relance's own core, approved and sent from Odoo",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Accounting/Accounting",
     "license": "AGPL-3",
     "author": "relance contributors",

@@ -172,6 +172,7 @@ class OrmLedger:
         last_action = self._last_actions(partners)
         pauses = self._pauses(partners)
         history = self._history(partners)
+        cancelled = self._cancelled(partners)
         for partner in partners:
             customer = customers.get(partner)
             if customer is None:
@@ -193,6 +194,7 @@ class OrmLedger:
                         progress={**progress[partner], **plan_progress.get(partner, {})},
                         last_action_on=last_action.get(partner),
                         history=history.get(partner, {}),
+                        cancelled=cancelled.get(partner, frozenset()),
                     ),
                     self.as_of,
                 ),
@@ -384,6 +386,26 @@ class OrmLedger:
             partner: {key: tuple(steps) for key, steps in items.items()}
             for partner, items in found.items()
         }
+
+    def _cancelled(self, partner_ids):
+        """The keys of the actions a person cancelled, per customer: relance's planner plans
+        none of them again and lists the customer as blocked by it, until someone releases it
+        (the core's ``CustomerState.cancelled``). An action relance withdrew itself (paid,
+        disputed, promised or paused since it was planned) has no ``cancelled_by_id``: its
+        step comes back by itself if it falls due again."""
+        if not partner_ids:
+            return {}
+        groups = self.env["relance.action"]._read_group(
+            [
+                ("company_id", "=", self.company.id),
+                ("partner_id", "in", partner_ids),
+                ("state", "=", "cancelled"),
+                ("cancelled_by_id", "!=", False),
+            ],
+            ["partner_id"],
+            ["key:array_agg"],
+        )
+        return {partner.id: frozenset(keys) for partner, keys in groups}
 
     def _pauses(self, partner_ids):
         pauses = {}

@@ -14,7 +14,7 @@ from odoo import fields
 from connector.calendar import BusinessCalendar
 from connector.legal.notice import notice_claim
 from connector.model import Channel, StepKind
-from connector.planner import ItemKind, plan_customer
+from connector.planner import BlockKind, ItemKind, plan_customer
 
 from .ledger import OrmLedger, record_id
 from .messages import compose
@@ -69,9 +69,7 @@ class CompanyPlanner:
             policy = partner.relance_policy_id or default_policy
             core, calendar = self.core_policy(policy)
             plan = plan_customer(state, core, calendar, self.as_of)
-            blocked[partner_id] = "\n".join(
-                f"{self._step_label(policy, b.step)}: {b.reason}" for b in plan.blocked
-            )
+            blocked[partner_id] = "\n".join(self._blocked(policy, b) for b in plan.blocked)
             for planned in plan.actions:
                 existing = pending_by_key.get(planned.key)
                 if existing:
@@ -91,6 +89,8 @@ class CompanyPlanner:
                 ]
             )
             reopened = {a.key: a for a in cancelled}
+            # released after a person's cancel: written today, read by no one yet
+            released = {a.key for a in cancelled if a.released_by_id}
             policies = self.env["relance.policy"].browse([v["policy_id"] for v in created])
             auto = {p.id for p in policies if p.auto_approve}
             for vals in created:  # an interest without a figure waits for a person, always
@@ -98,6 +98,7 @@ class CompanyPlanner:
                     vals["policy_id"] in auto
                     and not vals.get("interest_missing")
                     and not vals.get("error")
+                    and vals["key"] not in released
                 )
                 vals["state"] = "approved" if automatic else "proposed"
             renewed = self.Action.browse()
@@ -132,6 +133,23 @@ class CompanyPlanner:
     def _step_label(policy, name):
         step = policy.step_ids.filtered(lambda s: s.name == name)[:1]
         return step.display_name or name
+
+    def _blocked(self, policy, blocked):
+        """One line of the customer's blocked reasons. The core's own reason for a step a
+        person cancelled names its command line; here, the person and the button that
+        releases it."""
+        label = self._step_label(policy, blocked.step)
+        if blocked.kind is not BlockKind.CANCELLED:
+            return f"{label}: {blocked.reason}"
+        action = self.Action.search(
+            [("company_id", "=", self.company.id), ("key", "=", blocked.action_key)], limit=1
+        )
+        return self.env._(
+            "%(step)s: cancelled by %(person)s, so nothing goes out for it; to send it after "
+            "all, open the cancelled action and release it.",
+            step=label,
+            person=action.cancelled_by_id.name or self.env._("a person"),
+        )
 
     def _write_blocked(self, reasons):
         """Who is blocked and why, on the customer (per company): shown on the customer's

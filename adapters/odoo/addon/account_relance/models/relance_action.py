@@ -82,6 +82,22 @@ class RelanceAction(models.Model):
         "relance.promise", string="Broken promises", readonly=True
     )
     approved_by_id = fields.Many2one("res.users", readonly=True)
+    cancelled_by_id = fields.Many2one(
+        "res.users",
+        string="Cancelled by",
+        readonly=True,
+        help="The person who cancelled it: the step is not planned again for these invoices, "
+        "and the customer is listed as blocked by it, until someone releases it. Empty when "
+        "relance withdrew it (paid, disputed, promised or paused since it was planned): the "
+        "step then comes back by itself if it falls due again.",
+    )
+    released_by_id = fields.Many2one(
+        "res.users",
+        string="Released by",
+        readonly=True,
+        help="The person who released it after a cancel: the next cycle plans the step again, "
+        "with that day's figures, and it waits for a person's approval.",
+    )
     done_on = fields.Date(readonly=True)
     mail_id = fields.Many2one("mail.mail", string="E-mail", readonly=True)
     error = fields.Text(readonly=True)
@@ -173,7 +189,37 @@ class RelanceAction(models.Model):
         return True
 
     def action_cancel(self):
-        self.filtered(lambda a: a.state in (*PENDING, "failed")).write({"state": "cancelled"})
+        """A person's « not this one »: the step is not planned again for these invoices, and
+        the customer is listed as blocked by it, until someone releases it (the core's
+        cancelled step). Planning it again the next day, and sending it under a policy that
+        approves automatically, would undo what the person decided."""
+        self.filtered(lambda a: a.state in (*PENDING, "failed")).write(
+            {"state": "cancelled", "cancelled_by_id": self.env.user.id, "released_by_id": False}
+        )
+        return True
+
+    def action_release(self):
+        """« Send it after all »: the next cycle plans the step again, with that day's figures,
+        on this same record. It waits for a person's approval even under a policy that
+        approves automatically: what it will say is written then, and no one has read it."""
+        self.check_access("write")
+        for action in self:
+            if action.state != "cancelled" or not action.cancelled_by_id:
+                raise UserError(
+                    self.env._(
+                        "Only an action a person cancelled can be released: %s.", action.name
+                    )
+                )
+        for action in self:
+            action.message_post(
+                body=self.env._(
+                    "Released by %s: the next cycle plans this step again, with that day's "
+                    "figures, for approval.",
+                    self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        self.write({"cancelled_by_id": False, "released_by_id": self.env.user.id})
         return True
 
     def action_print_notice(self):
@@ -230,11 +276,13 @@ class RelanceAction(models.Model):
                 )
 
     def _withdraw(self, why):
+        """relance's own cancel (paid, disputed, promised or paused since it was planned): no
+        person is named, so nothing is blocked and the step comes back if it falls due again."""
         for action in self:
             action.message_post(
                 body=self.env._("Withdrawn: %s.", why), subtype_xmlid="mail.mt_note"
             )
-        self.write({"state": "cancelled"})
+        self.write({"state": "cancelled", "cancelled_by_id": False})
 
     # --- carrying out ----------------------------------------------------------------------------
     def _execute(self, as_of=None):

@@ -22,9 +22,10 @@ class ResPartner(models.Model):
         string="Dunning blocked",
         company_dependent=True,
         readonly=True,
-        help="A step is due but cannot reach the customer (no e-mail or postal address, a "
-        "letter waiting to be posted…): what stops it, written by the last cycle. Give the "
-        "customer what is missing, or record the letter's posting, and the schedule goes on.",
+        help="A step is due but does not go out (no e-mail or postal address, a letter "
+        "waiting to be posted, a step a person cancelled…): what stops it, written by the last "
+        "cycle. Give the customer what is missing, record the letter's posting, or release the "
+        "cancelled action, and the schedule goes on.",
     )
     relance_step = fields.Char(string="Dunning step", compute="_compute_relance")
     relance_last_date = fields.Date(string="Last reminder", compute="_compute_relance")

@@ -56,6 +56,17 @@ class TestAccess(RelanceCase):
         with self.assertRaises(AccessError):
             self.policy.with_user(self.clerk).write({"max_reminders": 1})
 
+    def test_a_user_cancels_and_releases_a_viewer_does_neither(self):
+        with self.assertRaises(AccessError):
+            self.action.with_user(self.viewer).action_cancel()
+        self.action.with_user(self.clerk).action_cancel()
+        self.assertEqual(self.action.state, "cancelled")
+        self.assertEqual(self.action.cancelled_by_id, self.clerk)
+        with self.assertRaises(AccessError):
+            self.action.with_user(self.viewer).action_release()
+        self.action.with_user(self.clerk).action_release()
+        self.assertEqual(self.action.released_by_id, self.clerk)
+
     def test_a_manager_edits_policies(self):
         self.policy.with_user(self.boss).write({"max_reminders": 1})
         self.assertEqual(self.policy.max_reminders, 1)

@@ -4,7 +4,7 @@ import ast
 from datetime import date
 
 from odoo import Command, fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import AS_OF, RelanceCase, pdf_text
@@ -42,19 +42,111 @@ class TestCycle(RelanceCase):
         self.assertEqual(counts["planned"], 0)
         self.assertEqual(len(self.actions()), 1)
 
-    def test_a_cancelled_action_is_proposed_again_at_the_next_cycle(self):
-        """Cancel drops this message, not the schedule: the next cycle proposes the step
-        again on the same record, renewed (pausing the customer, or recording a promise or a
-        dispute, is what stops the schedule)."""
+    def blocked(self):
+        return self.customer.with_company(self.env.company).relance_blocked
+
+    def only_the_late_invoice(self):
+        self.soon.button_draft()
+        self.soon.button_cancel()
+
+    def test_a_step_a_person_cancelled_is_not_proposed_again(self):
+        """A person's cancel is « not this one »: the next cycles plan the step no more for
+        those invoices and say so on the customer, until someone releases it (they used to
+        propose it again the next day, the person's decision undone)."""
+        self.run_cycle()
+        (action,) = self.actions()
+        action.action_cancel()
+        self.assertEqual((action.state, action.cancelled_by_id), ("cancelled", self.env.user))
+        for day in (date(2026, 3, 3), date(2026, 3, 10)):
+            counts = self.run_cycle(as_of=day)
+            self.assertEqual(self.actions(step="reminder_1"), action, f"not again on {day}")
+            self.assertEqual(action.state, "cancelled")
+            self.assertEqual(counts["blocked"], 1)
+            others = self.actions() - action
+            # the customer's other invoice goes on meanwhile, on its own
+            self.assertNotIn(self.late, others.line_ids.move_id, f"{day}: {others.mapped('step')}")
+        self.assertIn(f"cancelled by {self.env.user.name}", self.blocked())
+        self.assertIn("release it", self.blocked())
+        listed = self.env.ref("account_relance.relance_blocked_partner_action")
+        domain = ast.literal_eval(listed.domain)
+        self.assertIn(self.customer, self.env["res.partner"].search(domain))
+
+    def test_a_cancelled_step_is_not_sent_under_automatic_approval(self):
+        """The worst of the old behaviour: a policy that approves by itself sent the very
+        message a person had cancelled."""
+        self.only_the_late_invoice()
+        self.run_cycle()
+        (action,) = self.actions()
+        action.action_cancel()
+        self.policy.auto_approve = True
+        counts = self.run_cycle(as_of=date(2026, 3, 3))
+        self.assertEqual(self.actions(), action)
+        self.assertEqual(action.state, "cancelled")
+        self.assertFalse(action.approved_by_id)
+        self.assertEqual((counts["planned"], counts["done"]), (0, 0))
+        self.assertFalse(action.mail_id)
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "relance.action"), ("res_id", "=", action.id)]
+        )
+        self.assertFalse(mails, "no e-mail queued for the customer")
+        self.assertIn("cancelled by", self.blocked())
+
+    def test_a_released_step_is_planned_again_for_approval(self):
+        """« Release: send it after all »: the next cycle plans the step again on the same
+        record, with that day's figures, and it waits for a person even under automatic
+        approval (its message is written then, and no one has read it)."""
+        self.only_the_late_invoice()
         self.run_cycle()
         (action,) = self.actions()
         lines = len(action.line_ids)
         action.action_cancel()
-        self.assertEqual(action.state, "cancelled")
+        self.policy.auto_approve = True
         self.run_cycle(as_of=date(2026, 3, 3))
+        action.action_release()
+        self.assertFalse(action.cancelled_by_id, "no longer blocks")
+        self.assertEqual(action.released_by_id, self.env.user)
+        note = self.notes_on(action).filtered(lambda m: "Released by" in m.body)
+        self.assertIn(self.env.user.name, note.body, "the chatter says who released it")
+        counts = self.run_cycle(as_of=date(2026, 3, 4))
         self.assertEqual(self.actions(), action, "the same record, no second one")
-        self.assertEqual((action.state, action.planned_on), ("proposed", date(2026, 3, 3)))
+        self.assertEqual((action.state, action.planned_on), ("proposed", date(2026, 3, 4)))
         self.assertEqual(len(action.line_ids), lines, "its lines renewed, not added to")
+        overdue = action.line_ids.filtered(lambda ln: ln.line_type == "overdue")
+        self.assertEqual(overdue.days_late, 31, "that day's figures")
+        self.assertEqual(counts["done"], 0)
+        self.assertFalse(action.mail_id)
+        self.assertFalse(self.blocked())
+        action.action_approve()
+        self.assertEqual(action.state, "done")
+        self.assertTrue(action.mail_id)
+
+    def test_only_a_person_s_cancel_is_released(self):
+        self.run_cycle()
+        (action,) = self.actions()
+        with self.assertRaises(UserError):
+            action.action_release()
+        self.pay(self.late)
+        self.run_cycle(as_of=date(2026, 3, 3))
+        self.assertEqual(action.state, "cancelled")
+        with self.assertRaises(UserError):
+            action.action_release()
+
+    def test_an_action_relance_withdrew_blocks_nothing(self):
+        """Withdrawn by relance (here: the customer paused since it was planned), no person
+        decided against the step: it comes back by itself once due again."""
+        self.run_cycle()
+        (action,) = self.actions()
+        self.customer.write({"relance_paused": True, "relance_pause_since": date(2026, 3, 2)})
+        counts = self.run_cycle(as_of=date(2026, 3, 3))
+        self.assertEqual((action.state, counts["withdrawn"]), ("cancelled", 1))
+        self.assertFalse(action.cancelled_by_id)
+        self.assertFalse(self.blocked())
+        self.customer.relance_paused = False
+        counts = self.run_cycle(as_of=date(2026, 3, 4))
+        self.assertEqual(self.actions(), action, "the same record, reopened")
+        self.assertEqual((action.state, action.planned_on), ("proposed", date(2026, 3, 4)))
+        self.assertEqual(counts["blocked"], 0)
+        self.assertFalse(self.blocked())
 
     def test_approval_sends_through_the_mail_queue_and_leaves_the_trail(self):
         self.run_cycle()
@@ -82,6 +174,7 @@ class TestCycle(RelanceCase):
         action.action_approve()
         self.assertEqual(action.state, "cancelled")
         self.assertFalse(action.mail_id, "a customer who paid is never reminded")
+        self.assertFalse(action.cancelled_by_id, "withdrawn by relance, not by a person")
 
     def test_a_payment_before_the_next_cycle_cancels_the_queue(self):
         self.run_cycle()

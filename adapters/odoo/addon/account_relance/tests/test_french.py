@@ -63,3 +63,27 @@ class TestFrench(RelanceCase):
         self.assertTrue(self.env.company.uses_default_logo)
         raw = notice.letter_id.raw.decode("latin-1")
         self.assertNotIn("/Subtype /Image", raw, "no placeholder logo")
+
+    def test_a_cancelled_step_is_explained_in_french(self):
+        """The blocked reason and the release's note, for a French-speaking accountant."""
+        self.run_cycle()
+        action = self.actions()
+        action.action_cancel()
+        Action = self.env["relance.action"].with_context(lang="fr_FR")
+        Action._run_cycle(companies=self.env.company, as_of=date(2026, 3, 3))
+        blocked = self.customer.with_company(self.env.company).relance_blocked
+        self.assertIn(f"\u00a0: {self.env.user.name} a annulé cette étape", blocked)
+        self.assertIn("ouvrez l’action annulée et libérez-la", blocked)
+        action.with_context(lang="fr_FR").action_release()
+        note = self.notes_on(action).filtered(lambda m: "Libérée par" in m.body)
+        self.assertIn(self.env.user.name, note.body)
+
+    def test_what_blocks_a_customer_is_said_in_french(self):
+        """The list of blocked customers and the field's help name a cancelled step too."""
+        listed = self.env.ref("account_relance.relance_blocked_partner_action")
+        self.assertIn("étape annulée par une personne", str(listed.with_context(lang="fr_FR").help))
+        Partner = self.env["res.partner"].with_context(lang="fr_FR")
+        self.assertIn(
+            "libérez l’action annulée",
+            Partner.fields_get(["relance_blocked"])["relance_blocked"]["help"],
+        )
