@@ -166,6 +166,22 @@ def test_the_french_translation_parses() -> None:
     assert not [m.id for m in catalog if m.id and m.fuzzy], "fuzzy entries are not loaded by Odoo"
 
 
+def test_the_french_follows_the_house_typography() -> None:
+    """As the web app's catalogue: a no-break space before « : ; ? ! » and inside « »,
+    the typographic apostrophe (a French accountant reads these in Odoo, and chatter notes
+    and call tasks stay on the record a court may read)."""
+    with (ADDON / "i18n" / "fr.po").open("rb") as handle:
+        catalog = read_po(handle)
+    wrong = []
+    for message in catalog:
+        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in (t for t in texts if message.id and t):
+            signs = [s for s in (":", ";", "?", "!", "»") if f" {s}" in text]
+            if signs or "« " in text or "'" in text:
+                wrong.append(text)
+    assert not wrong, wrong[:5]
+
+
 def test_the_apps_page_is_the_readme_rendered() -> None:
     """Odoo shows static/description/index.html; made from README.rst, which parses cleanly."""
     from adapters.odoo.addon.describe import description
