@@ -7,7 +7,8 @@ writes (:data:`SHAPES`) and says it in the visitor's language, without the comma
 instructions that mean nothing in a browser (« relance action approve KEY »); a reason of
 another shape (a person's own words, an older wording) is shown as it was written.
 ``tests/web/test_in_words.py`` checks that no reason of the demo reaches a French page in
-English, so a new wording in the core fails there until it has its shape here.
+English, so a new wording in the core fails there until it has its shape here. The Odoo
+add-on words its customers' blocked reasons with it too (its ``planning.py``).
 """
 
 from __future__ import annotations

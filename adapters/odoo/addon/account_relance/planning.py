@@ -10,11 +10,14 @@ import logging
 from datetime import timedelta
 
 from odoo import fields
+from odoo.tools.misc import format_date
 
 from connector.calendar import BusinessCalendar
 from connector.legal.notice import notice_claim
 from connector.model import Channel, StepKind
 from connector.planner import BlockKind, ItemKind, plan_customer
+from connector.web.i18n import in_language
+from connector.web.reasons import in_words
 
 from .ledger import OrmLedger, record_id
 from .messages import compose
@@ -135,21 +138,47 @@ class CompanyPlanner:
         return step.display_name or name
 
     def _blocked(self, policy, blocked):
-        """One line of the customer's blocked reasons. The core's own reason for a step a
-        person cancelled names its command line; here, the person and the button that
-        releases it."""
+        """One line of the customer's blocked reasons, in the language of the cycle. The
+        core writes its reasons in English for the command line and names its commands
+        (« relance action letter KEY »); here they are said as the web app says them, and
+        what to do is said in Odoo's terms: the button, the field."""
         label = self._step_label(policy, blocked.step)
-        if blocked.kind is not BlockKind.CANCELLED:
-            return f"{label}: {blocked.reason}"
-        action = self.Action.search(
-            [("company_id", "=", self.company.id), ("key", "=", blocked.action_key)], limit=1
+        if blocked.kind is BlockKind.CANCELLED:
+            action = self._action(blocked.action_key)
+            return self.env._(
+                "%(step)s: cancelled by %(person)s, so nothing goes out for it; to send it "
+                "after all, open the cancelled action and release it.",
+                step=label,
+                person=action.cancelled_by_id.name or self.env._("a person"),
+            )
+        if blocked.kind is BlockKind.LETTER_TO_POST:
+            action = self._action(blocked.action_key)
+            return self.env._(
+                "%(step)s: the letter printed on %(day)s waits to be posted; the schedule goes "
+                "on once its posting is recorded: enter the day it was posted (and the "
+                "registered letter's number) on the action, then click “Record the posting”.",
+                step=label,
+                day=format_date(self.env, action.done_on) if action.done_on else "—",
+            )
+        why = self._in_words(blocked.reason)
+        if blocked.kind is BlockKind.UNREACHABLE:
+            return self.env._(
+                "%(step)s: none of its channels reaches the customer (%(why)s); complete the "
+                "customer's contact details and the next cycle plans it.",
+                step=label,
+                why=why,
+            )
+        return f"{label}: {why}"
+
+    def _action(self, key):
+        return self.Action.search(
+            [("company_id", "=", self.company.id), ("key", "=", key)], limit=1
         )
-        return self.env._(
-            "%(step)s: cancelled by %(person)s, so nothing goes out for it; to send it after "
-            "all, open the cancelled action and release it.",
-            step=label,
-            person=action.cancelled_by_id.name or self.env._("a person"),
-        )
+
+    def _in_words(self, reason):
+        """The core's reason as the web app words it, in French for a French cycle."""
+        with in_language((self.env.lang or "en_US")[:2]):
+            return in_words(reason)
 
     def _write_blocked(self, reasons):
         """Who is blocked and why, on the customer (per company): shown on the customer's

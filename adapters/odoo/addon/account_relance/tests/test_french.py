@@ -87,3 +87,26 @@ class TestFrench(RelanceCase):
             "libérez l’action annulée",
             Partner.fields_get(["relance_blocked"])["relance_blocked"]["help"],
         )
+
+    def test_what_blocks_a_customer_is_said_in_french_with_odoo_s_buttons(self):
+        """No English reason and no command line in a French company's blocked list: a
+        customer nothing reaches, and a notice printed but not posted."""
+        French = self.env["relance.action"].with_context(lang="fr_FR")
+        contact = {"email": self.customer.email, "street": self.customer.street}
+        self.customer.write({"email": False, "street": False, "city": False, "phone": False})
+        French._run_cycle(companies=self.env.company, as_of=date(2026, 2, 2))
+        blocked = self.customer.with_company(self.env.company).relance_blocked
+        self.assertIn("aucun de ses canaux n’atteint le client (e-mail\u00a0: aucune", blocked)
+        self.assertIn("complétez les coordonnées du client", blocked)
+        self.assertNotIn("no e-mail address", blocked)
+
+        self.customer.write({**contact, "city": "Lyon", "zip": "69002"})
+        self.late.write({"relance_step": "reminder_2", "relance_reminder_count": 2})
+        self.policy.auto_approve = True
+        French._run_cycle(companies=self.env.company, as_of=date(2026, 3, 3))
+        self.assertEqual(self.actions(step="formal_notice").delivery, "prepared")
+        French._run_cycle(companies=self.env.company, as_of=date(2026, 4, 2))
+        blocked = self.customer.with_company(self.env.company).relance_blocked
+        self.assertIn("attend d’être posté", blocked)
+        self.assertIn("cliquez sur «\u00a0Enregistrer l’envoi\u00a0»", blocked)
+        self.assertNotIn("relance action", blocked)
