@@ -132,10 +132,11 @@ class CompanyPlanner:
             )
         return counts
 
-    @staticmethod
-    def _step_label(policy, name):
-        step = policy.step_ids.filtered(lambda s: s.name == name)[:1]
-        return step.display_name or name
+    def _step_label(self, policy, name):
+        """The step's label in the cycle's language (read as such: a display name computed
+        earlier in another language may still be in the cache)."""
+        step = policy.step_ids.filtered(lambda s: s.name == name)[:1].with_env(self.env)
+        return step.label or name
 
     def _blocked(self, policy, blocked):
         """One line of the customer's blocked reasons, in the language of the cycle. The

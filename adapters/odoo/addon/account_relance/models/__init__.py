@@ -11,3 +11,4 @@ from . import res_partner
 from . import account_move
 from . import account_move_line
 from . import relance_rates
+from . import ir_module_module

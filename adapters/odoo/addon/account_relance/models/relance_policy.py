@@ -208,12 +208,14 @@ class RelancePolicy(models.Model):
         return True
 
     def _label_steps_in_french(self):
-        """The default steps' labels in French, when the database has French."""
+        """The default steps' labels in French, when the database has French; a label a
+        person changed (its French is not the English default's) is kept."""
         if not self.env["res.lang"]._lang_get("fr_FR"):
             return
         for step in self.step_ids.with_context(lang="fr_FR"):
-            if step.name in STEP_LABELS:
-                step.label = STEP_LABELS[step.name][1]
+            english, french = STEP_LABELS.get(step.name, (None, None))
+            if french and step.label in (english, False, ""):
+                step.label = french
 
     @api.model
     def _load_reminders_only(self, policy_ids):

@@ -96,7 +96,8 @@ class TestFrench(RelanceCase):
         self.customer.write({"email": False, "street": False, "city": False, "phone": False})
         French._run_cycle(companies=self.env.company, as_of=date(2026, 2, 2))
         blocked = self.customer.with_company(self.env.company).relance_blocked
-        self.assertIn("aucun de ses canaux n’atteint le client (e-mail\u00a0: aucune", blocked)
+        self.assertIn("Première relance\u00a0: aucun de ses canaux n’atteint le client", blocked)
+        self.assertIn("(e-mail\u00a0: aucune adresse e-mail\u00a0; courrier\u00a0:", blocked)
         self.assertIn("complétez les coordonnées du client", blocked)
         self.assertNotIn("no e-mail address", blocked)
 
@@ -107,6 +108,26 @@ class TestFrench(RelanceCase):
         self.assertEqual(self.actions(step="formal_notice").delivery, "prepared")
         French._run_cycle(companies=self.env.company, as_of=date(2026, 4, 2))
         blocked = self.customer.with_company(self.env.company).relance_blocked
+        self.assertIn("Mise en demeure\u00a0: le courrier imprimé le ", blocked)
         self.assertIn("attend d’être posté", blocked)
         self.assertIn("cliquez sur «\u00a0Enregistrer l’envoi\u00a0»", blocked)
         self.assertNotIn("relance action", blocked)
+
+    def test_french_added_after_the_add_on_labels_the_default_steps(self):
+        """The class adds French after the module was installed (as a database that gets
+        French later): the default steps are labelled in French then, and a label a person
+        chose is kept when French is loaded again."""
+        steps = self.policy.step_ids.with_context(lang="fr_FR")
+        labels = {s.name: s.label for s in steps}
+        self.assertEqual(labels["reminder_1"], "Première relance")
+        self.assertEqual(labels["formal_notice"], "Mise en demeure")
+        self.assertEqual(
+            self.policy.step_ids.with_context(lang="en_US")
+            .filtered(lambda s: s.name == "reminder_1")
+            .label,
+            "First reminder",
+        )
+        chosen = steps.filtered(lambda s: s.name == "reminder_2")
+        chosen.label = "Deuxième rappel"
+        self.env["ir.module.module"]._load_module_terms(["account_relance"], ["fr_FR"])
+        self.assertEqual(chosen.label, "Deuxième rappel")
