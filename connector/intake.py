@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from connector.clock import Clock
 from connector.errors import RelanceError, StoreError
+from connector.leases import INBOX_LEASE
 from connector.source import Event, Source, TargetedRead
 from connector.store import InboundEvent, Store
 from connector.store.schema import inbox
@@ -38,9 +39,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# how long a claimed event is left to its claimer: a replica that died, or a platform that
-# failed, hands the event to the next claim after this long
-INBOX_LEASE = timedelta(minutes=2)
 EVENT_ID_LENGTH: int = getattr(inbox.c.event_id.type, "length", None) or 200  # characters kept
 
 

@@ -17,12 +17,18 @@ import socket
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from connector.store import Store
+if TYPE_CHECKING:
+    from connector.store import Store
 
-__all__ = ["gone_local_owner", "keep_lease", "process_owner"]
+__all__ = ["INBOX_LEASE", "gone_local_owner", "keep_lease", "process_owner"]
 
 log = logging.getLogger(__name__)
+
+# how long a claimed webhook event is left to its claimer: a replica that died, or a
+# platform that failed, hands the event to the next claim after this long
+INBOX_LEASE = timedelta(minutes=2)
 
 _OWNER = re.compile(r"^(?P<role>[\w-]+)@(?P<host>[^:]+):(?P<pid>\d+)/(?P<ns>\d+|-)$")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,10 +14,11 @@ from connector.cli._context import AppState
 from connector.commitments import Standing
 from connector.errors import StoreError
 from connector.model import Receivable, SourceRef
-from connector.planner import CustomerState
 from connector.recording import covered_balance, new_id, parse_amount
-from connector.store import TenantRecord
-from connector.store.ledger import ref_from_key
+
+if TYPE_CHECKING:
+    from connector.planner import CustomerState
+    from connector.store import TenantRecord
 
 __all__ = [
     "AsOf",
@@ -67,6 +68,8 @@ def state_of(ctx: typer.Context) -> AppState:
 def open_invoices(
     state: AppState, tenant: str, customer_key: str, numbers: list[str]
 ) -> list[Receivable]:
+    from connector.store.ledger import ref_from_key
+
     return recording.open_invoices(state.store, tenant, ref_from_key(customer_key), numbers)
 
 

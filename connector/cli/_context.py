@@ -9,24 +9,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from connector.calendar import BusinessCalendar
-from connector.channels import channels_for
 from connector.cli._output import SafeConsole
 from connector.clock import Clock, SystemClock, local_today
 from connector.errors import ConfigError, StoreError
-from connector.executor import Executor
-from connector.legal import RateTables
 from connector.model import Customer, Platform, Receivable
-from connector.policy import Policy, default_policy, load_policy
 from connector.settings import Settings, TenantConfig, load_settings, load_tenant_config
-from connector.source import Source
-from connector.sources import open_source
-from connector.store import Store, TenantRecord
+
+if TYPE_CHECKING:  # imported where they are used, so that `relance --help` starts at once
+    from rich.progress import Progress
+
+    from connector.executor import Executor
+    from connector.policy import Policy
+    from connector.source import Source
+    from connector.store import Store, TenantRecord
 
 __all__ = ["AppState", "parse_date", "require_date"]
 
@@ -69,6 +68,8 @@ class AppState:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from connector.store import Store
+
             self._store = Store.open(self.settings.store_url, clock=self.clock)
         return self._store
 
@@ -105,6 +106,8 @@ class AppState:
         return load_tenant_config(path)
 
     def policy(self, config: TenantConfig) -> Policy:
+        from connector.policy import default_policy, load_policy
+
         return default_policy() if config.policy is None else load_policy(config.policy)
 
     def today(self, tenant: TenantRecord, as_of: str | None) -> date:
@@ -114,6 +117,8 @@ class AppState:
         """The tenant's live source; None for a file tenant fed only by `relance import`."""
         if config.platform is Platform.FILES and config.files is None:
             return None
+        from connector.sources import open_source
+
         source = open_source(config, clock=self.clock, store=self.store, settings=self.settings)
         self._sources.append(source)
         return source
@@ -130,6 +135,11 @@ class AppState:
             closer()
 
     def executor(self, tenant: TenantRecord, *, with_source: bool = True) -> Executor:
+        from connector.calendar import BusinessCalendar
+        from connector.channels import channels_for
+        from connector.executor import Executor
+        from connector.legal import RateTables
+
         config = self.tenant_config(tenant)
         policy = self.policy(config)
         settings = self.settings
@@ -191,6 +201,14 @@ class AppState:
     @contextmanager
     def progress(self, label: str, total: int | None) -> Iterator[Progress]:
         """A progress bar on a terminal; silent when piped or with --json."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         console = SafeConsole(stderr=True)
         with Progress(
             TextColumn("{task.description}"),

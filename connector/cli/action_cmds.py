@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from connector.cli._context import AppState, parse_date
 from connector.cli._output import shown
 from connector.errors import ConfigError
-from connector.preview import preview as preview_of
-from connector.store import ActionRecord
+
+if TYPE_CHECKING:
+    from connector.store import ActionRecord
 
 __all__ = ["action_app"]
 
@@ -116,6 +117,8 @@ def edit(
         )
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {text_file}: {exc}") from None
+    from connector.preview import preview as preview_of
+
     executor = state.executor(record, with_source=False)
     current = preview_of(executor, state.store.action(record.slug, key))
     done = state.store.edit_message(
@@ -139,6 +142,8 @@ def preview(
     tenant: Tenant = None,
 ) -> None:
     """Show an action's message exactly as it will go out (a person's edit included)."""
+    from connector.preview import preview as preview_of
+
     state = _state(ctx)
     record = state.tenant(tenant)
     executor = state.executor(record)  # the invoices' PDFs a letter appends come from it

@@ -8,12 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from connector.cli._context import AppState
-from connector.connect import connect_oauth, connect_token
 from connector.errors import ConfigError, SourceError
 from connector.model import Platform
-from connector.oauth import TokenVault, load_fernet
-from connector.source import ConnectionCheck
-from connector.sources import oauth_app_for
 
 __all__ = ["register"]
 
@@ -28,6 +24,10 @@ def connect(
     ] = False,
 ) -> None:
     """Connect a tenant: its tokens are kept encrypted in the store (RELANCE_SECRET_KEY)."""
+    from connector.connect import connect_oauth, connect_token
+    from connector.oauth import TokenVault, load_fernet
+    from connector.sources import oauth_app_for
+
     state = ctx.obj
     assert isinstance(state, AppState)
     record = state.store.tenant(tenant)
@@ -81,6 +81,8 @@ def _connected(state: AppState, tenant: str, platform: Platform, text: str) -> N
 
 def _check(state: AppState, tenant: str) -> dict[str, Any]:
     """Which account the credentials reach and what they lack, while the user is here."""
+    from connector.source import ConnectionCheck
+
     try:
         source = state.source(state.tenant_config(state.store.tenant(tenant)))
     except ConfigError:

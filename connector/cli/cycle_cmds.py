@@ -7,29 +7,23 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from connector.asof import payments_as_of
 from connector.cli._context import AppState
 from connector.cli._output import printable, shown
 from connector.cli.action_cmds import action_app
 from connector.cli.import_cmds import import_, sync
 from connector.cli.plan_cmd import blocked_rows, plan, print_blocked
 from connector.errors import ConfigError
-from connector.executor import ATTENTION, RunReport
-from connector.insights.snapshot import keep_dashboard
-from connector.intake import INBOX_LEASE
-from connector.leases import gone_local_owner, keep_lease, process_owner
-from connector.legal import RateTables
-from connector.legal.coverage import Gap, gaps
 from connector.model import Platform
-from connector.reports import aged_balance
-from connector.store import ActionStatus, TenantRecord
-from connector.store.ledger import ref_from_key
-from connector.sync import sync as run_sync
+
+if TYPE_CHECKING:  # the store, the executor and the rest are imported by the commands
+    from connector.executor import RunReport
+    from connector.legal.coverage import Gap
+    from connector.store import TenantRecord
 
 __all__ = ["register"]
 
@@ -147,6 +141,8 @@ def init(
 
 
 def _run_summary(state: AppState, report: RunReport) -> dict[str, object]:
+    from connector.store import ActionStatus
+
     return {
         "blocked": blocked_rows(state, report.tenant, report),
         "letters_to_post": report.letters_to_post,
@@ -184,6 +180,10 @@ def tenant_cycle(
     """One tenant's cycle: pull what changed, plan, send, write back (the CLI and the daemon).
     Webhook events waiting when the pull starts are covered by it: marked done after it
     (with `relance serve` and a cron'd `relance run`, nothing else would act on them)."""
+    from connector.insights.snapshot import keep_dashboard
+    from connector.leases import INBOX_LEASE, process_owner
+    from connector.sync import sync as run_sync
+
     executor = state.executor(record)
     try:
         if pull and executor.source is not None:
@@ -207,6 +207,10 @@ def run(
     no_sync: Annotated[bool, typer.Option("--no-sync", help="skip the pull")] = False,
 ) -> None:
     """One cycle for every tenant (or one): sync, plan, send, write back. Cron-friendly."""
+    from connector.executor import ATTENTION
+    from connector.leases import gone_local_owner, keep_lease, process_owner
+    from connector.store import ActionStatus
+
     state = _state(ctx)
     tenants = [state.tenant(tenant)] if tenant or state.tenant_opt else state.store.tenants()
     if not tenants:
@@ -303,6 +307,11 @@ def status(
     tenant: Annotated[str | None, typer.Option("--tenant")] = None,
 ) -> None:
     """Open receivables, the outbox by status, and what needs a person's attention."""
+    from connector.asof import payments_as_of
+    from connector.reports import aged_balance
+    from connector.store import ActionStatus
+    from connector.store.ledger import ref_from_key
+
     state = _state(ctx)
     record = state.tenant(tenant)
     store = state.store
@@ -464,6 +473,9 @@ def _rate_gaps(state: AppState, record: TenantRecord, day: date) -> list[Gap] | 
         jurisdiction = state.tenant_config(record).jurisdiction
     except ConfigError:
         return None
+    from connector.legal import RateTables
+    from connector.legal.coverage import gaps
+
     return gaps(RateTables(state.settings.rates_dir), jurisdiction, day)
 
 

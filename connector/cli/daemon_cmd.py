@@ -10,28 +10,26 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from connector.calendar import BusinessCalendar
 from connector.cli._context import AppState
 from connector.cli._receiver_options import Docs, OpsHost, OpsPort, receiver_settings
 from connector.cli._receiver_options import Metrics as MetricsOption
 from connector.cli.cycle_cmds import tenant_cycle
 from connector.cli.web_cmds import serve_web
 from connector.clock import local_today
-from connector.daemon import Daemon, DaemonOptions, TenantSchedule
 from connector.errors import ConfigError, RelanceError
-from connector.intake import INBOX_LEASE, process_events
-from connector.legal import RateTables
-from connector.legal.coverage import check_tenants
-from connector.logjson import log_as_json
-from connector.metrics import Metrics
-from connector.policy import SendWindow
+from connector.leases import INBOX_LEASE
 from connector.settings import TenantConfig
-from connector.source import Source
-from connector.store import InboundEvent, TenantRecord
+
+if TYPE_CHECKING:  # the daemon's machinery is imported when it starts
+    from connector.calendar import BusinessCalendar
+    from connector.daemon import TenantSchedule
+    from connector.policy import SendWindow
+    from connector.source import Source
+    from connector.store import InboundEvent, TenantRecord
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +71,9 @@ class _Tenants:
         return (record, of(tenant_file), of(config.policy if config else None))
 
     def load(self) -> list[TenantSchedule]:
+        from connector.calendar import BusinessCalendar
+        from connector.daemon import TenantSchedule
+
         records = {r.slug: r for r in self.state.store.tenants()}
         configs, windows = {}, {}
         stamps = {slug: self._stamp(record) for slug, record in records.items()}
@@ -182,6 +183,12 @@ def daemon(
     settings."""
     import uvicorn
 
+    from connector.daemon import Daemon, DaemonOptions
+    from connector.intake import process_events
+    from connector.legal import RateTables
+    from connector.legal.coverage import check_tenants
+    from connector.logjson import log_as_json
+    from connector.metrics import Metrics
     from connector.receiver import create_app
     from connector.receiver_serve import OpsListener, ops_app, server_config
 

@@ -10,13 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from connector.accounts import Role, hash_password
 from connector.cli._context import AppState, parse_date
 from connector.cli._output import shown
-from connector.demo import DEMO_DAY, DEMO_START, demo_store_url, run_demo
-from connector.executor import ATTENTION
 from connector.model import Channel
-from connector.store import ActionStatus, Store
 
 __all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "demo_account", "register"]
 
@@ -38,6 +34,10 @@ def demo(
     store is DIR/relance.sqlite, unless `relance --store URL demo` names another (an empty
     PostgreSQL database, to try the web app with several replicas).
     """
+    from connector.demo import DEMO_DAY, DEMO_START, demo_store_url, run_demo
+    from connector.executor import ATTENTION
+    from connector.store import ActionStatus
+
     state = ctx.obj
     assert isinstance(state, AppState)
     last = parse_date(as_of) or DEMO_DAY
@@ -110,6 +110,9 @@ def demo(
 def demo_account(store_url: str) -> None:
     """The demo's account for the web app: manager of the demo's tenant, a password the
     README gives (the demo's store is served on this machine only)."""
+    from connector.accounts import Role, hash_password
+    from connector.store import Store
+
     with Store.open(store_url) as store:
         if store.person(DEMO_LOGIN) is None:
             store.add_person(DEMO_LOGIN, "Démo", hash_password(DEMO_PASSWORD))

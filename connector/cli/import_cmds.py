@@ -12,7 +12,6 @@ from connector.cli._output import shown
 from connector.errors import ConfigError
 from connector.model import Platform
 from connector.settings import FilesSourceConfig
-from connector.sync import sync as run_sync
 
 __all__ = ["import_", "sync"]
 
@@ -68,6 +67,8 @@ def import_(
     config = config.model_copy(update={"platform": Platform.FILES, "files": files})
     source = state.source(config)
     assert source is not None
+    from connector.sync import sync as run_sync
+
     report = run_sync(state.store, record.slug, source, clock=state.clock)
     if state.json_output:
         state.emit_json({"tenant": record.slug, "imported": report.counts})
@@ -95,6 +96,8 @@ def sync(
             key="files",
             hint="add [files] to its configuration, or use `relance import PATH`",
         )
+    from connector.sync import sync as run_sync
+
     report = run_sync(state.store, record.slug, source, clock=state.clock)
     if state.json_output:
         state.emit_json(

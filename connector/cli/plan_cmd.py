@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from connector.cli._context import AppState
-from connector.executor import RunReport
-from connector.planner import ClaimLine, ItemKind, PlannedAction
+
+if TYPE_CHECKING:
+    from connector.executor import RunReport
+    from connector.planner import ClaimLine, PlannedAction
 
 __all__ = ["blocked_rows", "plan", "print_blocked"]
 
@@ -24,6 +26,8 @@ def _state(ctx: typer.Context) -> AppState:
 
 def _item(line: ClaimLine) -> str:
     """An invoice, or one instalment of it (``F-12 (1/2)``), as the operator reads it."""
+    from connector.planner import ItemKind
+
     if line.kind is ItemKind.TERM:
         return f"{line.number} ({line.part}/{line.parts})"
     if line.kind is ItemKind.INSTALMENT:

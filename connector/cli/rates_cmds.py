@@ -15,7 +15,6 @@ from connector.cli._output import shown
 from connector.errors import ConfigError, SourceUnavailable
 from connector.legal import RateTable, RateTables
 from connector.legal.rate_files import import_csv, load_toml_for_import, retrieval_version
-from connector.legal.rate_update import update_tables
 
 __all__ = ["register"]
 
@@ -204,6 +203,8 @@ def update(
     ctx: typer.Context,
     table: Annotated[str | None, typer.Option(help="only this table")] = None,
 ) -> None:
+    from connector.legal.rate_update import update_tables
+
     state = _state(ctx)
     tables = _tables(state)
     if table is not None and tables.get(table) is None:

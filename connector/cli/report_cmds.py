@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from connector import insights
-from connector.asof import payments_as_of
 from connector.cli._context import AppState, parse_date
-from connector.cli.dashboard_view import print_dashboard
 from connector.clock import end_of_day
-from connector.dossier import build_dossier, dossier_name
 from connector.errors import ConfigError, StoreError
-from connector.insights.export import dashboard_json
-from connector.legal import RateTables
-from connector.reports import BUCKETS, DEDUCTIONS, AgedBalance, aged_balance, days_sales_outstanding
+
+if TYPE_CHECKING:  # the figures' modules are imported by the commands that make them
+    from connector.reports import AgedBalance
 
 __all__ = ["register"]
 
@@ -95,6 +91,12 @@ def report(
 ) -> None:
     """Aged balance by bucket (not due, 1-30, 31-60, 61-90, 90+ days late), credit notes and
     unapplied payments, net open and DSO (JSON: per customer too)."""
+    from connector import insights
+    from connector.asof import payments_as_of
+    from connector.cli.dashboard_view import print_dashboard
+    from connector.insights.export import dashboard_json
+    from connector.reports import BUCKETS, DEDUCTIONS, aged_balance, days_sales_outstanding
+
     state = _state(ctx)
     record = state.tenant(tenant)
     day = state.today(record, as_of)
@@ -159,6 +161,9 @@ def dossier(
     tenant: Annotated[str | None, typer.Option("--tenant")] = None,
 ) -> None:
     """Export the collection file of a customer: what an agency or a court asks for."""
+    from connector.dossier import build_dossier, dossier_name
+    from connector.legal import RateTables
+
     state = _state(ctx)
     record = state.tenant(tenant)
     found = state.customer(record, customer)
