@@ -8,10 +8,10 @@ is a stranger's and stays in the log only. Nothing of a refused delivery is kept
 count, when, and the reason relance gave (never a header, a body or a secret).
 
 A flood of forged deliveries must not turn into a flood of writes: each company's count is
-written at most once per ``interval`` seconds (the deliveries refused meanwhile are added at
-the next write, or when the receiver stops). QuickBooks signs every delivery with the app's
-one verifier, before it is known which companies a delivery is for: a refusal there counts
-for every QuickBooks company of the store.
+written at most once per ``interval`` seconds; the deliveries refused meanwhile are written
+together when the interval has passed (a timer), or when the receiver stops. QuickBooks
+signs every delivery with the app's one verifier, before it is known which companies a
+delivery is for: a refusal there counts for every QuickBooks company of the store.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class RefusalTally:
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], _Pending] = {}
         self._written: dict[tuple[str, str], float] = {}
+        self._timers: dict[tuple[str, str], threading.Timer] = {}
 
     def add(self, slug: str, platform: str, reason: str) -> None:
         """One refused delivery for ``slug`` (or :data:`EVERY_COMPANY` of ``platform``);
@@ -74,17 +75,34 @@ class RefusalTally:
             else:
                 pending.count += 1
                 pending.last_at, pending.reason = now, reason[:REASON_LENGTH]
-            due = self._monotonic() - self._written.get(key, float("-inf")) >= self._interval
-            if not due:
+            waited = self._monotonic() - self._written.get(key, float("-inf"))
+            if waited < self._interval:  # written at the end of the interval
+                if key not in self._timers:
+                    timer = threading.Timer(self._interval - waited, self._flush, (key,))
+                    timer.daemon = True
+                    self._timers[key] = timer
+                    timer.start()
                 return
             self._written[key] = self._monotonic()
             taken = self._pending.pop(key)
         self._write(key, taken)
 
+    def _flush(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._timers.pop(key, None)
+            taken = self._pending.pop(key, None)
+            if taken is not None:
+                self._written[key] = self._monotonic()
+        if taken is not None:
+            self._write(key, taken)
+
     def close(self) -> None:
         """Write what is still counted (the receiver stops)."""
         with self._lock:
             taken, self._pending = self._pending, {}
+            for timer in self._timers.values():
+                timer.cancel()
+            self._timers.clear()
         for key, pending in taken.items():
             self._write(key, pending)
 

@@ -5,6 +5,7 @@ the receiver. On SQLite and PostgreSQL (the upsert is each dialect's own)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -71,3 +72,20 @@ def test_a_long_reason_is_cut_and_a_store_that_fails_is_only_logged(
     assert refusals is not None and len(refusals.reason) == 300
     tally.add("ghost", "pennylane", "no such tenant in the store")  # the database refuses it
     assert "refused deliveries for ghost not counted" in caplog.text
+
+
+def test_what_an_interval_held_back_is_written_when_it_ends(store: Store) -> None:
+    """A burst, then silence: the page shows the whole burst once the interval is over, not
+    only its first delivery until the receiver stops."""
+    tally = RefusalTally(store, interval=0.2, clock=FrozenClock(START))
+    for _ in range(3):
+        tally.add("acme", "pennylane", "Pennylane webhook signature does not match")
+    first = store.inbox_summary("acme").refusals
+    assert first is not None and first.count == 1
+    deadline = time.monotonic() + 10
+    while (store.inbox_summary("acme").refusals or first).count < 3:
+        assert time.monotonic() < deadline, "the held-back refusals were not written"
+        time.sleep(0.05)
+    tally.close()
+    final = store.inbox_summary("acme").refusals
+    assert final is not None and final.count == 3  # nothing written twice
