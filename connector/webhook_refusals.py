@@ -36,7 +36,6 @@ log = logging.getLogger("connector.receiver")
 
 EVERY_COMPANY = ""  # the slug a refusal of an app-wide delivery (QuickBooks) is counted under
 INTERVAL = 10.0  # seconds between two writes of one company's count
-REASON_LENGTH = 300
 
 
 @dataclass
@@ -71,10 +70,10 @@ class RefusalTally:
         with self._lock:
             pending = self._pending.get(key)
             if pending is None:
-                self._pending[key] = _Pending(1, now, now, reason[:REASON_LENGTH])
+                self._pending[key] = _Pending(1, now, now, reason)
             else:
                 pending.count += 1
-                pending.last_at, pending.reason = now, reason[:REASON_LENGTH]
+                pending.last_at, pending.reason = now, reason
             waited = self._monotonic() - self._written.get(key, float("-inf"))
             if waited < self._interval:  # written at the end of the interval
                 if key not in self._timers:

@@ -174,7 +174,8 @@ class InboxMixin(OutboxMixin):
         last_at: datetime,
         reason: str,
     ) -> None:
-        """Add ``count`` refused deliveries to the tenant's tally (one row per platform)."""
+        """Add ``count`` refused deliveries to the tenant's tally (one row per platform); the
+        reason is cut to what the column holds."""
         insert_ = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
         r = t.webhook_refusals.c
         statement = insert_(t.webhook_refusals).values(
@@ -183,7 +184,7 @@ class InboxMixin(OutboxMixin):
             refused=count,
             first_at=first_at,
             last_at=last_at,
-            last_reason=reason[:300],
+            last_reason=reason[: t.REFUSAL_REASON_LENGTH],
         )
         statement = statement.on_conflict_do_update(
             index_elements=[r.tenant, r.platform],

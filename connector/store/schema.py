@@ -309,6 +309,7 @@ inbox = Table(
 # the webhook deliveries the receiver refused for a tenant (a signature that does not match
 # its secret, no subscription in place): how many, since when, the last one's reason; the
 # deliveries themselves are not kept (connector/webhook_refusals.py)
+REFUSAL_REASON_LENGTH = 300  # characters of a refusal's reason kept
 webhook_refusals = Table(
     "webhook_refusals",
     metadata,
@@ -317,7 +318,7 @@ webhook_refusals = Table(
     Column("refused", Integer, nullable=False),
     Column("first_at", UtcDateTime(), nullable=False),
     Column("last_at", UtcDateTime(), nullable=False),
-    Column("last_reason", String(300), nullable=False),
+    Column("last_reason", String(REFUSAL_REASON_LENGTH), nullable=False),
 )
 
 # one row per tenant: when its next scheduled cycle is due (and by which schedule), who
